@@ -16,10 +16,6 @@ import java.util.Map;
  */
 public final class RestJsonBinding {
 
-    /** A response ready for the wire. */
-    public record Response(int status, Map<String, String> headers, byte[] body) {
-    }
-
     private final ServiceModel model;
     private final ShapeValidator validator;
     private final ObjectMapper json;
@@ -124,7 +120,7 @@ public final class RestJsonBinding {
     }
 
     /** Serialises {@code output} for {@code operation}: header members into headers, the rest into the body. */
-    public Response output(OperationModel operation, ObjectNode output) {
+    public ApiResponse output(OperationModel operation, ObjectNode output) {
         Map<String, String> headers = new LinkedHashMap<>();
         ObjectNode body = output == null ? json.createObjectNode() : output.deepCopy();
         if (operation.outputShape() != null) {
@@ -145,11 +141,11 @@ public final class RestJsonBinding {
             }
             headers.put("Content-Type", "application/json");
         }
-        return new Response(operation.successStatus(), headers, bytes);
+        return new ApiResponse(operation.successStatus(), headers, bytes);
     }
 
     /** Serialises an error as rest-json clients read it: {@code x-amzn-ErrorType} and a JSON body. */
-    public Response error(ApiException error) {
+    public ApiResponse error(ApiException error) {
         ObjectNode body = json.createObjectNode();
         body.put("message", error.getMessage());
         body.setAll(error.members());
@@ -157,7 +153,7 @@ public final class RestJsonBinding {
         headers.put("x-amzn-ErrorType", error.code());
         headers.put("Content-Type", "application/json");
         try {
-            return new Response(error.status(), headers, json.writeValueAsBytes(body));
+            return new ApiResponse(error.status(), headers, json.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise an error", e);
         }

@@ -95,7 +95,7 @@ class RestJsonBindingTest {
 
     @Test
     void errorsCarryTheErrorTypeHeaderAndJsonMembers() throws Exception {
-        RestJsonBinding.Response response = binding.error(ApiException.validation("cannotParse", "bad"));
+        ApiResponse response = binding.error(ApiException.validation("cannotParse", "bad"));
 
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.headers()).containsEntry("x-amzn-ErrorType", "ValidationException");

@@ -1,0 +1,21 @@
+package dev.trellis.controlplane.api;
+
+import dev.trellis.controlplane.protocol.ApiException;
+import dev.trellis.controlplane.protocol.ApiRequest;
+import dev.trellis.controlplane.protocol.ApiResponse;
+
+/**
+ * One AWS API served by the control plane (vpc-lattice, iam, sts, acm, route53), chosen by the SigV4 signing name
+ * of each request.
+ */
+public interface AwsService {
+
+    /** The SigV4 signing name that selects this service ({@code vpc-lattice}). */
+    String signingName();
+
+    /** Answers an authenticated request. Errors are rendered by the service in its protocol. */
+    ApiResponse handle(ApiRequest request, Caller caller);
+
+    /** Renders an error (an authentication failure, say) the way this service's protocol carries errors. */
+    ApiResponse error(ApiException error);
+}
