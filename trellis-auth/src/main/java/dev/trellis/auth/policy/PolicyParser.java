@@ -211,8 +211,8 @@ public final class PolicyParser {
         for (int i = 0; i < resources.length; i++) {
             String r = resourceTexts.get(i);
             String location = at(resourceWhere, i, resources.length);
-            if (!r.equals("*") && !(r.startsWith("arn:") && countColons(r) >= 5)) {
-                throw new PolicyParseException(location, quote(r) + " is not \"*\" or an ARN");
+            if (!r.equals("*") && !r.startsWith("arn:")) {
+                throw new PolicyParseException(location, quote(r) + " is not \"*\" or an ARN (arn:...)");
             }
             try {
                 resources[i] = ValueTemplate.parse(r, version.substitutesVariables());
@@ -389,16 +389,6 @@ public final class PolicyParser {
             }
         }
         return true;
-    }
-
-    private static int countColons(String s) {
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) == ':') {
-                n++;
-            }
-        }
-        return n;
     }
 
     /** The number of bytes {@code s} takes in UTF-8, without encoding it. */
