@@ -62,7 +62,7 @@ public final class AuthorizationResult {
         String prefix = "AccessDeniedException: User: " + user + " is not authorized to perform: " + action
                 + " on resource: " + resource;
         if (explicit) {
-            return prefix + " with an explicit deny in a " + deniedBy.messageName() + " policy";
+            return prefix + " with an explicit deny in " + deniedBy.withArticle() + " policy";
         }
         return prefix + " because no " + deniedBy.messageName() + " policy allows the " + action + " action";
     }

@@ -23,6 +23,14 @@ public enum PolicyLevel {
     }
 
     /**
+     * {@code a network-based}, {@code a service-based}, {@code an identity-based}: IAM's own denial messages say
+     * "with an explicit deny in an identity-based policy".
+     */
+    String withArticle() {
+        return (this == IDENTITY ? "an " : "a ") + messageName;
+    }
+
+    /**
      * The access log's {@code authDeniedReason}. Only {@code Service} has been observed from Lattice (facts §6);
      * {@code Network} and {@code Identity} follow the same pattern and are unconfirmed.
      */

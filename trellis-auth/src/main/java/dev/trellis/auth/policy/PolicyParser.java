@@ -61,7 +61,11 @@ public final class PolicyParser {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new PolicyParseException("policy", "invalid JSON" + where + ": " + firstLine(e.getOriginalMessage()));
+            String problem = firstLine(e.getOriginalMessage());
+            if (problem.startsWith("Trailing token")) {
+                problem = "unexpected text after the end of the document";
+            }
+            throw new PolicyParseException("policy", "invalid JSON" + where + ": " + problem);
         }
         if (root == null || root.isMissingNode()) {
             throw new PolicyParseException("policy", "is empty");
