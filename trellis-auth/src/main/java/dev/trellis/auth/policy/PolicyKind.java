@@ -1,0 +1,12 @@
+package dev.trellis.auth.policy;
+
+/** The two kinds of policy documents Trellis reads; they differ in whether a statement names a principal. */
+public enum PolicyKind {
+    /**
+     * Attached to a resource (Lattice auth policies on a service network or a service): every statement must have
+     * a {@code Principal} or {@code NotPrincipal}.
+     */
+    RESOURCE_BASED,
+    /** Attached to an identity (user or role policies): statements must not have {@code Principal}. */
+    IDENTITY_BASED
+}
