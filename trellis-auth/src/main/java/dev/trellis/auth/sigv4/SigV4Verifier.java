@@ -722,6 +722,11 @@ public final class SigV4Verifier {
      * both may contain a session token, so never log them.
      */
     Optional<CanonicalForms> canonicalForms(SignedRequest request) {
+        return canonicalForms(request, false);
+    }
+
+    /** As {@link #canonicalForms(SignedRequest)}; optionally with a presigned token left out of the query. */
+    Optional<CanonicalForms> canonicalForms(SignedRequest request, boolean tokenAppendedAfterSigning) {
         Parsed p = new Parsed();
         if (parse(request, p) != null || p.unsigned) {
             return Optional.empty();
@@ -731,7 +736,7 @@ public final class SigV4Verifier {
             return Optional.empty();
         }
         Scratch s = SCRATCH.get();
-        writeCanonicalRequestWithoutPayload(request, p, false, s.canonical);
+        writeCanonicalRequestWithoutPayload(request, p, tokenAppendedAfterSigning, s.canonical);
         s.canonical.append(payloads.get(0));
         writeStringToSign(p, s);
         return Optional.of(new CanonicalForms(s.canonical.asOctetString(), s.stringToSign.asOctetString()));
