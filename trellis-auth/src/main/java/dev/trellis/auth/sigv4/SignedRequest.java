@@ -19,7 +19,10 @@ import java.util.Objects;
  * pass {@code :authority} as a {@code host} header.
  *
  * <p>The payload is described by one of: the body bytes, the hex SHA-256 of the body, or "not read" (the gateway
- * streams bodies and does not hash them: only {@code UNSIGNED-PAYLOAD} signatures can then be verified).
+ * streams bodies and does not hash them: only {@code UNSIGNED-PAYLOAD} signatures can then be verified). A layer
+ * that streams bodies should still say {@link Builder#emptyBody()} when it knows there is none (no
+ * {@code Content-Length} nor {@code Transfer-Encoding}, or {@code Content-Length: 0}): signers that hash the payload
+ * (presigned URLs from botocore, for instance) then verify too.
  *
  * <p>Instances are immutable once built; the builder is cheap (two growing arrays) so an HTTP layer can build one
  * per request.
@@ -37,6 +40,7 @@ public final class SignedRequest {
     }
 
     static final String UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+    private static final byte[] EMPTY = new byte[0];
 
     private final String method;
     private final String rawPath;
@@ -251,6 +255,11 @@ public final class SignedRequest {
             this.payloadKind = PayloadKind.SHA256;
             this.body = null;
             return this;
+        }
+
+        /** The request has no body (a common case the HTTP layer knows without reading anything). */
+        public Builder emptyBody() {
+            return body(EMPTY);
         }
 
         /** The body is streamed and was not hashed (the default). */

@@ -53,6 +53,7 @@ class SecretHygieneTest {
         appender.start();
         logger.addAppender(appender);
         logger.setLevel(Level.DEBUG);
+        logger.setAdditive(false); // capture only; keep the console quiet
         try {
             SigV4Verifier verifier = SigV4VerifierRejectionTest.latticeVerifier(CLOCK,
                     SigV4VerifierRejectionTest.sessionCredential());
@@ -82,6 +83,7 @@ class SecretHygieneTest {
         } finally {
             logger.detachAppender(appender);
             logger.setLevel(previous);
+            logger.setAdditive(true);
         }
     }
 }
