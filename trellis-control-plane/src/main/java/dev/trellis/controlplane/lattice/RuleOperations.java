@@ -241,6 +241,8 @@ final class RuleOperations {
             candidates.forEach(c -> finalPriority.put(c.rule().id(), c.doc().get("priority").asInt()));
             Map<Integer, Integer> uses = new HashMap<>();
             finalPriority.values().forEach(p -> uses.merge(p, 1, Integer::sum));
+            // Every update that lands on a shared priority fails (not just one of them: the outcome must not
+            // depend on the order of the batch); the rules it would have moved keep their priority, so repeat.
             for (Candidate c : new ArrayList<>(candidates)) {
                 int priority = c.doc().get("priority").asInt();
                 if (uses.get(priority) > 1) {
@@ -250,7 +252,6 @@ final class RuleOperations {
                     errors.put(key, LatticeErrors.conflict(KIND, c.rule().id(), "Priority " + priority
                             + " would be used by more than one rule of listener " + scope.listener().id()));
                     changed = true;
-                    break;
                 }
             }
         }
