@@ -30,8 +30,9 @@ enum Quota {
     /**
      * Throws ServiceQuotaExceededException when {@code wanted} exceeds {@code limit}.
      *
-     * @param kind the kind of resource the quota counts
-     * @param resourceId the resource the quota is counted on (the service of a listener), or null for regional ones
+     * @param kind the kind of resource the quota counts (its {@code resourceType})
+     * @param resourceId the resource the quota is counted on ({@code resourceId}: the service of a listener, the
+     *     listener of a rule), or null for regional quotas
      */
     void check(long wanted, int limit, ResourceKind kind, String resourceId) {
         if (wanted > limit) {

@@ -156,6 +156,6 @@ final class RuleActions {
         Set<String> groups = new LinkedHashSet<>();
         actions.values().forEach(a -> groups.addAll(targetGroupIds(a)));
         Quota.TARGET_GROUPS_PER_SERVICE.check(groups.size(), ctx.config().quotas().targetGroupsPerService(),
-                ResourceKind.SERVICE, service.id());
+                ResourceKind.TARGET_GROUP, service.id());
     }
 }

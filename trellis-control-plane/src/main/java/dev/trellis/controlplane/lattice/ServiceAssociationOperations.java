@@ -53,7 +53,7 @@ final class ServiceAssociationOperations {
             }
         }
         Quota.SERVICE_ASSOCIATIONS_PER_SERVICE_NETWORK.check(associations.size() + 1L,
-                ctx.config().quotas().serviceAssociationsPerServiceNetwork(), ResourceKind.SERVICE_NETWORK,
+                ctx.config().quotas().serviceAssociationsPerServiceNetwork(), KIND,
                 network.id());
         ObjectNode doc = Documents.object();
         doc.put("id", id);

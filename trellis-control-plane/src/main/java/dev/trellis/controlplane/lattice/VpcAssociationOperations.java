@@ -48,7 +48,7 @@ final class VpcAssociationOperations {
                     + existing.id() + "); a VPC can be associated with one service network");
         });
         Quota.VPC_ASSOCIATIONS_PER_SERVICE_NETWORK.check(ctx.tx().count(KIND.storeKind(), network.id()) + 1,
-                ctx.config().quotas().vpcAssociationsPerServiceNetwork(), ResourceKind.SERVICE_NETWORK,
+                ctx.config().quotas().vpcAssociationsPerServiceNetwork(), KIND,
                 network.id());
         boolean privateDns = input.path("privateDnsEnabled").asBoolean(false);
         JsonNode dnsOptions = input.get("dnsOptions");

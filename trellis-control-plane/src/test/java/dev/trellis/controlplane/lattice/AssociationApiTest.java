@@ -99,6 +99,7 @@ class AssociationApiTest extends LatticeApiTestBase {
                         .vpcIdentifier(vpc())));
         assertThat(e.quotaCode()).isEqualTo("L-EF6E2D62");
         assertThat(e.resourceId()).isEqualTo(sn);
+        assertThat(e.resourceType()).isEqualTo("SERVICE_NETWORK_VPC_ASSOCIATION");
     }
 
     @Test

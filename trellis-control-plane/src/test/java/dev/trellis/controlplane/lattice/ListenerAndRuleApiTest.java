@@ -71,6 +71,11 @@ class ListenerAndRuleApiTest extends LatticeApiTestBase {
         assertThat(listener.defaultAction().forward().targetGroups()).containsExactly(weighted(v1, 100));
         assertThat(lattice.getTargetGroup(r -> r.targetGroupIdentifier(v1)).serviceArns())
                 .containsExactly(arn("service/" + svc));
+        var got = lattice.getListener(r -> r.serviceIdentifier(svc).listenerIdentifier(listener.arn()));
+        assertThat(got.name()).isEqualTo("http");
+        assertThat(got.protocol()).isEqualTo(ListenerProtocol.HTTP);
+        assertThat(got.defaultAction()).isEqualTo(listener.defaultAction());
+        assertThat(got.createdAt()).isEqualTo(got.lastUpdatedAt());
     }
 
     @Test
@@ -218,6 +223,7 @@ class ListenerAndRuleApiTest extends LatticeApiTestBase {
 
         assertThat(e.quotaCode()).isEqualTo("L-3DEC3B9F");
         assertThat(e.resourceId()).isEqualTo(svc);
+        assertThat(e.resourceType()).isEqualTo("TARGET_GROUP");
     }
 
     @Test
