@@ -141,10 +141,10 @@ class ServiceNetworkApiTest extends LatticeApiTestBase {
         failure(ResourceNotFoundException.class, () -> lattice.getServiceNetwork(r -> r.serviceNetworkIdentifier(id)));
         failure(ResourceNotFoundException.class,
                 () -> lattice.getAccessLogSubscription(r -> r.accessLogSubscriptionIdentifier(subscription)));
-        assertThat(lattice.createServiceNetwork(r -> r.name("gone")).id()).isNotEqualTo(id);
-        failure(ResourceNotFoundException.class,
-                () -> lattice.getAuthPolicy(r -> r.resourceIdentifier(lattice.listServiceNetworks(l -> { })
-                        .items().get(0).id())));
+        failure(ResourceNotFoundException.class, () -> lattice.getAuthPolicy(r -> r.resourceIdentifier(id)));
+        String again = lattice.createServiceNetwork(r -> r.name("gone")).id();
+        assertThat(again).isNotEqualTo(id);
+        failure(ResourceNotFoundException.class, () -> lattice.getAuthPolicy(r -> r.resourceIdentifier(again)));
     }
 
     @Test
