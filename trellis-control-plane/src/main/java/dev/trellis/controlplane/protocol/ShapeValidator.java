@@ -40,6 +40,11 @@ public final class ShapeValidator {
                 checkSize(shape, value.size(), path, "items", errors);
                 Shape member = model.shape(shape.listMember());
                 for (int i = 0; i < value.size(); i++) {
+                    if (value.get(i).isNull()) {
+                        // Handlers trust validated input; a null element would reach them as a hole.
+                        errors.add(new ApiException.FieldError(path + "[" + i + "]", "must not be null"));
+                        continue;
+                    }
                     validate(member, value.get(i), path + "[" + i + "]", errors);
                 }
             }
@@ -53,7 +58,11 @@ public final class ShapeValidator {
                 Shape mapValue = model.shape(shape.mapValue());
                 value.fields().forEachRemaining(e -> {
                     checkString(key, e.getKey(), path + " key '" + e.getKey() + "'", errors);
-                    validate(mapValue, e.getValue(), path + "." + e.getKey(), errors);
+                    if (e.getValue().isNull()) {
+                        errors.add(new ApiException.FieldError(path + "." + e.getKey(), "must not be null"));
+                    } else {
+                        validate(mapValue, e.getValue(), path + "." + e.getKey(), errors);
+                    }
                 });
             }
             case STRING -> {

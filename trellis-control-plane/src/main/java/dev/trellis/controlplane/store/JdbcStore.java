@@ -112,6 +112,11 @@ public class JdbcStore implements Store {
                 T result = work.apply(new Transaction(connection, -1, -1));
                 connection.commit();
                 return result;
+            } catch (RuntimeException | Error e) {
+                // End the transaction first: PostgreSQL refuses to change read-only in the middle of one, and that
+                // failure would hide the handler's own exception.
+                rollback(connection);
+                throw e;
             } finally {
                 connection.setReadOnly(false);
             }

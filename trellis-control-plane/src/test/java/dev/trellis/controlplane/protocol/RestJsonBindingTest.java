@@ -76,6 +76,17 @@ class RestJsonBindingTest {
     }
 
     @Test
+    void rejectsNullListElementsAndNullMapValues() {
+        ApiException error = catchThrowableOfType(ApiException.class,
+                () -> bind("POST", "/services/svc-0123456789abcdef0/listeners", Map.of(),
+                        "{\"name\":\"http\",\"protocol\":\"HTTP\",\"defaultAction\":{\"forward\":"
+                                + "{\"targetGroups\":[null]}},\"tags\":{\"team\":null}}"));
+
+        assertThat(error.members().get("fieldList")).extracting(f -> f.get("name").asText())
+                .containsExactlyInAnyOrder("defaultAction.forward.targetGroups[0]", "tags.team");
+    }
+
+    @Test
     void malformedJsonIsCannotParse() {
         ApiException error = catchThrowableOfType(ApiException.class,
                 () -> bind("POST", "/servicenetworks", Map.of(), "{\"name\": "));

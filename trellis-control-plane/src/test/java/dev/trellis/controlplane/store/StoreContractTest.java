@@ -51,6 +51,22 @@ class StoreContractTest {
 
     @ParameterizedTest
     @EnumSource(TestStores.Kind.class)
+    void aReadThatThrowsPassesItsOwnExceptionOnAndLeavesTheStoreUsable(TestStores.Kind kind) {
+        try (Store store = kind.open()) {
+            store.write(tx -> tx.insert(service("svc-00000000000000001", "one")));
+
+            assertThatThrownBy(() -> store.read(tx -> {
+                tx.get("service", "svc-00000000000000001");
+                throw new IllegalArgumentException("not found, say");
+            })).isInstanceOf(IllegalArgumentException.class).hasMessage("not found, say");
+
+            Optional<StoredResource> still = store.read(tx -> tx.get("service", "svc-00000000000000001"));
+            assertThat(still).isPresent();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestStores.Kind.class)
     void aFailedWriteLeavesNothingBehind(TestStores.Kind kind) {
         try (Store store = kind.open()) {
             long before = store.revision();
