@@ -1,0 +1,156 @@
+package dev.trellis.controlplane;
+
+import dev.trellis.controlplane.api.AwsApiDispatcher;
+import dev.trellis.controlplane.api.AwsService;
+import dev.trellis.controlplane.http.ApiServer;
+import dev.trellis.controlplane.identity.IdentityDirectory;
+import dev.trellis.controlplane.identity.IdentityPolicyAuthorizer;
+import dev.trellis.controlplane.lattice.LatticeOperations;
+import dev.trellis.controlplane.lattice.LatticeService;
+import dev.trellis.controlplane.store.H2Store;
+import dev.trellis.controlplane.store.PostgresStore;
+import dev.trellis.controlplane.store.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running control plane: the store, the identities, the AWS-protocol APIs and the HTTP server that serves them.
+ * {@link #close} stops accepting calls, lets in-flight calls finish, and closes the store.
+ */
+public final class ControlPlane implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+
+    /** The name of the AWS config file with the admin's profile, in the data directory. */
+    public static final String AWS_CONFIG_FILE = "aws-config";
+    public static final String PROFILE = "trellis";
+
+    /** How to start a control plane. {@code store} is {@code h2} (embedded, in the data directory) or a JDBC URL. */
+    public record Options(Path dataDir, String host, int port, String store, ControlPlaneConfig config) {
+    }
+
+    private final Store store;
+    private final ApiServer server;
+    private final URI endpoint;
+    private final Optional<IdentityDirectory.AdminCredentials> firstStartCredentials;
+    private final Path awsConfigFile;
+
+    private ControlPlane(Store store, ApiServer server, URI endpoint,
+                         Optional<IdentityDirectory.AdminCredentials> firstStartCredentials, Path awsConfigFile) {
+        this.store = store;
+        this.server = server;
+        this.endpoint = endpoint;
+        this.firstStartCredentials = firstStartCredentials;
+        this.awsConfigFile = awsConfigFile;
+    }
+
+    public static ControlPlane start(Options options, Clock clock) throws InterruptedException {
+        createPrivateDirectory(options.dataDir());
+        Store store = openStore(options);
+        try {
+            ControlPlaneConfig config = options.config();
+            IdentityDirectory identities = new IdentityDirectory(store, config, clock);
+            Optional<IdentityDirectory.AdminCredentials> admin = identities.bootstrap();
+            IdentityPolicyAuthorizer authorizer = new IdentityPolicyAuthorizer(identities);
+            List<AwsService> services = List.of(
+                    new LatticeService(store, config, clock, authorizer, LatticeOperations.all()));
+            AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
+                    config.region(), clock);
+            ApiServer server = ApiServer.start(options.host(), options.port(), dispatcher);
+            String host = options.host().equals("0.0.0.0") ? "127.0.0.1" : options.host();
+            URI endpoint = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                    + server.port());
+            Path awsConfig = options.dataDir().resolve(AWS_CONFIG_FILE);
+            if (admin.isPresent()) {
+                writeAwsConfig(awsConfig, admin.get(), config.region(), endpoint);
+            }
+            log.info("control plane serving {} for account {} in {} ({})", endpoint, config.accountId(),
+                    config.region(), store.describe());
+            return new ControlPlane(store, server, endpoint, admin, awsConfig);
+        } catch (RuntimeException | InterruptedException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private static Store openStore(Options options) {
+        String store = options.store();
+        if (store == null || store.equals("h2")) {
+            return H2Store.open(options.dataDir());
+        }
+        if (store.startsWith("jdbc:postgresql:")) {
+            return PostgresStore.open(store);
+        }
+        throw new IllegalArgumentException("--store must be 'h2' or a jdbc:postgresql: URL, not '" + store + "'");
+    }
+
+    /** Creates the data directory readable by its owner only; an existing one is left as it is. */
+    private static void createPrivateDirectory(Path dir) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data directory " + dir, e);
+        }
+    }
+
+    /** Writes the admin's profile as an AWS config file only the owner can read. */
+    private static void writeAwsConfig(Path file, IdentityDirectory.AdminCredentials admin, String region,
+                                       URI endpoint) {
+        String text = profile(admin, region, endpoint);
+        try {
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, text);
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalStateException("the data directory's file system cannot restrict " + file
+                    + " to its owner", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** The AWS CLI / SDK profile of the admin user. */
+    public static String profile(IdentityDirectory.AdminCredentials admin, String region, URI endpoint) {
+        return "[profile " + PROFILE + "]\n"
+                + "aws_access_key_id = " + admin.accessKeyId() + "\n"
+                + "aws_secret_access_key = " + admin.secretAccessKey() + "\n"
+                + "region = " + region + "\n"
+                + "endpoint_url = " + endpoint + "\n";
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    /** The admin's credentials when this start bootstrapped the account; empty on later starts. */
+    public Optional<IdentityDirectory.AdminCredentials> firstStartCredentials() {
+        return firstStartCredentials;
+    }
+
+    public Path awsConfigFile() {
+        return awsConfigFile;
+    }
+
+    @Override
+    public void close() {
+        log.info("control plane stopping: finishing in-flight calls");
+        server.close();
+        store.close();
+    }
+}
