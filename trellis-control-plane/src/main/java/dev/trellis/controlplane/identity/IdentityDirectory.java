@@ -61,19 +61,46 @@ public final class IdentityDirectory {
             ObjectNode user = createUser(tx, "admin", "/");
             user.putObject("inlinePolicies").put("AdministratorAccess", ADMIN_POLICY);
             tx.update(tx.get(USER, user.get("UserId").asText()).orElseThrow().withDocument(user));
-            String accessKeyId = IamIds.accessKeyId();
-            String secret = IamIds.secretAccessKey();
-            ObjectNode key = JsonNodeFactory.instance.objectNode()
-                    .put("AccessKeyId", accessKeyId)
-                    .put("SecretAccessKey", secret)
-                    .put("UserName", "admin")
-                    .put("Status", "Active")
-                    .put("CreateDate", clock.instant().toString());
-            tx.insert(StoredResource.create(ACCESS_KEY, accessKeyId,
-                    "arn:" + config.partition() + ":iam::" + config.accountId() + ":access-key/" + accessKeyId,
-                    config.accountId(), user.get("UserId").asText(), null, key));
-            return Optional.of(new AdminCredentials(config.accountId(), "admin", accessKeyId, secret));
+            String[] key = insertAccessKey(tx, tx.get(USER, user.get("UserId").asText()).orElseThrow());
+            return Optional.of(new AdminCredentials(config.accountId(), "admin", key[0], key[1]));
         });
+    }
+
+    /** An access key of a user: the id and its secret. */
+    public record AccessKey(String userName, String accessKeyId, String secretAccessKey) {
+        @Override
+        public String toString() {
+            return "AccessKey[" + userName + ", " + accessKeyId + "]";
+        }
+    }
+
+    /** Creates a user with these inline policies (name → JSON document) and one access key. */
+    public AccessKey createUserWithAccessKey(String userName, Map<String, String> inlinePolicies) {
+        return store.write(tx -> {
+            ObjectNode user = createUser(tx, userName, "/");
+            ObjectNode policies = user.putObject("inlinePolicies");
+            inlinePolicies.forEach(policies::put);
+            StoredResource stored = tx.get(USER, user.get("UserId").asText()).orElseThrow();
+            tx.update(stored.withDocument(user));
+            String[] key = insertAccessKey(tx, stored);
+            return new AccessKey(userName, key[0], key[1]);
+        });
+    }
+
+    /** Adds an active access key to a user; returns its id and secret. */
+    private String[] insertAccessKey(StoreTransaction tx, StoredResource user) {
+        String accessKeyId = IamIds.accessKeyId();
+        String secret = IamIds.secretAccessKey();
+        ObjectNode key = JsonNodeFactory.instance.objectNode()
+                .put("AccessKeyId", accessKeyId)
+                .put("SecretAccessKey", secret)
+                .put("UserName", user.name())
+                .put("Status", "Active")
+                .put("CreateDate", clock.instant().toString());
+        tx.insert(StoredResource.create(ACCESS_KEY, accessKeyId,
+                "arn:" + config.partition() + ":iam::" + config.accountId() + ":access-key/" + accessKeyId,
+                config.accountId(), user.id(), null, key));
+        return new String[] {accessKeyId, secret};
     }
 
     private ObjectNode createUser(StoreTransaction tx, String userName, String path) {
