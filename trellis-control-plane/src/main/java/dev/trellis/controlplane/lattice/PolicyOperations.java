@@ -3,9 +3,10 @@ package dev.trellis.controlplane.lattice;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.trellis.auth.policy.Policy;
+import dev.trellis.auth.policy.PolicyParseException;
 import dev.trellis.controlplane.store.StoredResource;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -17,8 +18,6 @@ final class PolicyOperations {
 
     static final String AUTH_POLICY = "_authPolicy";
     static final String RESOURCE_POLICY = "_resourcePolicy";
-    /** The auth policy size quota: 10 KB, not adjustable (lattice-facts §8). */
-    static final int MAX_AUTH_POLICY_BYTES = 10 * 1024;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -42,13 +41,16 @@ final class PolicyOperations {
      * place the IAM policy parser ({@code PolicyParser} of trellis-auth) is to be wired in, so that grammar errors
      * are ValidationException naming the statement and element.
      */
+    /**
+     * Parses an auth policy with the IAM policy engine: a resource-based policy of at most 10,240 bytes, every
+     * element and condition operator checked (docs/policies.md). The message says what is wrong and where.
+     */
     static void validateAuthPolicyDocument(String policy) {
-        int bytes = policy.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_AUTH_POLICY_BYTES) {
-            throw LatticeErrors.invalid("policy", "an auth policy can be at most " + MAX_AUTH_POLICY_BYTES
-                    + " bytes, not " + bytes);
+        try {
+            Policy.parseAuthPolicy(policy);
+        } catch (PolicyParseException e) {
+            throw LatticeErrors.invalid("policy", e.getMessage());
         }
-        requireJsonObject(policy, "policy");
     }
 
     private static void requireJsonObject(String policy, String field) {

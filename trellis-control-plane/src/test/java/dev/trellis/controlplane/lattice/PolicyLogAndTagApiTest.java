@@ -42,15 +42,34 @@ class PolicyLogAndTagApiTest extends LatticeApiTestBase {
     }
 
     @Test
+    void rejectsAnInvalidAuthPolicySayingWhatIsWrongAndWhere() {
+        String sn = lattice.createServiceNetwork(r -> r.name("strict")).id();
+        String typo = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\","
+                + "\"Action\":\"vpc-lattice-svcs:Invoke\",\"Resource\":\"*\",\"Condition\":{\"StringEqualz\":"
+                + "{\"aws:PrincipalType\":\"Anonymous\"}}}]}";
+
+        ValidationException e = failure(ValidationException.class,
+                () -> lattice.putAuthPolicy(r -> r.resourceIdentifier(sn).policy(typo)));
+
+        assertThat(e.fieldList()).singleElement().satisfies(f -> {
+            assertThat(f.name()).isEqualTo("policy");
+            assertThat(f.message()).isEqualTo("Statement[0].Condition: unknown operator StringEqualz");
+        });
+    }
+
+    @Test
     void putsReplacesAndDeletesTheAuthPolicyOfAService() {
         String svc = lattice.createService(r -> r.name("secure").authType(AuthType.AWS_IAM)).id();
 
         assertThat(lattice.putAuthPolicy(r -> r.resourceIdentifier(svc).policy(POLICY)).state())
                 .isEqualTo(AuthPolicyState.ACTIVE);
         var first = lattice.getAuthPolicy(r -> r.resourceIdentifier(svc));
-        lattice.putAuthPolicy(r -> r.resourceIdentifier(svc).policy("{\"Statement\":[]}"));
+        String anonymousOnly = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\","
+                + "\"Action\":\"vpc-lattice-svcs:Invoke\",\"Resource\":\"*\",\"Condition\":{\"StringEquals\":"
+                + "{\"aws:PrincipalType\":\"Anonymous\"}}}]}";
+        lattice.putAuthPolicy(r -> r.resourceIdentifier(svc).policy(anonymousOnly));
         var second = lattice.getAuthPolicy(r -> r.resourceIdentifier(svc));
-        assertThat(second.policy()).isEqualTo("{\"Statement\":[]}");
+        assertThat(second.policy()).isEqualTo(anonymousOnly);
         assertThat(second.createdAt()).isEqualTo(first.createdAt());
 
         lattice.deleteAuthPolicy(r -> r.resourceIdentifier(svc));
