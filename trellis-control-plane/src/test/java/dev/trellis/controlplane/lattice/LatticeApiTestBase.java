@@ -45,6 +45,11 @@ import software.amazon.awssdk.services.vpclattice.model.WeightedTargetGroup;
  */
 abstract class LatticeApiTestBase {
 
+    /** A valid auth policy: anyone may invoke. */
+    static final String ALLOW_ALL_POLICY = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+            + "\"Principal\":\"*\",\"Action\":\"vpc-lattice-svcs:Invoke\",\"Resource\":\"*\"}]}";
+
+
     static final String REGION = "us-west-2";
     /** Small quotas so quota errors take few calls; the codes and behaviour are Lattice's. */
     static final ControlPlaneConfig.Quotas QUOTAS = new ControlPlaneConfig.Quotas(3, 30, 2, 3, 10, 3, 5, 2, 2);

@@ -127,7 +127,7 @@ class ServiceApiTest extends LatticeApiTestBase {
         lattice.registerTargets(r -> r.targetGroupIdentifier(tg).targets(t -> t.id("10.0.0.1")));
         String listener = lattice.createListener(r -> r.serviceIdentifier(svc).name("http")
                 .protocol(ListenerProtocol.HTTP).defaultAction(forward(tg))).id();
-        lattice.putAuthPolicy(r -> r.resourceIdentifier(svc).policy("{\"Statement\":[]}"));
+        lattice.putAuthPolicy(r -> r.resourceIdentifier(svc).policy(ALLOW_ALL_POLICY));
         String subscription = lattice.createAccessLogSubscription(r -> r.resourceIdentifier(svc)
                 .destinationArn("arn:aws:s3:::lattice-logs")).id();
 

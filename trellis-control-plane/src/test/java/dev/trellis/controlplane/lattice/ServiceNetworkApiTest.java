@@ -132,7 +132,7 @@ class ServiceNetworkApiTest extends LatticeApiTestBase {
     @Test
     void deletesAServiceNetworkWithItsPoliciesAndLogSubscriptions() {
         String id = createServiceNetwork("gone");
-        lattice.putAuthPolicy(r -> r.resourceIdentifier(id).policy("{\"Version\":\"2012-10-17\",\"Statement\":[]}"));
+        lattice.putAuthPolicy(r -> r.resourceIdentifier(id).policy(ALLOW_ALL_POLICY));
         String subscription = lattice.createAccessLogSubscription(r -> r.resourceIdentifier(id)
                 .destinationArn("arn:aws:logs:us-west-2:" + account + ":log-group:lattice")).id();
 
