@@ -61,16 +61,30 @@ final class ServerCommand implements Callable<Integer> {
                     + " Default: 7d67968.vpc-lattice-svcs.<region>.on.aws, as VPC Lattice's.")
     String dnsSuffix;
 
+    @Option(names = "--quota", paramLabel = "NAME=VALUE",
+            description = "Raise or lower one of VPC Lattice's default quotas (repeatable): service-networks-per-region"
+                    + " (50), services-per-region (2000), listeners-per-service (2), rules-per-listener (10),"
+                    + " target-groups-per-region (500), target-groups-per-service (10), targets-per-target-group"
+                    + " (1000), service-associations-per-service-network (500),"
+                    + " vpc-associations-per-service-network (500).")
+    java.util.Map<String, Integer> quotas = new java.util.LinkedHashMap<>();
+
     @Override
     public Integer call() throws InterruptedException {
         if (!accountId.matches("[0-9]{12}")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--account-id must be 12 digits, not '" + accountId + "'");
         }
-        ControlPlaneConfig config = ControlPlaneConfig.defaults(region, accountId);
-        if (dnsSuffix != null) {
-            config = new ControlPlaneConfig(config.partition(), region, accountId, dnsSuffix, config.quotas());
+        ControlPlaneConfig.Quotas limits = ControlPlaneConfig.Quotas.LATTICE_DEFAULTS;
+        try {
+            for (var quota : quotas.entrySet()) {
+                limits = limits.with(quota.getKey(), quota.getValue());
+            }
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--quota: " + e.getMessage());
         }
+        ControlPlaneConfig config = new ControlPlaneConfig("aws", region, accountId,
+                dnsSuffix != null ? dnsSuffix : ControlPlaneConfig.defaultDnsSuffix(region), limits);
         PrintWriter out = spec.commandLine().getOut();
         ControlPlane controlPlane = ControlPlane.start(
                 new ControlPlane.Options(dataDir, host, port, store, config), Clock.systemUTC());

@@ -18,6 +18,23 @@ class TrellisCommandTest {
     }
 
     @Test
+    void serverRejectsAnUnknownQuotaNamingTheKnownOnes() {
+        CliTestSupport.Result result = CliTestSupport.run("server", "--quota", "services=5");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("--quota: unknown quota 'services'; the quotas are"
+                + " service-networks-per-region, services-per-region");
+    }
+
+    @Test
+    void serverRejectsAMalformedAccountId() {
+        CliTestSupport.Result result = CliTestSupport.run("server", "--account-id", "12345");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("--account-id must be 12 digits, not '12345'");
+    }
+
+    @Test
     void everySubcommandHasHelpAndEveryOptionIsDescribed() {
         checkHelp(TrellisCommand.commandLine());
     }

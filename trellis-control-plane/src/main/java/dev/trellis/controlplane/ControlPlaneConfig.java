@@ -43,5 +43,33 @@ public record ControlPlaneConfig(String partition, String region, String account
             int vpcAssociationsPerServiceNetwork) {
 
         public static final Quotas LATTICE_DEFAULTS = new Quotas(50, 2000, 2, 10, 500, 10, 1000, 500, 500);
+
+        /** The names {@link #with} takes: each quota's name in kebab case, as {@code trellis server --quota} uses. */
+        public static final java.util.List<String> NAMES = java.util.List.of(
+                "service-networks-per-region", "services-per-region", "listeners-per-service",
+                "rules-per-listener", "target-groups-per-region", "target-groups-per-service",
+                "targets-per-target-group", "service-associations-per-service-network",
+                "vpc-associations-per-service-network");
+
+        /**
+         * These quotas with one changed.
+         *
+         * @throws IllegalArgumentException for an unknown name or a value below 1
+         */
+        public Quotas with(String name, int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("quota " + name + " must be at least 1, not " + value);
+            }
+            int[] v = {serviceNetworksPerRegion, servicesPerRegion, listenersPerService, rulesPerListener,
+                targetGroupsPerRegion, targetGroupsPerService, targetsPerTargetGroup,
+                serviceAssociationsPerServiceNetwork, vpcAssociationsPerServiceNetwork};
+            int index = NAMES.indexOf(name);
+            if (index < 0) {
+                throw new IllegalArgumentException("unknown quota '" + name + "'; the quotas are "
+                        + String.join(", ", NAMES));
+            }
+            v[index] = value;
+            return new Quotas(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+        }
     }
 }
