@@ -804,9 +804,22 @@ public final class SigV4Verifier {
         return names;
     }
 
-    private static boolean constantTimeEquals(String expected, String actual) {
-        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
-                actual.getBytes(StandardCharsets.UTF_8));
+    /**
+     * Compares two tokens in time that depends only on their lengths (as MessageDigest.isEqual does for bytes),
+     * without encoding them: session tokens are ~1 KB and this runs on every temporary-credential request.
+     */
+    static boolean constantTimeEquals(String expected, String actual) {
+        int n = expected.length();
+        int m = actual.length();
+        if (m == 0) {
+            return n == 0;
+        }
+        int diff = n ^ m;
+        for (int i = 0; i < n; i++) {
+            int j = ((i - m) >>> 31) * i; // i while i < m, else 0: no branch, no modulo
+            diff |= expected.charAt(i) ^ actual.charAt(j);
+        }
+        return diff == 0;
     }
 
     private static byte[] decodeHex(String hex) {
