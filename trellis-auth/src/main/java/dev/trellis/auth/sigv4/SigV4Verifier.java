@@ -309,7 +309,8 @@ public final class SigV4Verifier {
         }
         if (expiresSeconds > MAX_PRESIGNED_EXPIRES_SECONDS) {
             return SigV4Failure.of(SigV4FailureReason.INVALID_EXPIRES,
-                    "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+                    "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be "
+                            + "less than 604800 seconds");
         }
         p.expiresSeconds = expiresSeconds;
         p.amzDate = amzDate;
