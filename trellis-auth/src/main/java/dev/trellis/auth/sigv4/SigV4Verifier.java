@@ -3,7 +3,6 @@ package dev.trellis.auth.sigv4;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -351,8 +350,8 @@ public final class SigV4Verifier {
     private SigV4Failure parseCredential(String credential, Parsed p) {
         boolean v4a = p.algorithm == SigV4Algorithm.AWS4_ECDSA_P256_SHA256;
         int expectedParts = v4a ? 4 : 5;
-        String[] parts = credential.split("/", -1);
-        if (parts.length != expectedParts || parts[0].isEmpty()) {
+        String[] parts = splitCredential(credential, expectedParts);
+        if (parts == null || parts[0].isEmpty()) {
             return SigV4Failure.of(SigV4FailureReason.MALFORMED_CREDENTIAL,
                     "The authorization header is malformed; the Credential is mal-formed; expecting \""
                             + (v4a ? "<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request"
@@ -787,6 +786,25 @@ public final class SigV4Verifier {
         return null;
     }
 
+    /** The '/'-separated parts of a credential, or {@code null} when there are not exactly {@code count}. */
+    private static String[] splitCredential(String credential, int count) {
+        String[] parts = new String[count];
+        int start = 0;
+        for (int i = 0; i < count - 1; i++) {
+            int slash = credential.indexOf('/', start);
+            if (slash < 0) {
+                return null;
+            }
+            parts[i] = credential.substring(start, slash);
+            start = slash + 1;
+        }
+        if (credential.indexOf('/', start) >= 0) {
+            return null;
+        }
+        parts[count - 1] = credential.substring(start);
+        return parts;
+    }
+
     private static String[] splitSignedHeaders(String raw) {
         int count = 1;
         for (int i = 0; i < raw.length(); i++) {
@@ -806,19 +824,18 @@ public final class SigV4Verifier {
     }
 
     /**
-     * Compares two tokens in time that depends only on their lengths (as MessageDigest.isEqual does for bytes),
-     * without encoding them: session tokens are ~1 KB and this runs on every temporary-credential request.
+     * Compares two tokens in time that depends only on their length, without encoding them (session tokens are
+     * ~1 KB and this runs on every temporary-credential request). Only the length may leak, and the length of an
+     * STS token is not a secret.
      */
     static boolean constantTimeEquals(String expected, String actual) {
         int n = expected.length();
-        int m = actual.length();
-        if (m == 0) {
-            return n == 0;
+        if (n != actual.length()) {
+            return false;
         }
-        int diff = n ^ m;
+        int diff = 0;
         for (int i = 0; i < n; i++) {
-            int j = ((i - m) >>> 31) * i; // i while i < m, else 0: no branch, no modulo
-            diff |= expected.charAt(i) ^ actual.charAt(j);
+            diff |= expected.charAt(i) ^ actual.charAt(i);
         }
         return diff == 0;
     }
