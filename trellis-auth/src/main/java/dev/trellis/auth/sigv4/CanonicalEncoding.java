@@ -184,21 +184,46 @@ final class CanonicalEncoding {
      * sequential spaces to a single space"; quoted strings are not special).
      */
     static void writeTrimmedValue(String value, OctetBuffer out) {
-        boolean pendingSpace = false;
-        boolean wrote = false;
-        for (int i = 0, n = value.length(); i < n; i++) {
+        int from = 0;
+        int to = value.length();
+        while (from < to && isSpace(value.charAt(from))) {
+            from++;
+        }
+        while (to > from && isSpace(value.charAt(to - 1))) {
+            to--;
+        }
+        // Fast path, the common case (session tokens are ~1 KB): nothing to collapse and only octets, so copy.
+        boolean simple = true;
+        for (int i = from; i < to; i++) {
             char c = value.charAt(i);
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-                pendingSpace = wrote;
+            if (c <= ' ' || c > 0xFF) {
+                if (c != ' ' || isSpace(value.charAt(i + 1))) {
+                    simple = false;
+                    break;
+                }
+            }
+        }
+        if (simple) {
+            out.appendOctets(value, from, to);
+            return;
+        }
+        boolean pendingSpace = false;
+        for (int i = from; i < to; i++) {
+            char c = value.charAt(i);
+            if (isSpace(c)) {
+                pendingSpace = true;
             } else {
                 if (pendingSpace) {
                     out.append((byte) ' ');
                     pendingSpace = false;
                 }
                 out.append(c);
-                wrote = true;
             }
         }
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
     }
 
     private static void percent(int b, OctetBuffer out) {

@@ -73,6 +73,19 @@ final class OctetBuffer {
         return this;
     }
 
+    /**
+     * Appends {@code s[from, to)}, which must hold octets only (every char {@code <= 0xFF}), as a bulk copy.
+     * {@code String.getBytes(int, int, byte[], int)} is deprecated because it drops the high byte of each char,
+     * which is exactly the octet semantics wanted here, and for Latin-1 strings it is a plain array copy.
+     */
+    @SuppressWarnings("deprecation")
+    OctetBuffer appendOctets(String s, int from, int to) {
+        ensure(to - from);
+        s.getBytes(from, to, bytes, length);
+        length += to - from;
+        return this;
+    }
+
     OctetBuffer append(String s, int from, int to) {
         for (int i = from; i < to; i++) {
             append(s.charAt(i));

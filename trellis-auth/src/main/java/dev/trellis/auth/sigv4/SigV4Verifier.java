@@ -3,7 +3,6 @@ package dev.trellis.auth.sigv4;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -309,7 +308,8 @@ public final class SigV4Verifier {
         }
         if (expiresSeconds > MAX_PRESIGNED_EXPIRES_SECONDS) {
             return SigV4Failure.of(SigV4FailureReason.INVALID_EXPIRES,
-                    "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+                    "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be "
+                            + "less than 604800 seconds");
         }
         p.expiresSeconds = expiresSeconds;
         p.amzDate = amzDate;
@@ -350,8 +350,8 @@ public final class SigV4Verifier {
     private SigV4Failure parseCredential(String credential, Parsed p) {
         boolean v4a = p.algorithm == SigV4Algorithm.AWS4_ECDSA_P256_SHA256;
         int expectedParts = v4a ? 4 : 5;
-        String[] parts = credential.split("/", -1);
-        if (parts.length != expectedParts || parts[0].isEmpty()) {
+        String[] parts = splitCredential(credential, expectedParts);
+        if (parts == null || parts[0].isEmpty()) {
             return SigV4Failure.of(SigV4FailureReason.MALFORMED_CREDENTIAL,
                     "The authorization header is malformed; the Credential is mal-formed; expecting \""
                             + (v4a ? "<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request"
@@ -786,6 +786,25 @@ public final class SigV4Verifier {
         return null;
     }
 
+    /** The '/'-separated parts of a credential, or {@code null} when there are not exactly {@code count}. */
+    private static String[] splitCredential(String credential, int count) {
+        String[] parts = new String[count];
+        int start = 0;
+        for (int i = 0; i < count - 1; i++) {
+            int slash = credential.indexOf('/', start);
+            if (slash < 0) {
+                return null;
+            }
+            parts[i] = credential.substring(start, slash);
+            start = slash + 1;
+        }
+        if (credential.indexOf('/', start) >= 0) {
+            return null;
+        }
+        parts[count - 1] = credential.substring(start);
+        return parts;
+    }
+
     private static String[] splitSignedHeaders(String raw) {
         int count = 1;
         for (int i = 0; i < raw.length(); i++) {
@@ -804,9 +823,21 @@ public final class SigV4Verifier {
         return names;
     }
 
-    private static boolean constantTimeEquals(String expected, String actual) {
-        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
-                actual.getBytes(StandardCharsets.UTF_8));
+    /**
+     * Compares two tokens in time that depends only on their length, without encoding them (session tokens are
+     * ~1 KB and this runs on every temporary-credential request). Only the length may leak, and the length of an
+     * STS token is not a secret.
+     */
+    static boolean constantTimeEquals(String expected, String actual) {
+        int n = expected.length();
+        if (n != actual.length()) {
+            return false;
+        }
+        int diff = 0;
+        for (int i = 0; i < n; i++) {
+            diff |= expected.charAt(i) ^ actual.charAt(i);
+        }
+        return diff == 0;
     }
 
     private static byte[] decodeHex(String hex) {

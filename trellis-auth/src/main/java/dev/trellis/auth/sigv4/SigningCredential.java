@@ -31,6 +31,8 @@ public final class SigningCredential {
     private final String secretAccessKey;
     private final byte[] secretFingerprint;
     private final Map<String, DerivedSigningKey> derivedKeys;
+    /** The same keys as an array: the verifier scans it (a handful of entries) without allocating. */
+    private final DerivedSigningKey[] derivedKeyArray;
     private final ECPublicKey sigV4aPublicKey;
 
     private SigningCredential(Builder b) {
@@ -41,6 +43,7 @@ public final class SigningCredential {
         this.secretAccessKey = b.secretAccessKey;
         this.secretFingerprint = b.secretAccessKey == null ? null : fingerprint(b.secretAccessKey);
         this.derivedKeys = Map.copyOf(b.derivedKeys);
+        this.derivedKeyArray = derivedKeys.values().toArray(new DerivedSigningKey[0]);
         this.sigV4aPublicKey = b.sigV4aPublicKey;
     }
 
@@ -100,10 +103,12 @@ public final class SigningCredential {
     }
 
     DerivedSigningKey derivedKey(String date, String region, String service) {
-        if (derivedKeys.isEmpty()) {
-            return null;
+        for (DerivedSigningKey key : derivedKeyArray) {
+            if (key.date().equals(date) && key.region().equals(region) && key.service().equals(service)) {
+                return key;
+            }
         }
-        return derivedKeys.get(scopeKey(date, region, service));
+        return null;
     }
 
     ECPublicKey sigV4aPublicKeyOrNull() {

@@ -276,7 +276,8 @@ class SigV4VerifierRejectionTest {
             SigV4Failure failure = failureOf(latticeVerifier(CLOCK, sessionCredential()).verify(tampered));
 
             assertThat(failure.reason()).isEqualTo(SigV4FailureReason.INVALID_EXPIRES);
-            assertThat(failure.message()).isIn("X-Amz-Expires must be less than a week (in seconds) that is 604800",
+            assertThat(failure.message()).isIn("X-Amz-Expires must be less than a week (in seconds); that is, "
+                            + "the given X-Amz-Expires must be less than 604800 seconds",
                     "X-Amz-Expires must be a whole number of seconds from 1 to 604800.");
         }
 
