@@ -1,0 +1,38 @@
+package dev.trellis.model.snapshot;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A service reachable from the snapshot's VPC, through the service network the VPC is associated with.
+ *
+ * @param domainName the generated name ({@code <name>-<id>.<suffix>})
+ * @param customDomainName the custom domain, or null
+ * @param certificateArn the ACM certificate of the custom domain, or null
+ * @param networkId the service network it is reached through
+ * @param idleTimeoutSeconds idle timeout of connections (60–600; Lattice's default 60)
+ */
+public record ServiceEntry(
+        String id,
+        String arn,
+        String name,
+        String domainName,
+        String customDomainName,
+        String certificateArn,
+        String networkId,
+        String networkArn,
+        AuthLevel networkAuth,
+        AuthLevel serviceAuth,
+        int idleTimeoutSeconds,
+        List<ServiceListener> listeners) {
+
+    public ServiceEntry {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(arn, "arn");
+        Objects.requireNonNull(domainName, "domainName");
+        Objects.requireNonNull(networkArn, "networkArn");
+        Objects.requireNonNull(networkAuth, "networkAuth");
+        Objects.requireNonNull(serviceAuth, "serviceAuth");
+        listeners = List.copyOf(listeners);
+    }
+}
