@@ -6,7 +6,7 @@ import dev.trellis.controlplane.ControlPlaneConfig;
  * The kinds of VPC Lattice resources this package keeps in the store: the store's kind name (also the ARN resource
  * type of top-level resources), the id prefix, and the {@code resourceType} that errors name.
  */
-enum ResourceKind {
+public enum ResourceKind {
     SERVICE_NETWORK("servicenetwork", "sn", "SERVICE_NETWORK", "Service network"),
     SERVICE("service", "svc", "SERVICE", "Service"),
     LISTENER("listener", "listener", "LISTENER", "Listener"),
@@ -31,7 +31,7 @@ enum ResourceKind {
     }
 
     /** The {@code kind} column of the store. */
-    String storeKind() {
+    public String storeKind() {
         return storeKind;
     }
 
