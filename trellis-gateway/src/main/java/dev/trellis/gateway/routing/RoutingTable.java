@@ -1,0 +1,115 @@
+package dev.trellis.gateway.routing;
+
+import dev.trellis.auth.policy.AuthSetting;
+import dev.trellis.auth.policy.LatticeAuthorizer;
+import dev.trellis.auth.policy.Policy;
+import dev.trellis.auth.policy.PolicyParseException;
+import dev.trellis.model.snapshot.AuthLevel;
+import dev.trellis.model.snapshot.ListenerRule;
+import dev.trellis.model.snapshot.ServiceEntry;
+import dev.trellis.model.snapshot.ServiceListener;
+import dev.trellis.model.snapshot.VpcSnapshot;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where requests go, compiled once per snapshot: (host, listener port) → the service listener, for the generated
+ * domain name and the custom domain of every reachable service. Immutable; looked up lock-free on event loops.
+ */
+public final class RoutingTable {
+
+    private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
+
+    private final Map<String, ServiceRoute> routes;
+    private final Set<Integer> ports;
+
+    private RoutingTable(Map<String, ServiceRoute> routes, Set<Integer> ports) {
+        this.routes = routes;
+        this.ports = ports;
+    }
+
+    public static RoutingTable compile(VpcSnapshot snapshot) {
+        Map<String, ServiceRoute> routes = new HashMap<>();
+        Set<Integer> ports = new TreeSet<>();
+        for (ServiceEntry service : snapshot.services()) {
+            LatticeAuthorizer authorizer = new LatticeAuthorizer(service.arn(),
+                    setting(service.networkAuth(), service.networkArn()),
+                    setting(service.serviceAuth(), service.arn()));
+            for (ServiceListener listener : service.listeners()) {
+                List<CompiledRule> rules = new ArrayList<>();
+                for (ListenerRule rule : listener.rules()) {
+                    rules.add(new CompiledRule(rule, rule.action().forwards()
+                            ? new Forwarding(rule.action().forward()) : null));
+                }
+                ServiceRoute route = new ServiceRoute(service, listener, List.copyOf(rules), authorizer);
+                routes.put(key(service.domainName(), listener.port()), route);
+                if (service.customDomainName() != null) {
+                    routes.put(key(service.customDomainName(), listener.port()), route);
+                }
+                ports.add(listener.port());
+            }
+        }
+        return new RoutingTable(Map.copyOf(routes), Collections.unmodifiableSet(ports));
+    }
+
+    /** An auth setting with its policy parsed; a policy that does not parse denies everything (logged). */
+    private static AuthSetting setting(AuthLevel level, String arn) {
+        if (!level.requiresIam()) {
+            return AuthSetting.none();
+        }
+        if (level.policy() == null) {
+            return AuthSetting.awsIam(null);
+        }
+        try {
+            return AuthSetting.awsIam(Policy.parseAuthPolicy(level.policy()));
+        } catch (PolicyParseException e) {
+            log.error("the auth policy of {} does not parse ({}); denying every request to it", arn, e.getMessage());
+            return AuthSetting.awsIam(null);
+        }
+    }
+
+    /**
+     * The service listener a request is for: by its Host header (or {@code :authority}; any {@code :port} and a
+     * trailing dot ignored, case-insensitive) and the listener port it arrived on; null when none is reachable.
+     */
+    public ServiceRoute find(String host, int port) {
+        if (host == null) {
+            return null;
+        }
+        return routes.get(key(host, port));
+    }
+
+    /** The listener ports of every reachable service: the ports a gateway listens on. */
+    public Set<Integer> ports() {
+        return ports;
+    }
+
+    static String hostName(String host) {
+        String name = host.trim();
+        if (name.startsWith("[")) {
+            int end = name.indexOf(']');
+            name = end < 0 ? name : name.substring(0, end + 1);
+        } else {
+            int colon = name.lastIndexOf(':');
+            if (colon >= 0) {
+                name = name.substring(0, colon);
+            }
+        }
+        if (name.endsWith(".")) {
+            name = name.substring(0, name.length() - 1);
+        }
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    private static String key(String host, int port) {
+        return hostName(host) + "|" + port;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.trellis.gateway.routing;
+
+import dev.trellis.auth.policy.LatticeAuthorizer;
+import dev.trellis.model.snapshot.ServiceEntry;
+import dev.trellis.model.snapshot.ServiceListener;
+import java.util.List;
+
+/**
+ * One listener of one reachable service, compiled: its rules in evaluation order and the authorizer of the service
+ * as reached through its network.
+ */
+public final class ServiceRoute {
+
+    private final ServiceEntry service;
+    private final ServiceListener listener;
+    private final List<CompiledRule> rules;
+    private final LatticeAuthorizer authorizer;
+
+    ServiceRoute(ServiceEntry service, ServiceListener listener, List<CompiledRule> rules,
+                 LatticeAuthorizer authorizer) {
+        this.service = service;
+        this.listener = listener;
+        this.rules = rules;
+        this.authorizer = authorizer;
+    }
+
+    /** The first rule that matches; the default rule matches what no other rule does. */
+    public CompiledRule match(RequestHead request) {
+        for (CompiledRule rule : rules) {
+            if (rule.matches(request)) {
+                return rule;
+            }
+        }
+        throw new IllegalStateException("listener " + listener.id() + " has no default rule");
+    }
+
+    public ServiceEntry service() {
+        return service;
+    }
+
+    public ServiceListener listener() {
+        return listener;
+    }
+
+    public LatticeAuthorizer authorizer() {
+        return authorizer;
+    }
+
+    @Override
+    public String toString() {
+        return service.name() + " " + listener.protocol() + ":" + listener.port();
+    }
+}
