@@ -7,6 +7,9 @@ import dev.trellis.controlplane.identity.IdentityDirectory;
 import dev.trellis.controlplane.identity.IdentityPolicyAuthorizer;
 import dev.trellis.controlplane.lattice.LatticeOperations;
 import dev.trellis.controlplane.lattice.LatticeService;
+import dev.trellis.controlplane.snapshot.CredentialSource;
+import dev.trellis.controlplane.snapshot.SnapshotApi;
+import dev.trellis.controlplane.snapshot.SnapshotService;
 import dev.trellis.controlplane.store.H2Store;
 import dev.trellis.controlplane.store.PostgresStore;
 import dev.trellis.controlplane.store.Store;
@@ -61,8 +64,10 @@ public final class ControlPlane implements AutoCloseable {
             IdentityDirectory identities = new IdentityDirectory(store, config, clock);
             Optional<IdentityDirectory.AdminCredentials> admin = identities.bootstrap();
             IdentityPolicyAuthorizer authorizer = new IdentityPolicyAuthorizer(identities);
+            SnapshotService snapshots = new SnapshotService(store, config, clock, CredentialSource.NONE);
             List<AwsService> services = List.of(
-                    new LatticeService(store, config, clock, authorizer, LatticeOperations.all()));
+                    new LatticeService(store, config, clock, authorizer, LatticeOperations.all()),
+                    new SnapshotApi(snapshots, config, authorizer));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);
             ApiServer server = ApiServer.start(options.host(), options.port(), dispatcher);

@@ -21,7 +21,7 @@ public enum AwsProtocolFamily {
     /** The family of the Trellis-served APIs, by SigV4 signing name. */
     public static Optional<AwsProtocolFamily> forSigningName(String signingName) {
         return Optional.ofNullable(switch (signingName) {
-            case "vpc-lattice" -> REST_JSON;
+            case "vpc-lattice", "trellis" -> REST_JSON;
             case "acm" -> JSON_1_1;
             case "iam", "sts" -> QUERY;
             case "route53" -> REST_XML;

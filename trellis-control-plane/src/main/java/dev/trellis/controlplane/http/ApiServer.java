@@ -98,7 +98,8 @@ public final class ApiServer implements AutoCloseable {
 
     /** Starts a server on {@code host:port} (port 0 picks a free one). */
     public static ApiServer start(String host, int port, ApiRequestHandler handler) throws InterruptedException {
-        return new ApiServer(host, port, handler, Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
+        // Gateways' snapshot long-polls each hold a worker while they wait, hence more threads than cores.
+        return new ApiServer(host, port, handler, 64);
     }
 
     public InetSocketAddress address() {
