@@ -2,11 +2,13 @@ package dev.trellis.controlplane;
 
 import dev.trellis.controlplane.api.AwsApiDispatcher;
 import dev.trellis.controlplane.api.AwsService;
+import dev.trellis.controlplane.ec2.Ec2Service;
 import dev.trellis.controlplane.http.ApiServer;
 import dev.trellis.controlplane.identity.IdentityDirectory;
 import dev.trellis.controlplane.identity.IdentityPolicyAuthorizer;
 import dev.trellis.controlplane.lattice.LatticeOperations;
 import dev.trellis.controlplane.lattice.LatticeService;
+import dev.trellis.controlplane.lattice.LatticeVpcDependents;
 import dev.trellis.controlplane.store.H2Store;
 import dev.trellis.controlplane.store.PostgresStore;
 import dev.trellis.controlplane.store.Store;
@@ -62,7 +64,8 @@ public final class ControlPlane implements AutoCloseable {
             Optional<IdentityDirectory.AdminCredentials> admin = identities.bootstrap();
             IdentityPolicyAuthorizer authorizer = new IdentityPolicyAuthorizer(identities);
             List<AwsService> services = List.of(
-                    new LatticeService(store, config, clock, authorizer, LatticeOperations.all()));
+                    new LatticeService(store, config, clock, authorizer, LatticeOperations.all()),
+                    new Ec2Service(store, config, clock, authorizer, new LatticeVpcDependents()));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);
             ApiServer server = ApiServer.start(options.host(), options.port(), dispatcher);
