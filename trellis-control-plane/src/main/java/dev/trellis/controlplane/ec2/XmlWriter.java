@@ -5,8 +5,10 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Writes the XML documents EC2 answers with. Text is escaped, and characters XML 1.0 cannot carry at all (most
- * control characters, lone surrogates) become U+FFFD, so whatever a client sent, the answer is well-formed.
+ * Writes the XML documents EC2 answers with. Text is escaped ({@code &}, {@code <}, {@code >}; quotes stay as they
+ * are, as in EC2's messages), and characters XML 1.0 cannot carry at all (most control characters, lone surrogates)
+ * become U+FFFD, so whatever a client sent, the answer is well-formed. Only text is ever client-supplied: element
+ * names and the namespace are constants.
  */
 final class XmlWriter {
 
@@ -62,8 +64,6 @@ final class XmlWriter {
                 case '&' -> out.append("&amp;");
                 case '<' -> out.append("&lt;");
                 case '>' -> out.append("&gt;");
-                case '"' -> out.append("&quot;");
-                case '\'' -> out.append("&apos;");
                 default -> {
                     if (Character.isHighSurrogate(c) && i + 1 < text.length()
                             && Character.isLowSurrogate(text.charAt(i + 1))) {

@@ -8,10 +8,12 @@ import dev.trellis.controlplane.ControlPlaneConfig;
 import dev.trellis.controlplane.identity.IdentityDirectory;
 import dev.trellis.controlplane.store.TestStores;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -458,5 +460,16 @@ class Ec2ApiTest {
         assertThat(response.body()).isEqualTo("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error>"
                 + "<Code>MissingParameter</Code><Message>The request must contain the parameter AWSAccessKeyId"
                 + "</Message></Error></Errors><RequestID>" + requestId + "</RequestID></Response>");
+    }
+
+    @Test
+    void answersAQueryStringWithAMalformedEscapeWith400InsteadOfDroppingTheConnection() throws IOException {
+        try (Socket socket = new Socket(controlPlane.endpoint().getHost(), controlPlane.endpoint().getPort())) {
+            socket.getOutputStream().write(("GET /?Action=DescribeVpcs&Version=2016-11-15&VpcId.1=%zz HTTP/1.1\r\n"
+                    + "Host: localhost\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertThat(response).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("MalformedQueryString");
+        }
     }
 }
