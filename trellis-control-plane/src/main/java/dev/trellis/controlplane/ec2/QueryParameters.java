@@ -73,7 +73,8 @@ final class QueryParameters {
                     continue;
                 }
                 int eq = pair.indexOf('=');
-                put(values, decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
+                String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+                put(values, name, eq < 0 ? "" : decode(pair.substring(eq + 1)));
             }
         }
         return of(values);

@@ -140,12 +140,12 @@ final class VpcOperations {
 
         return (ctx, out) -> {
             ctx.authorize("DescribeVpcs", "*");
+            List<StoredResource> named = ids.isEmpty() ? List.of() : requireVpcs(ctx, ids);
             if (dryRun) {
                 throw Ec2Errors.dryRun();
             }
             Page page = new Page(max, filters);
             if (!ids.isEmpty()) {
-                List<StoredResource> named = requireVpcs(ctx, ids);
                 named.sort(Comparator.comparingLong(StoredResource::seq));
                 for (StoredResource vpc : named) {
                     if (vpc.seq() > after && !page.offer(vpc)) {

@@ -23,7 +23,8 @@ final class Vpcs {
      */
     static void requireKnownVpc(OperationContext ctx, String vpcId) {
         if (!Ec2Vpcs.isWellFormedId(vpcId)) {
-            throw LatticeErrors.invalid("vpcIdentifier", "'" + vpcId + "' is not a VPC id (vpc- and 8 or 17 hex digits)");
+            throw LatticeErrors.invalid("vpcIdentifier", "'" + vpcId + "' is not a VPC id (vpc- and 8 or 17 hex"
+                    + " digits)");
         }
         if (Ec2Vpcs.find(ctx.tx(), ctx.caller().accountId(), vpcId).isEmpty()) {
             throw LatticeErrors.notFound(RESOURCE_TYPE, vpcId, "VPC '" + vpcId + "' was not found in this account;"
