@@ -2,11 +2,13 @@ package dev.trellis.controlplane;
 
 import dev.trellis.controlplane.api.AwsApiDispatcher;
 import dev.trellis.controlplane.api.AwsService;
+import dev.trellis.controlplane.ec2.Ec2Service;
 import dev.trellis.controlplane.http.ApiServer;
 import dev.trellis.controlplane.identity.IdentityDirectory;
 import dev.trellis.controlplane.identity.IdentityPolicyAuthorizer;
 import dev.trellis.controlplane.lattice.LatticeOperations;
 import dev.trellis.controlplane.lattice.LatticeService;
+import dev.trellis.controlplane.lattice.LatticeVpcDependents;
 import dev.trellis.controlplane.snapshot.CredentialSource;
 import dev.trellis.controlplane.snapshot.SnapshotApi;
 import dev.trellis.controlplane.snapshot.SnapshotService;
@@ -67,6 +69,7 @@ public final class ControlPlane implements AutoCloseable {
             SnapshotService snapshots = new SnapshotService(store, config, clock, CredentialSource.NONE);
             List<AwsService> services = List.of(
                     new LatticeService(store, config, clock, authorizer, LatticeOperations.all()),
+                    new Ec2Service(store, config, clock, authorizer, new LatticeVpcDependents()),
                     new SnapshotApi(snapshots, config, authorizer));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);

@@ -31,7 +31,8 @@ public record SigV4Failure(SigV4FailureReason reason, String message) {
 
     /** This failure as the given protocol family reports it. */
     public AwsAuthError toAwsError(AwsProtocolFamily family) {
-        return new AwsAuthError(family.errorCode(reason.kind()), family.httpStatus(reason.kind()), message);
+        AuthErrorKind kind = family.kind(reason);
+        return new AwsAuthError(family.errorCode(kind), family.httpStatus(kind), family.message(kind, message));
     }
 
     static SigV4Failure of(SigV4FailureReason reason, String message) {

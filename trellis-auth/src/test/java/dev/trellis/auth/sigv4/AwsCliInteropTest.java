@@ -126,6 +126,8 @@ class AwsCliInteropTest {
                     + ok.principal().userId() + "</UserId><Account>" + ok.principal().accountId()
                     + "</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r-1</RequestId>"
                     + "</ResponseMetadata></GetCallerIdentityResponse>";
+            case "ec2" -> "<DescribeVpcsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r-1"
+                    + "</requestId><vpcSet/></DescribeVpcsResponse>";
             case "route53" -> "<?xml version=\"1.0\"?><ListHostedZonesResponse xmlns=\"https://route53.amazonaws.com/"
                     + "doc/2013-04-01/\"><HostedZones/><IsTruncated>false</IsTruncated><MaxItems>100</MaxItems>"
                     + "</ListHostedZonesResponse>";
@@ -137,7 +139,7 @@ class AwsCliInteropTest {
         return switch (family) {
             case REST_JSON -> "application/json";
             case JSON_1_1 -> "application/x-amz-json-1.1";
-            case QUERY, REST_XML -> "text/xml";
+            case QUERY, REST_XML, EC2 -> "text/xml";
             case LATTICE_DATA_PLANE -> "text/plain";
         };
     }
@@ -154,6 +156,10 @@ class AwsCliInteropTest {
                     "<ErrorResponse><Error><Type>" + error.faultType() + "</Type><Code>" + error.code() + "</Code>"
                             + "<Message>" + xml(error.message()) + "</Message></Error><RequestId>r-1</RequestId>"
                             + "</ErrorResponse>", Map.of());
+            case EC2 -> respond(exchange, error.httpStatus(), "text/xml;charset=UTF-8",
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>" + error.code()
+                            + "</Code><Message>" + xml(error.message()) + "</Message></Error></Errors>"
+                            + "<RequestID>r-1</RequestID></Response>", Map.of());
             case LATTICE_DATA_PLANE -> respond(exchange, error.httpStatus(), "text/plain", error.plainTextBody(),
                     Map.of());
         }
@@ -251,7 +257,8 @@ class AwsCliInteropTest {
                 Arguments.of("iam", "list-users", "ListUsers", "SignatureDoesNotMatch"),
                 Arguments.of("sts", "get-caller-identity", "GetCallerIdentity", "SignatureDoesNotMatch"),
                 Arguments.of("acm", "list-certificates", "ListCertificates", "InvalidSignatureException"),
-                Arguments.of("route53", "list-hosted-zones", "ListHostedZones", "SignatureDoesNotMatch"));
+                Arguments.of("route53", "list-hosted-zones", "ListHostedZones", "SignatureDoesNotMatch"),
+                Arguments.of("ec2", "describe-vpcs", "DescribeVpcs", "AuthFailure"));
     }
 
     @ParameterizedTest(name = "aws {0} {1} with a long-term key")
@@ -298,10 +305,32 @@ class AwsCliInteropTest {
         CliRun run = aws(env(ACCESS_KEY, "wrong" + SECRET, null), service, command);
 
         assertThat(run.exitCode()).isNotZero();
+        String message = code.equals("AuthFailure")
+                ? "AWS was not able to validate the provided access credentials"
+                : "The request signature we calculated does not match the signature you provided. Check your AWS "
+                        + "Secret Access Key and signing method. Consult the service documentation for details.";
         assertThat(cliError(run)).isEqualTo("An error occurred (" + code + ") when calling the " + operation
-                + " operation: The request signature we calculated does not match the signature you provided. "
-                + "Check your AWS Secret Access Key and signing method. Consult the service documentation for "
-                + "details.");
+                + " operation: " + message);
+    }
+
+    @Test
+    void cliReportsAuthFailureForAnUnknownAccessKeyOverEc2() throws Exception {
+        serve("ec2", Clock.systemUTC(), longTerm());
+
+        CliRun run = aws(env("AKIAUNKNOWNEXAMPLE00", SECRET, null), "ec2", "describe-vpcs");
+
+        assertThat(cliError(run)).isEqualTo("An error occurred (AuthFailure) when calling the DescribeVpcs "
+                + "operation: AWS was not able to validate the provided access credentials");
+    }
+
+    @Test
+    void cliReportsRequestExpiredOverEc2WhenTheServerClockIsTenMinutesAhead() throws Exception {
+        serve("ec2", Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)), longTerm());
+
+        CliRun run = aws(env(ACCESS_KEY, SECRET, null), "ec2", "describe-vpcs");
+
+        assertThat(cliError(run)).isEqualTo("An error occurred (RequestExpired) when calling the DescribeVpcs "
+                + "operation: Request has expired.");
     }
 
     @Test

@@ -58,12 +58,14 @@ public final class AwsApiDispatcher implements ApiRequestHandler {
         String signingName = SigningScope.signingName(request);
         Route route = signingName == null ? null : routes.get(signingName);
         if (signingName == null) {
-            // No readable scope: the first API's verifier says whether the request is unsigned or malformed.
-            route = routes.get(fallback.signingName());
+            // No readable scope: the verifier of the API the request looks like (else of the first API) says
+            // whether it is unsigned or malformed, and the error comes in that API's protocol.
+            route = routes.values().stream().filter(r -> r.service().recognizes(request)).findFirst()
+                    .orElse(routes.get(fallback.signingName()));
         } else if (route == null) {
             return fallback.error(new ApiException("InvalidSignatureException", 403,
                     "Credential should be scoped to a service Trellis serves (" + String.join(", ", routes.keySet())
-                            + "), not '" + signingName + "'."));
+                            + "), not '" + signingName + "'."), requestId);
         }
         SigV4Outcome outcome = route.verifier().verify(signedRequest(request));
         if (outcome instanceof SigV4Outcome.Authenticated authenticated) {
@@ -79,7 +81,7 @@ public final class AwsApiDispatcher implements ApiRequestHandler {
     private static ApiResponse reject(Route route, SigV4Failure failure, String requestId) {
         AwsAuthError error = failure.toAwsError(route.family());
         log.debug("request {} to {} not authenticated: {}", requestId, route.service().signingName(), error.code());
-        return route.service().error(new ApiException(error.code(), error.httpStatus(), error.message()));
+        return route.service().error(new ApiException(error.code(), error.httpStatus(), error.message()), requestId);
     }
 
     private static SignedRequest signedRequest(ApiRequest request) {

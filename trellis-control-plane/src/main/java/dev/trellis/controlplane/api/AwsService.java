@@ -5,8 +5,8 @@ import dev.trellis.controlplane.protocol.ApiRequest;
 import dev.trellis.controlplane.protocol.ApiResponse;
 
 /**
- * One AWS API served by the control plane (vpc-lattice, iam, sts, acm, route53), chosen by the SigV4 signing name
- * of each request.
+ * One AWS API served by the control plane (vpc-lattice, ec2, iam, sts, acm, route53), chosen by the SigV4 signing
+ * name of each request.
  */
 public interface AwsService {
 
@@ -18,4 +18,20 @@ public interface AwsService {
 
     /** Renders an error (an authentication failure, say) the way this service's protocol carries errors. */
     ApiResponse error(ApiException error);
+
+    /**
+     * Renders an error for the request {@code requestId}; protocols that carry the request id in the error body
+     * (EC2's {@code <RequestID>}) override this.
+     */
+    default ApiResponse error(ApiException error, String requestId) {
+        return error(error);
+    }
+
+    /**
+     * Whether a request that names no signing name (an unsigned one) is recognisably a call of this API, so that
+     * its authentication error is rendered in this API's protocol. Read before the request is authenticated.
+     */
+    default boolean recognizes(ApiRequest request) {
+        return false;
+    }
 }

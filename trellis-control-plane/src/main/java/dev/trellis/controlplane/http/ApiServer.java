@@ -151,7 +151,15 @@ public final class ApiServer implements AutoCloseable {
                         "The request is malformed: " + request.decoderResult().cause().getMessage()));
                 return;
             }
-            ApiRequest apiRequest = toApiRequest(request);
+            ApiRequest apiRequest;
+            try {
+                apiRequest = toApiRequest(request);
+            } catch (IllegalArgumentException e) {
+                // Netty's query decoder refuses malformed escapes (%zz): answer instead of dropping the connection.
+                write(ctx, requestId, keepAlive, plainError(400, "MalformedQueryString",
+                        "The query string is malformed: " + e.getMessage()));
+                return;
+            }
             try {
                 pool.execute(() -> {
                     ApiResponse response;

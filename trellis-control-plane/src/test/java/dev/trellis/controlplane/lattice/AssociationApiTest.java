@@ -65,6 +65,42 @@ class AssociationApiTest extends LatticeApiTestBase {
     }
 
     @Test
+    void answersAVpcTheEc2ApiNeverCreatedWithResourceNotFound() {
+        String sn = createServiceNetwork("network");
+        String unknown = "vpc-0123456789abcdef0";
+
+        ResourceNotFoundException e = failure(ResourceNotFoundException.class,
+                () -> lattice.createServiceNetworkVpcAssociation(r -> r.serviceNetworkIdentifier(sn)
+                        .vpcIdentifier(unknown)));
+
+        assertThat(e.statusCode()).isEqualTo(404);
+        assertThat(e.resourceId()).isEqualTo(unknown);
+        assertThat(e.resourceType()).isEqualTo("VPC");
+        assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("VPC 'vpc-0123456789abcdef0' was not found in this"
+                + " account; create VPCs with the EC2 API (aws ec2 create-vpc)");
+        assertThat(lattice.getServiceNetwork(r -> r.serviceNetworkIdentifier(sn)).numberOfAssociatedVPCs()).isZero();
+    }
+
+    @Test
+    void doesNotSeeTheVpcsOfAnotherAccount() {
+        String sn = createServiceNetwork("network");
+        String othersVpc = createVpc(randomAccount());
+
+        ResourceNotFoundException e = failure(ResourceNotFoundException.class,
+                () -> lattice.createServiceNetworkVpcAssociation(r -> r.serviceNetworkIdentifier(sn)
+                        .vpcIdentifier(othersVpc)));
+
+        assertThat(e.resourceId()).isEqualTo(othersVpc);
+        assertThat(e.resourceType()).isEqualTo("VPC");
+    }
+
+    @Test
+    void listsNoAssociationsForAnUnknownVpc() {
+        assertThat(lattice.listServiceNetworkVpcAssociations(r -> r.vpcIdentifier("vpc-0123456789abcdef0"))
+                .items()).isEmpty();
+    }
+
+    @Test
     void updatesSecurityGroupsButNeverToNone() {
         String id = lattice.createServiceNetworkVpcAssociation(r -> r
                 .serviceNetworkIdentifier(createServiceNetwork("network")).vpcIdentifier(vpc())).id();

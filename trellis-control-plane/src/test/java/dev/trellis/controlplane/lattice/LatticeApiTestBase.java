@@ -5,19 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.trellis.auth.Principal;
 import dev.trellis.controlplane.ControlPlaneConfig;
 import dev.trellis.controlplane.api.Caller;
+import dev.trellis.controlplane.ec2.Ec2Service;
 import dev.trellis.controlplane.http.ApiServer;
 import dev.trellis.controlplane.protocol.ApiException;
 import dev.trellis.controlplane.protocol.ApiRequest;
+import dev.trellis.controlplane.protocol.ApiResponse;
 import dev.trellis.controlplane.store.Store;
 import dev.trellis.controlplane.store.TestStores;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,6 +48,7 @@ import software.amazon.awssdk.services.vpclattice.model.WeightedTargetGroup;
  * Runs the VPC Lattice API in-process on a real {@link ApiServer} (one per test class and store, for H2 and
  * PostgreSQL) and gives each test the real AWS SDK client of a fresh account, so tests never see each other's
  * resources or quota counts. The access key id of a client is its account id (authentication is not wired here).
+ * VPCs are created with the EC2 API, called in-process for the test's account ({@link #vpc()}).
  */
 abstract class LatticeApiTestBase {
 
@@ -59,6 +66,7 @@ abstract class LatticeApiTestBase {
     static Store store;
     static ApiServer server;
     static LatticeService service;
+    static Ec2Service ec2;
     /** Every authorization asked for: {@code <account> <action> <resource>}. */
     static final Queue<String> AUTHORIZATIONS = new ConcurrentLinkedQueue<>();
 
@@ -67,6 +75,7 @@ abstract class LatticeApiTestBase {
 
     VpcLatticeClient lattice;
     String account;
+    private String defaultVpc;
     private final List<VpcLatticeClient> clients = new ArrayList<>();
 
     @BeforeParameterizedClassInvocation
@@ -81,6 +90,8 @@ abstract class LatticeApiTestBase {
                         + " is not authorized to perform: " + action + " on resource: " + resource);
             }
         }, LatticeOperations.all());
+        ec2 = new Ec2Service(store, config, Clock.systemUTC(), (caller, action, resource) -> { },
+                new LatticeVpcDependents());
         server = ApiServer.start("127.0.0.1", 0, (request, id) -> {
             String account = accountOf(request);
             return service.handle(request, new Caller(Principal.accountRoot("aws", account), account, id));
@@ -158,8 +169,32 @@ abstract class LatticeApiTestBase {
         throw new AssertionError("expected " + type.getSimpleName() + " but the call succeeded");
     }
 
-    static String vpc() {
-        return String.format("vpc-0%016x", ThreadLocalRandom.current().nextLong());
+    /** A new VPC of this test's account. Every test VPC has the CIDR 10.0.0.0/16: they overlap, as real ones may. */
+    String vpc() {
+        return createVpc(account);
+    }
+
+    /** The VPC {@link #createTargetGroup} puts groups in: created on first use. */
+    String defaultVpc() {
+        if (defaultVpc == null) {
+            defaultVpc = vpc();
+        }
+        return defaultVpc;
+    }
+
+    private static final Pattern VPC_ID = Pattern.compile("<vpcId>(vpc-[0-9a-f]{17})</vpcId>");
+
+    /** Creates a VPC in {@code accountId} through the EC2 API's CreateVpc, without HTTP or signing. */
+    static String createVpc(String accountId) {
+        ApiRequest request = new ApiRequest("POST", "/", "", Map.of(), ApiRequest.newHeaderMap(),
+                "Action=CreateVpc&Version=2016-11-15&CidrBlock=10.0.0.0%2F16".getBytes(StandardCharsets.UTF_8));
+        ApiResponse response = ec2.handle(request, new Caller(Principal.accountRoot("aws", accountId), accountId,
+                "test-" + ThreadLocalRandom.current().nextInt()));
+        String body = new String(response.body(), StandardCharsets.UTF_8);
+        assertThat(response.status()).as(body).isEqualTo(200);
+        Matcher vpcId = VPC_ID.matcher(body);
+        assertThat(vpcId.find()).as(body).isTrue();
+        return vpcId.group(1);
     }
 
     // Helpers that build resources the way most tests need them.
@@ -175,7 +210,7 @@ abstract class LatticeApiTestBase {
     String createTargetGroup(String name) {
         return lattice.createTargetGroup(r -> r.name(name).type(TargetGroupType.IP)
                 .config(TargetGroupConfig.builder().protocol(TargetGroupProtocol.HTTP).port(3000)
-                        .vpcIdentifier("vpc-0123456789abcdef0").build())).id();
+                        .vpcIdentifier(defaultVpc()).build())).id();
     }
 
     static RuleAction forward(String... targetGroupIds) {

@@ -9,6 +9,7 @@ import dev.trellis.auth.Principal;
 import dev.trellis.controlplane.ControlPlaneConfig;
 import dev.trellis.controlplane.ReferenceFiles;
 import dev.trellis.controlplane.api.Caller;
+import dev.trellis.controlplane.ec2.Ec2Service;
 import dev.trellis.controlplane.http.ApiServer;
 import dev.trellis.controlplane.store.Store;
 import dev.trellis.controlplane.store.TestStores;
@@ -28,15 +29,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The walkthrough's VPC Lattice set-up (reference/seed: the datastore service behind the eks-lattice-network
- * service network, canary rules, IAM auth with the sample policies) done with the AWS CLI against Trellis.
+ * The walkthrough's VPC Lattice set-up (reference/seed: two VPCs with the same address range, the datastore service
+ * behind the eks-lattice-network service network, canary rules, IAM auth with the sample policies) done with the
+ * AWS CLI against Trellis.
  */
 class LatticeCliWalkthroughTest {
 
     /** The account of the sample policies, so the service policy's ARN names this account. */
     private static final String ACCOUNT = "615847537300";
-    private static final String VPC_A = "vpc-027baaaf7156c6075";
-    private static final String VPC_B = "vpc-0b1f5cd2e3a4b5c6d";
+    /** The walkthrough's clusters use the same RFC 1918 range in both VPCs. */
+    private static final String CLUSTER_CIDR = "192.168.0.0/16";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Store store;
@@ -51,8 +53,14 @@ class LatticeCliWalkthroughTest {
         ControlPlaneConfig config = ControlPlaneConfig.defaults("us-west-2", ACCOUNT);
         LatticeService lattice = new LatticeService(store, config, Clock.systemUTC(), (caller, action, arn) -> { },
                 LatticeOperations.all());
-        server = ApiServer.start("127.0.0.1", 0, (request, id) -> lattice.handle(request,
-                new Caller(Principal.accountRoot("aws", ACCOUNT), ACCOUNT, id)));
+        Ec2Service ec2 = new Ec2Service(store, config, Clock.systemUTC(), (caller, action, arn) -> { },
+                new LatticeVpcDependents());
+        server = ApiServer.start("127.0.0.1", 0, (request, id) -> {
+            Caller caller = new Caller(Principal.accountRoot("aws", ACCOUNT), ACCOUNT, id);
+            String authorization = String.valueOf(request.header("Authorization"));
+            return authorization.contains("/ec2/aws4_request") ? ec2.handle(request, caller)
+                    : lattice.handle(request, caller);
+        });
     }
 
     @AfterAll
@@ -71,12 +79,17 @@ class LatticeCliWalkthroughTest {
         Path networkPolicy = ReferenceFiles.resolve("seed/sample/lattice-service-network-policy.json");
         Path servicePolicyTemplate = ReferenceFiles.resolve("seed/sample/lattice-service-policy.json");
 
+        String vpcA = cli("ec2", "create-vpc", "--cidr-block", CLUSTER_CIDR).get("Vpc").get("VpcId").asText();
+        String vpcB = cli("ec2", "create-vpc", "--cidr-block", CLUSTER_CIDR).get("Vpc").get("VpcId").asText();
+        assertThat(cli("ec2", "describe-vpcs", "--vpc-ids", vpcA, vpcB).get("Vpcs"))
+                .extracting(v -> v.get("CidrBlock").asText()).containsExactly(CLUSTER_CIDR, CLUSTER_CIDR);
+
         JsonNode network = aws("create-service-network", "--name", "eks-lattice-network");
         String sn = network.get("id").asText();
         assertThat(network.get("arn").asText()).isEqualTo("arn:aws:vpc-lattice:us-west-2:" + ACCOUNT
                 + ":servicenetwork/" + sn);
         assertThat(network.get("authType").asText()).isEqualTo("NONE");
-        for (String vpc : List.of(VPC_A, VPC_B)) {
+        for (String vpc : List.of(vpcA, vpcB)) {
             JsonNode association = aws("create-service-network-vpc-association", "--service-network-identifier", sn,
                     "--vpc-identifier", vpc);
             assertThat(association.get("status").asText()).isEqualTo("ACTIVE");
@@ -98,7 +111,7 @@ class LatticeCliWalkthroughTest {
         assertThat(service.get("status").asText()).isEqualTo("ACTIVE");
 
         String config = "{\"port\":3000,\"protocol\":\"HTTP\",\"protocolVersion\":\"HTTP1\",\"vpcIdentifier\":\""
-                + VPC_B + "\"}";
+                + vpcB + "\"}";
         String v1 = aws("create-target-group", "--name", "datastore-v1", "--type", "IP", "--config", config)
                 .get("id").asText();
         JsonNode v2Group = aws("create-target-group", "--name", "datastore-v2", "--type", "IP", "--config", config);
@@ -136,7 +149,8 @@ class LatticeCliWalkthroughTest {
         assertThat(aws("update-service", "--service-identifier", svc, "--auth-type", "AWS_IAM").get("authType")
                 .asText()).isEqualTo("AWS_IAM");
         String servicePolicy = Files.readString(servicePolicyTemplate)
-                .replace("svc-0891088e6cc27c501", svc);
+                .replace("svc-0891088e6cc27c501", svc)
+                .replace("vpc-027baaaf7156c6075", vpcA);
         Path servicePolicyFile = work.resolve("lattice-service-policy.json");
         Files.writeString(servicePolicyFile, servicePolicy);
         JsonNode serviceAuth = aws("put-auth-policy", "--resource-identifier", svc, "--policy",
@@ -175,8 +189,13 @@ class LatticeCliWalkthroughTest {
 
     /** Runs {@code aws --endpoint-url <server> vpc-lattice <args>} and returns its JSON output. */
     private JsonNode aws(String... args) throws IOException {
+        return cli("vpc-lattice", args);
+    }
+
+    /** Runs {@code aws --endpoint-url <server> <service> <args>} and returns its JSON output. */
+    private JsonNode cli(String service, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("aws", "--endpoint-url",
-                "http://127.0.0.1:" + server.port(), "--output", "json", "vpc-lattice"));
+                "http://127.0.0.1:" + server.port(), "--output", "json", service));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();

@@ -137,10 +137,13 @@ class LatticeWireTest extends LatticeApiTestBase {
      */
     @Test
     void neverAnswersAPerturbedValidRequestWithA500() throws IOException {
+        // Unsigned requests act for the default account (LatticeApiTestBase.accountOf).
+        String vpc = createVpc("111122223333");
+        String otherVpc = createVpc("111122223333");
         String svc = send("POST", "/services", "{\"name\":\"perturbed\",\"customDomainName\":\"p.example.com\"}")
                 .body().path("id").asText(null);
         String tg = send("POST", "/targetgroups", "{\"name\":\"perturbed-tg\",\"type\":\"IP\",\"config\":"
-                + "{\"protocol\":\"HTTP\",\"port\":80,\"vpcIdentifier\":\"vpc-0123456789abcdef0\"}}")
+                + "{\"protocol\":\"HTTP\",\"port\":80,\"vpcIdentifier\":\"" + vpc + "\"}}")
                 .body().path("id").asText(null);
         String sn = send("POST", "/servicenetworks", "{\"name\":\"perturbed-" + System.nanoTime() + "\"}")
                 .body().path("id").asText(null);
@@ -169,7 +172,7 @@ class LatticeWireTest extends LatticeApiTestBase {
                         + ",\"action\":" + forward + "}]}"},
                 "CreateTargetGroup", new String[] {"POST", "/targetgroups", "{\"name\":\"perturbed-2\",\"type\":\"IP\","
                         + "\"config\":{\"protocol\":\"HTTPS\",\"port\":443,\"protocolVersion\":\"HTTP2\","
-                        + "\"ipAddressType\":\"IPV6\",\"vpcIdentifier\":\"vpc-0123456789abcdef0\",\"healthCheck\":"
+                        + "\"ipAddressType\":\"IPV6\",\"vpcIdentifier\":\"" + vpc + "\",\"healthCheck\":"
                         + healthCheck + "}}"},
                 "UpdateTargetGroup", new String[] {"PATCH", "/targetgroups/" + tg, "{\"healthCheck\":" + healthCheck
                         + "}"},
@@ -178,7 +181,7 @@ class LatticeWireTest extends LatticeApiTestBase {
                 "ListTargets", new String[] {"POST", "/targetgroups/" + tg + "/listtargets",
                     "{\"targets\":[{\"id\":\"10.0.0.1\",\"port\":80}]}"},
                 "CreateServiceNetworkVpcAssociation", new String[] {"POST", "/servicenetworkvpcassociations",
-                    "{\"serviceNetworkIdentifier\":\"" + sn + "\",\"vpcIdentifier\":\"vpc-0123456789abcdef1\","
+                    "{\"serviceNetworkIdentifier\":\"" + sn + "\",\"vpcIdentifier\":\"" + otherVpc + "\","
                         + "\"securityGroupIds\":[\"sg-0123456789abcdef0\"],\"privateDnsEnabled\":true,"
                         + "\"dnsOptions\":{\"privateDnsPreference\":\"SPECIFIED_DOMAINS_ONLY\","
                         + "\"privateDnsSpecifiedDomains\":[\"p.example.com\"]},\"tags\":{\"k\":\"v\"}}"},

@@ -348,7 +348,7 @@ class ListenerAndRuleApiTest extends LatticeApiTestBase {
         String tls = lattice.createService(r -> r.name("tls-svc").customDomainName("tls.example.com")).id();
         String tcp = lattice.createTargetGroup(r -> r.name("tcp-tg").type(TargetGroupType.IP)
                 .config(TargetGroupConfig.builder().protocol(TargetGroupProtocol.TCP).port(443)
-                        .vpcIdentifier("vpc-0123456789abcdef0").build())).id();
+                        .vpcIdentifier(defaultVpc()).build())).id();
 
         failure(ValidationException.class, () -> lattice.createListener(r -> r.serviceIdentifier(tls).name("tls")
                 .protocol(ListenerProtocol.TLS_PASSTHROUGH).port(443).defaultAction(forward(v2))));

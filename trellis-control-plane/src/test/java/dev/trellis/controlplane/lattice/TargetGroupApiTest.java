@@ -6,6 +6,7 @@ import dev.trellis.controlplane.store.TestStores;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -15,6 +16,7 @@ import software.amazon.awssdk.services.vpclattice.model.HealthCheckConfig;
 import software.amazon.awssdk.services.vpclattice.model.IpAddressType;
 import software.amazon.awssdk.services.vpclattice.model.LambdaEventStructureVersion;
 import software.amazon.awssdk.services.vpclattice.model.ListenerProtocol;
+import software.amazon.awssdk.services.vpclattice.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.vpclattice.model.ServiceQuotaExceededException;
 import software.amazon.awssdk.services.vpclattice.model.Target;
 import software.amazon.awssdk.services.vpclattice.model.TargetGroupConfig;
@@ -32,7 +34,12 @@ import software.amazon.awssdk.services.vpclattice.model.ValidationExceptionField
 @EnumSource(TestStores.Kind.class)
 class TargetGroupApiTest extends LatticeApiTestBase {
 
-    private static final String VPC = "vpc-0123456789abcdef0";
+    private String vpc;
+
+    @BeforeEach
+    void useTheDefaultVpc() {
+        vpc = defaultVpc();
+    }
 
     private CreateTargetGroupResponse ipGroup(String name, TargetGroupConfig.Builder config) {
         return lattice.createTargetGroup(r -> r.name(name).type(TargetGroupType.IP).config(config.build()));
@@ -41,7 +48,7 @@ class TargetGroupApiTest extends LatticeApiTestBase {
     @Test
     void fillsInLatticesDefaultsForAnHttpIpTargetGroup() {
         var created = ipGroup("datastore-v1", TargetGroupConfig.builder().protocol(TargetGroupProtocol.HTTP)
-                .vpcIdentifier(VPC));
+                .vpcIdentifier(vpc));
 
         assertThat(created.id()).matches("tg-0[0-9a-f]{16}");
         assertThat(created.arn()).isEqualTo(arn("targetgroup/" + created.id()));
@@ -65,7 +72,7 @@ class TargetGroupApiTest extends LatticeApiTestBase {
     @Test
     void turnsHealthChecksOffByDefaultForHttp2AndGrpcGroups() {
         var grpc = ipGroup("grpc", TargetGroupConfig.builder().protocol(TargetGroupProtocol.HTTPS)
-                .protocolVersion(TargetGroupProtocolVersion.GRPC).vpcIdentifier(VPC));
+                .protocolVersion(TargetGroupProtocolVersion.GRPC).vpcIdentifier(vpc));
 
         assertThat(grpc.config().port()).isEqualTo(443);
         assertThat(grpc.config().healthCheck().enabled()).isFalse();
@@ -75,13 +82,13 @@ class TargetGroupApiTest extends LatticeApiTestBase {
     @Test
     void takesZeroAsTheDefaultAndRejectsValuesOutsideLatticesRanges() {
         var created = ipGroup("zeros", TargetGroupConfig.builder().protocol(TargetGroupProtocol.HTTP)
-                .vpcIdentifier(VPC).healthCheck(h -> h.healthCheckIntervalSeconds(0).healthyThresholdCount(3)
+                .vpcIdentifier(vpc).healthCheck(h -> h.healthCheckIntervalSeconds(0).healthyThresholdCount(3)
                         .port(0)));
         assertThat(created.config().healthCheck().healthCheckIntervalSeconds()).isEqualTo(30);
         assertThat(created.config().healthCheck().healthyThresholdCount()).isEqualTo(3);
 
         ValidationException e = failure(ValidationException.class, () -> ipGroup("bad-hc", TargetGroupConfig
-                .builder().protocol(TargetGroupProtocol.HTTP).vpcIdentifier(VPC)
+                .builder().protocol(TargetGroupProtocol.HTTP).vpcIdentifier(vpc)
                 .healthCheck(h -> h.healthCheckIntervalSeconds(4))));
         assertThat(e.fieldList()).extracting(ValidationExceptionField::name)
                 .containsExactly("config.healthCheck.healthCheckIntervalSeconds");
@@ -90,7 +97,7 @@ class TargetGroupApiTest extends LatticeApiTestBase {
     @Test
     void updatesOnlyTheHealthCheckKeepingTheRest() {
         String id = ipGroup("updated", TargetGroupConfig.builder().protocol(TargetGroupProtocol.HTTP).port(3000)
-                .vpcIdentifier(VPC).healthCheck(h -> h.path("/health"))).id();
+                .vpcIdentifier(vpc).healthCheck(h -> h.path("/health"))).id();
 
         var updated = lattice.updateTargetGroup(r -> r.targetGroupIdentifier(id).healthCheck(h -> h
                 .healthyThresholdCount(2).healthCheckTimeoutSeconds(0).matcher(m -> m.httpCode("200-299"))));
@@ -134,6 +141,26 @@ class TargetGroupApiTest extends LatticeApiTestBase {
     }
 
     @Test
+    void answersATargetGroupInAVpcTheEc2ApiNeverCreatedWithResourceNotFound() {
+        String unknown = "vpc-0aaaaaaaaaaaaaaaa";
+
+        ResourceNotFoundException e = failure(ResourceNotFoundException.class, () -> ipGroup("nowhere",
+                TargetGroupConfig.builder().protocol(TargetGroupProtocol.HTTP).vpcIdentifier(unknown)));
+
+        assertThat(e.resourceId()).isEqualTo(unknown);
+        assertThat(e.resourceType()).isEqualTo("VPC");
+        assertThat(e.awsErrorDetails().errorMessage()).contains("VPC 'vpc-0aaaaaaaaaaaaaaaa' was not found");
+        assertThat(lattice.listTargetGroups(r -> { }).items()).isEmpty();
+    }
+
+    @Test
+    void listsNoTargetGroupsForAnUnknownVpcBecauseListOperationsHaveNoNotFound() {
+        createTargetGroup("in-default-vpc");
+
+        assertThat(lattice.listTargetGroups(r -> r.vpcIdentifier("vpc-0aaaaaaaaaaaaaaaa")).items()).isEmpty();
+    }
+
+    @Test
     void refusesADuplicateTargetGroupNameAndEnforcesTheRegionalQuota() {
         String first = createTargetGroup("same");
         ConflictException e = failure(ConflictException.class, () -> createTargetGroup("same"));
@@ -152,16 +179,16 @@ class TargetGroupApiTest extends LatticeApiTestBase {
     void filtersTheListByVpcAndTypeAndFlattensTheConfig() {
         String ip = createTargetGroup("ip-one");
         String other = ipGroup("other-vpc", TargetGroupConfig.builder().protocol(TargetGroupProtocol.HTTPS)
-                .vpcIdentifier("vpc-0aaaaaaaaaaaaaaaa")).id();
+                .vpcIdentifier(vpc())).id();
         String lambda = lattice.createTargetGroup(r -> r.name("function").type(TargetGroupType.LAMBDA)).id();
 
-        List<TargetGroupSummary> inVpc = lattice.listTargetGroups(r -> r.vpcIdentifier(VPC)).items();
+        List<TargetGroupSummary> inVpc = lattice.listTargetGroups(r -> r.vpcIdentifier(vpc)).items();
         List<TargetGroupSummary> lambdas = lattice.listTargetGroups(r -> r.targetGroupType(TargetGroupType.LAMBDA))
                 .items();
 
         assertThat(inVpc).extracting(TargetGroupSummary::id).containsExactly(ip);
         assertThat(inVpc.get(0).port()).isEqualTo(3000);
-        assertThat(inVpc.get(0).vpcIdentifier()).isEqualTo(VPC);
+        assertThat(inVpc.get(0).vpcIdentifier()).isEqualTo(vpc);
         assertThat(lambdas).extracting(TargetGroupSummary::id).containsExactly(lambda);
         assertThat(lattice.listTargetGroupsPaginator(r -> r.maxResults(1)).items().stream()
                 .map(TargetGroupSummary::id).collect(Collectors.toList())).containsExactly(ip, other, lambda);
