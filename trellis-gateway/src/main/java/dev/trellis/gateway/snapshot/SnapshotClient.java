@@ -108,7 +108,7 @@ public final class SnapshotClient implements AutoCloseable {
                 if (!running) {
                     return;
                 }
-                log.warn("cannot reach the control plane at {} ({}); serving revision {}, retrying in {} ms",
+                log.warn("no snapshot from the control plane at {} ({}); serving revision {}, retrying in {} ms",
                         settings.controlPlane(), e.getMessage(), revision, backoff.toMillis());
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
@@ -121,8 +121,9 @@ public final class SnapshotClient implements AutoCloseable {
     }
 
     private void poll() throws IOException, InterruptedException {
-        URI uri = settings.controlPlane().resolve("/trellis/v1/snapshots/" + settings.vpcId() + "?after=" + revision
-                + "&wait=" + WAIT_SECONDS);
+        // Without a snapshot yet, ask for the current one (no 'after').
+        URI uri = settings.controlPlane().resolve("/trellis/v1/snapshots/" + settings.vpcId() + "?wait=" + WAIT_SECONDS
+                + (revision < 0 ? "" : "&after=" + revision));
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(WAIT_SECONDS + 15));
         sign(uri).forEach((name, values) -> {
             if (!name.equalsIgnoreCase("host")) {

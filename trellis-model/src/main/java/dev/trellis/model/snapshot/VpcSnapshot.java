@@ -42,8 +42,9 @@ public record VpcSnapshot(
 
     /**
      * Checks the snapshot is whole before it is published or used: every forward names a target group of the
-     * snapshot, every target group outside this VPC has a fabric peer, listener ports are unique per service,
-     * rules are in evaluation order with the default rule last, and ids are unique.
+     * snapshot, listener ports are unique per service, rules are in evaluation order with the default rule last, and
+     * ids are unique. (A target group in a VPC that no gateway serves yet has no fabric peer: requests to it are
+     * answered by the gateway with an error, the snapshot is still whole.)
      *
      * @return this snapshot
      * @throws IllegalStateException naming the first inconsistency
@@ -53,10 +54,6 @@ public record VpcSnapshot(
         for (TargetGroupEntry group : targetGroups) {
             if (groups.put(group.id(), group) != null) {
                 throw inconsistent("target group " + group.id() + " appears twice");
-            }
-            if (!group.vpcId().equals(vpcId) && peers.stream().noneMatch(p -> p.vpcId().equals(group.vpcId()))) {
-                throw inconsistent("target group " + group.id() + " is in " + group.vpcId()
-                        + ", which has no fabric peer");
             }
         }
         Set<String> serviceIds = new HashSet<>();

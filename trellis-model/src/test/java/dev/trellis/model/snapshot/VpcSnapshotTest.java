@@ -75,14 +75,6 @@ class VpcSnapshotTest {
     }
 
     @Test
-    void ensureConsistentRejectsARemoteTargetGroupWithoutAFabricPeer() {
-        VpcSnapshot snapshot = snapshot(List.of(defaultRule()), List.of(group("tg-v2", VPC_B)), List.of());
-
-        assertThatThrownBy(snapshot::ensureConsistent)
-                .hasMessageEndingWith("target group tg-v2 is in vpc-0bbbbbbbbbbbbbbbb, which has no fabric peer");
-    }
-
-    @Test
     void ensureConsistentRejectsRulesOutOfPriorityOrderOrWithoutTheDefaultLast() {
         RuleAction fixed = RuleAction.fixedResponse(404);
 
