@@ -7,6 +7,7 @@ import dev.trellis.controlplane.identity.IdentityDirectory;
 import dev.trellis.controlplane.identity.IdentityPolicyAuthorizer;
 import dev.trellis.controlplane.lattice.LatticeOperations;
 import dev.trellis.controlplane.lattice.LatticeService;
+import dev.trellis.controlplane.route53.Route53Service;
 import dev.trellis.controlplane.store.H2Store;
 import dev.trellis.controlplane.store.PostgresStore;
 import dev.trellis.controlplane.store.Store;
@@ -62,7 +63,8 @@ public final class ControlPlane implements AutoCloseable {
             Optional<IdentityDirectory.AdminCredentials> admin = identities.bootstrap();
             IdentityPolicyAuthorizer authorizer = new IdentityPolicyAuthorizer(identities);
             List<AwsService> services = List.of(
-                    new LatticeService(store, config, clock, authorizer, LatticeOperations.all()));
+                    new LatticeService(store, config, clock, authorizer, LatticeOperations.all()),
+                    new Route53Service(store, config, clock, authorizer));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);
             ApiServer server = ApiServer.start(options.host(), options.port(), dispatcher);
