@@ -69,10 +69,14 @@ public final class Route53Service implements AwsService {
         return binding.model().signingName();
     }
 
-    /** Route 53 is global: SDKs sign it for us-east-1 whatever the control plane's region. */
+    /**
+     * Route 53 is global: SDKs sign it for us-east-1 whatever the control plane's region, and the Java SDK v2
+     * configured with {@code Region.AWS_GLOBAL} and an endpoint override signs for {@code aws-global} (seen in
+     * Route53ClientTest); the AWS CLI with {@code --endpoint-url} signs with its configured region.
+     */
     @Override
     public List<String> additionalSigningRegions() {
-        return List.of("us-east-1");
+        return List.of("us-east-1", "aws-global");
     }
 
     @Override

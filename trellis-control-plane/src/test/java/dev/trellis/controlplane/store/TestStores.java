@@ -48,6 +48,11 @@ public final class TestStores {
 
     /** A PostgreSQL store in a schema of its own. */
     public static Store postgres() {
+        return PostgresStore.open(newPostgresSchemaUrl());
+    }
+
+    /** The JDBC URL of a new, empty schema of the test database (for tests that open the store themselves). */
+    public static String newPostgresSchemaUrl() {
         String url = postgresUrl();
         String schema = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16)
                 .toLowerCase(Locale.ROOT);
@@ -57,7 +62,7 @@ public final class TestStores {
             throw new IllegalStateException("cannot create a test schema in " + redact(url) + ": " + e.getMessage(),
                     e);
         }
-        return PostgresStore.open(url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+        return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
     /** The test database's URL; skips the test where there is none, except in CI. */
