@@ -12,6 +12,7 @@ import dev.trellis.controlplane.lattice.LatticeVpcDependents;
 import dev.trellis.controlplane.snapshot.CredentialSource;
 import dev.trellis.controlplane.snapshot.SnapshotApi;
 import dev.trellis.controlplane.snapshot.SnapshotService;
+import dev.trellis.controlplane.route53.Route53Service;
 import dev.trellis.controlplane.store.H2Store;
 import dev.trellis.controlplane.store.PostgresStore;
 import dev.trellis.controlplane.store.Store;
@@ -43,14 +44,16 @@ public final class ControlPlane implements AutoCloseable {
     public record Options(Path dataDir, String host, int port, String store, ControlPlaneConfig config) {
     }
 
+    private final ControlPlaneConfig config;
     private final Store store;
     private final ApiServer server;
     private final URI endpoint;
     private final Optional<IdentityDirectory.AdminCredentials> firstStartCredentials;
     private final Path awsConfigFile;
 
-    private ControlPlane(Store store, ApiServer server, URI endpoint,
+    private ControlPlane(ControlPlaneConfig config, Store store, ApiServer server, URI endpoint,
                          Optional<IdentityDirectory.AdminCredentials> firstStartCredentials, Path awsConfigFile) {
+        this.config = config;
         this.store = store;
         this.server = server;
         this.endpoint = endpoint;
@@ -70,6 +73,7 @@ public final class ControlPlane implements AutoCloseable {
             List<AwsService> services = List.of(
                     new LatticeService(store, config, clock, authorizer, LatticeOperations.all()),
                     new Ec2Service(store, config, clock, authorizer, new LatticeVpcDependents()),
+                    new Route53Service(store, config, clock, authorizer),
                     new SnapshotApi(snapshots, config, authorizer));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);
@@ -83,7 +87,7 @@ public final class ControlPlane implements AutoCloseable {
             }
             log.info("control plane serving {} for account {} in {} ({})", endpoint, config.accountId(),
                     config.region(), store.describe());
-            return new ControlPlane(store, server, endpoint, admin, awsConfig);
+            return new ControlPlane(config, store, server, endpoint, admin, awsConfig);
         } catch (RuntimeException | InterruptedException e) {
             store.close();
             throw e;
@@ -140,6 +144,10 @@ public final class ControlPlane implements AutoCloseable {
 
     public URI endpoint() {
         return endpoint;
+    }
+
+    public ControlPlaneConfig config() {
+        return config;
     }
 
     public Store store() {

@@ -41,7 +41,7 @@ public final class AwsApiDispatcher implements ApiRequestHandler {
         for (AwsService service : services) {
             SigV4Verifier verifier = SigV4Verifier.builder()
                     .signingName(service.signingName())
-                    .region(region)
+                    .region(region, service.additionalSigningRegions().toArray(String[]::new))
                     .credentials(credentials)
                     .clock(clock)
                     .build();

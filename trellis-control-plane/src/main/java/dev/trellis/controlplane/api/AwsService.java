@@ -3,6 +3,7 @@ package dev.trellis.controlplane.api;
 import dev.trellis.controlplane.protocol.ApiException;
 import dev.trellis.controlplane.protocol.ApiRequest;
 import dev.trellis.controlplane.protocol.ApiResponse;
+import java.util.List;
 
 /**
  * One AWS API served by the control plane (vpc-lattice, ec2, iam, sts, acm, route53), chosen by the SigV4 signing
@@ -15,6 +16,15 @@ public interface AwsService {
 
     /** Answers an authenticated request. Errors are rendered by the service in its protocol. */
     ApiResponse handle(ApiRequest request, Caller caller);
+
+    /**
+     * Regions the service's SigV4 scopes may name besides the control plane's own. Global services (IAM, Route 53)
+     * return {@code us-east-1}: SDKs sign them for it, while the CLI with {@code --endpoint-url} signs with its
+     * configured region.
+     */
+    default List<String> additionalSigningRegions() {
+        return List.of();
+    }
 
     /** Renders an error (an authentication failure, say) the way this service's protocol carries errors. */
     ApiResponse error(ApiException error);

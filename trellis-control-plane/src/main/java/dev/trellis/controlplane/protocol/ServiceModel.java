@@ -38,12 +38,17 @@ public final class ServiceModel {
 
     /** Loads {@code models/<name>.json} from this package's resources. */
     public static ServiceModel load(String name) {
+        return fromJson(readDigest(name));
+    }
+
+    /** The committed digest {@code models/<name>.json} as JSON, for protocol bindings that need more of it. */
+    static JsonNode readDigest(String name) {
         String resource = "/dev/trellis/controlplane/models/" + name + ".json";
         try (InputStream in = ServiceModel.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalArgumentException("no service model " + resource);
             }
-            return fromJson(new ObjectMapper().readTree(in));
+            return new ObjectMapper().readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read service model " + resource, e);
         }

@@ -31,6 +31,72 @@ class ServiceModelTest {
     }
 
     @Test
+    void committedRoute53DigestIsTheReferenceModelWithoutDocumentation() throws IOException {
+        JsonNode reference = JSON.readTree(Files.readString(
+                ReferenceFiles.resolve("aws-api/route53-2013-04-01.json")));
+        JsonNode committed;
+        try (InputStream in = ServiceModel.class.getResourceAsStream(
+                "/dev/trellis/controlplane/models/route53-2013-04-01.json")) {
+            committed = JSON.readTree(in);
+        }
+
+        assertThat(committed).isEqualTo(AwsModelDigest.digest(reference));
+        assertThat(committed.toString()).doesNotContain("\"documentation\"");
+    }
+
+    @Test
+    void loadsTheRoute53ModelWithItsRestXmlBindings() {
+        ServiceModel model = ServiceModel.load("route53-2013-04-01");
+
+        assertThat(model.signingName()).isEqualTo("route53");
+        assertThat(model.protocol()).isEqualTo("rest-xml");
+        assertThat(model.operation("CreateHostedZone").successStatus()).isEqualTo(201);
+        assertThat(model.shape("CreateHostedZoneResponse").members().get("Location").location())
+                .isEqualTo(Shape.Location.HEADER);
+        XmlTraits traits = XmlTraits.of(ServiceModel.readDigest("route53-2013-04-01"));
+        assertThat(traits.namespace()).isEqualTo("https://route53.amazonaws.com/doc/2013-04-01/");
+        assertThat(traits.inputRoot("ChangeResourceRecordSets")).isEqualTo("ChangeResourceRecordSetsRequest");
+        assertThat(traits.listMemberName("Changes")).isEqualTo("Change");
+        assertThat(traits.listMemberName("ErrorMessages")).isEqualTo("Message");
+    }
+
+    @Test
+    void routesRoute53PathsWithTheirLiteralQueryParts() {
+        ServiceModel model = ServiceModel.load("route53-2013-04-01");
+        RestRouter router = new RestRouter(model);
+
+        assertThat(router.route("GET", "/2013-04-01/hostedzone/Z1", Map.of()).operation().name())
+                .isEqualTo("GetHostedZone");
+        assertThat(router.route("GET", "/2013-04-01/hostedzone", Map.of()).operation().name())
+                .isEqualTo("ListHostedZones");
+        assertThat(router.route("GET", "/2013-04-01/hostedzone/Z1/rrset", Map.of()).operation().name())
+                .isEqualTo("ListResourceRecordSets");
+        RestRouter.Route change = router.route("POST", "/2013-04-01/hostedzone/Z1/rrset/", Map.of());
+        assertThat(change.operation().name()).isEqualTo("ChangeResourceRecordSets");
+        assertThat(change.labels()).containsEntry("Id", "Z1");
+        assertThat(router.route("POST", "/2013-04-01/hostedzone/Z1/associatevpc", Map.of()).operation().name())
+                .isEqualTo("AssociateVPCWithHostedZone");
+        assertThat(router.route("GET", "/2013-04-01/change/C1", Map.of()).operation().name())
+                .isEqualTo("GetChange");
+        assertThat(router.route("GET", "/2013-04-01/hostedzone/%2Fhostedzone%2FZ1", Map.of()).labels())
+                .containsEntry("Id", "/hostedzone/Z1");
+        for (OperationModel op : model.operations()) {
+            String path = op.uri().toString().replaceAll("\\{[^}]+}", "x-1");
+            int q = path.indexOf('?');
+            Map<String, List<String>> query = new java.util.HashMap<>();
+            if (q >= 0) {
+                for (String part : path.substring(q + 1).split("&")) {
+                    query.put(part.split("=")[0], List.of(""));
+                }
+                path = path.substring(0, q);
+            }
+            RestRouter.Route route = router.route(op.method(), path, query);
+            assertThat(route).as(op.toString()).isNotNull();
+            assertThat(route.operation().name()).as(op.toString()).isEqualTo(op.name());
+        }
+    }
+
+    @Test
     void loadsEveryLatticeOperationWithItsHttpBinding() {
         ServiceModel model = ServiceModel.load("vpc-lattice-2022-11-30");
 
