@@ -1,12 +1,16 @@
 package dev.trellis.controlplane;
 
+import dev.trellis.controlplane.acm.AcmService;
 import dev.trellis.controlplane.api.AwsApiDispatcher;
 import dev.trellis.controlplane.api.AwsService;
 import dev.trellis.controlplane.http.ApiServer;
 import dev.trellis.controlplane.identity.IdentityDirectory;
 import dev.trellis.controlplane.identity.IdentityPolicyAuthorizer;
+import dev.trellis.controlplane.lattice.LatticeCertificateUsers;
 import dev.trellis.controlplane.lattice.LatticeOperations;
 import dev.trellis.controlplane.lattice.LatticeService;
+import dev.trellis.controlplane.pki.InternalCa;
+import dev.trellis.controlplane.pki.MasterKey;
 import dev.trellis.controlplane.store.H2Store;
 import dev.trellis.controlplane.store.PostgresStore;
 import dev.trellis.controlplane.store.Store;
@@ -43,14 +47,17 @@ public final class ControlPlane implements AutoCloseable {
     private final URI endpoint;
     private final Optional<IdentityDirectory.AdminCredentials> firstStartCredentials;
     private final Path awsConfigFile;
+    private final InternalCa internalCa;
 
     private ControlPlane(Store store, ApiServer server, URI endpoint,
-                         Optional<IdentityDirectory.AdminCredentials> firstStartCredentials, Path awsConfigFile) {
+                         Optional<IdentityDirectory.AdminCredentials> firstStartCredentials, Path awsConfigFile,
+                         InternalCa internalCa) {
         this.store = store;
         this.server = server;
         this.endpoint = endpoint;
         this.firstStartCredentials = firstStartCredentials;
         this.awsConfigFile = awsConfigFile;
+        this.internalCa = internalCa;
     }
 
     public static ControlPlane start(Options options, Clock clock) throws InterruptedException {
@@ -61,8 +68,12 @@ public final class ControlPlane implements AutoCloseable {
             IdentityDirectory identities = new IdentityDirectory(store, config, clock);
             Optional<IdentityDirectory.AdminCredentials> admin = identities.bootstrap();
             IdentityPolicyAuthorizer authorizer = new IdentityPolicyAuthorizer(identities);
+            MasterKey masterKey = MasterKey.load(options.dataDir(), System.getenv());
+            InternalCa ca = InternalCa.loadOrCreate(store, masterKey, config, clock);
+            ca.writeCertificate(options.dataDir().resolve(InternalCa.CERTIFICATE_FILE));
             List<AwsService> services = List.of(
-                    new LatticeService(store, config, clock, authorizer, LatticeOperations.all()));
+                    new LatticeService(store, config, clock, authorizer, LatticeOperations.all()),
+                    new AcmService(store, config, clock, authorizer, ca, masterKey, new LatticeCertificateUsers()));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);
             ApiServer server = ApiServer.start(options.host(), options.port(), dispatcher);
@@ -75,7 +86,7 @@ public final class ControlPlane implements AutoCloseable {
             }
             log.info("control plane serving {} for account {} in {} ({})", endpoint, config.accountId(),
                     config.region(), store.describe());
-            return new ControlPlane(store, server, endpoint, admin, awsConfig);
+            return new ControlPlane(store, server, endpoint, admin, awsConfig, ca);
         } catch (RuntimeException | InterruptedException e) {
             store.close();
             throw e;
@@ -145,6 +156,11 @@ public final class ControlPlane implements AutoCloseable {
 
     public Path awsConfigFile() {
         return awsConfigFile;
+    }
+
+    /** The CA that issues Trellis's certificates; its certificate is also in {@code <data-dir>/ca.pem}. */
+    public InternalCa internalCa() {
+        return internalCa;
     }
 
     @Override
