@@ -97,6 +97,12 @@ public final class AcmService implements AwsService {
         }
     }
 
+    @Override
+    public boolean recognizes(ApiRequest request) {
+        String target = request.header("X-Amz-Target");
+        return target != null && target.startsWith(model.targetPrefix() + ".");
+    }
+
     /** Renders an error; client errors are 400 in JSON 1.1 services, AccessDeniedException included. */
     @Override
     public ApiResponse error(ApiException error) {

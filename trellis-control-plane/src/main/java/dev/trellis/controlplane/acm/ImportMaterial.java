@@ -122,7 +122,8 @@ final class ImportMaterial {
         try {
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
             if (parsed instanceof PEMKeyPair pair) {
-                return converter.getKeyPair(pair).getPrivate();
+                // PKCS#1 RSA or SEC1 EC; a SEC1 key may omit its public key, so only the private part is read.
+                return converter.getPrivateKey(pair.getPrivateKeyInfo());
             }
             if (parsed instanceof PrivateKeyInfo info) {
                 return converter.getPrivateKey(info);

@@ -58,8 +58,10 @@ public final class AwsApiDispatcher implements ApiRequestHandler {
         String signingName = SigningScope.signingName(request);
         Route route = signingName == null ? null : routes.get(signingName);
         if (signingName == null) {
-            // No readable scope: the first API's verifier says whether the request is unsigned or malformed.
-            route = routes.get(fallback.signingName());
+            // No readable scope: the API the request is recognisably for (else the first one) says whether it is
+            // unsigned or malformed, in its own protocol.
+            route = routes.values().stream().filter(r -> r.service().recognizes(request)).findFirst()
+                    .orElse(routes.get(fallback.signingName()));
         } else if (route == null) {
             return fallback.error(new ApiException("InvalidSignatureException", 403,
                     "Credential should be scoped to a service Trellis serves (" + String.join(", ", routes.keySet())

@@ -18,4 +18,12 @@ public interface AwsService {
 
     /** Renders an error (an authentication failure, say) the way this service's protocol carries errors. */
     ApiResponse error(ApiException error);
+
+    /**
+     * Whether a request that carries no SigV4 scope is recognisably for this API (an {@code X-Amz-Target} of its
+     * prefix, say), so that its authentication error is rendered in this API's protocol.
+     */
+    default boolean recognizes(ApiRequest request) {
+        return false;
+    }
 }
