@@ -28,6 +28,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -115,6 +116,20 @@ public final class InternalCa {
             }));
         }
         return load(record, masterKey, clock);
+    }
+
+    /**
+     * The CA certificate a store holds, read without the master key (it is public): what a {@code trellis ca}
+     * command prints without starting a server. Empty before the first start.
+     */
+    public static Optional<X509Certificate> storedCertificate(Store store) {
+        return store.read(tx -> tx.get(STORE_KIND, ID)).map(record -> {
+            try {
+                return Pem.parseCertificates(record.document().get("certificate").asText()).get(0);
+            } catch (CertificateException e) {
+                throw new IllegalStateException("the stored internal CA certificate cannot be read", e);
+            }
+        });
     }
 
     private static InternalCa load(StoredResource record, MasterKey masterKey, Clock clock) {

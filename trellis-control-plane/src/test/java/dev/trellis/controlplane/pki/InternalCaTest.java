@@ -76,6 +76,12 @@ class InternalCaTest {
         assertThat(Duration.between(root.getNotBefore().toInstant(), root.getNotAfter().toInstant()))
                 .isEqualTo(Duration.ofDays(3650).plusMinutes(5));
         assertThat(first.certificatePem()).startsWith("-----BEGIN CERTIFICATE-----\n");
+        assertThat(InternalCa.storedCertificate(store)).contains(root);
+    }
+
+    @Test
+    void aStoreWithoutACaHasNoCaCertificate() {
+        assertThat(InternalCa.storedCertificate(store)).isEmpty();
     }
 
     @Test
