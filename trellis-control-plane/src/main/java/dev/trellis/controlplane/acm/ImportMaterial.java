@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -112,6 +113,10 @@ final class ImportMaterial {
         Object parsed;
         try (PEMParser parser = new PEMParser(new StringReader(pem))) {
             parsed = parser.readObject();
+            // `openssl ecparam -genkey` writes the curve (EC PARAMETERS) before the key: skip it.
+            while (parsed instanceof ASN1ObjectIdentifier) {
+                parsed = parser.readObject();
+            }
         } catch (IOException | RuntimeException e) {
             throw invalid("The private key cannot be parsed: " + e.getMessage());
         }

@@ -212,8 +212,11 @@ class AcmApiTest {
         TestCertificates.Material ec = TestCertificates.selfSigned(TestCertificates.EC_P256, "ec.sarathy.io",
                 "ec.sarathy.io");
 
+        // As `openssl ecparam -name prime256v1 -genkey` writes it: the curve first, then the key.
+        String ecParameters = "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n";
         String arn = acm.importCertificate(r -> r.certificate(SdkBytes.fromUtf8String(ec.certificatePem()))
-                .privateKey(SdkBytes.fromUtf8String(TestCertificates.traditionalPem(ec.keys())))).certificateArn();
+                .privateKey(SdkBytes.fromUtf8String(ecParameters + TestCertificates.traditionalPem(ec.keys()))))
+                .certificateArn();
 
         assertThat(acm.describeCertificate(r -> r.certificateArn(arn)).certificate().keyAlgorithm())
                 .isEqualTo(KeyAlgorithm.EC_PRIME256_V1);
