@@ -1,11 +1,13 @@
 package dev.trellis.controlplane;
 
+import dev.trellis.controlplane.acm.AcmService;
 import dev.trellis.controlplane.api.AwsApiDispatcher;
 import dev.trellis.controlplane.api.AwsService;
 import dev.trellis.controlplane.ec2.Ec2Service;
 import dev.trellis.controlplane.http.ApiServer;
 import dev.trellis.controlplane.identity.IdentityDirectory;
 import dev.trellis.controlplane.identity.IdentityPolicyAuthorizer;
+import dev.trellis.controlplane.lattice.LatticeCertificateUsers;
 import dev.trellis.controlplane.lattice.LatticeOperations;
 import dev.trellis.controlplane.lattice.LatticeService;
 import dev.trellis.controlplane.lattice.LatticeVpcDependents;
@@ -13,6 +15,8 @@ import dev.trellis.controlplane.snapshot.CredentialSource;
 import dev.trellis.controlplane.snapshot.SnapshotApi;
 import dev.trellis.controlplane.snapshot.SnapshotService;
 import dev.trellis.controlplane.route53.Route53Service;
+import dev.trellis.controlplane.pki.InternalCa;
+import dev.trellis.controlplane.pki.MasterKey;
 import dev.trellis.controlplane.store.H2Store;
 import dev.trellis.controlplane.store.PostgresStore;
 import dev.trellis.controlplane.store.Store;
@@ -50,15 +54,18 @@ public final class ControlPlane implements AutoCloseable {
     private final URI endpoint;
     private final Optional<IdentityDirectory.AdminCredentials> firstStartCredentials;
     private final Path awsConfigFile;
+    private final InternalCa internalCa;
 
     private ControlPlane(ControlPlaneConfig config, Store store, ApiServer server, URI endpoint,
-                         Optional<IdentityDirectory.AdminCredentials> firstStartCredentials, Path awsConfigFile) {
+                         Optional<IdentityDirectory.AdminCredentials> firstStartCredentials, Path awsConfigFile,
+                         InternalCa internalCa) {
         this.config = config;
         this.store = store;
         this.server = server;
         this.endpoint = endpoint;
         this.firstStartCredentials = firstStartCredentials;
         this.awsConfigFile = awsConfigFile;
+        this.internalCa = internalCa;
     }
 
     public static ControlPlane start(Options options, Clock clock) throws InterruptedException {
@@ -69,11 +76,15 @@ public final class ControlPlane implements AutoCloseable {
             IdentityDirectory identities = new IdentityDirectory(store, config, clock);
             Optional<IdentityDirectory.AdminCredentials> admin = identities.bootstrap();
             IdentityPolicyAuthorizer authorizer = new IdentityPolicyAuthorizer(identities);
+            MasterKey masterKey = MasterKey.load(options.dataDir(), System.getenv());
+            InternalCa ca = InternalCa.loadOrCreate(store, masterKey, config, clock);
+            ca.writeCertificate(options.dataDir().resolve(InternalCa.CERTIFICATE_FILE));
             SnapshotService snapshots = new SnapshotService(store, config, clock, CredentialSource.NONE);
             List<AwsService> services = List.of(
                     new LatticeService(store, config, clock, authorizer, LatticeOperations.all()),
                     new Ec2Service(store, config, clock, authorizer, new LatticeVpcDependents()),
                     new Route53Service(store, config, clock, authorizer),
+                    new AcmService(store, config, clock, authorizer, ca, masterKey, new LatticeCertificateUsers()),
                     new SnapshotApi(snapshots, config, authorizer));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);
@@ -87,7 +98,7 @@ public final class ControlPlane implements AutoCloseable {
             }
             log.info("control plane serving {} for account {} in {} ({})", endpoint, config.accountId(),
                     config.region(), store.describe());
-            return new ControlPlane(config, store, server, endpoint, admin, awsConfig);
+            return new ControlPlane(config, store, server, endpoint, admin, awsConfig, ca);
         } catch (RuntimeException | InterruptedException e) {
             store.close();
             throw e;
@@ -161,6 +172,11 @@ public final class ControlPlane implements AutoCloseable {
 
     public Path awsConfigFile() {
         return awsConfigFile;
+    }
+
+    /** The CA that issues Trellis's certificates; its certificate is also in {@code <data-dir>/ca.pem}. */
+    public InternalCa internalCa() {
+        return internalCa;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.trellis.controlplane.lattice;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.trellis.controlplane.acm.LatticeCertificates;
 import dev.trellis.controlplane.store.StoredResource;
 import dev.trellis.model.ResourceIds;
 import java.util.Locale;
@@ -9,7 +10,8 @@ import java.util.Map;
 /**
  * Services: Create, Get, List, Update (certificateArn, authType) and Delete. Deleting a service is refused while it
  * is associated with a service network and removes its listeners, rules, access log subscriptions, auth and resource
- * policies and tags (lattice-facts §10).
+ * policies and tags (lattice-facts §10). A {@code certificateArn} must name an ACM certificate that Lattice can serve
+ * the custom domain name with ({@link LatticeCertificates}).
  */
 final class ServiceOperations {
 
@@ -56,6 +58,8 @@ final class ServiceOperations {
         }
         String certificateArn = Documents.text(input, "certificateArn");
         if (certificateArn != null && !certificateArn.isEmpty()) {
+            LatticeCertificates.requireUsable(ctx.tx(), account, certificateArn, customDomainName,
+                    ctx.clock().instant());
             doc.put("certificateArn", certificateArn);
         }
         doc.put("authType", input.hasNonNull("authType") ? input.get("authType").asText() : "NONE");
@@ -97,6 +101,8 @@ final class ServiceOperations {
             if (certificateArn.isEmpty()) {
                 doc.remove("certificateArn");
             } else {
+                LatticeCertificates.requireUsable(ctx.tx(), service.accountId(), certificateArn,
+                        Documents.text(doc, "customDomainName"), ctx.clock().instant());
                 doc.put("certificateArn", certificateArn);
             }
         }

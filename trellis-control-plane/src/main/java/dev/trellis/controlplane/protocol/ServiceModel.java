@@ -24,14 +24,16 @@ public final class ServiceModel {
     private final String signingName;
     private final String protocol;
     private final String apiVersion;
+    private final String targetPrefix;
     private final Map<String, OperationModel> operations;
     private final Map<String, Shape> shapes;
 
-    private ServiceModel(String signingName, String protocol, String apiVersion,
+    private ServiceModel(String signingName, String protocol, String apiVersion, String targetPrefix,
                          Map<String, OperationModel> operations, Map<String, Shape> shapes) {
         this.signingName = signingName;
         this.protocol = protocol;
         this.apiVersion = apiVersion;
+        this.targetPrefix = targetPrefix;
         this.operations = operations;
         this.shapes = shapes;
     }
@@ -74,6 +76,7 @@ public final class ServiceModel {
                 metadata.path("signingName").asText(metadata.path("endpointPrefix").asText()),
                 metadata.path("protocol").asText(),
                 metadata.path("apiVersion").asText(),
+                metadata.path("targetPrefix").asText(null),
                 Collections.unmodifiableMap(operations),
                 Collections.unmodifiableMap(shapes));
     }
@@ -120,6 +123,11 @@ public final class ServiceModel {
 
     public String apiVersion() {
         return apiVersion;
+    }
+
+    /** The {@code X-Amz-Target} prefix of a JSON-protocol service ({@code CertificateManager}); null for REST. */
+    public String targetPrefix() {
+        return targetPrefix;
     }
 
     public Collection<OperationModel> operations() {

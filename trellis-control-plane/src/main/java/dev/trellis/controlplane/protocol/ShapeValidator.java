@@ -92,12 +92,12 @@ public final class ShapeValidator {
                     errors.add(new ApiException.FieldError(path, "must be a number"));
                 }
             }
-            case TIMESTAMP, BLOB -> {
+            case TIMESTAMP -> {
                 if (!value.isTextual() && !value.isNumber()) {
-                    errors.add(new ApiException.FieldError(path, "must be a "
-                            + shape.type().name().toLowerCase(java.util.Locale.ROOT)));
+                    errors.add(new ApiException.FieldError(path, "must be a timestamp"));
                 }
             }
+            case BLOB -> checkBlob(shape, value, path, errors);
             default -> throw new IllegalStateException("unhandled shape type " + shape.type());
         }
     }
@@ -138,6 +138,24 @@ public final class ShapeValidator {
         } else if (shape.pattern() != null && !shape.pattern().matcher(text).matches()) {
             errors.add(new ApiException.FieldError(path, "'" + text + "' must match the pattern "
                     + shape.pattern().pattern()));
+        }
+    }
+
+    /** Blobs travel in JSON bodies as base64 text; the model's bounds are on the decoded bytes. */
+    private static void checkBlob(Shape shape, JsonNode value, String path, List<ApiException.FieldError> errors) {
+        if (!value.isTextual()) {
+            errors.add(new ApiException.FieldError(path, "must be base64 text"));
+            return;
+        }
+        int size;
+        try {
+            size = java.util.Base64.getDecoder().decode(value.textValue()).length;
+        } catch (IllegalArgumentException e) {
+            errors.add(new ApiException.FieldError(path, "must be base64 text (" + e.getMessage() + ")"));
+            return;
+        }
+        if (shape.min() != null && size < shape.min() || shape.max() != null && size > shape.max()) {
+            errors.add(new ApiException.FieldError(path, "must be " + range(shape) + " bytes, not " + size));
         }
     }
 

@@ -80,16 +80,18 @@ class ServiceApiTest extends LatticeApiTestBase {
         assertThat(e.resourceType()).isEqualTo("SERVICE");
     }
 
+    /** Certificates that are in ACM: acm/AcmLatticeTest. */
     @Test
-    void updatesAuthTypeAndCertificate() {
+    void updatesAuthTypeAndRefusesACertificateThatIsNotInAcm() {
         String id = createService("secure");
 
-        var updated = lattice.updateService(r -> r.serviceIdentifier(id).authType(AuthType.AWS_IAM)
-                .certificateArn(CERTIFICATE));
+        var updated = lattice.updateService(r -> r.serviceIdentifier(id).authType(AuthType.AWS_IAM));
+        ValidationException e = failure(ValidationException.class,
+                () -> lattice.updateService(r -> r.serviceIdentifier(id).certificateArn(CERTIFICATE)));
 
         assertThat(updated.authType()).isEqualTo(AuthType.AWS_IAM);
-        assertThat(updated.certificateArn()).isEqualTo(CERTIFICATE);
-        assertThat(lattice.getService(r -> r.serviceIdentifier(id)).certificateArn()).isEqualTo(CERTIFICATE);
+        assertThat(e.fieldList()).extracting(ValidationExceptionField::name).containsExactly("certificateArn");
+        assertThat(lattice.getService(r -> r.serviceIdentifier(id)).certificateArn()).isNull();
     }
 
     @Test

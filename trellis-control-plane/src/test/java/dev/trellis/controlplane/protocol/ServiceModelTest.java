@@ -17,6 +17,33 @@ class ServiceModelTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
+    void committedAcmDigestIsTheReferenceModelWithoutDocumentation() throws IOException {
+        JsonNode reference = JSON.readTree(Files.readString(ReferenceFiles.resolve("aws-api/acm-2015-12-08.json")));
+        JsonNode committed;
+        try (InputStream in = ServiceModel.class.getResourceAsStream(
+                "/dev/trellis/controlplane/models/acm-2015-12-08.json")) {
+            committed = JSON.readTree(in);
+        }
+
+        assertThat(committed).isEqualTo(AwsModelDigest.digest(reference));
+        assertThat(committed.toString()).doesNotContain("\"documentation\"");
+    }
+
+    @Test
+    void loadsTheAcmModelAsAJson11Service() {
+        ServiceModel model = ServiceModel.load("acm-2015-12-08");
+
+        assertThat(model.signingName()).isEqualTo("acm");
+        assertThat(model.protocol()).isEqualTo("json");
+        assertThat(model.targetPrefix()).isEqualTo("CertificateManager");
+        assertThat(model.operations()).hasSize(17);
+        assertThat(model.operation("ImportCertificate").inputShape()).isEqualTo("ImportCertificateRequest");
+        assertThat(model.shape("PrivateKeyBlob").type()).isEqualTo(Shape.Type.BLOB);
+        assertThat(model.shape("PrivateKeyBlob").max()).isEqualTo(5120L);
+        assertThat(ServiceModel.load("vpc-lattice-2022-11-30").targetPrefix()).isNull();
+    }
+
+    @Test
     void committedLatticeDigestIsTheReferenceModelWithoutDocumentation() throws IOException {
         JsonNode reference = JSON.readTree(Files.readString(
                 ReferenceFiles.resolve("aws-api/vpc-lattice-2022-11-30.json")));
