@@ -341,6 +341,9 @@ public class JdbcStore implements Store {
         public void recordIdempotentResponse(String accountId, String operation, String clientToken,
                                              IdempotentResponse response) {
             requireWritable();
+            // Replaces a record whose result is gone (an ACM certificate deleted since, say).
+            update("DELETE FROM trellis_idempotency WHERE account_id = ? AND operation = ? AND client_token = ?",
+                    accountId, operation, clientToken);
             update("INSERT INTO trellis_idempotency (account_id, operation, client_token, fingerprint, response,"
                     + " created_revision) VALUES (?, ?, ?, ?, ?, ?)",
                     accountId, operation, clientToken, response.fingerprint(), response.response(), revision);

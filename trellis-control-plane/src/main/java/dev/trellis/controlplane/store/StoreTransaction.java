@@ -35,6 +35,7 @@ public interface StoreTransaction {
     /** The response recorded for this client token, if any. */
     Optional<IdempotentResponse> idempotentResponse(String accountId, String operation, String clientToken);
 
+    /** Records (or replaces) the response given for this client token. */
     void recordIdempotentResponse(String accountId, String operation, String clientToken, IdempotentResponse response);
 
     /** The fingerprint of the parameters a client token was first used with, and the response then given. */

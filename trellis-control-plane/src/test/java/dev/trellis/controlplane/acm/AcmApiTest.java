@@ -366,6 +366,22 @@ class AcmApiTest {
         assertThat(second).isEqualTo(first);
     }
 
+    @Test
+    void aTokenWhoseCertificateWasDeletedIssuesANewOneAndRemembersIt() {
+        String token = "token" + System.nanoTime();
+        String first = acm.requestCertificate(r -> r.domainName("again.sarathy.io").idempotencyToken(token))
+                .certificateArn();
+        acm.deleteCertificate(r -> r.certificateArn(first));
+
+        String second = acm.requestCertificate(r -> r.domainName("again.sarathy.io").idempotencyToken(token))
+                .certificateArn();
+        String third = acm.requestCertificate(r -> r.domainName("again.sarathy.io").idempotencyToken(token))
+                .certificateArn();
+
+        assertThat(second).isNotEqualTo(first);
+        assertThat(third).isEqualTo(second);
+    }
+
     // ListCertificates
 
     @Test
