@@ -94,6 +94,20 @@ class Route53WireTest {
         }
     }
 
+    /**
+     * A VPC of the account, stored as the EC2 API stores one: zones may only name VPCs the control plane knows,
+     * and this test serves Route 53 alone.
+     */
+    private static String vpc() {
+        String id = String.format("vpc-0%016x", java.util.concurrent.ThreadLocalRandom.current().nextLong());
+        com.fasterxml.jackson.databind.node.ObjectNode doc = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .instance.objectNode().put("vpcId", id).put("ownerId", ACCOUNT).put("state", "available");
+        store.write(tx -> tx.insert(dev.trellis.controlplane.store.StoredResource.create(
+                dev.trellis.controlplane.ec2.Ec2Vpcs.STORE_KIND, id, "arn:aws:ec2:us-west-2:" + ACCOUNT + ":vpc/" + id,
+                ACCOUNT, ACCOUNT, null, doc)));
+        return id;
+    }
+
     private static String createZoneBody(String name, String vpc) {
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CreateHostedZoneRequest xmlns=\"" + NS + "\">"
                 + "<Name>" + name + "</Name><VPC><VPCRegion>us-west-2</VPCRegion><VPCId>" + vpc + "</VPCId></VPC>"
@@ -103,8 +117,7 @@ class Route53WireTest {
     }
 
     private static String createZone(String name) {
-        Answer created = send("POST", "/2013-04-01/hostedzone", createZoneBody(name,
-                "vpc-0" + Long.toHexString(System.nanoTime() | (1L << 60)).substring(0, 16)));
+        Answer created = send("POST", "/2013-04-01/hostedzone", createZoneBody(name, vpc()));
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         Matcher m = Pattern.compile("<Id>/hostedzone/(Z[0-9A-Z]{20})</Id>").matcher(created.body());
         assertThat(m.find()).isTrue();
@@ -121,7 +134,8 @@ class Route53WireTest {
 
     @Test
     void answersCreateHostedZoneWith201ALocationAndAnXmlDocumentInRoute53sNamespace() throws Exception {
-        Answer created = send("POST", "/2013-04-01/hostedzone", createZoneBody("wire.example", "vpc-0123456789abcdef0"));
+        String vpc = vpc();
+        Answer created = send("POST", "/2013-04-01/hostedzone", createZoneBody("wire.example", vpc));
 
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.body()).startsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CreateHostedZoneResponse"
@@ -130,7 +144,7 @@ class Route53WireTest {
                 .contains("<Config><Comment>wire</Comment><PrivateZone>true</PrivateZone></Config>"
                         + "<ResourceRecordSetCount>2</ResourceRecordSetCount></HostedZone>")
                 .contains("<ChangeInfo><Id>/change/C").contains("<Status>INSYNC</Status>")
-                .contains("<VPC><VPCRegion>us-west-2</VPCRegion><VPCId>vpc-0123456789abcdef0</VPCId></VPC>")
+                .contains("<VPC><VPCRegion>us-west-2</VPCRegion><VPCId>" + vpc + "</VPCId></VPC>")
                 .doesNotContain("Location");
         Element root = SafeXmlParser.parse(created.body().getBytes(StandardCharsets.UTF_8));
         assertThat(root.getNamespaceURI()).isEqualTo(NS);
@@ -196,7 +210,7 @@ class Route53WireTest {
 
     @Test
     void refusesBodiesThatAreNotTheOperationsDocument() {
-        String good = createZoneBody("shape.example", "vpc-0123456789abcdef1");
+        String good = createZoneBody("shape.example", vpc());
         record Case(String body, String expected) {
         }
         for (Case c : new Case[] {
@@ -264,9 +278,9 @@ class Route53WireTest {
         Random random = new Random(53);
         String[][] requests = {
             {"POST", "/2013-04-01/hostedzone/" + zone + "/rrset/", changeBody("f.fuzz.example")},
-            {"POST", "/2013-04-01/hostedzone", createZoneBody("fuzz2.example", "vpc-0123456789abcdef2")},
+            {"POST", "/2013-04-01/hostedzone", createZoneBody("fuzz2.example", vpc())},
             {"POST", "/2013-04-01/hostedzone/" + zone + "/associatevpc", "<AssociateVPCWithHostedZoneRequest xmlns=\""
-                    + NS + "\"><VPC><VPCRegion>us-west-2</VPCRegion><VPCId>vpc-0123456789abcdef3</VPCId></VPC>"
+                    + NS + "\"><VPC><VPCRegion>us-west-2</VPCRegion><VPCId>" + vpc() + "</VPCId></VPC>"
                     + "</AssociateVPCWithHostedZoneRequest>"},
         };
         int sent = 0;
