@@ -3,6 +3,7 @@ package dev.trellis.controlplane;
 import dev.trellis.controlplane.api.AwsApiDispatcher;
 import dev.trellis.controlplane.api.AwsService;
 import dev.trellis.controlplane.http.ApiServer;
+import dev.trellis.controlplane.iam.IamService;
 import dev.trellis.controlplane.identity.IdentityDirectory;
 import dev.trellis.controlplane.identity.IdentityPolicyAuthorizer;
 import dev.trellis.controlplane.lattice.LatticeOperations;
@@ -10,6 +11,7 @@ import dev.trellis.controlplane.lattice.LatticeService;
 import dev.trellis.controlplane.store.H2Store;
 import dev.trellis.controlplane.store.PostgresStore;
 import dev.trellis.controlplane.store.Store;
+import dev.trellis.controlplane.sts.StsService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -62,7 +64,9 @@ public final class ControlPlane implements AutoCloseable {
             Optional<IdentityDirectory.AdminCredentials> admin = identities.bootstrap();
             IdentityPolicyAuthorizer authorizer = new IdentityPolicyAuthorizer(identities);
             List<AwsService> services = List.of(
-                    new LatticeService(store, config, clock, authorizer, LatticeOperations.all()));
+                    new LatticeService(store, config, clock, authorizer, LatticeOperations.all()),
+                    new IamService(store, config, clock, authorizer, identities),
+                    new StsService(store, config, clock, identities, authorizer));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);
             ApiServer server = ApiServer.start(options.host(), options.port(), dispatcher);

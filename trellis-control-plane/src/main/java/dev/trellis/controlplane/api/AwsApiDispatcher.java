@@ -1,5 +1,6 @@
 package dev.trellis.controlplane.api;
 
+import dev.trellis.auth.Principal;
 import dev.trellis.auth.sigv4.AwsAuthError;
 import dev.trellis.auth.sigv4.AwsProtocolFamily;
 import dev.trellis.auth.sigv4.CredentialResolver;
@@ -22,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * The control plane's front door: picks the API a request is for by the signing name in its SigV4 credential
  * scope ({@code vpc-lattice}, {@code iam}, ...), verifies the signature with that API's verifier, and hands the
  * request with its verified {@link Caller} to the API. Authentication failures are answered in the chosen API's
- * protocol with AWS's codes (docs/sigv4.md); a request no API can be chosen for gets a rest-json error.
+ * protocol with AWS's codes (docs/sigv4.md); a request no API can be chosen for gets a rest-json error. A request
+ * without a SigV4 scope goes to the API that recognizes it (query APIs by {@code Action}); that API may serve it
+ * unsigned when AWS does (STS {@code AssumeRoleWithWebIdentity}).
  */
 public final class AwsApiDispatcher implements ApiRequestHandler {
 
@@ -41,7 +44,8 @@ public final class AwsApiDispatcher implements ApiRequestHandler {
         for (AwsService service : services) {
             SigV4Verifier verifier = SigV4Verifier.builder()
                     .signingName(service.signingName())
-                    .region(region)
+                    .region(region, service.extraSigningRegions().stream()
+                            .filter(r -> !r.equals(region)).toArray(String[]::new))
                     .credentials(credentials)
                     .clock(clock)
                     .build();
@@ -58,8 +62,10 @@ public final class AwsApiDispatcher implements ApiRequestHandler {
         String signingName = SigningScope.signingName(request);
         Route route = signingName == null ? null : routes.get(signingName);
         if (signingName == null) {
-            // No readable scope: the first API's verifier says whether the request is unsigned or malformed.
-            route = routes.get(fallback.signingName());
+            // No readable scope: the API that recognizes the request (by its Action, say), else the first API, says
+            // whether it is unsigned or malformed.
+            route = routes.values().stream().filter(r -> r.service().recognizes(request)).findFirst()
+                    .orElse(routes.get(fallback.signingName()));
         } else if (route == null) {
             return fallback.error(new ApiException("InvalidSignatureException", 403,
                     "Credential should be scoped to a service Trellis serves (" + String.join(", ", routes.keySet())
@@ -70,6 +76,9 @@ public final class AwsApiDispatcher implements ApiRequestHandler {
             Caller caller = new Caller(authenticated.principal(), authenticated.principal().accountId(), requestId);
             return route.service().handle(request, caller);
         }
+        if (outcome instanceof SigV4Outcome.Unsigned && route.service().allowsUnsigned(request)) {
+            return route.service().handle(request, new Caller(Principal.anonymous(), "", requestId));
+        }
         SigV4Failure failure = outcome instanceof SigV4Outcome.Rejected rejected
                 ? rejected.failure()
                 : SigV4Failure.missingAuthentication();
@@ -79,7 +88,7 @@ public final class AwsApiDispatcher implements ApiRequestHandler {
     private static ApiResponse reject(Route route, SigV4Failure failure, String requestId) {
         AwsAuthError error = failure.toAwsError(route.family());
         log.debug("request {} to {} not authenticated: {}", requestId, route.service().signingName(), error.code());
-        return route.service().error(new ApiException(error.code(), error.httpStatus(), error.message()));
+        return route.service().error(new ApiException(error.code(), error.httpStatus(), error.message()), requestId);
     }
 
     private static SignedRequest signedRequest(ApiRequest request) {

@@ -96,13 +96,21 @@ public final class ServiceModel {
                 Collections.unmodifiableSet(required),
                 node.has("min") ? node.get("min").asLong() : null,
                 node.has("max") ? node.get("max").asLong() : null,
-                node.has("pattern") ? Pattern.compile(node.get("pattern").asText()) : null,
+                node.has("pattern") ? compilePattern(node.get("pattern").asText()) : null,
                 List.copyOf(enumValues),
                 node.path("member").path("shape").asText(null),
                 node.path("key").path("shape").asText(null),
                 node.path("value").path("shape").asText(null),
                 node.path("union").asBoolean(false),
                 node.path("error").path("httpStatusCode").asInt(0));
+    }
+
+    /**
+     * Compiles a model pattern. Models write supplementary code points as {@code \\u10000-\\u10FFFF} (six hex digits), which Java
+     * would read as {@code \\u1000} followed by {@code 0}; they are rewritten as {@code \\x{...}}.
+     */
+    static Pattern compilePattern(String pattern) {
+        return Pattern.compile(pattern.replace("\\u10000-\\u10FFFF", "\\x{10000}-\\x{10FFFF}"));
     }
 
     public String signingName() {
