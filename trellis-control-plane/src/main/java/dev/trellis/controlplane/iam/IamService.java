@@ -81,9 +81,13 @@ public final class IamService implements AwsService {
         return binding.model().signingName();
     }
 
+    /**
+     * Real SDKs sign IAM for {@code us-east-1}; the AWS SDK for Java v2 with an endpoint override and
+     * {@code Region.AWS_GLOBAL} signs for the pseudo-region {@code aws-global}.
+     */
     @Override
     public List<String> extraSigningRegions() {
-        return List.of("us-east-1");
+        return List.of("us-east-1", "aws-global");
     }
 
     @Override
