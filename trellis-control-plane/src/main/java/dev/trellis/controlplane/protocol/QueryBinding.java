@@ -375,9 +375,11 @@ public final class QueryBinding {
                 });
                 xml.append("</").append(element).append('>');
             }
-            case TIMESTAMP -> xml.append('<').append(element).append('>')
-                    .append(escape(value.isNumber() ? Instant.ofEpochSecond(value.asLong()).toString() : value.asText()))
-                    .append("</").append(element).append('>');
+            case TIMESTAMP -> {
+                String text = value.isNumber() ? Instant.ofEpochSecond(value.asLong()).toString() : value.asText();
+                xml.append('<').append(element).append('>').append(escape(text)).append("</").append(element)
+                        .append('>');
+            }
             default -> xml.append('<').append(element).append('>').append(escape(value.asText()))
                     .append("</").append(element).append('>');
         }

@@ -106,8 +106,9 @@ public final class ServiceModel {
     }
 
     /**
-     * Compiles a model pattern. Models write supplementary code points as {@code \\u10000-\\u10FFFF} (six hex digits), which Java
-     * would read as {@code \\u1000} followed by {@code 0}; they are rewritten as {@code \\x{...}}.
+     * Compiles a model pattern. Models write the supplementary code points as a range of six-hex-digit escapes
+     * (backslash-u 10000 to backslash-u 10FFFF), which Java reads as a four-digit escape followed by a digit; the
+     * range is rewritten with {@code \\x{...}} escapes.
      */
     static Pattern compilePattern(String pattern) {
         return Pattern.compile(pattern.replace("\\u10000-\\u10FFFF", "\\x{10000}-\\x{10FFFF}"));

@@ -244,7 +244,8 @@ class UserApiTest extends IamApiTestBase {
         assertError(error(() -> iam.attachUserPolicy(r -> r.userName("judy")
                 .policyArn("arn:aws:iam::aws:policy/AdministratorAccess"))), 404, "NoSuchEntity",
                 "Policy arn:aws:iam::aws:policy/AdministratorAccess does not exist or is not attachable.");
-        assertError(error(() -> iam.attachUserPolicy(r -> r.userName("judy").policyArn("not-an-arn-at-all-really"))), 400,
+        assertError(error(() -> iam.attachUserPolicy(r -> r.userName("judy")
+                .policyArn("not-an-arn-at-all-really"))), 400,
                 "InvalidInput", "ARN not-an-arn-at-all-really is not valid.");
     }
 
