@@ -32,7 +32,12 @@ public record Principal(
         FederatedUser,
         AssumedRole,
         /** An unsigned request. */
-        Anonymous
+        Anonymous,
+        /**
+         * The holder of an OpenID Connect token that STS verified, while a role's trust policy decides whether it
+         * may assume the role ({@code sts:AssumeRoleWithWebIdentity}); never the caller of a signed request.
+         */
+        WebIdentity
     }
 
     private static final Principal ANONYMOUS = new Principal(
@@ -74,6 +79,16 @@ public record Principal(
         String roleArn = "arn:" + partition + ":iam::" + accountId + ":role" + normalisePath(rolePath) + roleName;
         return new Principal(Type.AssumedRole, sessionArn, roleArn, accountId, roleId + ":" + sessionName,
                 Optional.empty(), Optional.of(sessionName), Optional.empty(), tags);
+    }
+
+    /**
+     * The subject of a verified web identity token, as a role trust policy sees it: {@code arn} and
+     * {@code principalArn} are the IAM OIDC provider's ARN, which a {@code "Federated"} principal names;
+     * {@code aws:userid} is the token's subject.
+     */
+    public static Principal webIdentity(String providerArn, String accountId, String subject) {
+        return new Principal(Type.WebIdentity, providerArn, providerArn, accountId, subject, Optional.empty(),
+                Optional.empty(), Optional.empty(), Map.of());
     }
 
     /** The root user of an account: {@code arn:aws:iam::<account>:root}. */

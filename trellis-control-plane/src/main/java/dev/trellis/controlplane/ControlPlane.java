@@ -5,6 +5,7 @@ import dev.trellis.controlplane.api.AwsApiDispatcher;
 import dev.trellis.controlplane.api.AwsService;
 import dev.trellis.controlplane.ec2.Ec2Service;
 import dev.trellis.controlplane.http.ApiServer;
+import dev.trellis.controlplane.iam.IamService;
 import dev.trellis.controlplane.identity.IdentityDirectory;
 import dev.trellis.controlplane.identity.IdentityPolicyAuthorizer;
 import dev.trellis.controlplane.lattice.LatticeCertificateUsers;
@@ -20,6 +21,7 @@ import dev.trellis.controlplane.pki.MasterKey;
 import dev.trellis.controlplane.store.H2Store;
 import dev.trellis.controlplane.store.PostgresStore;
 import dev.trellis.controlplane.store.Store;
+import dev.trellis.controlplane.sts.StsService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -85,6 +87,8 @@ public final class ControlPlane implements AutoCloseable {
                     new Ec2Service(store, config, clock, authorizer, new LatticeVpcDependents()),
                     new Route53Service(store, config, clock, authorizer),
                     new AcmService(store, config, clock, authorizer, ca, masterKey, new LatticeCertificateUsers()),
+                    new IamService(store, config, clock, authorizer, identities),
+                    new StsService(store, config, clock, identities, authorizer),
                     new SnapshotApi(snapshots, config, authorizer));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);

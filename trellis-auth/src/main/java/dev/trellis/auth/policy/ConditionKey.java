@@ -62,7 +62,9 @@ final class ConditionKey {
 
     /**
      * Resolves a key name, or returns null when {@code name} is not {@code <prefix>:<name>} (prefix of letters,
-     * digits and '-') or names one of the families with nothing after the {@code /}.
+     * digits, '-', '.', '/' and '_', so that identity-provider keys such as
+     * {@code oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE:sub} are keys too) or names one of the families with
+     * nothing after the {@code /}.
      */
     static ConditionKey of(String name) {
         int colon = name.indexOf(':');
@@ -71,7 +73,9 @@ final class ConditionKey {
         }
         for (int i = 0; i < colon; i++) {
             char c = name.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
+            // '.', '/' and '_' occur in identity-provider prefixes: oidc.eks.<region>.amazonaws.com/id/<id>:sub
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+                    || c == '/' || c == '_')) {
                 return null;
             }
         }

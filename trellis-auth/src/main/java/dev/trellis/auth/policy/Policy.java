@@ -46,6 +46,16 @@ public final class Policy {
         return PolicyParser.parse(json, PolicyKind.IDENTITY_BASED);
     }
 
+    /**
+     * Parses a role trust policy (IAM's {@code AssumeRolePolicyDocument}): every statement names a principal, none
+     * names a resource, and actions are STS actions.
+     *
+     * @throws PolicyParseException naming the problem and where it is
+     */
+    public static Policy parseTrustPolicy(String json) {
+        return PolicyParser.parseTrustPolicy(json);
+    }
+
     public PolicyKind kind() {
         return kind;
     }
@@ -87,6 +97,31 @@ public final class Policy {
             }
         }
         return allowed ? Decision.ALLOW : Decision.NOT_APPLICABLE;
+    }
+
+    /**
+     * Evaluates this policy as a role trust policy is evaluated: like {@link #evaluate}, and for an allow also says
+     * whether some allowing statement named the caller itself (its ARN, its identity provider, or everyone) or only
+     * trusted the caller's account. IAM requires the caller's identity-based policies to allow the action as well
+     * in the second case.
+     */
+    public TrustDecision evaluateTrust(String action, String resource, RequestContext context) {
+        int best = PrincipalSpec.NO_MATCH;
+        for (Statement s : statements) {
+            int level = s.appliesAt(action, resource, context);
+            if (level == PrincipalSpec.NO_MATCH) {
+                continue;
+            }
+            if (s.effect() == Effect.Deny) {
+                return TrustDecision.EXPLICIT_DENY;
+            }
+            best = Math.max(best, level);
+        }
+        return switch (best) {
+            case PrincipalSpec.PRINCIPAL_MATCH -> TrustDecision.ALLOW_NAMING_PRINCIPAL;
+            case PrincipalSpec.ACCOUNT_MATCH -> TrustDecision.ALLOW_FOR_ACCOUNT;
+            default -> TrustDecision.NOT_APPLICABLE;
+        };
     }
 
     @Override

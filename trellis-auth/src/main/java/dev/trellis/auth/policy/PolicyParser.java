@@ -53,6 +53,14 @@ public final class PolicyParser {
         return parse(json, PolicyKind.RESOURCE_BASED);
     }
 
+    /**
+     * Parses a role trust policy. IAM limits its size by a quota of the role (2,048 characters by default); that is
+     * the IAM API's check, not this parser's.
+     */
+    public static Policy parseTrustPolicy(String json) {
+        return parse(json, PolicyKind.ROLE_TRUST);
+    }
+
     /** Parses a policy document of the given kind (no size limit). */
     public static Policy parse(String json, PolicyKind kind) {
         JsonNode root;
@@ -198,11 +206,24 @@ public final class PolicyParser {
                 throw new PolicyParseException(at(actionWhere, i, actions.length),
                         quote(a) + " is not \"*\" or <service>:<action>");
             }
+            if (kind == PolicyKind.ROLE_TRUST && !a.equals("*") && !a.regionMatches(true, 0, "sts:", 0, 4)) {
+                throw new PolicyParseException(at(actionWhere, i, actions.length), quote(a)
+                        + " is not an STS action; a role trust policy allows only sts: actions"
+                        + " (sts:AssumeRole, sts:AssumeRoleWithWebIdentity, sts:TagSession, ...)");
+            }
             actions[i] = WildcardPattern.compile(a, true);
         }
 
         JsonNode resource = node.get("Resource");
         JsonNode notResource = node.get("NotResource");
+        if (kind == PolicyKind.ROLE_TRUST) {
+            if (resource != null || notResource != null) {
+                throw new PolicyParseException(where + (resource != null ? ".Resource" : ".NotResource"),
+                        "not allowed in a role trust policy (the role is the resource)");
+            }
+            return new Statement(sid, effect, principals, notPrincipal != null, actions, notAction != null,
+                    new ValueTemplate[0], false, statementConditions(node, where, version));
+        }
         if (resource != null && notResource != null) {
             throw new PolicyParseException(where, "has both Resource and NotResource; use one");
         }
@@ -225,13 +246,17 @@ public final class PolicyParser {
             }
         }
 
-        Condition[] conditions = new Condition[0];
-        JsonNode conditionNode = node.get("Condition");
-        if (conditionNode != null) {
-            conditions = conditions(conditionNode, where + ".Condition", version);
-        }
         return new Statement(sid, effect, principals, notPrincipal != null, actions, notAction != null, resources,
-                notResource != null, conditions);
+                notResource != null, statementConditions(node, where, version));
+    }
+
+    /** The statement's compiled {@code Condition} element; none when it has no such element. */
+    private static Condition[] statementConditions(JsonNode statement, String where, PolicyVersion version) {
+        JsonNode conditionNode = statement.get("Condition");
+        if (conditionNode == null) {
+            return new Condition[0];
+        }
+        return conditions(conditionNode, where + ".Condition", version);
     }
 
     private static PrincipalSpec principals(JsonNode node, String where) {
@@ -251,6 +276,7 @@ public final class PolicyParser {
         boolean[] everyone = {false};
         Set<String> accounts = new HashSet<>();
         Set<String> arns = new HashSet<>();
+        Set<String> federated = new HashSet<>();
         List<String> others = PrincipalSpec.newOthers();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             String type = e.getKey();
@@ -266,6 +292,8 @@ public final class PolicyParser {
                     }
                     break;
                 case "Federated":
+                    federated.addAll(values);
+                    break;
                 case "Service":
                 case "CanonicalUser":
                     for (String v : values) {
@@ -277,7 +305,7 @@ public final class PolicyParser {
                             + " (expected AWS, Federated, Service or CanonicalUser)");
             }
         }
-        return everyone[0] ? PrincipalSpec.everyone() : PrincipalSpec.of(false, accounts, arns, others);
+        return everyone[0] ? PrincipalSpec.everyone() : PrincipalSpec.of(false, accounts, arns, federated, others);
     }
 
     private static Condition[] conditions(JsonNode node, String where, PolicyVersion version) {

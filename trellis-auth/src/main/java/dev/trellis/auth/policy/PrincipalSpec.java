@@ -14,42 +14,69 @@ import java.util.Set;
  *   <li>A user ARN: that user. A role ARN: every session of that role ({@link Principal#principalArn()}).</li>
  *   <li>An assumed-role session or federated-user ARN ({@code arn:<partition>:sts::...}): that session only
  *       ({@link Principal#arn()}).</li>
- *   <li>{@code Federated}, {@code Service} and {@code CanonicalUser} entries are kept but match no caller:
- *       Lattice callers are IAM principals that SigV4 authenticated, never a service or an identity provider.</li>
+ *   <li>A {@code Federated} entry matches the holder of a web identity token from that identity provider (the
+ *       IAM OIDC provider's ARN), and nothing else: only STS's trust-policy check sees such principals
+ *       ({@link Principal#webIdentity}); Lattice callers are IAM principals that SigV4 authenticated.</li>
+ *   <li>{@code Service} and {@code CanonicalUser} entries are kept but match no caller.</li>
  * </ul>
+ *
+ * <p>{@link #matchLevel} also says how a principal matched: by its own ARN (or everyone), or only through its
+ * account. IAM treats the two differently for role trust policies in the caller's own account.
  */
 final class PrincipalSpec {
 
     private final boolean everyone;
     private final Set<String> accounts;
     private final Set<String> arns;
+    private final Set<String> federated;
     private final List<String> others;
 
-    private PrincipalSpec(boolean everyone, Set<String> accounts, Set<String> arns, List<String> others) {
+    /** {@link #matchLevel}: no match. */
+    static final int NO_MATCH = 0;
+    /** {@link #matchLevel}: matched through the principal's account only (an account id or {@code :root}). */
+    static final int ACCOUNT_MATCH = 1;
+    /** {@link #matchLevel}: matched by the principal's own ARN, its identity provider, or everyone. */
+    static final int PRINCIPAL_MATCH = 2;
+
+    private PrincipalSpec(boolean everyone, Set<String> accounts, Set<String> arns, Set<String> federated,
+                          List<String> others) {
         this.everyone = everyone;
         this.accounts = accounts;
         this.arns = arns;
+        this.federated = federated;
         this.others = others;
     }
 
     static PrincipalSpec everyone() {
-        return new PrincipalSpec(true, Set.of(), Set.of(), List.of());
+        return new PrincipalSpec(true, Set.of(), Set.of(), Set.of(), List.of());
     }
 
-    static PrincipalSpec of(boolean everyone, Set<String> accounts, Set<String> arns, List<String> others) {
-        return new PrincipalSpec(everyone, Set.copyOf(accounts), Set.copyOf(arns), List.copyOf(others));
+    static PrincipalSpec of(boolean everyone, Set<String> accounts, Set<String> arns, Set<String> federated,
+                            List<String> others) {
+        return new PrincipalSpec(everyone, Set.copyOf(accounts), Set.copyOf(arns), Set.copyOf(federated),
+                List.copyOf(others));
     }
 
     boolean matches(Principal principal) {
+        return matchLevel(principal) != NO_MATCH;
+    }
+
+    /** {@link #NO_MATCH}, {@link #ACCOUNT_MATCH} or {@link #PRINCIPAL_MATCH}. */
+    int matchLevel(Principal principal) {
         if (everyone) {
-            return true;
+            return PRINCIPAL_MATCH;
         }
         if (principal.isAnonymous()) {
-            return false;
+            return NO_MATCH;
         }
-        return accounts.contains(principal.accountId())
-                || arns.contains(principal.principalArn())
-                || arns.contains(principal.arn());
+        if (principal.type() == Principal.Type.WebIdentity) {
+            // A token holder is no IAM principal of the provider's account: only a Federated entry names it.
+            return federated.contains(principal.principalArn()) ? PRINCIPAL_MATCH : NO_MATCH;
+        }
+        if (arns.contains(principal.principalArn()) || arns.contains(principal.arn())) {
+            return PRINCIPAL_MATCH;
+        }
+        return accounts.contains(principal.accountId()) ? ACCOUNT_MATCH : NO_MATCH;
     }
 
     /**
@@ -120,6 +147,7 @@ final class PrincipalSpec {
         if (everyone) {
             return "*";
         }
-        return "accounts=" + accounts + " arns=" + arns + (others.isEmpty() ? "" : " others=" + others);
+        return "accounts=" + accounts + " arns=" + arns + (federated.isEmpty() ? "" : " federated=" + federated)
+                + (others.isEmpty() ? "" : " others=" + others);
     }
 }

@@ -62,6 +62,26 @@ public final class Statement {
                 && conditionsHold(context);
     }
 
+    /**
+     * How this statement applies: {@link PrincipalSpec#NO_MATCH} when it does not, else how its principal element
+     * matched ({@link PrincipalSpec#PRINCIPAL_MATCH} for identity-based statements; a {@code NotPrincipal} that
+     * leaves the caller out counts as {@link PrincipalSpec#ACCOUNT_MATCH}, as it names nobody).
+     */
+    int appliesAt(String action, String resource, RequestContext context) {
+        if (!matchesAction(action) || !matchesResource(resource, context)) {
+            return PrincipalSpec.NO_MATCH;
+        }
+        int level;
+        if (principals == null) {
+            level = PrincipalSpec.PRINCIPAL_MATCH;
+        } else if (notPrincipal) {
+            level = principals.matches(context.principal()) ? PrincipalSpec.NO_MATCH : PrincipalSpec.ACCOUNT_MATCH;
+        } else {
+            level = principals.matchLevel(context.principal());
+        }
+        return level != PrincipalSpec.NO_MATCH && conditionsHold(context) ? level : PrincipalSpec.NO_MATCH;
+    }
+
     private boolean matchesAction(String action) {
         boolean any = false;
         for (WildcardPattern p : actions) {
@@ -74,6 +94,9 @@ public final class Statement {
     }
 
     private boolean matchesResource(String resource, RequestContext context) {
+        if (resources.length == 0) {
+            return true; // a role trust policy: the role it belongs to is the resource
+        }
         boolean any = false;
         for (int i = 0; i < resources.length; i++) {
             WildcardPattern p = resourcePatterns[i];

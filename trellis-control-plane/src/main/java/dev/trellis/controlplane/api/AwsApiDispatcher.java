@@ -1,5 +1,6 @@
 package dev.trellis.controlplane.api;
 
+import dev.trellis.auth.Principal;
 import dev.trellis.auth.sigv4.AwsAuthError;
 import dev.trellis.auth.sigv4.AwsProtocolFamily;
 import dev.trellis.auth.sigv4.CredentialResolver;
@@ -22,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * The control plane's front door: picks the API a request is for by the signing name in its SigV4 credential
  * scope ({@code vpc-lattice}, {@code iam}, ...), verifies the signature with that API's verifier, and hands the
  * request with its verified {@link Caller} to the API. Authentication failures are answered in the chosen API's
- * protocol with AWS's codes (docs/sigv4.md); a request no API can be chosen for gets a rest-json error.
+ * protocol with AWS's codes (docs/sigv4.md); a request no API can be chosen for gets a rest-json error. A request
+ * without a SigV4 scope goes to the API that recognizes it (query APIs by {@code Action}); that API may serve it
+ * unsigned when AWS does (STS {@code AssumeRoleWithWebIdentity}).
  */
 public final class AwsApiDispatcher implements ApiRequestHandler {
 
@@ -41,7 +44,8 @@ public final class AwsApiDispatcher implements ApiRequestHandler {
         for (AwsService service : services) {
             SigV4Verifier verifier = SigV4Verifier.builder()
                     .signingName(service.signingName())
-                    .region(region, service.additionalSigningRegions().toArray(String[]::new))
+                    .region(region, service.additionalSigningRegions().stream()
+                            .filter(r -> !r.equals(region)).toArray(String[]::new))
                     .credentials(credentials)
                     .clock(clock)
                     .build();
@@ -71,6 +75,9 @@ public final class AwsApiDispatcher implements ApiRequestHandler {
         if (outcome instanceof SigV4Outcome.Authenticated authenticated) {
             Caller caller = new Caller(authenticated.principal(), authenticated.principal().accountId(), requestId);
             return route.service().handle(request, caller);
+        }
+        if (outcome instanceof SigV4Outcome.Unsigned && route.service().allowsUnsigned(request)) {
+            return route.service().handle(request, new Caller(Principal.anonymous(), "", requestId));
         }
         SigV4Failure failure = outcome instanceof SigV4Outcome.Rejected rejected
                 ? rejected.failure()

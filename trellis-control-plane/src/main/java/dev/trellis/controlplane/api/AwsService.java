@@ -44,4 +44,12 @@ public interface AwsService {
     default boolean recognizes(ApiRequest request) {
         return false;
     }
+
+    /**
+     * Whether this API serves this request unsigned, as AWS serves STS {@code AssumeRoleWithWebIdentity}; the
+     * caller is then {@link dev.trellis.auth.Principal#anonymous()}.
+     */
+    default boolean allowsUnsigned(ApiRequest request) {
+        return false;
+    }
 }

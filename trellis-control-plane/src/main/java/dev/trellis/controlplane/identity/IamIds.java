@@ -5,7 +5,7 @@ import java.security.SecureRandom;
 /**
  * Identifiers in IAM's forms: access key ids ({@code AKIA} + 16 of {@code A-Z2-7}, {@code ASIA} for temporary
  * keys), unique ids of users ({@code AIDA}), roles ({@code AROA}) and policies ({@code ANPA}) with 17 of
- * {@code A-Z0-9}, and 40-character secret access keys.
+ * {@code A-Z0-9}, 40-character secret access keys, and opaque session tokens.
  */
 public final class IamIds {
 
@@ -28,6 +28,13 @@ public final class IamIds {
 
     public static String secretAccessKey() {
         return random(SECRET_CHARS, 40);
+    }
+
+    /** An opaque session token for temporary credentials: 96 random bytes, base64. */
+    public static String sessionToken() {
+        byte[] bytes = new byte[96];
+        RANDOM.nextBytes(bytes);
+        return java.util.Base64.getEncoder().encodeToString(bytes);
     }
 
     public static String userId() {

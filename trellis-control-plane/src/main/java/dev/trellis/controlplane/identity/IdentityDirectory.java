@@ -1,7 +1,6 @@
 package dev.trellis.controlplane.identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.trellis.auth.Principal;
 import dev.trellis.auth.sigv4.CredentialResolver;
@@ -11,21 +10,24 @@ import dev.trellis.controlplane.store.Store;
 import dev.trellis.controlplane.store.StoreTransaction;
 import dev.trellis.controlplane.store.StoredResource;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The IAM identities the control plane knows — users and their access keys — kept in the {@link Store}
- * (kinds {@code iam-user} and {@code iam-access-key}). It answers the SigV4 verifier's credential look-ups and gives
- * the authorizer each principal's identity-based policies. The first start of a control plane creates its admin.
+ * The IAM identities the control plane knows, kept in the {@link Store} as {@link IamEntities} describes: users and
+ * their access keys, roles, managed policies, and the temporary credentials STS issued for role sessions. It answers
+ * the SigV4 verifier's credential look-ups (long-term keys of users; session keys with their token and expiry) and
+ * gives the authorizer each principal's identity-based policies (a user's, or for a role session the role's: inline
+ * ones, then attached managed ones). The first start of a control plane creates its admin.
  */
 public final class IdentityDirectory {
 
-    public static final String USER = "iam-user";
-    public static final String ACCESS_KEY = "iam-access-key";
+    /** Kept for callers that name the kinds through the directory. */
+    public static final String USER = IamEntities.USER;
+    public static final String ACCESS_KEY = IamEntities.ACCESS_KEY;
     /** The admin's inline policy: everything, as AWS's AdministratorAccess. */
     static final String ADMIN_POLICY =
             "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
@@ -55,14 +57,12 @@ public final class IdentityDirectory {
      */
     public Optional<AdminCredentials> bootstrap() {
         return store.write(tx -> {
-            if (tx.count(USER, null) > 0) {
+            if (tx.count(IamEntities.USER, null) > 0) {
                 return Optional.empty();
             }
-            ObjectNode user = createUser(tx, "admin", "/");
-            user.putObject("inlinePolicies").put("AdministratorAccess", ADMIN_POLICY);
-            tx.update(tx.get(USER, user.get("UserId").asText()).orElseThrow().withDocument(user));
-            String[] key = insertAccessKey(tx, tx.get(USER, user.get("UserId").asText()).orElseThrow());
-            return Optional.of(new AdminCredentials(config.accountId(), "admin", key[0], key[1]));
+            AccessKey key = insertUserWithKey(tx, "admin", Map.of("AdministratorAccess", ADMIN_POLICY));
+            return Optional.of(new AdminCredentials(config.accountId(), "admin", key.accessKeyId(),
+                    key.secretAccessKey()));
         });
     }
 
@@ -76,81 +76,106 @@ public final class IdentityDirectory {
 
     /** Creates a user with these inline policies (name → JSON document) and one access key. */
     public AccessKey createUserWithAccessKey(String userName, Map<String, String> inlinePolicies) {
-        return store.write(tx -> {
-            ObjectNode user = createUser(tx, userName, "/");
-            ObjectNode policies = user.putObject("inlinePolicies");
-            inlinePolicies.forEach(policies::put);
-            StoredResource stored = tx.get(USER, user.get("UserId").asText()).orElseThrow();
-            tx.update(stored.withDocument(user));
-            String[] key = insertAccessKey(tx, stored);
-            return new AccessKey(userName, key[0], key[1]);
-        });
+        return store.write(tx -> insertUserWithKey(tx, userName, inlinePolicies));
+    }
+
+    private AccessKey insertUserWithKey(StoreTransaction tx, String userName, Map<String, String> inlinePolicies) {
+        StoredResource user = insertUser(tx, userName, "/");
+        ObjectNode document = user.document().deepCopy();
+        ObjectNode policies = IamEntities.inlinePolicies(document);
+        inlinePolicies.forEach(policies::put);
+        user = tx.update(user.withDocument(document));
+        String[] key = insertAccessKey(tx, user);
+        return new AccessKey(userName, key[0], key[1]);
+    }
+
+    /** Inserts a user (the caller has checked that the name is free); returns the stored user. */
+    public StoredResource insertUser(StoreTransaction tx, String userName, String path) {
+        String userId = IamIds.userId();
+        ObjectNode user = IamEntities.newUser(config, userName, path, userId, clock.instant());
+        return tx.insert(StoredResource.create(IamEntities.USER, userId, user.get("Arn").asText(),
+                config.accountId(), null, IamEntities.nameKey(userName), user));
     }
 
     /** Adds an active access key to a user; returns its id and secret. */
-    private String[] insertAccessKey(StoreTransaction tx, StoredResource user) {
+    public String[] insertAccessKey(StoreTransaction tx, StoredResource user) {
         String accessKeyId = IamIds.accessKeyId();
         String secret = IamIds.secretAccessKey();
-        ObjectNode key = JsonNodeFactory.instance.objectNode()
-                .put("AccessKeyId", accessKeyId)
-                .put("SecretAccessKey", secret)
-                .put("UserName", user.name())
-                .put("Status", "Active")
-                .put("CreateDate", clock.instant().toString());
-        tx.insert(StoredResource.create(ACCESS_KEY, accessKeyId,
+        ObjectNode key = IamEntities.newAccessKey(user.document().path("UserName").asText(), accessKeyId, secret,
+                clock.instant());
+        tx.insert(StoredResource.create(IamEntities.ACCESS_KEY, accessKeyId,
                 "arn:" + config.partition() + ":iam::" + config.accountId() + ":access-key/" + accessKeyId,
                 config.accountId(), user.id(), null, key));
         return new String[] {accessKeyId, secret};
     }
 
-    private ObjectNode createUser(StoreTransaction tx, String userName, String path) {
-        String userId = IamIds.userId();
-        String arn = "arn:" + config.partition() + ":iam::" + config.accountId() + ":user" + path + userName;
-        ObjectNode user = JsonNodeFactory.instance.objectNode()
-                .put("UserName", userName)
-                .put("UserId", userId)
-                .put("Path", path)
-                .put("Arn", arn)
-                .put("CreateDate", clock.instant().toString());
-        tx.insert(StoredResource.create(USER, userId, arn, config.accountId(), null, userName, user));
-        return user;
-    }
-
-    /** Looks access keys up in the store: the control plane verifies signatures with the secret. */
+    /**
+     * Looks access keys up in the store: the control plane verifies signatures with the secret. Temporary keys
+     * ({@code ASIA}) come with their session token and expiry, so the verifier refuses them once expired.
+     */
     public CredentialResolver credentialResolver() {
         return accessKeyId -> store.read(tx -> {
-            Optional<StoredResource> key = tx.get(ACCESS_KEY, accessKeyId);
+            if (accessKeyId.startsWith("ASIA")) {
+                return tx.get(IamEntities.SESSION, accessKeyId).map(this::sessionCredential);
+            }
+            Optional<StoredResource> key = tx.get(IamEntities.ACCESS_KEY, accessKeyId);
             if (key.isEmpty() || !"Active".equals(key.get().document().path("Status").asText())) {
                 return Optional.empty();
             }
-            Optional<StoredResource> user = tx.get(USER, key.get().parentId());
+            Optional<StoredResource> user = tx.get(IamEntities.USER, key.get().parentId());
             if (user.isEmpty()) {
                 return Optional.empty();
             }
-            return Optional.of(SigningCredential.builder(accessKeyId, principal(user.get()))
+            return Optional.of(SigningCredential.builder(accessKeyId,
+                            IamEntities.userPrincipal(config, user.get().accountId(), user.get().document()))
                     .secretAccessKey(key.get().document().get("SecretAccessKey").asText())
                     .build());
         });
     }
 
-    /** The identity-based policy documents of a principal (inline first, then attached), as JSON text. */
-    public List<String> identityPolicies(Principal principal) {
-        if (principal.type() != Principal.Type.User) {
-            return List.of();
-        }
-        return store.read(tx -> {
-            Optional<StoredResource> user = tx.getByArn(principal.arn());
-            List<String> policies = new ArrayList<>();
-            user.ifPresent(u -> u.document().path("inlinePolicies").forEach(p -> policies.add(p.asText())));
-            return policies;
-        });
+    private SigningCredential sessionCredential(StoredResource session) {
+        JsonNode doc = session.document();
+        return SigningCredential.builder(session.id(),
+                        IamEntities.sessionPrincipal(config, session.accountId(), doc))
+                .secretAccessKey(doc.path("SecretAccessKey").asText())
+                .sessionToken(doc.path("SessionToken").asText())
+                .expiresAt(Instant.parse(doc.path("Expiration").asText()))
+                .build();
     }
 
-    private Principal principal(StoredResource user) {
-        JsonNode doc = user.document();
-        Map<String, String> tags = new HashMap<>();
-        doc.path("Tags").forEach(t -> tags.put(t.path("Key").asText(), t.path("Value").asText()));
-        return Principal.user(config.partition(), user.accountId(), doc.path("Path").asText("/"),
-                doc.path("UserName").asText(), doc.path("UserId").asText(), tags);
+    /**
+     * The identity-based policy documents of a principal, as JSON text: a user's inline policies then its attached
+     * managed policies (their default versions); for a role session the same of its role — provided the role still
+     * exists with the id the session was issued for (a re-created role of the same name grants old sessions
+     * nothing, as in IAM).
+     */
+    public List<String> identityPolicies(Principal principal) {
+        if (principal.type() != Principal.Type.User && principal.type() != Principal.Type.AssumedRole) {
+            return List.of();
+        }
+        return store.read(tx -> identityPolicies(tx, principal));
+    }
+
+    /** {@link #identityPolicies(Principal)} inside a transaction. */
+    public List<String> identityPolicies(StoreTransaction tx, Principal principal) {
+        Optional<StoredResource> entity;
+        if (principal.type() == Principal.Type.User) {
+            entity = tx.getByArn(principal.arn()).filter(r -> r.kind().equals(IamEntities.USER));
+        } else if (principal.type() == Principal.Type.AssumedRole) {
+            String roleId = principal.userId().substring(0, Math.max(0, principal.userId().indexOf(':')));
+            entity = tx.getByArn(principal.principalArn())
+                    .filter(r -> r.kind().equals(IamEntities.ROLE) && r.id().equals(roleId));
+        } else {
+            return List.of();
+        }
+        List<String> policies = new ArrayList<>();
+        entity.ifPresent(e -> {
+            e.document().path(IamEntities.INLINE_POLICIES).forEach(p -> policies.add(p.asText()));
+            for (String arn : IamEntities.attachedPolicyArns(e.document())) {
+                tx.getByArn(arn).map(p -> IamEntities.defaultVersionDocument(p.document()))
+                        .ifPresent(policies::add);
+            }
+        });
+        return policies;
     }
 }

@@ -33,12 +33,8 @@ public final class IdentityPolicyAuthorizer implements OperationAuthorizer {
         if (principal.type() == Principal.Type.Account) {
             return;
         }
-        List<String> documents = directory.identityPolicies(principal);
-        RequestContext context = RequestContext.builder(principal).build();
-        Decision decision = Decision.NOT_APPLICABLE;
-        for (String document : documents) {
-            decision = decision.and(policy(document).evaluate(action, resourceArn, context));
-        }
+        Decision decision = decide(directory.identityPolicies(principal), action, resourceArn,
+                RequestContext.builder(principal).build());
         if (decision != Decision.ALLOW) {
             String why = decision == Decision.EXPLICIT_DENY
                     ? "with an explicit deny in an identity-based policy"
@@ -46,6 +42,15 @@ public final class IdentityPolicyAuthorizer implements OperationAuthorizer {
             throw new ApiException("AccessDeniedException", 403, "User: " + principal.arn()
                     + " is not authorized to perform: " + action + " on resource: " + resourceArn + " " + why);
         }
+    }
+
+    /** What these identity-based policy documents together say about {@code action} on {@code resourceArn}. */
+    public Decision decide(List<String> documents, String action, String resourceArn, RequestContext context) {
+        Decision decision = Decision.NOT_APPLICABLE;
+        for (String document : documents) {
+            decision = decision.and(policy(document).evaluate(action, resourceArn, context));
+        }
+        return decision;
     }
 
     private Policy policy(String document) {

@@ -104,13 +104,22 @@ public final class ServiceModel {
                 Collections.unmodifiableSet(required),
                 node.has("min") ? node.get("min").asLong() : null,
                 node.has("max") ? node.get("max").asLong() : null,
-                node.has("pattern") ? Pattern.compile(node.get("pattern").asText()) : null,
+                node.has("pattern") ? compilePattern(node.get("pattern").asText()) : null,
                 List.copyOf(enumValues),
                 node.path("member").path("shape").asText(null),
                 node.path("key").path("shape").asText(null),
                 node.path("value").path("shape").asText(null),
                 node.path("union").asBoolean(false),
                 node.path("error").path("httpStatusCode").asInt(0));
+    }
+
+    /**
+     * Compiles a model pattern. Models write the supplementary code points as a range of six-hex-digit escapes
+     * (backslash-u 10000 to backslash-u 10FFFF), which Java reads as a four-digit escape followed by a digit; the
+     * range is rewritten with {@code \\x{...}} escapes.
+     */
+    static Pattern compilePattern(String pattern) {
+        return Pattern.compile(pattern.replace("\\u10000-\\u10FFFF", "\\x{10000}-\\x{10FFFF}"));
     }
 
     public String signingName() {

@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ServiceModelTest {
 
@@ -55,6 +57,42 @@ class ServiceModelTest {
 
         assertThat(committed).isEqualTo(AwsModelDigest.digest(reference));
         assertThat(committed.toString()).doesNotContain("\"documentation\"");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"iam-2010-05-08", "sts-2011-06-15"})
+    void committedQueryDigestsAreTheReferenceModelsWithoutDocumentation(String name) throws IOException {
+        JsonNode reference = JSON.readTree(Files.readString(ReferenceFiles.resolve("aws-api/" + name + ".json")));
+        JsonNode committed;
+        try (InputStream in = ServiceModel.class.getResourceAsStream(
+                "/dev/trellis/controlplane/models/" + name + ".json")) {
+            committed = JSON.readTree(in);
+        }
+
+        assertThat(committed).isEqualTo(AwsModelDigest.digest(reference));
+        assertThat(committed.toString()).doesNotContain("\"documentation\"");
+    }
+
+    @Test
+    void loadsTheIamAndStsModelsAsQueryModels() {
+        ServiceModel iam = ServiceModel.load("iam-2010-05-08");
+        ServiceModel sts = ServiceModel.load("sts-2011-06-15");
+
+        assertThat(iam.signingName()).isEqualTo("iam");
+        assertThat(iam.protocol()).isEqualTo("query");
+        assertThat(iam.apiVersion()).isEqualTo("2010-05-08");
+        assertThat(iam.shape("userNameType").max()).isEqualTo(64L);
+        assertThat(sts.signingName()).isEqualTo("sts");
+        assertThat(sts.operation("AssumeRoleWithWebIdentity").inputShape())
+                .isEqualTo("AssumeRoleWithWebIdentityRequest");
+    }
+
+    @Test
+    void supplementaryCodePointsInModelPatternsAreCodePoints() {
+        Shape arn = ServiceModel.load("sts-2011-06-15").shape("arnType");
+
+        assertThat(arn.pattern().matcher("arn:aws:iam::111122223333:role/\uD83D\uDE00").matches()).isTrue();
+        assertThat(arn.pattern().matcher("arn:aws:iam::111122223333:role/x\u0001").matches()).isFalse();
     }
 
     @Test
