@@ -190,10 +190,14 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void nextRequest() {
-        while (current == null && !pipelined.isEmpty() && ctx.channel().isActive()) {
+        // In order: the next request's head, then its body, up to the request after it.
+        while (!pipelined.isEmpty() && ctx.channel().isActive()) {
+            if (current != null && pipelined.peek() instanceof HttpRequest) {
+                return;
+            }
             dispatch(pipelined.poll());
         }
-        if (current == null && pipelined.isEmpty()) {
+        if (current == null || !current.requestComplete()) {
             resume(PAUSE_PIPELINING);
         }
     }

@@ -483,6 +483,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         }
     }
 
+    /** True once the whole request body has arrived (or the request was cut). */
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
     @Override
     public void onUpstreamWritable() {
         client.resume(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
