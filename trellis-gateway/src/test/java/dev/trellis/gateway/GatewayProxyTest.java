@@ -291,6 +291,25 @@ class GatewayProxyTest {
     }
 
     @Test
+    void deliversAWholeLargeResponseBeforeClosingAnHttp10Connection() throws Exception {
+        try (RawHttp raw = new RawHttp(gateway.port(80))) {
+            raw.socket().setReceiveBufferSize(64 * 1024);
+            raw.send("GET /download HTTP/1.0\r\nHost: " + DATASTORE_DOMAIN + "\r\n\r\n");
+            Thread.sleep(500);
+            InputStream in = raw.socket().getInputStream();
+            byte[] buffer = new byte[256 * 1024];
+            long total = 0;
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                total += n;
+            }
+            long head = total - BIG;
+
+            assertThat(head).isBetween(50L, 1000L);
+        }
+    }
+
+    @Test
     void servesHttp2WithPriorKnowledgeManyStreamsOnOneConnection() throws Exception {
         try (H2Client h2 = new H2Client(gateway.port(80))) {
             List<CompletableFuture<H2Client.Response>> responses = new java.util.ArrayList<>();

@@ -179,9 +179,10 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (closeConnection) {
+            // The exchange closes the connection once its response is written (closing here could cut the end of
+            // a response still in the outbound buffer); nothing more is read until then.
             draining = true;
             releasePipelined();
-            ctx.channel().close();
             return;
         }
         // Next request: first those already decoded, then the socket again. Later, not re-entrantly: this may be
