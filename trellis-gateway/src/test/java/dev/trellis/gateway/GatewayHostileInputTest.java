@@ -10,12 +10,15 @@ import static dev.trellis.gateway.support.Fixtures.http;
 import static dev.trellis.gateway.support.Fixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.trellis.gateway.support.H2Client;
 import dev.trellis.gateway.support.RawHttp;
 import dev.trellis.gateway.support.TestBackend;
 import dev.trellis.gateway.support.TestGateway;
+import io.netty.handler.codec.http.HttpMethod;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,7 +89,7 @@ class GatewayHostileInputTest {
     }
 
     private static void assertTargetSawNothingButTheNormalClient() {
-        assertThat(target.drain()).allMatch(r -> r.uri().equals("/normal"));
+        assertThat(target.drain()).allMatch(r -> r.uri().equals("/normal") || r.uri().equals("/after"));
     }
 
     @Test
@@ -201,6 +204,20 @@ class GatewayHostileInputTest {
 
             assertThat(raw.readResponse()).startsWith("HTTP/1.1 200 OK");
         }
+    }
+
+    @Test
+    void answersPayloadTooLargeOnHttp2WhenContentLengthExceedsTheLimit() throws Exception {
+        try (H2Client h2 = new H2Client(gateway.port(80))) {
+            H2Client.Response response = h2.sendHeadOnly(HttpMethod.POST, DATASTORE_DOMAIN, "/upload",
+                    Map.of("content-length", String.valueOf(MAX_BODY + 1)));
+
+            assertThat(response.status()).isEqualTo(413);
+            assertThat(response.body()).isEqualTo("Payload Too Large: the request body is 1048577 bytes; the limit "
+                    + "is 1048576");
+            assertThat(h2.get(DATASTORE_DOMAIN, "/after").status()).isEqualTo(200);
+        }
+        assertThat(target.drain()).noneMatch(r -> r.uri().equals("/upload"));
     }
 
     @Test

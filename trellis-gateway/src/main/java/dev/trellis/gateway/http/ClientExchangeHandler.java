@@ -11,6 +11,8 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -146,9 +148,22 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         return ctx.channel().isWritable();
     }
 
-    /** HTTP/1.1: the connection; HTTP/2: the stream (closing an unfinished stream resets it). */
+    /** HTTP/1.1: the connection; HTTP/2: the stream (closing an unfinished stream resets it with CANCEL). */
     void closeChannel() {
         ctx.channel().close();
+    }
+
+    /**
+     * After a complete response to an incomplete request: HTTP/2 asks the client to stop sending with
+     * {@code RST_STREAM(NO_ERROR)} (RFC 9113 §8.1); HTTP/1.1 can only close the connection.
+     */
+    void endRequestEarly() {
+        if (http2) {
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR))
+                    .addListener(f -> ctx.channel().close());
+        } else {
+            ctx.channel().close();
+        }
     }
 
     /** The connection has lived its maximum duration: the response in progress is its last. */

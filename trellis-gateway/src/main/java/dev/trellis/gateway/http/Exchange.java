@@ -578,7 +578,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         }
         ChannelFuture write = client.writeAndFlush(content);
         if (closeAfterResponse) {
-            write.addListener(f -> client.closeChannel());
+            write.addListener(f -> client.endRequestEarly());
         }
         finishIfDone();
     }
@@ -723,9 +723,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         responseHeadBytes = headSize(response);
         responseBodyBytes = bytes.length;
         ChannelFuture write = client.writeAndFlush(response);
-        if (closeAfterResponse || resetStream) {
-            write.addListener(f -> client.closeChannel());
+        if (resetStream) {
+            write.addListener(f -> client.endRequestEarly());
             closeAfterResponse = true;
+        } else if (closeAfterResponse) {
+            write.addListener(f -> client.closeChannel());
         }
         finishIfDone();
     }

@@ -59,6 +59,20 @@ public final class H2Client implements AutoCloseable {
     /** Sends one request on a new stream and waits for its whole response. */
     public Response send(HttpMethod method, String authority, String path, Map<String, String> headers,
                          String body) throws Exception {
+        return send(method, authority, path, headers, body, false);
+    }
+
+    /**
+     * Sends only the head of a request (HEADERS without END_STREAM, body still to come) and waits for the response
+     * the server gives before the body.
+     */
+    public Response sendHeadOnly(HttpMethod method, String authority, String path, Map<String, String> headers)
+            throws Exception {
+        return send(method, authority, path, headers, null, true);
+    }
+
+    private Response send(HttpMethod method, String authority, String path, Map<String, String> headers,
+                          String body, boolean headOnly) throws Exception {
         CompletableFuture<Response> response = new CompletableFuture<>();
         Http2StreamChannel stream = new Http2StreamChannelBootstrap(connection)
                 .handler(new ChannelInitializer<Http2StreamChannel>() {
@@ -89,10 +103,17 @@ public final class H2Client implements AutoCloseable {
         request.headers().set("host", authority);
         request.headers().set("x-http2-scheme", "http");
         headers.forEach(request.headers()::set);
-        if (body != null) {
+        if (body != null && !request.headers().contains("content-length")) {
             request.headers().set("content-length", request.content().readableBytes());
         }
-        stream.writeAndFlush(request);
+        if (headOnly) {
+            request.release();
+            io.netty.handler.codec.http.HttpRequest head = new io.netty.handler.codec.http.DefaultHttpRequest(
+                    HttpVersion.HTTP_1_1, method, path, request.headers());
+            stream.writeAndFlush(head);
+        } else {
+            stream.writeAndFlush(request);
+        }
         return response.get(20, TimeUnit.SECONDS);
     }
 
