@@ -103,7 +103,7 @@ class GatewayAuthTest {
         assertThat(received.header("x-amzn-lattice-identity")).isEqualTo("Principal=arn:aws:sts::615847537300:"
                 + "assumed-role/aws-sigv4-client/frontend; PrincipalOrgID=; SessionName=frontend; Type=AWS_IAM");
         assertThat(received.header("authorization")).startsWith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLECLIENT/");
-        AccessLogRecord record = gatewayA.accessLog().take();
+        AccessLogRecord record = gatewayA.accessLog().take(response);
         assertThat(record.resolvedUser()).isEqualTo("arn:aws:sts::615847537300:assumed-role/aws-sigv4-client/"
                 + "frontend");
         assertThat(record.callerPrincipal()).isEqualTo(record.resolvedUser());
@@ -120,7 +120,7 @@ class GatewayAuthTest {
                 + "svc-0891088e6cc27c501/summary because no service-based policy allows the vpc-lattice-svcs:Invoke"
                 + " action");
         assertThat(datastore.drain()).isEmpty();
-        AccessLogRecord record = gatewayA.accessLog().take();
+        AccessLogRecord record = gatewayA.accessLog().take(response);
         assertThat(record.authDeniedReason()).isEqualTo("Service");
         assertThat(record.failureReason()).isEqualTo("ClientAccessDenied");
         assertThat(record.responseCode()).isEqualTo(403);
@@ -148,7 +148,7 @@ class GatewayAuthTest {
                 + "aws-sigv4-client/no-identity-policy is not authorized to perform: vpc-lattice-svcs:Invoke on "
                 + "resource: arn:aws:vpc-lattice:us-west-2:615847537300:service/svc-0891088e6cc27c501/summary "
                 + "because no identity-based policy allows the vpc-lattice-svcs:Invoke action");
-        assertThat(gatewayA.accessLog().take().authDeniedReason()).isEqualTo("Identity");
+        assertThat(gatewayA.accessLog().take(response).authDeniedReason()).isEqualTo("Identity");
     }
 
     @Test
@@ -172,7 +172,7 @@ class GatewayAuthTest {
         assertThat(response.statusCode()).isEqualTo(403);
         assertThat(response.body()).isEqualTo("UnrecognizedClientException: The security token included in the "
                 + "request is invalid.");
-        assertThat(gatewayA.accessLog().take().failureReason()).isEqualTo("AuthenticationFailed");
+        assertThat(gatewayA.accessLog().take(response).failureReason()).isEqualTo("AuthenticationFailed");
     }
 
     @Test

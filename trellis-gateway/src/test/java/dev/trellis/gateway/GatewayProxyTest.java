@@ -159,12 +159,10 @@ class GatewayProxyTest {
         try (RawHttp raw = new RawHttp(gateway.port(80))) {
             raw.socket().setReceiveBufferSize(64 * 1024);
             raw.send("GET /download HTTP/1.1\r\nHost: " + DATASTORE_DOMAIN + "\r\n\r\n");
-            Thread.sleep(1500);
-            long writtenWhileStalled = streamedOut.get();
-            Thread.sleep(500);
+            long writtenWhileStalled = stableValue(streamedOut);
 
+            // What the socket buffers and the gateway's outbound buffer hold: far less than the body.
             assertThat(writtenWhileStalled).isLessThan(BIG / 2);
-            assertThat(streamedOut.get() - writtenWhileStalled).isLessThan(1024 * 1024);
             long total = 0;
             byte[] buffer = new byte[256 * 1024];
             InputStream in = raw.socket().getInputStream();
@@ -237,7 +235,7 @@ class GatewayProxyTest {
 
         assertThat(response.statusCode()).isEqualTo(502);
         assertThat(response.body()).isEqualTo("Bad Gateway: could not connect to the target");
-        AccessLogRecord record = gateway.accessLog().take();
+        AccessLogRecord record = gateway.accessLog().take(response);
         assertThat(record.failureReason()).isEqualTo("TargetConnectionFailed");
         assertThat(record.targetGroupArn()).endsWith("tg-all-refused");
     }
@@ -251,7 +249,7 @@ class GatewayProxyTest {
         assertThat(response.statusCode()).isEqualTo(504);
         assertThat(response.body()).isEqualTo("Gateway Timeout: the target did not respond within 1 seconds");
         assertThat(elapsedMillis).isBetween(900L, 2900L);
-        assertThat(gateway.accessLog().take().failureReason()).isEqualTo("TargetTimeout");
+        assertThat(gateway.accessLog().take(response).failureReason()).isEqualTo("TargetTimeout");
     }
 
     @Test
@@ -329,7 +327,7 @@ class GatewayProxyTest {
                 assertThat(response.body()).isEqualTo("GET /stream/" + i + " ");
             }
         }
-        assertThat(gateway.accessLog().take().protocol()).isEqualTo("HTTP/2.0");
+        assertThat(gateway.accessLog().takePath("/stream/0").protocol()).isEqualTo("HTTP/2.0");
     }
 
     @Test
@@ -351,6 +349,21 @@ class GatewayProxyTest {
             bytes[i] = (byte) (i * 7 + (i >> 8));
         }
         return bytes;
+    }
+
+    /** Waits until {@code counter} stops moving (the same over 500 ms, within 10 s) and returns its value. */
+    static long stableValue(AtomicLong counter) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long previous = -1;
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            long now = counter.get();
+            if (now == previous) {
+                return now;
+            }
+            previous = now;
+        }
+        throw new AssertionError("kept moving: " + counter.get());
     }
 
     static int freePort() throws Exception {

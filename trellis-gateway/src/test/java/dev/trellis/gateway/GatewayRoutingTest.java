@@ -100,7 +100,7 @@ class GatewayRoutingTest {
         assertThat(unknown.body()).isEqualTo("Not Found: no service reachable from vpc-027baaaf7156c6075 answers "
                 + "to billing.example.com on port 80");
         assertThat(wrongPort.statusCode()).isEqualTo(404);
-        AccessLogRecord record = gateway.accessLog().take();
+        AccessLogRecord record = gateway.accessLog().take(unknown);
         assertThat(record.failureReason()).isEqualTo("ServiceNotFound");
         assertThat(record.responseCode()).isEqualTo(404);
         assertThat(record.serviceArn()).isNull();
@@ -141,17 +141,17 @@ class GatewayRoutingTest {
 
         assertThat(response.statusCode()).isEqualTo(502);
         assertThat(response.body()).isEqualTo("target group in another VPC: the fabric is not available");
-        AccessLogRecord record = gateway.accessLog().take();
+        AccessLogRecord record = gateway.accessLog().take(response);
         assertThat(record.failureReason()).isEqualTo("RemoteTargetGroupUnavailable");
         assertThat(record.destinationVpcId()).isEqualTo(VPC_B);
     }
 
     @Test
     void writesOneAccessLogRecordWithLatticesFieldsPerRequest() throws Exception {
-        gateway.send(gateway.request(DATASTORE_DOMAIN, 80, "/popular?x=1").header("User-Agent", "curl/8.5.0")
-                .GET().build());
+        HttpResponse<String> response = gateway.send(gateway.request(DATASTORE_DOMAIN, 80, "/popular?x=1")
+                .header("User-Agent", "curl/8.5.0").GET().build());
 
-        AccessLogRecord record = gateway.accessLog().take();
+        AccessLogRecord record = gateway.accessLog().take(response);
         assertThat(record.serviceArn()).isEqualTo(Fixtures.DATASTORE_ARN);
         assertThat(record.serviceNetworkArn()).isEqualTo(Fixtures.NETWORK_ARN);
         assertThat(record.targetGroupArn()).isEqualTo(Fixtures.targetGroupArn("tg-v1"));

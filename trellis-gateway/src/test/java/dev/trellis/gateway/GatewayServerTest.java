@@ -137,7 +137,7 @@ class GatewayServerTest {
             try (RawHttp third = new RawHttp(gateway.port(80))) {
                 assertThat(third.closedByServer()).isTrue();
             }
-            first.close();
+            first.socket().close();
             waitUntil(() -> gateway.server().openConnections() == 1);
             try (RawHttp fourth = new RawHttp(gateway.port(80))) {
                 assertThat(fourth.send("GET / HTTP/1.1\r\nHost: " + DATASTORE_DOMAIN + "\r\n\r\n").readResponse())

@@ -69,12 +69,16 @@ public final class JsonLinesAccessLog implements AccessLog, AutoCloseable {
         return dropped.get();
     }
 
-    /** Writes what is queued, then closes the file. */
+    /** Writes what is queued (waiting up to 10 seconds), then closes the file. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         closed = true;
-        queue.put(STOP);
-        writerThread.join(TimeUnit.SECONDS.toMillis(10));
+        try {
+            queue.put(STOP);
+            writerThread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void writeLoop(Writer out) {

@@ -24,7 +24,7 @@ final class LatticeHeaders {
 
     /** Connection-specific headers (RFC 9110 §7.6.1), plus what the HTTP/2 upgrade and conversion leave behind. */
     private static final List<CharSequence> HOP_BY_HOP = List.of(HttpHeaderNames.CONNECTION,
-            HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION, HttpHeaderNames.TE,
+            "keep-alive", "proxy-connection", HttpHeaderNames.TE,
             HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
             HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.PROXY_AUTHENTICATE, "http2-settings");
 
