@@ -42,6 +42,7 @@ class GatewayAuthTest {
     static final Signer CLIENT = new Signer("AKIDEXAMPLECLIENT", SECRET);
     static final Signer STRANGER = new Signer("AKIDEXAMPLESTRANGER", "stranger-secret-key-0000000000000000000");
     static final Signer UNKNOWN = new Signer("AKIDNOTINTHESNAPSHOT", SECRET);
+    static final Signer ASYMMETRIC = new Signer("AKIDEXAMPLESIGV4A", "sigv4a-secret-key-000000000000000000000");
     static final String OPEN_DOMAIN = "open-0333333333333333b.7d67968.vpc-lattice-svcs.us-west-2.on.aws";
 
     static TestBackend datastore;
@@ -63,7 +64,8 @@ class GatewayAuthTest {
                 http(80, defaultRule(forward("tg-datastore", 1))));
         List<CallerCredential> credentials = List.of(
                 CLIENT.assumedRole("aws-sigv4-client", "frontend", seed("lattice-client-policy.json")),
-                STRANGER.assumedRole("aws-sigv4-client", "no-identity-policy"));
+                STRANGER.assumedRole("aws-sigv4-client", "no-identity-policy"),
+                ASYMMETRIC.assumedRoleWithSigV4a("aws-sigv4-client", "sigv4a", seed("lattice-client-policy.json")));
         return new VpcSnapshot(1, vpc, ACCOUNT, REGION, Instant.now(), List.of(secured, open),
                 List.of(group("tg-datastore", vpc, datastore)), List.of(), credentials);
     }
@@ -107,6 +109,21 @@ class GatewayAuthTest {
         assertThat(record.resolvedUser()).isEqualTo("arn:aws:sts::615847537300:assumed-role/aws-sigv4-client/"
                 + "frontend");
         assertThat(record.callerPrincipal()).isEqualTo(record.resolvedUser());
+    }
+
+    @Test
+    void verifiesSigV4aSignaturesWithThePublicKeyFromTheSnapshot() throws Exception {
+        HttpResponse<String> anyRegion = gatewayA.send(ASYMMETRIC.signV4a(gatewayA.request(DATASTORE_DOMAIN, 80,
+                "/summary"), "GET", DATASTORE_DOMAIN, "/summary", "*").GET().build());
+        HttpResponse<String> otherRegion = gatewayA.send(ASYMMETRIC.signV4a(gatewayA.request(DATASTORE_DOMAIN, 80,
+                "/summary"), "GET", DATASTORE_DOMAIN, "/summary", "eu-west-1").GET().build());
+
+        assertThat(anyRegion.statusCode()).isEqualTo(200);
+        assertThat(datastore.take().header("x-amzn-lattice-identity")).startsWith("Principal=arn:aws:sts::"
+                + "615847537300:assumed-role/aws-sigv4-client/sigv4a;");
+        assertThat(otherRegion.statusCode()).isEqualTo(403);
+        assertThat(otherRegion.body()).isEqualTo("InvalidSignatureException: The region set 'eu-west-1' does not "
+                + "include the region 'us-west-2'.");
     }
 
     @Test

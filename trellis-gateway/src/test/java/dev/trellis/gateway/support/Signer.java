@@ -57,6 +57,49 @@ public final class Signer {
                 List.of(identityPolicies));
     }
 
+    /** As {@link #assumedRole}, with the SigV4A public key (never the secret) so that SigV4A signatures verify. */
+    public CallerCredential assumedRoleWithSigV4a(String roleName, String sessionName, String... identityPolicies) {
+        CallerCredential c = assumedRole(roleName, sessionName, identityPolicies);
+        java.security.interfaces.ECPublicKey key = SigV4KeyDerivation.deriveSigV4aPublicKey(accessKeyId,
+                secretAccessKey);
+        String point = "04" + hex32(key.getW().getAffineX()) + hex32(key.getW().getAffineY());
+        return new CallerCredential(c.accessKeyId(), c.principalType(), c.arn(), c.principalArn(), c.accountId(),
+                c.userId(), c.userName(), c.sessionName(), c.principalTags(), c.sessionToken(), c.expiresAt(),
+                c.derivedKeys(), point, c.identityPolicies());
+    }
+
+    private static String hex32(java.math.BigInteger n) {
+        String hex = n.toString(16);
+        return "0".repeat(64 - hex.length()) + hex;
+    }
+
+    /** Signs with SigV4A ({@code AwsV4aHttpSigner}, through the CRT) for {@code regionSet}. */
+    public HttpRequest.Builder signV4a(HttpRequest.Builder builder, String method, String host, String path,
+                                       String regionSet) {
+        SdkHttpFullRequest request = SdkHttpFullRequest.builder()
+                .method(SdkHttpMethod.fromValue(method))
+                .protocol("https")
+                .host(host)
+                .encodedPath(path)
+                .putHeader("Host", host)
+                .putHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+                .build();
+        SignedRequest signed = software.amazon.awssdk.http.auth.aws.signer.AwsV4aHttpSigner.create().sign(
+                (SignRequest.Builder<AwsCredentialsIdentity> r) -> r
+                        .identity(AwsCredentialsIdentity.create(accessKeyId, secretAccessKey))
+                        .request(request)
+                        .putProperty(AwsV4FamilyHttpSigner.SERVICE_SIGNING_NAME, SERVICE)
+                        .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4aHttpSigner.REGION_SET,
+                                software.amazon.awssdk.http.auth.aws.signer.RegionSet.create(regionSet))
+                        .putProperty(AwsV4FamilyHttpSigner.PAYLOAD_SIGNING_ENABLED, false));
+        signed.request().headers().forEach((name, values) -> {
+            if (!name.equalsIgnoreCase("host")) {
+                values.forEach(value -> builder.header(name, value));
+            }
+        });
+        return builder;
+    }
+
     /**
      * Signs a request to {@code host} (what goes in the Host header, port included if the client sends one) and
      * copies the signature headers onto {@code builder}.
