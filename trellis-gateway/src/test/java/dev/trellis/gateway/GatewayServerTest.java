@@ -12,6 +12,7 @@ import static dev.trellis.gateway.support.Fixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.trellis.gateway.support.H2Client;
 import dev.trellis.gateway.support.RawHttp;
 import dev.trellis.gateway.support.TestBackend;
 import dev.trellis.gateway.support.TestGateway;
@@ -168,6 +169,36 @@ class GatewayServerTest {
 
             Thread.sleep(1000);
             assertThat(raw.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void sendsGoAwayAndClosesAnHttp2ConnectionAfterItsMaximumDuration() throws Exception {
+        try (TestGateway gateway = TestGateway.start(onPorts(1, 80),
+                config -> config.maxConnectionDuration(Duration.ofSeconds(3)))) {
+            // A first HTTP/2 exchange on another connection loads the classes: the one under test must not spend
+            // its 3 seconds on that (a stream opened after the GOAWAY is refused, rightly).
+            try (H2Client warmUp = new H2Client(gateway.port(80))) {
+                warmUp.get(DATASTORE_DOMAIN, "/");
+            }
+            try (H2Client h2 = new H2Client(gateway.port(80))) {
+                assertThat(h2.get(DATASTORE_DOMAIN, "/").status()).isEqualTo(200);
+                assertThat(h2.isOpen()).isTrue();
+
+                waitUntil(() -> !h2.isOpen());
+                assertThat(h2.goAwayReceived()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void closesAnIdleHttp2ConnectionWithGoAway() throws Exception {
+        try (TestGateway gateway = TestGateway.start(onPorts(1, 80),
+                config -> config.defaultIdleTimeout(Duration.ofMillis(500)));
+             H2Client h2 = new H2Client(gateway.port(80))) {
+            waitUntil(() -> !h2.isOpen());
+
+            assertThat(h2.goAwayReceived()).isTrue();
         }
     }
 

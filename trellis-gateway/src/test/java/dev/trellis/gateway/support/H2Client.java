@@ -39,6 +39,7 @@ public final class H2Client implements AutoCloseable {
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel connection;
+    private final java.util.concurrent.atomic.AtomicBoolean goAway = new java.util.concurrent.atomic.AtomicBoolean();
 
     public H2Client(int port) throws InterruptedException {
         connection = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -46,10 +47,29 @@ public final class H2Client implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
-                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
+                                new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                        if (msg instanceof io.netty.handler.codec.http2.Http2GoAwayFrame) {
+                                            goAway.set(true);
+                                        }
+                                        io.netty.util.ReferenceCountUtil.release(msg);
+                                    }
+                                });
                     }
                 })
                 .connect("127.0.0.1", port).sync().channel();
+    }
+
+    /** True until the server (or this client) closes the connection. */
+    public boolean isOpen() {
+        return connection.isActive();
+    }
+
+    /** True once the server has sent GOAWAY on this connection. */
+    public boolean goAwayReceived() {
+        return goAway.get();
     }
 
     public Response get(String authority, String path) throws Exception {
