@@ -1,0 +1,286 @@
+package dev.trellis.gateway;
+
+import dev.trellis.gateway.accesslog.AccessLog;
+import dev.trellis.gateway.fabric.FabricForwarder;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How a gateway listens and what it tolerates: the address and port mapping it binds, codec limits, timeouts,
+ * the connection cap, and its access log and fabric hooks. Immutable; built with {@link #builder()}.
+ *
+ * <p>Defaults follow Lattice where Lattice documents a value (facts §1: idle timeout 60 s, connections live at most
+ * 10 minutes) and common proxy practice elsewhere; {@code trellis-gateway/DESIGN.md} lists every one.
+ */
+public final class GatewayConfig {
+
+    /** The VPC-side address Lattice gives services (facts §1): what clients of this VPC connect to. */
+    public static final String DEFAULT_BIND_ADDRESS = "169.254.171.1";
+
+    private final String bindAddress;
+    private final Map<Integer, Integer> portMapping;
+    private final int ioThreads;
+    private final int maxInitialLineLength;
+    private final int maxHeaderSize;
+    private final long maxRequestBodyBytes;
+    private final Duration requestHeadTimeout;
+    private final Duration defaultIdleTimeout;
+    private final Duration maxConnectionDuration;
+    private final int maxConnections;
+    private final int maxConcurrentStreams;
+    private final Duration targetConnectTimeout;
+    private final Duration upstreamIdleTimeout;
+    private final int maxIdleConnectionsPerTarget;
+    private final AccessLog accessLog;
+    private final FabricForwarder fabric;
+
+    private GatewayConfig(Builder b) {
+        this.bindAddress = b.bindAddress;
+        this.portMapping = Map.copyOf(b.portMapping);
+        this.ioThreads = b.ioThreads;
+        this.maxInitialLineLength = b.maxInitialLineLength;
+        this.maxHeaderSize = b.maxHeaderSize;
+        this.maxRequestBodyBytes = b.maxRequestBodyBytes;
+        this.requestHeadTimeout = b.requestHeadTimeout;
+        this.defaultIdleTimeout = b.defaultIdleTimeout;
+        this.maxConnectionDuration = b.maxConnectionDuration;
+        this.maxConnections = b.maxConnections;
+        this.maxConcurrentStreams = b.maxConcurrentStreams;
+        this.targetConnectTimeout = b.targetConnectTimeout;
+        this.upstreamIdleTimeout = b.upstreamIdleTimeout;
+        this.maxIdleConnectionsPerTarget = b.maxIdleConnectionsPerTarget;
+        this.accessLog = b.accessLog;
+        this.fabric = b.fabric;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The address every listener port is bound on. */
+    public String bindAddress() {
+        return bindAddress;
+    }
+
+    /**
+     * The local port a listener port is bound on: the mapping's value, or the listener port itself when unmapped.
+     * 0 binds an ephemeral port ({@link GatewayServer#localPort(int)} tells which).
+     */
+    public int localPort(int listenerPort) {
+        return portMapping.getOrDefault(listenerPort, listenerPort);
+    }
+
+    /** Event-loop threads; 0 lets Netty choose (twice the cores). */
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    /** Longest request line accepted; longer is 414. */
+    public int maxInitialLineLength() {
+        return maxInitialLineLength;
+    }
+
+    /** Largest header block accepted; larger is 431. */
+    public int maxHeaderSize() {
+        return maxHeaderSize;
+    }
+
+    /** Largest request body: a larger Content-Length is 413, a longer streamed body is cut. */
+    public long maxRequestBodyBytes() {
+        return maxRequestBodyBytes;
+    }
+
+    /** How long an HTTP/1.1 request head may take to arrive once its first byte has (slowloris); then 408. */
+    public Duration requestHeadTimeout() {
+        return requestHeadTimeout;
+    }
+
+    /** Idle timeout of a connection before its first request names a service (whose idle timeout then rules). */
+    public Duration defaultIdleTimeout() {
+        return defaultIdleTimeout;
+    }
+
+    /** A client connection is drained after this long: no new requests (HTTP/2: GOAWAY), then closed. */
+    public Duration maxConnectionDuration() {
+        return maxConnectionDuration;
+    }
+
+    /** Client connections open at once, all ports together; more are closed on accept. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** HTTP/2 {@code SETTINGS_MAX_CONCURRENT_STREAMS}. */
+    public int maxConcurrentStreams() {
+        return maxConcurrentStreams;
+    }
+
+    /** Connecting to a target longer than this is a 502. */
+    public Duration targetConnectTimeout() {
+        return targetConnectTimeout;
+    }
+
+    /** An idle pooled connection to a target is closed after this long. */
+    public Duration upstreamIdleTimeout() {
+        return upstreamIdleTimeout;
+    }
+
+    /** Idle connections kept per (event loop, target). */
+    public int maxIdleConnectionsPerTarget() {
+        return maxIdleConnectionsPerTarget;
+    }
+
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
+    /** Where requests for target groups in other VPCs go. */
+    public FabricForwarder fabric() {
+        return fabric;
+    }
+
+    @Override
+    public String toString() {
+        return "GatewayConfig[" + bindAddress + ", ports " + portMapping + ", max body " + maxRequestBodyBytes
+                + ", max connections " + maxConnections + "]";
+    }
+
+    /** Collects a {@link GatewayConfig}; every setting has a default. */
+    public static final class Builder {
+        private String bindAddress = DEFAULT_BIND_ADDRESS;
+        private final Map<Integer, Integer> portMapping = new HashMap<>();
+        private int ioThreads;
+        private int maxInitialLineLength = 8 * 1024;
+        private int maxHeaderSize = 16 * 1024;
+        private long maxRequestBodyBytes = 10L * 1024 * 1024;
+        private Duration requestHeadTimeout = Duration.ofSeconds(10);
+        private Duration defaultIdleTimeout = Duration.ofSeconds(60);
+        private Duration maxConnectionDuration = Duration.ofMinutes(10);
+        private int maxConnections = 10_000;
+        private int maxConcurrentStreams = 128;
+        private Duration targetConnectTimeout = Duration.ofSeconds(5);
+        private Duration upstreamIdleTimeout = Duration.ofSeconds(30);
+        private int maxIdleConnectionsPerTarget = 32;
+        private AccessLog accessLog = AccessLog.NONE;
+        private FabricForwarder fabric = FabricForwarder.unavailable();
+
+        private Builder() {
+        }
+
+        public Builder bindAddress(String bindAddress) {
+            this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
+            return this;
+        }
+
+        /** Binds listener port {@code listenerPort} on local port {@code localPort} (0: any free port). */
+        public Builder mapPort(int listenerPort, int localPort) {
+            if (listenerPort < 1 || listenerPort > 65535 || localPort < 0 || localPort > 65535) {
+                throw new IllegalArgumentException("ports must be 1-65535 (local: 0-65535), not "
+                        + listenerPort + " -> " + localPort);
+            }
+            portMapping.put(listenerPort, localPort);
+            return this;
+        }
+
+        public Builder ioThreads(int ioThreads) {
+            this.ioThreads = requireNonNegative(ioThreads, "ioThreads");
+            return this;
+        }
+
+        public Builder maxInitialLineLength(int bytes) {
+            this.maxInitialLineLength = requirePositive(bytes, "maxInitialLineLength");
+            return this;
+        }
+
+        public Builder maxHeaderSize(int bytes) {
+            this.maxHeaderSize = requirePositive(bytes, "maxHeaderSize");
+            return this;
+        }
+
+        public Builder maxRequestBodyBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("maxRequestBodyBytes must not be negative");
+            }
+            this.maxRequestBodyBytes = bytes;
+            return this;
+        }
+
+        public Builder requestHeadTimeout(Duration timeout) {
+            this.requestHeadTimeout = requirePositive(timeout, "requestHeadTimeout");
+            return this;
+        }
+
+        public Builder defaultIdleTimeout(Duration timeout) {
+            this.defaultIdleTimeout = requirePositive(timeout, "defaultIdleTimeout");
+            return this;
+        }
+
+        public Builder maxConnectionDuration(Duration duration) {
+            this.maxConnectionDuration = requirePositive(duration, "maxConnectionDuration");
+            return this;
+        }
+
+        public Builder maxConnections(int connections) {
+            this.maxConnections = requirePositive(connections, "maxConnections");
+            return this;
+        }
+
+        public Builder maxConcurrentStreams(int streams) {
+            this.maxConcurrentStreams = requirePositive(streams, "maxConcurrentStreams");
+            return this;
+        }
+
+        public Builder targetConnectTimeout(Duration timeout) {
+            this.targetConnectTimeout = requirePositive(timeout, "targetConnectTimeout");
+            return this;
+        }
+
+        public Builder upstreamIdleTimeout(Duration timeout) {
+            this.upstreamIdleTimeout = requirePositive(timeout, "upstreamIdleTimeout");
+            return this;
+        }
+
+        public Builder maxIdleConnectionsPerTarget(int connections) {
+            this.maxIdleConnectionsPerTarget = requireNonNegative(connections, "maxIdleConnectionsPerTarget");
+            return this;
+        }
+
+        public Builder accessLog(AccessLog accessLog) {
+            this.accessLog = Objects.requireNonNull(accessLog, "accessLog");
+            return this;
+        }
+
+        public Builder fabric(FabricForwarder fabric) {
+            this.fabric = Objects.requireNonNull(fabric, "fabric");
+            return this;
+        }
+
+        public GatewayConfig build() {
+            return new GatewayConfig(this);
+        }
+
+        private static int requirePositive(int value, String what) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(what + " must be positive, not " + value);
+            }
+            return value;
+        }
+
+        private static int requireNonNegative(int value, String what) {
+            if (value < 0) {
+                throw new IllegalArgumentException(what + " must not be negative, not " + value);
+            }
+            return value;
+        }
+
+        private static Duration requirePositive(Duration value, String what) {
+            Objects.requireNonNull(value, what);
+            if (value.isZero() || value.isNegative()) {
+                throw new IllegalArgumentException(what + " must be positive, not " + value);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.trellis.gateway;
+
+import dev.trellis.gateway.http.GatewayChannelInitializer;
+import dev.trellis.gateway.http.PipelineContext;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's listeners: it binds {@link GatewayConfig#bindAddress()} on the port of every HTTP listener of every
+ * service the current snapshot reaches (through {@link GatewayConfig#localPort(int)}), and opens and closes ports
+ * as snapshots change. Each port speaks HTTP/1.1 with keep-alive and cleartext HTTP/2 (prior knowledge and h2c
+ * upgrade); see {@code DESIGN.md}.
+ *
+ * <p>Ports are opened after a new snapshot is published and closed after that too: a port still needed is never
+ * closed in between, and a closed port's open connections live on (their requests are routed with the current
+ * snapshot, so a service no longer reachable answers 404).
+ */
+public final class GatewayServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final GatewayConfig config;
+    private final GatewaySnapshots snapshots;
+    private final PipelineContext context;
+    private final Map<Integer, Channel> listeners = new TreeMap<>();
+    private EventLoopGroup group;
+    private boolean closed;
+
+    public GatewayServer(GatewayConfig config, GatewaySnapshots snapshots) {
+        this.config = config;
+        this.snapshots = snapshots;
+        this.context = new PipelineContext(config, snapshots);
+    }
+
+    /** Binds the ports of the current snapshot and follows later swaps. Returns once those ports are bound. */
+    public synchronized GatewayServer start() {
+        if (group != null) {
+            throw new IllegalStateException("already started");
+        }
+        group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
+        snapshots.onSwap((previous, current) -> reconcilePorts(current));
+        reconcilePorts(snapshots.current());
+        return this;
+    }
+
+    /**
+     * Opens the ports {@code snapshot} needs and closes the others. Runs on the thread that swapped the snapshot
+     * (never an event loop) and waits for the binds, so that when {@code swap} returns the ports are open.
+     */
+    private synchronized void reconcilePorts(GatewaySnapshot snapshot) {
+        if (closed || group == null) {
+            return;
+        }
+        Set<Integer> wanted = snapshot.httpPorts();
+        for (int port : wanted) {
+            if (!listeners.containsKey(port)) {
+                bind(port);
+            }
+        }
+        for (Integer port : new TreeSet<>(listeners.keySet())) {
+            if (!wanted.contains(port)) {
+                Channel channel = listeners.remove(port);
+                channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+                log.info("closed listener port {} ({})", port, channel.localAddress());
+            }
+        }
+    }
+
+    private void bind(int listenerPort) {
+        int localPort = config.localPort(listenerPort);
+        ChannelFuture bound = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new GatewayChannelInitializer(context, listenerPort))
+                .bind(config.bindAddress(), localPort);
+        if (!bound.awaitUninterruptibly(10, TimeUnit.SECONDS) || !bound.isSuccess()) {
+            // Logged, not thrown: the other ports (and the snapshot) are fine; the next swap tries again.
+            log.error("cannot listen on {}:{} for listener port {}: {}", config.bindAddress(), localPort,
+                    listenerPort, bound.cause() == null ? "timed out" : bound.cause().toString());
+            bound.channel().close();
+            return;
+        }
+        listeners.put(listenerPort, bound.channel());
+        log.info("listening on {} for listener port {}", bound.channel().localAddress(), listenerPort);
+    }
+
+    /** The local port listener port {@code listenerPort} is bound on, or -1 when it is not bound. */
+    public synchronized int localPort(int listenerPort) {
+        Channel channel = listeners.get(listenerPort);
+        return channel == null ? -1 : ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** The listener ports bound now. */
+    public synchronized Set<Integer> listenerPorts() {
+        return Set.copyOf(listeners.keySet());
+    }
+
+    /** Client connections open now, all ports together. */
+    public int openConnections() {
+        return context.openConnections();
+    }
+
+    /** Closes every port and every connection. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        for (Channel channel : listeners.values()) {
+            channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        listeners.clear();
+        if (group != null) {
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GatewayServer[" + config.bindAddress() + ", ports " + listeners.keySet() + "]";
+    }
+}

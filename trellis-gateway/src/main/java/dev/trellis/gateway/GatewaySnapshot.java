@@ -1,0 +1,255 @@
+package dev.trellis.gateway;
+
+import dev.trellis.auth.Principal;
+import dev.trellis.auth.policy.Policy;
+import dev.trellis.auth.policy.PolicyParseException;
+import dev.trellis.auth.sigv4.CredentialResolver;
+import dev.trellis.auth.sigv4.DerivedSigningKey;
+import dev.trellis.auth.sigv4.SigV4KeyDerivation;
+import dev.trellis.auth.sigv4.SigV4Verifier;
+import dev.trellis.auth.sigv4.SigningCredential;
+import dev.trellis.gateway.routing.RoutingTable;
+import dev.trellis.gateway.target.TargetHealth;
+import dev.trellis.gateway.target.TargetPool;
+import dev.trellis.model.Arn;
+import dev.trellis.model.snapshot.CallerCredential;
+import dev.trellis.model.snapshot.FabricPeer;
+import dev.trellis.model.snapshot.ServiceEntry;
+import dev.trellis.model.snapshot.ServiceListener;
+import dev.trellis.model.snapshot.TargetGroupEntry;
+import dev.trellis.model.snapshot.VpcSnapshot;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link VpcSnapshot} compiled for request handling, once per snapshot: the routing table, the SigV4 verifier
+ * over the snapshot's caller credentials (derived keys only, never secrets), each access key's parsed identity
+ * policies, a {@link TargetPool} per target group in this VPC, and the header values that are the same for every
+ * request. Immutable; event loops read it through {@link GatewaySnapshots#current()} without locks.
+ */
+public final class GatewaySnapshot {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewaySnapshot.class);
+
+    /** The signing name of the Lattice data plane (facts §6). */
+    public static final String SIGNING_NAME = "vpc-lattice-svcs";
+
+    /** What a credential whose identity policy does not parse gets: refusing is safer than guessing. */
+    private static final Policy DENY_ALL = Policy.parseIdentityPolicy(
+            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\"}]}");
+
+    private final VpcSnapshot snapshot;
+    private final RoutingTable routing;
+    private final SigV4Verifier verifier;
+    private final Map<String, List<Policy>> identityPolicies;
+    private final Map<String, TargetGroupEntry> targetGroups;
+    private final Map<String, TargetPool> targetPools;
+    private final Map<String, FabricPeer> peers;
+    private final Set<Integer> httpPorts;
+    private final String sourceVpcArn;
+    private final String networkHeader;
+
+    private GatewaySnapshot(VpcSnapshot snapshot, Map<String, TargetHealth> health) {
+        this.snapshot = snapshot;
+        this.routing = RoutingTable.compile(snapshot);
+        List<SigningCredential> credentials = new ArrayList<>();
+        Map<String, List<Policy>> policies = new HashMap<>();
+        for (CallerCredential caller : snapshot.credentials()) {
+            if (policies.containsKey(caller.accessKeyId())) {
+                log.warn("access key {} appears twice in {}; the first one is used", caller.accessKeyId(), snapshot);
+                continue;
+            }
+            SigningCredential credential = signingCredential(caller);
+            if (credential != null) {
+                credentials.add(credential);
+                policies.put(caller.accessKeyId(), identityPolicies(caller));
+            }
+        }
+        this.identityPolicies = Map.copyOf(policies);
+        this.verifier = SigV4Verifier.builder()
+                .signingName(SIGNING_NAME)
+                .region(snapshot.region())
+                .requireSignedContentSha256(true)
+                .credentials(CredentialResolver.of(credentials))
+                .build();
+        Map<String, TargetGroupEntry> groups = new HashMap<>();
+        Map<String, TargetPool> pools = new HashMap<>();
+        for (TargetGroupEntry group : snapshot.targetGroups()) {
+            groups.put(group.id(), group);
+            if (group.vpcId().equals(snapshot.vpcId())) {
+                pools.put(group.id(), TargetPool.of(group, health));
+            }
+        }
+        this.targetGroups = Map.copyOf(groups);
+        this.targetPools = Map.copyOf(pools);
+        Map<String, FabricPeer> byVpc = new HashMap<>();
+        for (FabricPeer peer : snapshot.peers()) {
+            byVpc.putIfAbsent(peer.vpcId(), peer);
+        }
+        this.peers = Map.copyOf(byVpc);
+        Set<Integer> ports = new TreeSet<>();
+        String partition = "aws";
+        for (ServiceEntry service : snapshot.services()) {
+            Arn arn = Arn.tryParse(service.arn());
+            if (arn != null) {
+                partition = arn.partition();
+            }
+            for (ServiceListener listener : service.listeners()) {
+                if ("HTTP".equals(listener.protocol())) {
+                    ports.add(listener.port());
+                }
+            }
+        }
+        this.httpPorts = Collections.unmodifiableSet(ports);
+        this.sourceVpcArn = "arn:" + partition + ":ec2:" + snapshot.region() + ":" + snapshot.accountId() + ":vpc/"
+                + snapshot.vpcId();
+        this.networkHeader = "SourceVpcArn=" + sourceVpcArn;
+    }
+
+    /**
+     * Compiles {@code snapshot}; targets already in {@code health} keep their health, new ones are added to it.
+     *
+     * @throws IllegalStateException when the snapshot is not consistent
+     */
+    public static GatewaySnapshot compile(VpcSnapshot snapshot, Map<String, TargetHealth> health) {
+        snapshot.ensureConsistent();
+        return new GatewaySnapshot(snapshot, health);
+    }
+
+    private static SigningCredential signingCredential(CallerCredential caller) {
+        try {
+            Principal principal = new Principal(Principal.Type.valueOf(caller.principalType()), caller.arn(),
+                    caller.principalArn() != null ? caller.principalArn() : caller.arn(),
+                    caller.accountId() != null ? caller.accountId() : "",
+                    caller.userId() != null ? caller.userId() : caller.arn(),
+                    Optional.ofNullable(caller.userName()), Optional.ofNullable(caller.sessionName()),
+                    Optional.empty(), caller.principalTags());
+            SigningCredential.Builder builder = SigningCredential.builder(caller.accessKeyId(), principal);
+            for (CallerCredential.DerivedKey key : caller.derivedKeys()) {
+                builder.derivedKey(new DerivedSigningKey(key.date(), key.region(), key.service(),
+                        HexFormat.of().parseHex(key.key())));
+            }
+            if (caller.sigV4aPublicKey() != null) {
+                builder.sigV4aPublicKey(sigV4aPublicKey(caller.sigV4aPublicKey()));
+            }
+            if (caller.sessionToken() != null) {
+                builder.sessionToken(caller.sessionToken());
+            }
+            if (caller.expiresAt() != null) {
+                builder.expiresAt(caller.expiresAt());
+            }
+            return builder.build();
+        } catch (RuntimeException e) {
+            // One bad credential must not take the others (or the snapshot) down with it.
+            log.error("access key {} ({}) cannot be used for verification: {}", caller.accessKeyId(), caller.arn(),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /** {@code 04 || X || Y} in hex, the uncompressed point form the snapshot carries. */
+    private static java.security.interfaces.ECPublicKey sigV4aPublicKey(String hex) {
+        if (hex.length() != 130 || !hex.startsWith("04")) {
+            throw new IllegalArgumentException("the SigV4A public key must be 04||X||Y in 130 hex digits");
+        }
+        return SigV4KeyDerivation.sigV4aPublicKeyFromHex(hex.substring(2, 66), hex.substring(66));
+    }
+
+    private static List<Policy> identityPolicies(CallerCredential caller) {
+        List<Policy> policies = new ArrayList<>();
+        for (String json : caller.identityPolicies()) {
+            try {
+                policies.add(Policy.parseIdentityPolicy(json));
+            } catch (PolicyParseException e) {
+                log.error("an identity policy of {} does not parse ({}); denying its requests", caller.arn(),
+                        e.getMessage());
+                return List.of(DENY_ALL);
+            }
+        }
+        return List.copyOf(policies);
+    }
+
+    public VpcSnapshot snapshot() {
+        return snapshot;
+    }
+
+    public long revision() {
+        return snapshot.revision();
+    }
+
+    public RoutingTable routing() {
+        return routing;
+    }
+
+    /** Verifies {@code vpc-lattice-svcs} signatures (SigV4 for the snapshot's region, SigV4A) of this snapshot's keys. */
+    public SigV4Verifier verifier() {
+        return verifier;
+    }
+
+    /** The identity-based policies of the principal an access key belongs to; empty when it has none. */
+    public List<Policy> identityPolicies(String accessKeyId) {
+        return identityPolicies.getOrDefault(accessKeyId, List.of());
+    }
+
+    /** A target group of the snapshot (in this VPC or another), or null. */
+    public TargetGroupEntry targetGroup(String id) {
+        return targetGroups.get(id);
+    }
+
+    /** The pool of a target group in this VPC, or null when the group lives elsewhere. */
+    public TargetPool targetPool(String targetGroupId) {
+        return targetPools.get(targetGroupId);
+    }
+
+    /** Every local target group's pool, by target group id: what the health checker checks. */
+    public Map<String, TargetPool> targetPools() {
+        return targetPools;
+    }
+
+    /** The gateway serving another VPC, or null. */
+    public FabricPeer peer(String vpcId) {
+        return peers.get(vpcId);
+    }
+
+    /** The listener ports of HTTP listeners: the ports this gateway serves. */
+    public Set<Integer> httpPorts() {
+        return httpPorts;
+    }
+
+    /** {@code arn:aws:ec2:<region>:<account>:vpc/<vpc>}: this VPC, as callers' source. */
+    public String sourceVpcArn() {
+        return sourceVpcArn;
+    }
+
+    /** The {@code x-amzn-lattice-network} value: {@code SourceVpcArn=<arn>}. */
+    public String networkHeader() {
+        return networkHeader;
+    }
+
+    /** Summary for logs: which snapshot, how much of it. */
+    public Map<String, Object> summary() {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("vpc", snapshot.vpcId());
+        summary.put("revision", snapshot.revision());
+        summary.put("services", snapshot.services().size());
+        summary.put("ports", httpPorts);
+        summary.put("localTargetGroups", targetPools.size());
+        summary.put("credentials", identityPolicies.size());
+        return summary;
+    }
+
+    @Override
+    public String toString() {
+        return "GatewaySnapshot" + summary();
+    }
+}

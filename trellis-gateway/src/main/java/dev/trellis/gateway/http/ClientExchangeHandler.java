@@ -1,0 +1,227 @@
+package dev.trellis.gateway.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of the request pipeline, after the HTTP codec: it turns each request into an {@link Exchange} and
+ * feeds it the request body. The same handler serves an HTTP/1.1 connection (requests one after another, with
+ * keep-alive) and an HTTP/2 stream channel (one request; {@code Http2StreamFrameToHttpObjectCodec} in front of it
+ * turns frames into the same HTTP objects), so both protocols go through one pipeline.
+ *
+ * <p>Reading is switched off (autoRead) for as long as any reason to pause holds: an HTTP/1.1 request is complete
+ * and its response is not (pipelined requests wait in the socket, and the few already decoded wait here); the
+ * target connection is not ready; the target connection's outbound buffer is full.
+ */
+final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientExchangeHandler.class);
+
+    static final int PAUSE_PIPELINING = 1;
+    static final int PAUSE_CONNECTING = 2;
+    static final int PAUSE_UPSTREAM_FULL = 4;
+
+    private final PipelineContext context;
+    private final boolean http2;
+    private ChannelHandlerContext ctx;
+    private ConnectionGuard guard;
+    private int listenerPort;
+    private InetSocketAddress remote;
+    private Exchange current;
+    private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
+    private int pauses;
+    private boolean draining;
+
+    ClientExchangeHandler(PipelineContext context, boolean http2) {
+        this.context = context;
+        this.http2 = http2;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
+        this.guard = connection.attr(PipelineContext.GUARD).get();
+        this.listenerPort = connection.attr(PipelineContext.LISTENER_PORT).get();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!pipelined.isEmpty() || draining || (current != null && msg instanceof HttpRequest)) {
+            // A request is still being answered: keep later requests (and their bodies) in order.
+            pipelined.add(msg);
+            pause(PAUSE_PIPELINING);
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof HttpRequest request) {
+            if (remote == null) {
+                Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
+                remote = (InetSocketAddress) connection.remoteAddress();
+            }
+            // A whole request (HTTP/2 with END_STREAM, or a head the decoder refused): its body travels on as a
+            // last content, which the exchange owns (and releases) from here.
+            HttpContent body = msg instanceof FullHttpRequest full
+                    ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : null;
+            guard.exchangeStarted();
+            current = new Exchange(this, context, request, body, http2, listenerPort, remote);
+            current.start();
+            return;
+        }
+        if (msg instanceof HttpContent content) {
+            if (current == null) {
+                content.release();
+            } else {
+                current.onRequestContent(content);
+            }
+            return;
+        }
+        // HTTP/2 frames that reach the HTTP/1.1 handler around an upgrade, and anything else: not ours.
+        ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (current != null && ctx.channel().isWritable()) {
+            current.onClientWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Exchange exchange = current;
+        if (exchange != null) {
+            exchange.onClientClosed();
+        }
+        releasePipelined();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent
+                || evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
+            // From here the connection speaks HTTP/2; requests arrive on stream channels, each with its own handler.
+            guard.switchedToHttp2();
+            ctx.pipeline().remove(this);
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection {} failed: {}", ctx.channel(), cause.toString());
+        ctx.close();
+    }
+
+    // --- what an exchange uses ---------------------------------------------------------------------------------
+
+    EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    ChannelFuture writeAndFlush(Object msg) {
+        return ctx.writeAndFlush(msg);
+    }
+
+    boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    /** HTTP/1.1: the connection; HTTP/2: the stream (closing an unfinished stream resets it with CANCEL). */
+    void closeChannel() {
+        ctx.channel().close();
+    }
+
+    /**
+     * After a complete response to an incomplete request: HTTP/2 asks the client to stop sending with
+     * {@code RST_STREAM(NO_ERROR)} (RFC 9113 §8.1); HTTP/1.1 can only close the connection.
+     */
+    void endRequestEarly() {
+        if (http2) {
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR))
+                    .addListener(f -> ctx.channel().close());
+        } else {
+            ctx.channel().close();
+        }
+    }
+
+    /** The connection has lived its maximum duration: the response in progress is its last. */
+    boolean connectionDraining() {
+        return guard.draining();
+    }
+
+    void pause(int reason) {
+        pauses |= reason;
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    void resume(int reason) {
+        pauses &= ~reason;
+        if (pauses == 0 && ctx.channel().isActive()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** The exchange is over (response sent or abandoned, request read or dropped). */
+    void exchangeFinished(Exchange exchange, boolean closeConnection) {
+        if (exchange != current) {
+            return;
+        }
+        current = null;
+        guard.exchangeEnded(exchange.idleTimeout());
+        if (http2) {
+            return;
+        }
+        if (closeConnection) {
+            // The exchange closes the connection once its response is written (closing here could cut the end of
+            // a response still in the outbound buffer); nothing more is read until then.
+            draining = true;
+            releasePipelined();
+            return;
+        }
+        // Next request: first those already decoded, then the socket again. Later, not re-entrantly: this may be
+        // called from inside a request's own handling.
+        ctx.executor().execute(this::nextRequest);
+    }
+
+    private void nextRequest() {
+        // In order: the next request's head, then its body, up to the request after it.
+        while (!pipelined.isEmpty() && ctx.channel().isActive()) {
+            if (current != null && pipelined.peek() instanceof HttpRequest) {
+                return;
+            }
+            dispatch(pipelined.poll());
+        }
+        if (current == null || !current.requestComplete()) {
+            resume(PAUSE_PIPELINING);
+        }
+    }
+
+    private void releasePipelined() {
+        Object msg;
+        while ((msg = pipelined.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.trellis.gateway.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The first handler of every client connection, below the HTTP codecs (it sees raw bytes): it enforces the
+ * connection cap, the idle timeout, the request-head timeout (slowloris) and the maximum connection duration.
+ *
+ * <ul>
+ *   <li><b>Cap.</b> A connection beyond {@code maxConnections} is closed as soon as it is accepted.</li>
+ *   <li><b>Idle.</b> With no request in progress and no byte either way for the idle timeout (the last service's
+ *       {@code idleTimeoutSeconds}, the configured default before that), the connection is closed (HTTP/2:
+ *       GOAWAY first).</li>
+ *   <li><b>Head timeout.</b> On HTTP/1.1, once a byte of a request has arrived, its head must be complete within
+ *       {@code requestHeadTimeout}; otherwise the client gets 408 and the connection closes.</li>
+ *   <li><b>Duration.</b> After {@code maxConnectionDuration} the connection drains: HTTP/1.1 answers the request in
+ *       progress with {@code Connection: close}; HTTP/2 sends GOAWAY and closes when its streams are done.</li>
+ * </ul>
+ * All state is touched on the connection's event loop only (HTTP/2 stream channels share it).
+ */
+final class ConnectionGuard extends ChannelDuplexHandler {
+
+    static final String REQUEST_TIMEOUT_BODY = "Request Timeout: the request head did not arrive in time";
+    private static final byte[] REQUEST_TIMEOUT = ("HTTP/1.1 408 Request Timeout\r\n"
+            + "content-type: text/plain; charset=utf-8\r\ncontent-length: " + REQUEST_TIMEOUT_BODY.length()
+            + "\r\nconnection: close\r\n\r\n" + REQUEST_TIMEOUT_BODY).getBytes(StandardCharsets.US_ASCII);
+
+    private final PipelineContext context;
+    private ChannelHandlerContext ctx;
+    private boolean counted;
+    private boolean http2;
+    private boolean draining;
+    private int activeExchanges;
+    private long lastActivityNanos;
+    private long idleTimeoutNanos;
+    private ScheduledFuture<?> headTimer;
+    private ScheduledFuture<?> idleTimer;
+    private ScheduledFuture<?> lifetimeTimer;
+
+    ConnectionGuard(PipelineContext context) {
+        this.context = context;
+        this.idleTimeoutNanos = context.config().defaultIdleTimeout().toNanos();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        counted = true;
+        if (context.connectionCounter().incrementAndGet() > context.config().maxConnections()) {
+            ctx.close();
+            return;
+        }
+        lastActivityNanos = System.nanoTime();
+        scheduleIdleCheck(idleTimeoutNanos);
+        lifetimeTimer = ctx.executor().schedule(this::drain,
+                context.config().maxConnectionDuration().toNanos(), TimeUnit.NANOSECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastActivityNanos = System.nanoTime();
+        if (!http2 && activeExchanges == 0 && headTimer == null) {
+            headTimer = ctx.executor().schedule(this::headTimedOut,
+                    context.config().requestHeadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        lastActivityNanos = System.nanoTime();
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (counted) {
+            counted = false;
+            context.connectionCounter().decrementAndGet();
+        }
+        cancel(headTimer);
+        cancel(idleTimer);
+        cancel(lifetimeTimer);
+        ctx.fireChannelInactive();
+    }
+
+    /** The head of an HTTP/1.1 request has been decoded. */
+    void requestHeadReceived() {
+        cancel(headTimer);
+        headTimer = null;
+    }
+
+    /** A request (HTTP/1.1) or stream (HTTP/2) is being served: the connection is not idle. */
+    void exchangeStarted() {
+        activeExchanges++;
+        requestHeadReceived();
+    }
+
+    /** A request ended; {@code idleTimeout} is its service's (null when no service was found). */
+    void exchangeEnded(Duration idleTimeout) {
+        activeExchanges--;
+        lastActivityNanos = System.nanoTime();
+        if (idleTimeout != null) {
+            idleTimeoutNanos = idleTimeout.toNanos();
+        }
+        if (draining && activeExchanges == 0 && !http2) {
+            ctx.channel().close();
+        }
+    }
+
+    /** The connection now speaks HTTP/2 (prior knowledge or h2c upgrade): no HTTP/1.1 head timeout any more. */
+    void switchedToHttp2() {
+        http2 = true;
+        requestHeadReceived();
+    }
+
+    /** True once the connection has lived its maximum duration: requests in progress end it. */
+    boolean draining() {
+        return draining;
+    }
+
+    private void headTimedOut() {
+        headTimer = null;
+        if (http2 || activeExchanges > 0 || !ctx.channel().isActive()) {
+            return;
+        }
+        // Below the codec: the 408 goes out as bytes, the HTTP encoder never sees it.
+        ByteBuf response = Unpooled.wrappedBuffer(REQUEST_TIMEOUT);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleTimer = ctx.executor().schedule(this::idleCheck, Math.max(delayNanos, 1_000_000L),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void idleCheck() {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long idleFor = System.nanoTime() - lastActivityNanos;
+        if (activeExchanges == 0 && idleFor >= idleTimeoutNanos) {
+            // From the tail, so that HTTP/2's handler sends GOAWAY first.
+            ctx.channel().close();
+            return;
+        }
+        scheduleIdleCheck(activeExchanges > 0 ? idleTimeoutNanos : idleTimeoutNanos - idleFor);
+    }
+
+    private void drain() {
+        draining = true;
+        if (http2 || activeExchanges == 0) {
+            ctx.channel().close();
+        }
+    }
+
+    private static void cancel(ScheduledFuture<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+}

@@ -1,0 +1,990 @@
+package dev.trellis.gateway.http;
+
+import dev.trellis.auth.Principal;
+import dev.trellis.auth.policy.AuthorizationResult;
+import dev.trellis.auth.policy.LatticeAction;
+import dev.trellis.auth.policy.RequestContext;
+import dev.trellis.auth.sigv4.AwsAuthError;
+import dev.trellis.auth.sigv4.AwsProtocolFamily;
+import dev.trellis.auth.sigv4.SigV4Outcome;
+import dev.trellis.auth.sigv4.SignedRequest;
+import dev.trellis.gateway.GatewayConfig;
+import dev.trellis.gateway.GatewaySnapshot;
+import dev.trellis.gateway.accesslog.AccessLogRecord;
+import dev.trellis.gateway.fabric.RemoteForward;
+import dev.trellis.gateway.proxy.UpstreamConnection;
+import dev.trellis.gateway.proxy.UpstreamListener;
+import dev.trellis.gateway.routing.CompiledRule;
+import dev.trellis.gateway.routing.RequestHead;
+import dev.trellis.gateway.routing.ServiceRoute;
+import dev.trellis.gateway.target.PoolTarget;
+import dev.trellis.gateway.target.TargetPool;
+import dev.trellis.model.snapshot.FabricPeer;
+import dev.trellis.model.snapshot.TargetGroupEntry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.Map.Entry;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request through the gateway, from its head to the end of its response, on the client connection's event
+ * loop (ARCHITECTURE.md "A request, end to end", steps 3–8):
+ *
+ * <ol>
+ *   <li>find the service by Host and listener port (404 when this VPC reaches none);</li>
+ *   <li>authenticate a signed request (403 with the verifier's error when the signature fails), else anonymous;</li>
+ *   <li>authorize with the service's {@code LatticeAuthorizer} and the caller's identity policies (403);</li>
+ *   <li>match the listener's rules: a fixed response, or a target group by weight;</li>
+ *   <li>a target group in another VPC goes to the fabric; a local one to a target picked round robin, over a
+ *       pooled keep-alive connection, with bodies streamed both ways under backpressure;</li>
+ *   <li>write one access-log record.</li>
+ * </ol>
+ *
+ * The snapshot is read once, when the head arrives, and used for the whole exchange. {@code DESIGN.md} lists what
+ * the client sees for every failure.
+ */
+final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
+
+    private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+
+    /** A locally answered HTTP/1.1 request whose unread body is at most this long is drained, not closed on. */
+    private static final long DRAIN_LIMIT = 64 * 1024;
+    private static final Duration DEFAULT_SERVICE_IDLE = Duration.ofSeconds(60);
+    private static final int MAX_ECHOED = 128;
+
+    private final ClientExchangeHandler client;
+    private final PipelineContext context;
+    private final GatewayConfig config;
+    private final GatewaySnapshot snapshot;
+    private final HttpRequest request;
+    private final boolean http2;
+    private final int listenerPort;
+    private final InetSocketAddress remote;
+    private final String requestId = newRequestId();
+    private final long startNanos = System.nanoTime();
+    private final long startMillis = System.currentTimeMillis();
+    private final String method;
+    private final String uri;
+    private final String path;
+    private final String host;
+    private final String userAgent;
+    private final long headBytes;
+    private final long declaredLength;
+    private final boolean requestHasBody;
+    private final boolean clientKeepAlive;
+    private final boolean expectsContinue;
+
+    private ServiceRoute route;
+    private Principal caller = Principal.anonymous();
+    private String accessKeyId;
+    private TargetGroupEntry targetGroup;
+    private TargetPool pool;
+    private PoolTarget target;
+    private String failureReason;
+    private String authDeniedReason;
+
+    private boolean requestComplete;
+    private long requestBodyBytes;
+    private ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
+    private boolean discardBody;
+    private boolean continueSent;
+    private HttpRequest upstreamHead;
+
+    private UpstreamConnection upstream;
+    private boolean upstreamReady;
+    private boolean upstreamKeepAlive;
+    private boolean requestFullySent;
+    private boolean retriedConnect;
+    private boolean retriedStale;
+    private boolean connectionWasReused;
+    private long requestSentNanos;
+    private long responseHeadNanos;
+    private boolean skippingInformational;
+
+    private boolean responseStarted;
+    private boolean responseComplete;
+    private int status;
+    private long responseHeadBytes;
+    private long responseBodyBytes;
+    private boolean closeAfterResponse;
+
+    private ScheduledFuture<?> idleTimer;
+    private long lastActivityNanos = startNanos;
+    private boolean finished;
+
+    Exchange(ClientExchangeHandler client, PipelineContext context, HttpRequest request, HttpContent bodyWithHead,
+             boolean http2, int listenerPort, InetSocketAddress remote) {
+        this.client = client;
+        this.context = context;
+        this.config = context.config();
+        this.snapshot = context.snapshots().current();
+        this.request = request;
+        this.http2 = http2;
+        this.listenerPort = listenerPort;
+        this.remote = remote;
+        this.method = request.method().name();
+        this.uri = request.uri();
+        this.path = rawPath(uri);
+        this.host = request.headers().get(HttpHeaderNames.HOST);
+        this.userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
+        this.headBytes = headSize(request);
+        this.declaredLength = contentLength(request);
+        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.expectsContinue = !http2 && HttpUtil.is100ContinueExpected(request);
+        if (bodyWithHead != null) {
+            requestHasBody = bodyWithHead.content().isReadable();
+            requestBodyBytes = bodyWithHead.content().readableBytes();
+            requestComplete = true;
+            pendingBody.add(bodyWithHead);
+        } else if (http2) {
+            requestHasBody = declaredLength != 0;
+        } else {
+            requestHasBody = declaredLength > 0 || HttpUtil.isTransferEncodingChunked(request);
+        }
+    }
+
+    // --- the request head: routing, authentication, authorization, rules -----------------------------------------
+
+    void start() {
+        if (request.decoderResult().isFailure()) {
+            rejectUndecodable(request.decoderResult().cause());
+            return;
+        }
+        if (host == null) {
+            failureReason = "BadRequest";
+            respondLocally(HttpResponseStatus.BAD_REQUEST, "Bad Request: the request has no Host header", false);
+            return;
+        }
+        route = snapshot.routing().find(host, listenerPort);
+        if (route == null || !"HTTP".equals(route.listener().protocol())) {
+            route = null;
+            failureReason = "ServiceNotFound";
+            respondLocally(HttpResponseStatus.NOT_FOUND, "Not Found: no service reachable from "
+                    + snapshot.snapshot().vpcId() + " answers to " + printable(host) + " on port " + listenerPort,
+                    false);
+            return;
+        }
+        if (declaredLength > config.maxRequestBodyBytes()) {
+            failureReason = "PayloadTooLarge";
+            respondLocally(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "Payload Too Large: the request body is "
+                    + declaredLength + " bytes; the limit is " + config.maxRequestBodyBytes(), true);
+            return;
+        }
+        if (!authenticate() || !authorize()) {
+            return;
+        }
+        CompiledRule rule = route.match(this);
+        if (rule.fixedResponseStatus() != null) {
+            respondLocally(HttpResponseStatus.valueOf(rule.fixedResponseStatus()), "", false);
+            return;
+        }
+        String groupId = rule.forwarding().pick();
+        if (groupId == null) {
+            failureReason = "NoTargets";
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "Service Unavailable: every target group of the matching rule has weight 0", false);
+            return;
+        }
+        targetGroup = snapshot.targetGroup(groupId);
+        if (!targetGroup.vpcId().equals(snapshot.snapshot().vpcId())) {
+            forwardToRemoteTargetGroup();
+            return;
+        }
+        forwardToLocalTargetGroup();
+    }
+
+    private void rejectUndecodable(Throwable cause) {
+        // The decoder discards everything after a message it refused: answer and close.
+        requestComplete = true;
+        failureReason = "BadRequest";
+        if (cause instanceof TooLongHttpLineException) {
+            respondLocally(HttpResponseStatus.REQUEST_URI_TOO_LONG, "URI Too Long: the request line is longer than "
+                    + config.maxInitialLineLength() + " bytes", true);
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            respondLocally(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Request Header Fields Too Large: "
+                    + "the request headers are larger than " + config.maxHeaderSize() + " bytes", true);
+        } else {
+            respondLocally(HttpResponseStatus.BAD_REQUEST, "Bad Request: " + printable(cause.getMessage()), true);
+        }
+    }
+
+    /** Verifies a signed request; false when it answered 403. */
+    private boolean authenticate() {
+        SignedRequest.Builder signed = SignedRequest.builder(method, uri);
+        for (HeaderFields it = new HeaderFields(request.headers()); it.next(); ) {
+            signed.header(it.name, it.value);
+        }
+        if (requestHasBody) {
+            signed.bodyNotRead();
+        } else {
+            signed.emptyBody();
+        }
+        SigV4Outcome outcome = snapshot.verifier().verify(signed.build());
+        if (outcome instanceof SigV4Outcome.Authenticated authenticated) {
+            caller = authenticated.principal();
+            accessKeyId = authenticated.accessKeyId();
+            return true;
+        }
+        if (outcome instanceof SigV4Outcome.Rejected rejected) {
+            // Lattice authenticates every signed request, whatever the auth type (facts §6).
+            AwsAuthError error = rejected.failure().toAwsError(AwsProtocolFamily.LATTICE_DATA_PLANE);
+            failureReason = "AuthenticationFailed";
+            respondLocally(HttpResponseStatus.valueOf(error.httpStatus()), error.plainTextBody(), false);
+            return false;
+        }
+        return true;
+    }
+
+    /** Applies the network, service and identity policies; false when it answered 403. */
+    private boolean authorize() {
+        if (!route.authorizer().enforcesAuthorization()) {
+            return true;
+        }
+        HttpHeaders headers = request.headers();
+        RequestContext requestContext = RequestContext.builder(caller)
+                .port(listenerPort)
+                .method(method)
+                .path(path)
+                .headers(headers::getAll)
+                .queryParameters(new QueryStringDecoder(uri).parameters())
+                .serviceArn(route.service().arn())
+                .serviceNetworkArn(route.service().networkArn())
+                .sourceVpc(snapshot.snapshot().vpcId())
+                .sourceVpcOwnerAccount(snapshot.snapshot().accountId())
+                .sourceIp(remote.getAddress().getHostAddress())
+                .secureTransport(false)
+                .requestTimeMillis(startMillis)
+                .build();
+        List<dev.trellis.auth.policy.Policy> identityPolicies = accessKeyId == null ? List.of()
+                : snapshot.identityPolicies(accessKeyId);
+        AuthorizationResult result = route.authorizer().authorize(LatticeAction.INVOKE, path, identityPolicies,
+                requestContext);
+        if (result.isAllowed()) {
+            return true;
+        }
+        failureReason = "ClientAccessDenied";
+        authDeniedReason = result.deniedBy().map(level -> level.accessLogReason()).orElse(null);
+        respondLocally(HttpResponseStatus.FORBIDDEN, result.accessDeniedMessage(), false);
+        return false;
+    }
+
+    // --- forwarding --------------------------------------------------------------------------------------------
+
+    /**
+     * A target group in another VPC: the fabric's job. Until the fabric exists its forwarder answers 502
+     * ({@link dev.trellis.gateway.fabric.FabricForwarder#unavailable()}).
+     */
+    private void forwardToRemoteTargetGroup() {
+        discardBody = true;
+        releasePending();
+        config.fabric().forwardToRemoteTargetGroup(this);
+    }
+
+    private void forwardToLocalTargetGroup() {
+        pool = snapshot.targetPool(targetGroup.id());
+        target = pool == null ? null : pool.pick();
+        if (target == null) {
+            failureReason = "NoTargets";
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "Service Unavailable: target group "
+                    + targetGroup.id() + " has no targets", false);
+            return;
+        }
+        if (expectsContinue) {
+            // The gateway decides whether the body is wanted (it has authorized the request); the target is not
+            // asked again.
+            client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
+            continueSent = true;
+        }
+        upstreamHead = upstreamRequestHead();
+        client.pause(ClientExchangeHandler.PAUSE_CONNECTING);
+        connect();
+    }
+
+    /** The request head as the target sees it (facts §2): same method, target and Host; Lattice's headers. */
+    private HttpRequest upstreamRequestHead() {
+        HttpHeaders headers = request.headers();
+        LatticeHeaders.removeHopByHop(headers);
+        headers.remove(HttpHeaderNames.EXPECT);
+        LatticeHeaders.removeSpoofable(headers);
+        LatticeHeaders.appendForwardedFor(headers, remote.getAddress().getHostAddress());
+        headers.set(LatticeHeaders.FORWARDED_PORT, listenerPort);
+        headers.set(LatticeHeaders.FORWARDED_PROTO, "http");
+        if (!caller.isAnonymous()) {
+            headers.set(LatticeHeaders.IDENTITY, LatticeHeaders.identity(caller));
+        }
+        headers.set(LatticeHeaders.NETWORK, snapshot.networkHeader());
+        headers.set(LatticeHeaders.TARGET, LatticeHeaders.target(route.service().arn(),
+                route.service().networkArn(), targetGroup.arn()));
+        headers.set(LatticeHeaders.SOURCE_VPC, snapshot.snapshot().vpcId());
+        headers.set(LatticeHeaders.REQUEST_ID, requestId);
+        if (declaredLength < 0) {
+            if (requestHasBody) {
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else if (http2 && bodyExpected(request.method())) {
+                headers.set(HttpHeaderNames.CONTENT_LENGTH, 0);
+            }
+        }
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), uri, headers);
+    }
+
+    private void connect() {
+        context.upstreams().of(client.eventLoop()).acquire(target.address(), this::onConnected);
+    }
+
+    private void onConnected(UpstreamConnection connection, Throwable cause) {
+        if (finished || discardBody) {
+            if (connection != null) {
+                connection.release(true);
+            }
+            return;
+        }
+        if (cause != null) {
+            onConnectFailed(cause);
+            return;
+        }
+        upstream = connection;
+        connectionWasReused = connection.reused();
+        connection.attach(this);
+        requestSentNanos = System.nanoTime();
+        touch();
+        connection.channel().write(upstreamHead);
+        HttpContent content;
+        while ((content = pendingBody.poll()) != null) {
+            connection.channel().write(content);
+        }
+        requestFullySent = requestComplete;
+        connection.channel().flush();
+        upstreamReady = true;
+        client.resume(ClientExchangeHandler.PAUSE_CONNECTING);
+        if (!connection.channel().isWritable()) {
+            client.pause(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
+        }
+        scheduleIdleCheck(idleTimeout().toNanos());
+    }
+
+    private void onConnectFailed(Throwable cause) {
+        log.debug("{}: connecting to {} failed: {}", requestId, target, cause.toString());
+        // Nothing was sent: another target can take the request, once. A timeout has already cost its 5 seconds.
+        if (!retriedConnect && !(cause instanceof ConnectTimeoutException)) {
+            PoolTarget other = pool.pickOtherThan(target);
+            if (other != null) {
+                retriedConnect = true;
+                target = other;
+                connect();
+                return;
+            }
+        }
+        failureReason = "TargetConnectionFailed";
+        respondLocally(HttpResponseStatus.BAD_GATEWAY, "Bad Gateway: could not connect to the target", false);
+    }
+
+    // --- the request body ----------------------------------------------------------------------------------------
+
+    void onRequestContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            requestComplete = true;
+            closeAfterResponse = true;
+            if (finished) {
+                return;
+            }
+            if (responseStarted) {
+                abort("BadRequest");
+            } else {
+                failureReason = "BadRequest";
+                respondLocally(HttpResponseStatus.BAD_REQUEST, "Bad Request: "
+                        + printable(content.decoderResult().cause().getMessage()), true);
+            }
+            return;
+        }
+        requestBodyBytes += content.content().readableBytes();
+        touch();
+        if (requestBodyBytes > config.maxRequestBodyBytes()) {
+            // A streamed body longer than the limit is cut: the target must not take it for a whole request.
+            content.release();
+            requestComplete = true;
+            closeAfterResponse = true;
+            if (finished) {
+                return;
+            }
+            if (responseStarted) {
+                abort("PayloadTooLarge");
+            } else {
+                failureReason = "PayloadTooLarge";
+                respondLocally(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "Payload Too Large: the request body"
+                        + " is longer than " + config.maxRequestBodyBytes() + " bytes", true);
+            }
+            return;
+        }
+        if (last) {
+            requestComplete = true;
+            if (!http2) {
+                client.pause(ClientExchangeHandler.PAUSE_PIPELINING);
+            }
+        }
+        if (finished || discardBody) {
+            content.release();
+            if (last) {
+                finishIfDone();
+            }
+            return;
+        }
+        if (upstreamReady && upstream != null) {
+            ChannelFuture write = upstream.channel().writeAndFlush(content);
+            if (last) {
+                requestFullySent = true;
+            }
+            if (!upstream.channel().isWritable()) {
+                client.pause(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
+            }
+            write.addListener(f -> {
+                if (!f.isSuccess()) {
+                    log.debug("{}: writing the request to {} failed: {}", requestId, target, f.cause().toString());
+                }
+            });
+        } else {
+            pendingBody.add(content);
+        }
+    }
+
+    /** True once the whole request body has arrived (or the request was cut). */
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
+    @Override
+    public void onUpstreamWritable() {
+        client.resume(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
+    }
+
+    // --- the response ------------------------------------------------------------------------------------------
+
+    @Override
+    public void onResponseHead(HttpResponse response) {
+        if (finished || discardBody) {
+            return;
+        }
+        touch();
+        if (response.decoderResult().isFailure()) {
+            failureReason = "TargetConnectionError";
+            dropUpstream();
+            respondLocally(HttpResponseStatus.BAD_GATEWAY, "Bad Gateway: the target's response is not valid HTTP",
+                    false);
+            return;
+        }
+        if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+            // 1xx (100 Continue was answered by the gateway, 103 Early Hints): not forwarded.
+            skippingInformational = true;
+            return;
+        }
+        responseHeadNanos = System.nanoTime();
+        status = response.status().code();
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        HttpHeaders headers = response.headers();
+        boolean lengthKnown = HttpUtil.isContentLengthSet(response);
+        LatticeHeaders.removeHopByHop(headers);
+        headers.set(LatticeHeaders.REQUEST_ID, requestId);
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers);
+        if (!http2) {
+            boolean bodyless = request.method().equals(HttpMethod.HEAD) || status == 204 || status == 304;
+            if (!lengthKnown && !bodyless) {
+                if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                    closeAfterResponse = true;
+                } else {
+                    HttpUtil.setTransferEncodingChunked(head, true);
+                }
+            }
+            setConnectionHeader(head);
+        }
+        responseStarted = true;
+        responseHeadBytes = headSize(head);
+        client.writeAndFlush(head);
+    }
+
+    @Override
+    public void onResponseContent(HttpContent content) {
+        if (skippingInformational) {
+            content.release();
+            if (content instanceof LastHttpContent) {
+                skippingInformational = false;
+            }
+            return;
+        }
+        if (finished || !responseStarted) {
+            content.release();
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            abort("TargetConnectionError");
+            return;
+        }
+        touch();
+        responseBodyBytes += content.content().readableBytes();
+        if (!(content instanceof LastHttpContent)) {
+            client.writeAndFlush(content);
+            if (!client.isWritable() && upstream != null) {
+                // The client reads slower than the target writes: stop reading the target until it catches up.
+                upstream.channel().config().setAutoRead(false);
+            }
+            return;
+        }
+        responseComplete = true;
+        cancelIdleCheck();
+        if (!requestComplete) {
+            // The target answered before the whole request arrived: the rest cannot go anywhere.
+            closeAfterResponse = true;
+        }
+        UpstreamConnection connection = upstream;
+        upstream = null;
+        if (connection != null) {
+            connection.release(upstreamKeepAlive && requestFullySent);
+        }
+        ChannelFuture write = client.writeAndFlush(content);
+        if (closeAfterResponse) {
+            write.addListener(f -> client.endRequestEarly());
+        }
+        finishIfDone();
+    }
+
+    /** The client can take more response bytes again: read the target again. */
+    void onClientWritable() {
+        if (upstream != null) {
+            upstream.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        upstream = null;
+        upstreamReady = false;
+        if (finished || discardBody) {
+            return;
+        }
+        if (cause != null) {
+            log.debug("{}: the connection to {} failed: {}", requestId, target, cause.toString());
+        }
+        if (responseStarted) {
+            abort("TargetConnectionError");
+            return;
+        }
+        if (connectionWasReused && !retriedStale && requestComplete && requestBodyBytes == 0
+                && isIdempotent(request.method())) {
+            // A kept-alive connection the target had already closed: nothing of this request was processed.
+            retriedStale = true;
+            client.pause(ClientExchangeHandler.PAUSE_CONNECTING);
+            cancelIdleCheck();
+            connect();
+            return;
+        }
+        failureReason = "TargetConnectionError";
+        respondLocally(HttpResponseStatus.BAD_GATEWAY, "Bad Gateway: the connection to the target failed", false);
+    }
+
+    void onClientClosed() {
+        if (finished) {
+            return;
+        }
+        if (!responseComplete && failureReason == null) {
+            failureReason = "ClientDisconnected";
+        }
+        dropUpstream();
+        closeAfterResponse = true;
+        finish();
+    }
+
+    // --- timeouts ------------------------------------------------------------------------------------------------
+
+    private void touch() {
+        lastActivityNanos = System.nanoTime();
+    }
+
+    /** The service's idle timeout (facts §1), or the configured default before a service is known. */
+    Duration idleTimeout() {
+        if (route == null) {
+            return null;
+        }
+        int seconds = route.service().idleTimeoutSeconds();
+        return seconds > 0 ? Duration.ofSeconds(seconds) : DEFAULT_SERVICE_IDLE;
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleTimer = client.eventLoop().schedule(this::idleCheck, Math.max(delayNanos, 1_000_000L),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelIdleCheck() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+
+    private void idleCheck() {
+        idleTimer = null;
+        if (finished || responseComplete) {
+            return;
+        }
+        long timeout = idleTimeout().toNanos();
+        long idle = System.nanoTime() - lastActivityNanos;
+        if (idle < timeout) {
+            scheduleIdleCheck(timeout - idle);
+            return;
+        }
+        if (responseStarted) {
+            abort("TargetTimeout");
+        } else {
+            failureReason = "TargetTimeout";
+            dropUpstream();
+            respondLocally(HttpResponseStatus.GATEWAY_TIMEOUT, "Gateway Timeout: the target did not respond within "
+                    + idleTimeout().toSeconds() + " seconds", false);
+        }
+    }
+
+    // --- answering locally, aborting, finishing ------------------------------------------------------------------
+
+    /**
+     * Answers the client with {@code status} and a plain-text body (none when empty); the rest of the request body,
+     * if any, is drained (small, HTTP/1.1 keep-alive) or the connection (HTTP/2: the stream) is closed.
+     */
+    private void respondLocally(HttpResponseStatus responseStatus, String body, boolean closeConnection) {
+        if (finished) {
+            return;
+        }
+        if (responseStarted) {
+            abort(failureReason);
+            return;
+        }
+        discardBody = true;
+        releasePending();
+        dropUpstream();
+        cancelIdleCheck();
+        client.resume(ClientExchangeHandler.PAUSE_CONNECTING | ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
+        status = responseStatus.code();
+        closeAfterResponse |= closeConnection;
+        boolean resetStream = false;
+        if (!requestComplete) {
+            if (http2) {
+                resetStream = true;
+            } else if ((expectsContinue && !continueSent) || declaredLength < 0 || declaredLength - requestBodyBytes > DRAIN_LIMIT) {
+                // A client told to wait may never send the body: only a closed connection ends the request.
+                closeAfterResponse = true;
+            }
+        }
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ByteBuf content = bytes.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, responseStatus, content);
+        if (bytes.length > 0) {
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        }
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        response.headers().set(LatticeHeaders.REQUEST_ID, requestId);
+        if (!http2) {
+            setConnectionHeader(response);
+        }
+        responseStarted = true;
+        responseComplete = true;
+        responseHeadBytes = headSize(response);
+        responseBodyBytes = bytes.length;
+        ChannelFuture write = client.writeAndFlush(response);
+        if (resetStream) {
+            write.addListener(f -> client.endRequestEarly());
+            closeAfterResponse = true;
+        } else if (closeAfterResponse) {
+            write.addListener(f -> client.closeChannel());
+        }
+        finishIfDone();
+    }
+
+    /** Ends an exchange that cannot complete: target connection and client connection (HTTP/2: stream) close. */
+    private void abort(String reason) {
+        if (finished) {
+            return;
+        }
+        if (failureReason == null) {
+            failureReason = reason;
+        }
+        log.debug("{}: aborted ({})", requestId, reason);
+        dropUpstream();
+        releasePending();
+        closeAfterResponse = true;
+        client.closeChannel();
+        finish();
+    }
+
+    private void finishIfDone() {
+        if (responseComplete && (requestComplete || closeAfterResponse)) {
+            finish();
+        }
+    }
+
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        cancelIdleCheck();
+        releasePending();
+        dropUpstream();
+        try {
+            config.accessLog().log(accessLogRecord());
+        } catch (RuntimeException e) {
+            log.warn("the access log refused a record: {}", e.toString());
+        }
+        client.exchangeFinished(this, closeAfterResponse);
+    }
+
+    private void dropUpstream() {
+        UpstreamConnection connection = upstream;
+        upstream = null;
+        upstreamReady = false;
+        if (connection != null) {
+            connection.abort();
+        }
+    }
+
+    private void releasePending() {
+        HttpContent content;
+        while ((content = pendingBody.poll()) != null) {
+            content.release();
+        }
+    }
+
+    private void setConnectionHeader(HttpResponse response) {
+        boolean keepAlive = !closeAfterResponse && clientKeepAlive && !client.connectionDraining();
+        if (!keepAlive) {
+            closeAfterResponse = true;
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    private AccessLogRecord accessLogRecord() {
+        long now = System.nanoTime();
+        boolean sent = requestSentNanos != 0;
+        return new AccessLogRecord(
+                route == null ? null : route.service().networkArn(),
+                caller.isAnonymous() ? null : caller.arn(),
+                route == null ? null : route.listener().protocol(),
+                authDeniedReason,
+                targetGroup == null ? null : targetGroup.arn(),
+                snapshot.sourceVpcArn(),
+                targetGroup == null ? null : targetGroup.vpcId(),
+                remote.getAddress().getHostAddress() + ":" + remote.getPort(),
+                route == null ? null : route.listener().id(),
+                sent && target != null ? target.ipPort() : null,
+                failureReason,
+                route == null ? null : route.service().arn(),
+                snapshot.snapshot().vpcId(),
+                Instant.ofEpochMilli(startMillis),
+                method,
+                uri,
+                http2 ? "HTTP/2.0" : request.protocolVersion().text(),
+                status,
+                headBytes + requestBodyBytes,
+                responseHeadBytes + responseBodyBytes,
+                TimeUnit.NANOSECONDS.toMillis(now - startNanos),
+                userAgent,
+                host,
+                null,
+                sent ? TimeUnit.NANOSECONDS.toMillis(requestSentNanos - startNanos) : 0L,
+                sent && responseHeadNanos != 0 ? TimeUnit.NANOSECONDS.toMillis(responseHeadNanos - requestSentNanos)
+                        : 0L,
+                null,
+                null,
+                caller.isAnonymous() ? null : caller.arn(),
+                caller.orgId().orElse(null),
+                null, null, null, null, null,
+                requestId);
+    }
+
+    // --- RequestHead (rule matching) and RemoteForward (the fabric) ----------------------------------------------
+
+    @Override
+    public String method() {
+        return method;
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public List<String> headerValues(String name) {
+        return request.headers().getAll(name);
+    }
+
+    @Override
+    public TargetGroupEntry targetGroup() {
+        return targetGroup;
+    }
+
+    @Override
+    public FabricPeer peer() {
+        return snapshot.peer(targetGroup.vpcId());
+    }
+
+    @Override
+    public String serviceArn() {
+        return route.service().arn();
+    }
+
+    @Override
+    public String serviceNetworkArn() {
+        return route.service().networkArn();
+    }
+
+    @Override
+    public Principal caller() {
+        return caller;
+    }
+
+    @Override
+    public String requestId() {
+        return requestId;
+    }
+
+    @Override
+    public void respond(int responseStatus, String plainTextBody) {
+        if (responseStatus >= 500 && failureReason == null) {
+            failureReason = "RemoteTargetGroupUnavailable";
+        }
+        respondLocally(HttpResponseStatus.valueOf(responseStatus), plainTextBody, false);
+    }
+
+    // --- small helpers -----------------------------------------------------------------------------------------
+
+    /** The path of a request target as received, without the query (absolute-form targets keep their path). */
+    static String rawPath(String target) {
+        String path = target;
+        if (!path.startsWith("/")) {
+            int scheme = path.indexOf("://");
+            if (scheme > 0) {
+                int slash = path.indexOf('/', scheme + 3);
+                path = slash < 0 ? "/" : path.substring(slash);
+            }
+        }
+        int query = path.indexOf('?');
+        if (query >= 0) {
+            path = path.substring(0, query);
+        }
+        int fragment = path.indexOf('#');
+        return fragment >= 0 ? path.substring(0, fragment) : path;
+    }
+
+    private static long contentLength(HttpRequest request) {
+        String value = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static boolean bodyExpected(HttpMethod method) {
+        return method.equals(HttpMethod.POST) || method.equals(HttpMethod.PUT) || method.equals(HttpMethod.PATCH);
+    }
+
+    private static boolean isIdempotent(HttpMethod method) {
+        return method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD) || method.equals(HttpMethod.OPTIONS)
+                || method.equals(HttpMethod.PUT) || method.equals(HttpMethod.DELETE)
+                || method.equals(HttpMethod.TRACE);
+    }
+
+    /** An estimate of a head's size on the wire (HTTP/1.1 form), for the access log's byte counts. */
+    private static long headSize(io.netty.handler.codec.http.HttpMessage message) {
+        long size = 12 + (message instanceof HttpRequest r ? r.method().name().length() + r.uri().length() : 20);
+        for (Entry<String, String> header : message.headers()) {
+            size += header.getKey().length() + header.getValue().length() + 4;
+        }
+        return size + 2;
+    }
+
+    /** Client-supplied text echoed in a body: printable ASCII only, and short. */
+    static String printable(String text) {
+        if (text == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_ECHOED));
+        for (int i = 0; i < text.length() && out.length() < MAX_ECHOED; i++) {
+            char c = text.charAt(i);
+            out.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return out.toString();
+    }
+
+    /** A random version-4 UUID, without {@code SecureRandom}'s cost on the event loop (ids need not be secret). */
+    private static String newRequestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
+    }
+
+    /** Iterates header fields in received order as strings, without a map. */
+    private static final class HeaderFields {
+        private final java.util.Iterator<Map.Entry<String, String>> entries;
+        String name;
+        String value;
+
+        HeaderFields(HttpHeaders headers) {
+            this.entries = headers.iteratorAsString();
+        }
+
+        boolean next() {
+            if (!entries.hasNext()) {
+                return false;
+            }
+            Map.Entry<String, String> entry = entries.next();
+            name = entry.getKey();
+            value = entry.getValue();
+            return true;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Exchange[" + requestId + " " + method + " " + printable(uri) + "]";
+    }
+}

@@ -1,0 +1,50 @@
+package dev.trellis.gateway.http;
+
+import dev.trellis.gateway.GatewayConfig;
+import dev.trellis.gateway.GatewaySnapshots;
+import dev.trellis.gateway.proxy.UpstreamPools;
+import io.netty.util.AttributeKey;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What every connection of one gateway server shares: the configuration, the current snapshot, the count of open
+ * client connections, and the per-event-loop connection pools to targets.
+ */
+public final class PipelineContext {
+
+    /** The Lattice listener port a client connection was accepted on (not the local port it is mapped to). */
+    static final AttributeKey<Integer> LISTENER_PORT = AttributeKey.valueOf("trellis.listenerPort");
+    static final AttributeKey<ConnectionGuard> GUARD = AttributeKey.valueOf("trellis.connectionGuard");
+
+    private final GatewayConfig config;
+    private final GatewaySnapshots snapshots;
+    private final UpstreamPools upstreams;
+    private final AtomicInteger connections = new AtomicInteger();
+
+    public PipelineContext(GatewayConfig config, GatewaySnapshots snapshots) {
+        this.config = config;
+        this.snapshots = snapshots;
+        this.upstreams = new UpstreamPools(config);
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public GatewaySnapshots snapshots() {
+        return snapshots;
+    }
+
+    public UpstreamPools upstreams() {
+        return upstreams;
+    }
+
+    /** Client connections open now. */
+    public int openConnections() {
+        return connections.get();
+    }
+
+    AtomicInteger connectionCounter() {
+        return connections;
+    }
+}

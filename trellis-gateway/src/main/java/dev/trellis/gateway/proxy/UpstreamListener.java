@@ -1,0 +1,23 @@
+package dev.trellis.gateway.proxy;
+
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+
+/**
+ * The exchange an {@link UpstreamConnection} currently serves. Every call happens on the connection's event loop,
+ * which is also the client connection's: the two sides of a proxied request never cross threads.
+ */
+public interface UpstreamListener {
+
+    /** The target's response head (informational 1xx responses included). The listener owns nothing to release. */
+    void onResponseHead(HttpResponse response);
+
+    /** A piece of the response body; the listener owns (and must write or release) it. */
+    void onResponseContent(HttpContent content);
+
+    /** The connection can take more request bytes again (it had filled its outbound buffer). */
+    void onUpstreamWritable();
+
+    /** The connection closed (or failed) while serving this exchange. */
+    void onUpstreamClosed(Throwable cause);
+}
