@@ -1,0 +1,206 @@
+package dev.trellis.benchmarks.api;
+
+import dev.trellis.controlplane.ControlPlane;
+import dev.trellis.controlplane.ControlPlaneConfig;
+import dev.trellis.controlplane.identity.IdentityDirectory;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * The control plane's load harness: a whole control plane in-process on 127.0.0.1, driven over HTTP by the AWS
+ * SDK's Lattice client, on H2 and on PostgreSQL, with each store's raw JDBC commit rate measured in the same run as
+ * the baseline the API figures are divided by. Run it with {@code ./bench control-plane}; {@link LoadOptions#USAGE}
+ * and docs/benchmarks-control-plane.md say what each phase measures.
+ */
+public final class ControlPlaneLoad {
+
+    static final String REGION = LatticeClients.REGION.id();
+    static final String ACCOUNT = "111122223333";
+    static final int TARGETS_PER_GROUP = 10;
+
+    /** Everything measured on one store. {@code api} and {@code raw} are keyed by the number of clients. */
+    record StoreResult(String store, String settings, Map<Integer, TimedRun.Result> raw,
+                       Map<Integer, TimedRun.Result> api, ServiceFleet.Result fleet, long heapBeforeFleet,
+                       long heapAfterFleet, OptionalLong storeBytesAfterFleet, OptionalLong storeBytesClosed) {
+    }
+
+    private final LoadOptions options;
+
+    private ControlPlaneLoad(LoadOptions options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) {
+        LoadOptions options;
+        try {
+            options = LoadOptions.parse(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("control-plane-load: " + e.getMessage());
+            System.err.println();
+            System.err.print(LoadOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.print(LoadOptions.USAGE);
+            return;
+        }
+        int status;
+        try {
+            status = new ControlPlaneLoad(options).run();
+        } catch (Exception e) {
+            System.err.println("control-plane-load: failed: " + e);
+            e.printStackTrace();
+            status = 1;
+        }
+        // SDK and pool threads may linger; the report is written, so end here.
+        System.exit(status);
+    }
+
+    private int run() throws Exception {
+        LoadReport.Environment environment = LoadReport.Environment.capture(options);
+        progress("stores %s; clients %s; %d s warm-up + %d s per measured run; %,d services (limit %d s);"
+                        + " at most about %d s of measurement plus setup",
+                options.stores(), options.clients(), options.warmup().toSeconds(), options.duration().toSeconds(),
+                options.services(), options.fleetLimit().toSeconds(), options.budget().toSeconds());
+        Instant started = Instant.now();
+        if (!options.jvmWarmup().isZero()) {
+            warmUpJvm();
+        }
+        List<StoreResult> results = new ArrayList<>();
+        for (String kind : options.stores()) {
+            try (StoreUnderTest store = kind.equals("h2")
+                    ? StoreUnderTest.h2()
+                    : StoreUnderTest.postgres(options.postgresUrl().orElseThrow())) {
+                results.add(measure(store));
+            }
+        }
+        String report = LoadReport.markdown(environment.finish(Duration.between(started, Instant.now())), options,
+                results);
+        System.out.print(report);
+        Path output = options.output().toAbsolutePath();
+        Files.createDirectories(output.getParent());
+        Files.writeString(output, report);
+        progress("report written to %s", output);
+        boolean clean = results.stream().allMatch(r -> r.fleet().complete()
+                && r.api().values().stream().allMatch(a -> a.errors() == 0)
+                && r.raw().values().stream().allMatch(a -> a.errors() == 0));
+        return clean ? 0 : 1;
+    }
+
+    /**
+     * Runs both API workloads, unmeasured, on a throwaway H2 control plane, so the first store measured does not
+     * pay for the JIT compiling the control plane, the SDK and the HTTP stacks (on 2 cores that takes well over the
+     * per-run warm-up).
+     */
+    private void warmUpJvm() throws Exception {
+        progress("JVM warm-up: %d s of phase 1 and phase 2 calls on a throwaway H2 control plane",
+                options.jvmWarmup().toSeconds());
+        Duration half = options.jvmWarmup().dividedBy(2);
+        try (StoreUnderTest store = StoreUnderTest.h2();
+             ControlPlane controlPlane = store.startControlPlane("warmup", config());
+             LatticeClients clients = clients(controlPlane)) {
+            List<TimedRun.Operation> churn = TargetChurn.operations(clients, options.maxClients(), TARGETS_PER_GROUP);
+            TimedRun.run(churn, Duration.ZERO, half);
+            ServiceFleet.create(clients, options.services(), TARGETS_PER_GROUP, half, "JVM warm-up",
+                    new PrintStream(OutputStream.nullOutputStream()));
+        }
+    }
+
+    private StoreResult measure(StoreUnderTest store) throws SQLException, InterruptedException, IOException {
+        String name = store.name();
+        Map<Integer, TimedRun.Result> raw = new LinkedHashMap<>();
+        for (int threads : options.clients()) {
+            progress("%s baseline: raw JDBC commits, %d thread%s", name, threads, threads == 1 ? "" : "s");
+            raw.put(threads, report(name + " raw", RawCommits.measure(store, threads, options.warmup(),
+                    options.duration())));
+        }
+
+        Map<Integer, TimedRun.Result> api = new LinkedHashMap<>();
+        try (ControlPlane controlPlane = store.startControlPlane("phase1", config());
+             LatticeClients clients = clients(controlPlane)) {
+            List<TimedRun.Operation> churn = TargetChurn.operations(clients, options.maxClients(), TARGETS_PER_GROUP);
+            for (int n : options.clients()) {
+                progress("%s phase 1: RegisterTargets/DeregisterTargets, %d client%s", name, n, n == 1 ? "" : "s");
+                api.put(n, report(name + " API", TimedRun.run(churn.subList(0, n), options.warmup(),
+                        options.duration())));
+            }
+        }
+
+        ServiceFleet.Result fleet;
+        long heapBefore;
+        long heapAfter;
+        OptionalLong bytesAfterFleet;
+        try (ControlPlane controlPlane = store.startControlPlane("phase2", config());
+             LatticeClients clients = clients(controlPlane)) {
+            // One untimed call per client first: connections open, the server's SigV4 key cache is warm.
+            for (int i = 0; i < clients.size(); i++) {
+                clients.get(i).listServiceNetworks(r -> { });
+            }
+            heapBefore = heapUsedAfterGc();
+            progress("%s phase 2: %,d services with a listener, 2 rules and 2 target groups of %d targets,"
+                    + " %d clients", name, options.services(), TARGETS_PER_GROUP, clients.size());
+            fleet = ServiceFleet.create(clients, options.services(), TARGETS_PER_GROUP, options.fleetLimit(),
+                    name + " phase 2", System.err);
+            heapAfter = heapUsedAfterGc();
+            bytesAfterFleet = store.controlPlaneStoreBytes("phase2");
+            progress("%s phase 2: %,d services in %.1f s; heap after GC %s before, %s after", name, fleet.created(),
+                    fleet.elapsed().toMillis() / 1000.0, LoadReport.mib(heapBefore), LoadReport.mib(heapAfter));
+        }
+        OptionalLong bytesClosed = store.controlPlaneStoreBytes("phase2");
+        return new StoreResult(name, store.settings(), raw, api, fleet, heapBefore, heapAfter, bytesAfterFleet,
+                bytesClosed);
+    }
+
+    /** Lattice's defaults, with room for the fleet and phase 1's target groups. */
+    private ControlPlaneConfig config() {
+        ControlPlaneConfig.Quotas quotas = ControlPlaneConfig.Quotas.LATTICE_DEFAULTS
+                .with("services-per-region", Math.max(2000, options.services()))
+                .with("target-groups-per-region", 2 * options.services() + options.maxClients() + 10);
+        return new ControlPlaneConfig("aws", REGION, ACCOUNT, ControlPlaneConfig.defaultDnsSuffix(REGION), quotas);
+    }
+
+    private LatticeClients clients(ControlPlane controlPlane) {
+        IdentityDirectory.AdminCredentials admin = controlPlane.firstStartCredentials().orElseThrow(
+                () -> new IllegalStateException("the control plane did not bootstrap an admin: its store is not new"));
+        return new LatticeClients(controlPlane.endpoint(), admin, options.maxClients());
+    }
+
+    private static TimedRun.Result report(String what, TimedRun.Result result) {
+        progress("  %s: %,.0f/s over %d threads, p50 %s ms, p99 %s ms%s", what, result.perSecond(),
+                result.threads(), LoadReport.ms(result.latencies().count() == 0 ? 0 : result.latencies().percentile(50)),
+                LoadReport.ms(result.latencies().count() == 0 ? 0 : result.latencies().percentile(99)),
+                result.errors() == 0 ? "" : "; " + result.errors() + " errors, first: " + result.firstError());
+        return result;
+    }
+
+    /**
+     * The heap in use after full collections: what the JVM (control plane, store driver, H2's page cache when H2
+     * is the store, and this harness's clients) keeps alive.
+     */
+    static long heapUsedAfterGc() throws InterruptedException {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            memory.gc();
+            Thread.sleep(100);
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    static void progress(String format, Object... args) {
+        System.err.println("control-plane-load: " + String.format(format, args));
+    }
+}
