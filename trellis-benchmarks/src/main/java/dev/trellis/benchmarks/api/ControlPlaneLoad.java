@@ -34,7 +34,8 @@ public final class ControlPlaneLoad {
     /** Everything measured on one store. {@code api} and {@code raw} are keyed by the number of clients. */
     record StoreResult(String store, String settings, Map<Integer, TimedRun.Result> raw,
                        Map<Integer, TimedRun.Result> api, ServiceFleet.Result fleet, long heapBeforeFleet,
-                       long heapAfterFleet, OptionalLong storeBytesAfterFleet, OptionalLong storeBytesClosed) {
+                       long heapAfterFleet, OptionalLong storeBytesAfterFleet, OptionalLong storeBytesClosed,
+                       OptionalLong storeBytesCompacted) {
     }
 
     private final LoadOptions options;
@@ -161,8 +162,9 @@ public final class ControlPlaneLoad {
                     fleet.elapsed().toMillis() / 1000.0, LoadReport.mib(heapBefore), LoadReport.mib(heapAfter));
         }
         OptionalLong bytesClosed = store.controlPlaneStoreBytes("phase2");
+        OptionalLong bytesCompacted = store.compactedStoreBytes("phase2");
         return new StoreResult(name, store.settings(), raw, api, fleet, heapBefore, heapAfter, bytesAfterFleet,
-                bytesClosed);
+                bytesClosed, bytesCompacted);
     }
 
     /** Lattice's defaults, with room for the fleet and phase 1's target groups. */

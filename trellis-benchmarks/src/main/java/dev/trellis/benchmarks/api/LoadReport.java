@@ -113,15 +113,19 @@ final class LoadReport {
         md.append("\n## Heap and store size after phase 2\n\n");
         md.append("Heap: `MemoryMXBean` heap used after `System.gc()`, in the benchmark's JVM (control plane, its"
                 + " store's driver and pool, H2's page cache for H2, and the clients).\n\n");
-        md.append("| store | heap before | heap after | after ÷ before | per service | store on disk | on disk after close |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        md.append("Store on disk: H2's file `trellis.mv.db` while the server runs, after it stopped, and after"
+                + " `SHUTDOWN COMPACT` (live data only); PostgreSQL's tables with indexes and TOAST"
+                + " (`pg_total_relation_size`, no WAL).\n\n");
+        md.append("| store | heap before | heap after | after ÷ before | per service | on disk | after stop"
+                + " | compacted |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (ControlPlaneLoad.StoreResult r : results) {
             long growth = r.heapAfterFleet() - r.heapBeforeFleet();
             int created = r.fleet().created();
             md.append(row(r.store(), mib(r.heapBeforeFleet()), mib(r.heapAfterFleet()),
                     ratio(r.heapAfterFleet(), r.heapBeforeFleet()),
                     created == 0 ? "–" : String.format(Locale.ROOT, "%.1f KiB", growth / 1024.0 / created),
-                    bytes(r.storeBytesAfterFleet()), bytes(r.storeBytesClosed())));
+                    bytes(r.storeBytesAfterFleet()), bytes(r.storeBytesClosed()), bytes(r.storeBytesCompacted())));
         }
         return md.toString();
     }

@@ -65,6 +65,14 @@ abstract class StoreUnderTest implements AutoCloseable {
     /** The bytes the control plane's store named {@code label} takes on disk, when this store can tell. */
     abstract OptionalLong controlPlaneStoreBytes(String label);
 
+    /**
+     * The bytes the closed store named {@code label} takes once compacted to its live data, when this store has
+     * such a thing (H2: {@code SHUTDOWN COMPACT}); empty otherwise.
+     */
+    OptionalLong compactedStoreBytes(String label) {
+        return OptionalLong.empty();
+    }
+
     @Override
     public void close() {
         deleteRecursively(workDir);
@@ -139,6 +147,19 @@ abstract class StoreUnderTest implements AutoCloseable {
             } catch (IOException e) {
                 return OptionalLong.empty();
             }
+        }
+
+        /** Opens the closed store's file as {@code H2Store} does (user {@code trellis}) and compacts it. */
+        @Override
+        OptionalLong compactedStoreBytes(String label) {
+            String url = "jdbc:h2:file:" + workDir.toAbsolutePath().resolve(label).resolve("trellis");
+            try (Connection c = DriverManager.getConnection(url, "trellis", ""); Statement s = c.createStatement()) {
+                s.execute("SHUTDOWN COMPACT");
+            } catch (SQLException e) {
+                System.err.println("control-plane-load: cannot compact the H2 store: " + e.getMessage());
+                return OptionalLong.empty();
+            }
+            return controlPlaneStoreBytes(label);
         }
 
         @Override
