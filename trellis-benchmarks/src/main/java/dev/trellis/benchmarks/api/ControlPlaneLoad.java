@@ -124,18 +124,17 @@ public final class ControlPlaneLoad {
     private StoreResult measure(StoreUnderTest store) throws SQLException, InterruptedException, IOException {
         String name = store.name();
         Map<Integer, TimedRun.Result> raw = new LinkedHashMap<>();
-        for (int threads : options.clients()) {
-            progress("%s baseline: raw JDBC commits, %d thread%s", name, threads, threads == 1 ? "" : "s");
-            raw.put(threads, report(name + " raw", RawCommits.measure(store, threads, options.warmup(),
-                    options.duration())));
-        }
-
         Map<Integer, TimedRun.Result> api = new LinkedHashMap<>();
         try (ControlPlane controlPlane = store.startControlPlane("phase1", config());
              LatticeClients clients = clients(controlPlane)) {
             List<TimedRun.Operation> churn = TargetChurn.operations(clients, options.maxClients(), TARGETS_PER_GROUP);
+            // Each baseline runs right before the API run it is compared with (the control plane idles meanwhile),
+            // so both see much the same machine when other work comes and goes.
             for (int n : options.clients()) {
-                progress("%s phase 1: RegisterTargets/DeregisterTargets, %d client%s", name, n, n == 1 ? "" : "s");
+                String s = n == 1 ? "" : "s";
+                progress("%s baseline: raw JDBC commits, %d thread%s", name, n, s);
+                raw.put(n, report(name + " raw", RawCommits.measure(store, n, options.warmup(), options.duration())));
+                progress("%s phase 1: RegisterTargets/DeregisterTargets, %d client%s", name, n, s);
                 api.put(n, report(name + " API", TimedRun.run(churn.subList(0, n), options.warmup(),
                         options.duration())));
             }

@@ -23,9 +23,9 @@ record LoadOptions(boolean help, List<String> stores, Optional<String> postgresU
             Starts a Trellis control plane in-process on 127.0.0.1 for each store and drives it with the AWS SDK's
             VpcLatticeClient (SigV4-signed with the bootstrapped admin's key). First the JVM is warmed up on a
             throwaway H2 control plane (not reported); then, per store:
-              baseline  raw durable commits/s of the same database through JDBC (one 1 KB insert per
-                        transaction), per client count
-              phase 1   RegisterTargets/DeregisterTargets calls/s and p50/p99/max latency, per client count
+              phase 1   per client count: the baseline, raw durable commits/s of the same database through
+                        JDBC (one 1 KB insert per transaction), then RegisterTargets/DeregisterTargets API
+                        calls/s and p50/p99/max latency
               phase 2   time to create N services, each with an HTTP listener, 2 rules and 2 target groups of
                         10 targets (largest client count), then the heap after a GC and the store's size
             Prints a markdown report and writes it to --output. docs/benchmarks-control-plane.md explains it.
