@@ -181,9 +181,11 @@ public final class ControlPlaneLoad {
     }
 
     private static TimedRun.Result report(String what, TimedRun.Result result) {
-        progress("  %s: %,.0f/s over %d threads, p50 %s ms, p99 %s ms%s", what, result.perSecond(),
-                result.threads(), LoadReport.ms(result.latencies().count() == 0 ? 0 : result.latencies().percentile(50)),
-                LoadReport.ms(result.latencies().count() == 0 ? 0 : result.latencies().percentile(99)),
+        boolean none = result.latencies().count() == 0;
+        progress("  %s: %,.0f/s over %d thread%s, p50 %s ms, p99 %s ms, %.3f CPU ms each%s", what,
+                result.perSecond(), result.threads(), result.threads() == 1 ? "" : "s",
+                LoadReport.ms(none ? 0 : result.latencies().percentile(50)),
+                LoadReport.ms(none ? 0 : result.latencies().percentile(99)), result.cpuNanosPerCall() / 1e6,
                 result.errors() == 0 ? "" : "; " + result.errors() + " errors, first: " + result.firstError());
         return result;
     }

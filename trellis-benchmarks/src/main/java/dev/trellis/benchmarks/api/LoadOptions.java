@@ -47,7 +47,7 @@ record LoadOptions(boolean help, List<String> stores, Optional<String> postgresU
               --output FILE      where the report goes (default target/control-plane-benchmark.md)
               --help             this text
             TIME is 500ms, 10s, 2m or a number of seconds. With the defaults a run on both stores measures for
-            about 2.5 minutes plus phase 2, which --fleet-limit bounds: at most 7.75 minutes of measurement,
+            about 2.5 minutes plus phase 2, which --fleet-limit bounds: at most 7.25 minutes of measurement,
             plus setup (about a minute on a busy 2-core machine).
             """;
 

@@ -70,8 +70,11 @@ final class LoadReport {
         }
 
         md.append("\n## Phase 1: mutating API calls (RegisterTargets / DeregisterTargets, alternating)\n\n");
-        md.append("| store | clients | calls/s | × raw commits/s | p50 ms | p99 ms | max ms | p99 × raw p99 | errors |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("CPU ms/call: CPU time of the whole JVM (clients and server; with H2 also the database, with"
+                + " PostgreSQL not) during the measured period, per call.\n\n");
+        md.append("| store | clients | calls/s | × raw commits/s | p50 ms | p99 ms | max ms | p99 × raw p99"
+                + " | CPU ms/call | × raw | errors |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (ControlPlaneLoad.StoreResult r : results) {
             r.api().forEach((n, api) -> {
                 TimedRun.Result raw = r.raw().get(n);
@@ -80,24 +83,28 @@ final class LoadReport {
                         p(api, 50), p(api, 99), p(api, 100),
                         raw == null || raw.latencies().count() == 0 || api.latencies().count() == 0 ? "–"
                                 : ratio(api.latencies().percentile(99), raw.latencies().percentile(99)),
+                        cpuMs(api.cpuNanosPerCall()),
+                        raw == null ? "–" : ratio(api.cpuNanosPerCall(), raw.cpuNanosPerCall()),
                         String.valueOf(api.errors())));
             });
         }
 
         md.append("\n## Baseline: raw durable commits through JDBC (one ").append(RawCommits.PAYLOAD_CHARS)
                 .append("-character insert per transaction)\n\n");
-        md.append("| store | threads | commits/s | p50 ms | p99 ms | max ms | errors |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| store | threads | commits/s | p50 ms | p99 ms | max ms | CPU ms/commit | errors |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (ControlPlaneLoad.StoreResult r : results) {
             r.raw().forEach((n, raw) -> md.append(row(r.store(), String.valueOf(n), rate(raw.perSecond()),
-                    p(raw, 50), p(raw, 99), p(raw, 100), String.valueOf(raw.errors()))));
+                    p(raw, 50), p(raw, 99), p(raw, 100), cpuMs(raw.cpuNanosPerCall()),
+                    String.valueOf(raw.errors()))));
         }
 
         md.append(String.format(Locale.ROOT, "%n## Phase 2: creating %,d services (each a listener, 2 rules and"
                         + " 2 target groups of %d targets; %d calls), %s%n%n", options.services(),
                 ControlPlaneLoad.TARGETS_PER_GROUP, ServiceFleet.CALLS_PER_SERVICE, clients(options.maxClients())));
-        md.append("| store | services | calls | time s | calls/s | × raw commits/s | p50 ms | p99 ms | max ms |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| store | services | calls | time s | calls/s | × raw commits/s | p50 ms | p99 ms | max ms"
+                + " | CPU ms/call |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (ControlPlaneLoad.StoreResult r : results) {
             ServiceFleet.Result f = r.fleet();
             TimedRun.Result raw = r.raw().get(options.maxClients());
@@ -107,7 +114,8 @@ final class LoadReport {
                     String.format(Locale.ROOT, "%,d", f.calls()),
                     String.format(Locale.ROOT, "%.1f", f.elapsed().toMillis() / 1000.0),
                     rate(f.callsPerSecond()), raw == null ? "–" : ratio(f.callsPerSecond(), raw.perSecond()),
-                    p(f.latencies(), 50), p(f.latencies(), 99), p(f.latencies(), 100)));
+                    p(f.latencies(), 50), p(f.latencies(), 99), p(f.latencies(), 100),
+                    cpuMs(f.cpuNanosPerCall())));
         }
 
         md.append("\n## Heap and store size after phase 2\n\n");
@@ -169,6 +177,10 @@ final class LoadReport {
     static String ms(long nanos) {
         double ms = nanos / 1e6;
         return String.format(Locale.ROOT, ms < 1 ? "%.3f" : ms < 100 ? "%.2f" : "%.0f", ms);
+    }
+
+    private static String cpuMs(double nanos) {
+        return Double.isNaN(nanos) ? "–" : String.format(Locale.ROOT, nanos < 1e6 ? "%.3f" : "%.2f", nanos / 1e6);
     }
 
     static String mib(long bytes) {

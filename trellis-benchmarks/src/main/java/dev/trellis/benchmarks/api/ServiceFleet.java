@@ -31,7 +31,7 @@ final class ServiceFleet {
     static final int CALLS_PER_SERVICE = 8;
 
     /** What creating the fleet took. {@code created} is less than {@code requested} when the time limit hit. */
-    record Result(int requested, int created, long calls, Duration elapsed, Latencies latencies) {
+    record Result(int requested, int created, long calls, Duration elapsed, Latencies latencies, long cpuNanos) {
 
         boolean complete() {
             return created == requested;
@@ -39,6 +39,11 @@ final class ServiceFleet {
 
         double callsPerSecond() {
             return calls / (elapsed.toNanos() / 1e9);
+        }
+
+        /** CPU time of the JVM per call, in nanoseconds; NaN when unknown. */
+        double cpuNanosPerCall() {
+            return cpuNanos < 0 || calls == 0 ? Double.NaN : (double) cpuNanos / calls;
         }
     }
 
@@ -53,6 +58,7 @@ final class ServiceFleet {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         int step = Math.max(1, services / 10);
+        long cpuFrom = TimedRun.processCpuNanos();
         long start = System.nanoTime();
         long deadline = start + limit.toNanos();
         List<Latencies.Recorder> recorders = new ArrayList<>();
@@ -87,6 +93,7 @@ final class ServiceFleet {
             t.join();
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        long cpuTo = TimedRun.processCpuNanos();
         if (failure.get() != null) {
             throw new IllegalStateException(label + ": creating the services failed after " + created.get()
                     + " of them: " + failure.get().getMessage(), failure.get());
@@ -95,7 +102,8 @@ final class ServiceFleet {
             progress.printf("control-plane-load: %s: time limit of %d s reached after %,d of %,d services%n", label,
                     limit.toSeconds(), created.get(), services);
         }
-        return new Result(services, created.get(), calls.get(), elapsed, Latencies.of(recorders));
+        return new Result(services, created.get(), calls.get(), elapsed, Latencies.of(recorders),
+                cpuFrom < 0 || cpuTo < 0 ? -1 : cpuTo - cpuFrom);
     }
 
     private static void createService(VpcLatticeClient lattice, int i, int targetsPerGroup,

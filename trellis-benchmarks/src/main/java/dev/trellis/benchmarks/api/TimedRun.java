@@ -1,5 +1,6 @@
 package dev.trellis.benchmarks.api;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,11 +21,20 @@ final class TimedRun {
         void call(long sequence) throws Exception;
     }
 
-    /** What a run measured. {@code errors} are calls that threw, during warm-up or measurement. */
-    record Result(int threads, Duration measured, Latencies latencies, long errors, String firstError) {
+    /**
+     * What a run measured. {@code errors} are calls that threw, during warm-up or measurement; {@code cpuNanos} is
+     * the CPU time this whole JVM used during the measured period (-1 where the JVM cannot tell).
+     */
+    record Result(int threads, Duration measured, Latencies latencies, long errors, String firstError,
+                  long cpuNanos) {
 
         double perSecond() {
             return latencies.count() / (measured.toNanos() / 1e9);
+        }
+
+        /** CPU time of the JVM per counted call, in nanoseconds; NaN when unknown. */
+        double cpuNanosPerCall() {
+            return cpuNanos < 0 || latencies.count() == 0 ? Double.NaN : (double) cpuNanos / latencies.count();
         }
     }
 
@@ -78,9 +88,28 @@ final class TimedRun {
         window[0] = now + warmup.toNanos();
         window[1] = window[0] + measured.toNanos();
         go.countDown(); // publishes window[] to the workers (happens-before through the latch)
+        sleepUntil(window[0]);
+        long cpuFrom = processCpuNanos();
+        sleepUntil(window[1]);
+        long cpuTo = processCpuNanos();
         for (Thread t : workers) {
             t.join();
         }
-        return new Result(threads, measured, Latencies.of(recorders), errors.get(), firstError.get());
+        return new Result(threads, measured, Latencies.of(recorders), errors.get(), firstError.get(),
+                cpuFrom < 0 || cpuTo < 0 ? -1 : cpuTo - cpuFrom);
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        for (long left = nanoTime - System.nanoTime(); left > 0; left = nanoTime - System.nanoTime()) {
+            Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
+        }
+    }
+
+    /** CPU time of this JVM so far (all threads: clients, server, an embedded database), or -1. */
+    static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 }
