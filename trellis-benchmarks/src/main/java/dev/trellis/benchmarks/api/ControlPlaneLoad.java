@@ -72,15 +72,13 @@ public final class ControlPlaneLoad {
     }
 
     private int run() throws Exception {
-        LoadReport.Environment environment = LoadReport.Environment.capture(options);
+        LoadReport.Environment environment = LoadReport.Environment.capture();
         progress("stores %s; clients %s; %d s warm-up + %d s per measured run; %,d services (limit %d s);"
                         + " at most about %d s of measurement plus setup",
                 options.stores(), options.clients(), options.warmup().toSeconds(), options.duration().toSeconds(),
                 options.services(), options.fleetLimit().toSeconds(), options.budget().toSeconds());
         Instant started = Instant.now();
-        if (!options.jvmWarmup().isZero()) {
-            warmUpJvm();
-        }
+        Warmup warmup = options.jvmWarmup().isZero() ? null : warmUpJvm();
         List<StoreResult> results = new ArrayList<>();
         for (String kind : options.stores()) {
             try (StoreUnderTest store = kind.equals("h2")
@@ -90,7 +88,7 @@ public final class ControlPlaneLoad {
             }
         }
         String report = LoadReport.markdown(environment.finish(Duration.between(started, Instant.now())), options,
-                results);
+                warmup, results);
         System.out.print(report);
         Path output = options.output().toAbsolutePath();
         Files.createDirectories(output.getParent());
@@ -102,23 +100,59 @@ public final class ControlPlaneLoad {
         return clean ? 0 : 1;
     }
 
+    /** How the JVM warm-up went: its length, rounds, and whether the JIT settled before the time limit. */
+    record Warmup(Duration elapsed, int rounds, boolean settled, long lastRoundJitMillis, long lastRoundMillis) {
+    }
+
+    /** A warm-up round: this long of phase 1's calls, then as long of phase 2's. */
+    private static final Duration WARMUP_SLICE = Duration.ofSeconds(4);
+
     /**
-     * Runs both API workloads, unmeasured, on a throwaway H2 control plane, so the first store measured does not
-     * pay for the JIT compiling the control plane, the SDK and the HTTP stacks (on 2 cores that takes well over the
-     * per-run warm-up).
+     * Runs both API workloads, unmeasured, on a throwaway H2 control plane until the JIT has settled: a round of
+     * {@link #WARMUP_SLICE} of target churn and as long of service creation, repeated until the JIT compilers were
+     * busy for less than 5 % of a round (at least two rounds, at most {@code --jvm-warmup}). Without it the first
+     * figures measure partly interpreted code: on a busy 2-core machine, churn's CPU time per call was seen to fall
+     * from 24 ms to under 3 ms over two minutes as C2 worked through its queue.
      */
-    private void warmUpJvm() throws Exception {
-        progress("JVM warm-up: %d s of phase 1 and phase 2 calls on a throwaway H2 control plane",
+    private Warmup warmUpJvm() throws Exception {
+        progress("JVM warm-up on a throwaway H2 control plane: rounds of %d s of phase 1 and %d s of phase 2 calls"
+                + " until the JIT settles, at most %d s", WARMUP_SLICE.toSeconds(), WARMUP_SLICE.toSeconds(),
                 options.jvmWarmup().toSeconds());
-        Duration half = options.jvmWarmup().dividedBy(2);
+        long start = System.nanoTime();
+        long deadline = start + options.jvmWarmup().toNanos();
+        ControlPlaneConfig roomy = config(100_000);
+        int rounds = 0;
+        int nextService = 0;
+        long jit = -1;
+        long wall = 0;
+        boolean settled = false;
         try (StoreUnderTest store = StoreUnderTest.h2();
-             ControlPlane controlPlane = store.startControlPlane("warmup", config());
+             ControlPlane controlPlane = store.startControlPlane("warmup", roomy);
              LatticeClients clients = clients(controlPlane)) {
             List<TimedRun.Operation> churn = TargetChurn.operations(clients, options.maxClients(), TARGETS_PER_GROUP);
-            TimedRun.run(churn, Duration.ZERO, half);
-            ServiceFleet.create(clients, options.services(), TARGETS_PER_GROUP, half, "JVM warm-up",
-                    new PrintStream(OutputStream.nullOutputStream()));
+            PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+            while (!settled && System.nanoTime() < deadline) {
+                long roundStart = System.nanoTime();
+                long jitFrom = TimedRun.jitMillis();
+                TimedRun.Result r = TimedRun.run(churn, Duration.ZERO, WARMUP_SLICE);
+                ServiceFleet.Result f = ServiceFleet.create(clients, nextService, 50_000, TARGETS_PER_GROUP,
+                        WARMUP_SLICE, "JVM warm-up", quiet);
+                nextService += f.created();
+                rounds++;
+                wall = (System.nanoTime() - roundStart) / 1_000_000;
+                jit = jitFrom < 0 ? -1 : TimedRun.jitMillis() - jitFrom;
+                settled = rounds >= 2 && jit >= 0 && jit < wall / 20;
+                progress("  round %d: churn %,.0f calls/s at %.2f CPU ms/call; %,d services; JIT busy %s", rounds,
+                        r.perSecond(), r.cpuNanosPerCall() / 1e6, f.created(),
+                        jit < 0 ? "unknown" : (100 * jit / Math.max(1, wall)) + " % of the round");
+            }
         }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        if (!settled) {
+            progress("JVM warm-up: the JIT had not settled after %d s; the first figures include compilation",
+                    elapsed.toSeconds());
+        }
+        return new Warmup(elapsed, rounds, settled, jit, wall);
     }
 
     private StoreResult measure(StoreUnderTest store) throws SQLException, InterruptedException, IOException {
@@ -153,7 +187,7 @@ public final class ControlPlaneLoad {
             heapBefore = heapUsedAfterGc();
             progress("%s phase 2: %,d services with a listener, 2 rules and 2 target groups of %d targets,"
                     + " %d clients", name, options.services(), TARGETS_PER_GROUP, clients.size());
-            fleet = ServiceFleet.create(clients, options.services(), TARGETS_PER_GROUP, options.fleetLimit(),
+            fleet = ServiceFleet.create(clients, 0, options.services(), TARGETS_PER_GROUP, options.fleetLimit(),
                     name + " phase 2", System.err);
             heapAfter = heapUsedAfterGc();
             bytesAfterFleet = store.controlPlaneStoreBytes("phase2");
@@ -168,9 +202,13 @@ public final class ControlPlaneLoad {
 
     /** Lattice's defaults, with room for the fleet and phase 1's target groups. */
     private ControlPlaneConfig config() {
+        return config(options.services());
+    }
+
+    private ControlPlaneConfig config(int services) {
         ControlPlaneConfig.Quotas quotas = ControlPlaneConfig.Quotas.LATTICE_DEFAULTS
-                .with("services-per-region", Math.max(2000, options.services()))
-                .with("target-groups-per-region", 2 * options.services() + options.maxClients() + 10);
+                .with("services-per-region", Math.max(2000, services))
+                .with("target-groups-per-region", 2 * services + options.maxClients() + 10);
         return new ControlPlaneConfig("aws", REGION, ACCOUNT, ControlPlaneConfig.defaultDnsSuffix(REGION), quotas);
     }
 
@@ -182,10 +220,11 @@ public final class ControlPlaneLoad {
 
     private static TimedRun.Result report(String what, TimedRun.Result result) {
         boolean none = result.latencies().count() == 0;
-        progress("  %s: %,.0f/s over %d thread%s, p50 %s ms, p99 %s ms, %.3f CPU ms each%s", what,
+        progress("  %s: %,.0f/s over %d thread%s, p50 %s ms, p99 %s ms, %.3f CPU ms each, JIT %d ms%s", what,
                 result.perSecond(), result.threads(), result.threads() == 1 ? "" : "s",
                 LoadReport.ms(none ? 0 : result.latencies().percentile(50)),
                 LoadReport.ms(none ? 0 : result.latencies().percentile(99)), result.cpuNanosPerCall() / 1e6,
+                result.jitMillis(),
                 result.errors() == 0 ? "" : "; " + result.errors() + " errors, first: " + result.firstError());
         return result;
     }

@@ -38,17 +38,18 @@ record LoadOptions(boolean help, List<String> stores, Optional<String> postgresU
               --stores LIST      h2, postgres or h2,postgres (default: h2, and postgres when a URL is given)
               --clients LIST     concurrent clients of phase 1 and the baseline (default 1,16); phase 2 uses
                                  the largest
-              --jvm-warmup TIME  JIT warm-up on a throwaway control plane before anything is measured
-                                 (default 15s; 0 skips it)
+              --jvm-warmup TIME  at most this long of JIT warm-up on a throwaway control plane before
+                                 anything is measured; it ends when the JIT has settled (default 90s;
+                                 0 skips it)
               --warmup TIME      warm-up before each measured run (default 5s)
               --duration TIME    each measured run of phase 1 and the baseline (default 10s)
               --services N       services phase 2 creates (default 2000)
-              --fleet-limit TIME give up phase 2 after this long; the report marks it partial (default 150s)
+              --fleet-limit TIME give up phase 2 after this long; the report marks it partial (default 120s)
               --output FILE      where the report goes (default target/control-plane-benchmark.md)
               --help             this text
-            TIME is 500ms, 10s, 2m or a number of seconds. With the defaults a run on both stores measures for
-            about 2.5 minutes plus phase 2, which --fleet-limit bounds: at most 7.25 minutes of measurement,
-            plus setup (about a minute on a busy 2-core machine).
+            TIME is 500ms, 10s, 2m or a number of seconds. With the defaults a run on both stores takes at most
+            7.5 minutes of warm-up and measurement plus setup (about a minute on a busy 2-core machine); on a
+            quiet machine the warm-up and phase 2 end sooner.
             """;
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)?");
@@ -89,11 +90,11 @@ record LoadOptions(boolean help, List<String> stores, Optional<String> postgresU
         String stores = null;
         String postgres = blankToNull(env.get(POSTGRES_URL_VARIABLE));
         List<Integer> clients = List.of(1, 16);
-        Duration jvmWarmup = Duration.ofSeconds(15);
+        Duration jvmWarmup = Duration.ofSeconds(90);
         Duration warmup = Duration.ofSeconds(5);
         Duration duration = Duration.ofSeconds(10);
         int services = 2000;
-        Duration fleetLimit = Duration.ofSeconds(150);
+        Duration fleetLimit = Duration.ofSeconds(120);
         Path output = Path.of("target", "control-plane-benchmark.md");
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];

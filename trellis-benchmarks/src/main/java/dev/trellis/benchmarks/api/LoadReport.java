@@ -20,7 +20,7 @@ final class LoadReport {
     record Environment(Instant started, String jvm, int cpus, String os, long maxHeap, String collectors,
                        double loadBefore, double loadAfter, Duration elapsed) {
 
-        static Environment capture(LoadOptions options) {
+        static Environment capture() {
             Runtime runtime = Runtime.getRuntime();
             return new Environment(Instant.now().truncatedTo(ChronoUnit.SECONDS),
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
@@ -38,7 +38,8 @@ final class LoadReport {
         }
     }
 
-    static String markdown(Environment env, LoadOptions options, List<ControlPlaneLoad.StoreResult> results) {
+    static String markdown(Environment env, LoadOptions options, ControlPlaneLoad.Warmup warmup,
+                           List<ControlPlaneLoad.StoreResult> results) {
         StringBuilder md = new StringBuilder();
         md.append("# Control-plane benchmark\n\n");
         md.append(String.format(Locale.ROOT, "Run at %s for %d s: %s, %d CPUs, %s, max heap %s (%s);"
@@ -49,6 +50,17 @@ final class LoadReport {
                         + " for Java v2 VpcLatticeClient (Apache HTTP client, SigV4 with the admin's key, no retries),"
                         + " one per thread, in the same JVM as the control plane.%n%n",
                 options.duration().toSeconds(), options.warmup().toSeconds()));
+        if (warmup == null) {
+            md.append("No JVM warm-up (`--jvm-warmup 0`): the first figures include JIT compilation.\n\n");
+        } else {
+            md.append(String.format(Locale.ROOT, "JVM warm-up: %d s (%d rounds) on a throwaway control plane; %s%n%n",
+                    warmup.elapsed().toSeconds(), warmup.rounds(), warmup.settled()
+                            ? String.format(Locale.ROOT, "the JIT had settled (compiling %d ms of the last %d ms).",
+                                    warmup.lastRoundJitMillis(), warmup.lastRoundMillis())
+                            : String.format(Locale.ROOT, "**the JIT had not settled** (compiling %d ms of the last"
+                                    + " %d ms), so the first figures include compilation.",
+                                    warmup.lastRoundJitMillis(), warmup.lastRoundMillis())));
+        }
         for (ControlPlaneLoad.StoreResult r : results) {
             md.append("- ").append(r.store()).append(": ").append(r.settings()).append('\n');
         }
@@ -71,10 +83,12 @@ final class LoadReport {
 
         md.append("\n## Phase 1: mutating API calls (RegisterTargets / DeregisterTargets, alternating)\n\n");
         md.append("CPU ms/call: CPU time of the whole JVM (clients and server; with H2 also the database, with"
-                + " PostgreSQL not) during the measured period, per call.\n\n");
+                + " PostgreSQL not) during the measured period, per call. JIT %: time the JIT compilers spent"
+                + " compiling during the measured period, as a share of it (more than a few % means the code was"
+                + " not yet compiled).\n\n");
         md.append("| store | clients | calls/s | × raw commits/s | p50 ms | p99 ms | max ms | p99 × raw p99"
-                + " | CPU ms/call | × raw | errors |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + " | CPU ms/call | × raw | JIT % | errors |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (ControlPlaneLoad.StoreResult r : results) {
             r.api().forEach((n, api) -> {
                 TimedRun.Result raw = r.raw().get(n);
@@ -85,26 +99,26 @@ final class LoadReport {
                                 : ratio(api.latencies().percentile(99), raw.latencies().percentile(99)),
                         cpuMs(api.cpuNanosPerCall()),
                         raw == null ? "–" : ratio(api.cpuNanosPerCall(), raw.cpuNanosPerCall()),
-                        String.valueOf(api.errors())));
+                        jitShare(api.jitMillis(), api.measured()), String.valueOf(api.errors())));
             });
         }
 
         md.append("\n## Baseline: raw durable commits through JDBC (one ").append(RawCommits.PAYLOAD_CHARS)
                 .append("-character insert per transaction)\n\n");
-        md.append("| store | threads | commits/s | p50 ms | p99 ms | max ms | CPU ms/commit | errors |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| store | threads | commits/s | p50 ms | p99 ms | max ms | CPU ms/commit | JIT % | errors |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (ControlPlaneLoad.StoreResult r : results) {
             r.raw().forEach((n, raw) -> md.append(row(r.store(), String.valueOf(n), rate(raw.perSecond()),
                     p(raw, 50), p(raw, 99), p(raw, 100), cpuMs(raw.cpuNanosPerCall()),
-                    String.valueOf(raw.errors()))));
+                    jitShare(raw.jitMillis(), raw.measured()), String.valueOf(raw.errors()))));
         }
 
         md.append(String.format(Locale.ROOT, "%n## Phase 2: creating %,d services (each a listener, 2 rules and"
                         + " 2 target groups of %d targets; %d calls), %s%n%n", options.services(),
                 ControlPlaneLoad.TARGETS_PER_GROUP, ServiceFleet.CALLS_PER_SERVICE, clients(options.maxClients())));
         md.append("| store | services | calls | time s | calls/s | × raw commits/s | p50 ms | p99 ms | max ms"
-                + " | CPU ms/call |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + " | CPU ms/call | JIT % |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (ControlPlaneLoad.StoreResult r : results) {
             ServiceFleet.Result f = r.fleet();
             TimedRun.Result raw = r.raw().get(options.maxClients());
@@ -115,7 +129,7 @@ final class LoadReport {
                     String.format(Locale.ROOT, "%.1f", f.elapsed().toMillis() / 1000.0),
                     rate(f.callsPerSecond()), raw == null ? "–" : ratio(f.callsPerSecond(), raw.perSecond()),
                     p(f.latencies(), 50), p(f.latencies(), 99), p(f.latencies(), 100),
-                    cpuMs(f.cpuNanosPerCall())));
+                    cpuMs(f.cpuNanosPerCall()), jitShare(f.jitMillis(), f.elapsed())));
         }
 
         md.append("\n## Heap and store size after phase 2\n\n");
@@ -177,6 +191,11 @@ final class LoadReport {
     static String ms(long nanos) {
         double ms = nanos / 1e6;
         return String.format(Locale.ROOT, ms < 1 ? "%.3f" : ms < 100 ? "%.2f" : "%.0f", ms);
+    }
+
+    private static String jitShare(long jitMillis, Duration period) {
+        return jitMillis < 0 || period.isZero() ? "–"
+                : String.format(Locale.ROOT, "%.0f", 100.0 * jitMillis / period.toMillis());
     }
 
     private static String cpuMs(double nanos) {

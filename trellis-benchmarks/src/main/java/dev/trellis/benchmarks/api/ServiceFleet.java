@@ -31,7 +31,8 @@ final class ServiceFleet {
     static final int CALLS_PER_SERVICE = 8;
 
     /** What creating the fleet took. {@code created} is less than {@code requested} when the time limit hit. */
-    record Result(int requested, int created, long calls, Duration elapsed, Latencies latencies, long cpuNanos) {
+    record Result(int requested, int created, long calls, Duration elapsed, Latencies latencies, long cpuNanos,
+                  long jitMillis) {
 
         boolean complete() {
             return created == requested;
@@ -50,8 +51,9 @@ final class ServiceFleet {
     private ServiceFleet() {
     }
 
-    static Result create(LatticeClients clients, int services, int targetsPerGroup, Duration limit, String label,
-                         PrintStream progress) throws InterruptedException {
+    /** Creates services {@code first} to {@code first + services - 1} (numbers make their names). */
+    static Result create(LatticeClients clients, int first, int services, int targetsPerGroup, Duration limit,
+                         String label, PrintStream progress) throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger created = new AtomicInteger();
         AtomicLong calls = new AtomicLong();
@@ -59,6 +61,7 @@ final class ServiceFleet {
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         int step = Math.max(1, services / 10);
         long cpuFrom = TimedRun.processCpuNanos();
+        long jitFrom = TimedRun.jitMillis();
         long start = System.nanoTime();
         long deadline = start + limit.toNanos();
         List<Latencies.Recorder> recorders = new ArrayList<>();
@@ -71,7 +74,7 @@ final class ServiceFleet {
                 int i;
                 while (!stop.get() && System.nanoTime() < deadline && (i = next.getAndIncrement()) < services) {
                     try {
-                        createService(lattice, i, targetsPerGroup, recorder);
+                        createService(lattice, first + i, targetsPerGroup, recorder);
                     } catch (RuntimeException e) {
                         failure.compareAndSet(null, e);
                         stop.set(true);
@@ -94,6 +97,7 @@ final class ServiceFleet {
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         long cpuTo = TimedRun.processCpuNanos();
+        long jitTo = TimedRun.jitMillis();
         if (failure.get() != null) {
             throw new IllegalStateException(label + ": creating the services failed after " + created.get()
                     + " of them: " + failure.get().getMessage(), failure.get());
@@ -103,12 +107,12 @@ final class ServiceFleet {
                     limit.toSeconds(), created.get(), services);
         }
         return new Result(services, created.get(), calls.get(), elapsed, Latencies.of(recorders),
-                cpuFrom < 0 || cpuTo < 0 ? -1 : cpuTo - cpuFrom);
+                cpuFrom < 0 || cpuTo < 0 ? -1 : cpuTo - cpuFrom, jitTo < 0 ? -1 : jitTo - jitFrom);
     }
 
     private static void createService(VpcLatticeClient lattice, int i, int targetsPerGroup,
                                       Latencies.Recorder recorder) {
-        String name = String.format("app-%05d", i); // Lattice refuses names starting with "svc-"
+        String name = String.format("app-%06d", i); // Lattice refuses names starting with "svc-"
         // 100 services per VPC, as services of one cluster would share it.
         String vpc = String.format("vpc-%017x", 0xb000_0000L + i / 100);
         String api = targetGroup(lattice, name + "-api", vpc, i, 0, targetsPerGroup, recorder);

@@ -1,5 +1,6 @@
 package dev.trellis.benchmarks.api;
 
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,10 +24,11 @@ final class TimedRun {
 
     /**
      * What a run measured. {@code errors} are calls that threw, during warm-up or measurement; {@code cpuNanos} is
-     * the CPU time this whole JVM used during the measured period (-1 where the JVM cannot tell).
+     * the CPU time this whole JVM used during the measured period and {@code jitMillis} the time its JIT compilers
+     * spent compiling then (-1 where the JVM cannot tell).
      */
     record Result(int threads, Duration measured, Latencies latencies, long errors, String firstError,
-                  long cpuNanos) {
+                  long cpuNanos, long jitMillis) {
 
         double perSecond() {
             return latencies.count() / (measured.toNanos() / 1e9);
@@ -90,19 +92,30 @@ final class TimedRun {
         go.countDown(); // publishes window[] to the workers (happens-before through the latch)
         sleepUntil(window[0]);
         long cpuFrom = processCpuNanos();
+        long jitFrom = jitMillis();
         sleepUntil(window[1]);
         long cpuTo = processCpuNanos();
+        long jitTo = jitMillis();
         for (Thread t : workers) {
             t.join();
         }
         return new Result(threads, measured, Latencies.of(recorders), errors.get(), firstError.get(),
-                cpuFrom < 0 || cpuTo < 0 ? -1 : cpuTo - cpuFrom);
+                cpuFrom < 0 || cpuTo < 0 ? -1 : cpuTo - cpuFrom, jitTo < 0 ? -1 : jitTo - jitFrom);
     }
 
     private static void sleepUntil(long nanoTime) throws InterruptedException {
         for (long left = nanoTime - System.nanoTime(); left > 0; left = nanoTime - System.nanoTime()) {
             Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
         }
+    }
+
+    /**
+     * Milliseconds the JIT compilers have spent compiling so far, or -1. The JVM counts elapsed time, so a compiler
+     * thread waiting for a CPU counts too: on a busy machine this shows a backlog of compilation.
+     */
+    static long jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     /** CPU time of this JVM so far (all threads: clients, server, an embedded database), or -1. */
