@@ -1,0 +1,87 @@
+package dev.trellis.gateway.target;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trellis.model.snapshot.TargetGroupEntry;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TargetPoolTest {
+
+    static TargetGroupEntry group(TargetGroupEntry.Target... targets) {
+        return new TargetGroupEntry("tg-0123456789abcdef0", "arn:tg", "IP", "HTTP", "HTTP1", 8080,
+                "vpc-0aaaaaaaaaaaaaaaa", null, List.of(targets));
+    }
+
+    static List<String> picks(TargetPool pool, int n) {
+        List<String> picks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            picks.add(pool.pick().ipPort());
+        }
+        return picks;
+    }
+
+    @Test
+    void roundRobinsAmongHealthyTargetsOnly() {
+        TargetPool pool = TargetPool.of(group(new TargetGroupEntry.Target("10.0.0.1", 80, false),
+                new TargetGroupEntry.Target("10.0.0.2", 80, false),
+                new TargetGroupEntry.Target("10.0.0.3", 80, false)), new HashMap<>());
+        pool.targets().get(1).health().markUnhealthy();
+
+        List<String> picks = picks(pool, 6);
+
+        assertThat(Collections.frequency(picks, "10.0.0.1:80")).isEqualTo(3);
+        assertThat(Collections.frequency(picks, "10.0.0.3:80")).isEqualTo(3);
+    }
+
+    @Test
+    void failsOpenToEveryTargetWhenNoneIsHealthy() {
+        TargetPool pool = TargetPool.of(group(new TargetGroupEntry.Target("10.0.0.1", 80, false),
+                new TargetGroupEntry.Target("10.0.0.2", 80, false)), new HashMap<>());
+        pool.targets().forEach(t -> t.health().markUnhealthy());
+
+        assertThat(picks(pool, 4)).containsExactlyInAnyOrder("10.0.0.1:80", "10.0.0.1:80", "10.0.0.2:80",
+                "10.0.0.2:80");
+    }
+
+    @Test
+    void leavesOutDrainingTargetsAndIdsThatAreNotIpAddresses() {
+        TargetPool pool = TargetPool.of(group(new TargetGroupEntry.Target("10.0.0.1", 0, false),
+                new TargetGroupEntry.Target("10.0.0.2", 80, true),
+                new TargetGroupEntry.Target("i-0123456789abcdef0", 80, false),
+                new TargetGroupEntry.Target("fd00:ec2::5", 443, false)), new HashMap<>());
+
+        assertThat(pool.targets()).extracting(PoolTarget::ipPort)
+                .containsExactly("10.0.0.1:8080", "fd00:ec2:0:0:0:0:0:5:443");
+    }
+
+    @Test
+    void picksAnotherTargetForARetryWhenThereIsOne() {
+        TargetPool single = TargetPool.of(group(new TargetGroupEntry.Target("10.0.0.1", 80, false)),
+                new HashMap<>());
+        TargetPool two = TargetPool.of(group(new TargetGroupEntry.Target("10.0.0.1", 80, false),
+                new TargetGroupEntry.Target("10.0.0.2", 80, false)), new HashMap<>());
+        PoolTarget first = two.pick();
+
+        assertThat(single.pickOtherThan(single.pick())).isNull();
+        assertThat(two.pickOtherThan(first)).isNotSameAs(first);
+        assertThat(TargetPool.of(group(), new HashMap<>()).pick()).isNull();
+    }
+
+    @Test
+    void reusesTheHealthOfTargetsItAlreadyKnows() {
+        Map<String, TargetHealth> health = new HashMap<>();
+        TargetPool before = TargetPool.of(group(new TargetGroupEntry.Target("10.0.0.1", 80, false)), health);
+        before.targets().get(0).health().markUnhealthy();
+
+        TargetPool after = TargetPool.of(group(new TargetGroupEntry.Target("10.0.0.1", 80, false),
+                new TargetGroupEntry.Target("10.0.0.2", 80, false)), health);
+
+        assertThat(after.targets().get(0).health().isHealthy()).isFalse();
+        assertThat(after.targets().get(1).health().isHealthy()).isTrue();
+    }
+}
