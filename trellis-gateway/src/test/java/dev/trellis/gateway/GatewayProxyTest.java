@@ -15,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trellis.gateway.accesslog.AccessLogRecord;
 import dev.trellis.gateway.support.H2Client;
+import dev.trellis.gateway.support.OneShotBackend;
 import dev.trellis.gateway.support.RawHttp;
 import dev.trellis.gateway.support.TestBackend;
 import dev.trellis.gateway.support.TestGateway;
@@ -227,6 +228,27 @@ class GatewayProxyTest {
             assertThat(response.body()).isEqualTo("GET /half-refused/" + i + " ");
         }
         assertThat(echo.drain()).hasSize(4);
+    }
+
+    @Test
+    void retriesABodilessIdempotentRequestOnceWhenAReusedConnectionTurnsOutClosed() throws Exception {
+        try (OneShotBackend oneShot = new OneShotBackend();
+             TestGateway own = TestGateway.start(snapshot(1, List.of(service(DATASTORE_ID, "datastore",
+                     DATASTORE_DOMAIN, null, AuthLevel.NONE, AuthLevel.NONE, 60,
+                     http(80, defaultRule(forward("tg-one-shot", 1))))),
+                     List.of(group("tg-one-shot", VPC_A, oneShot.port())), List.of()), config -> config.ioThreads(1))) {
+            HttpResponse<String> first = own.get(DATASTORE_DOMAIN, 80, "/first");
+            HttpResponse<String> second = own.get(DATASTORE_DOMAIN, 80, "/second");
+            HttpResponse<String> post = own.send(own.request(DATASTORE_DOMAIN, 80, "/post")
+                    .POST(HttpRequest.BodyPublishers.ofString("not replayable")).build());
+
+            assertThat(first.statusCode()).isEqualTo(200);
+            assertThat(second.statusCode()).isEqualTo(200);
+            assertThat(second.body()).isEqualTo("ok GET");
+            assertThat(post.statusCode()).isEqualTo(502);
+            assertThat(post.body()).isEqualTo("Bad Gateway: the connection to the target failed");
+            assertThat(oneShot.answered()).isEqualTo(2);
+        }
     }
 
     @Test

@@ -382,10 +382,19 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         connection.attach(this);
         requestSentNanos = System.nanoTime();
         touch();
-        connection.channel().write(upstreamHead);
+        // A write that fails closes the connection: the exchange then hears of it as a closed connection.
+        connection.channel().write(upstreamHead).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         HttpContent content;
+        boolean lastWritten = false;
         while ((content = pendingBody.poll()) != null) {
-            connection.channel().write(content);
+            lastWritten = content instanceof LastHttpContent;
+            connection.channel().write(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        }
+        if (requestComplete && !lastWritten) {
+            // A retry of a bodiless request: its (empty) last content went to the first connection. Every request
+            // must end with one, or the connection's encoder still expects a body when the next exchange reuses it.
+            connection.channel().write(LastHttpContent.EMPTY_LAST_CONTENT)
+                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
         requestFullySent = requestComplete;
         connection.channel().flush();
@@ -466,18 +475,13 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             return;
         }
         if (upstreamReady && upstream != null) {
-            ChannelFuture write = upstream.channel().writeAndFlush(content);
+            upstream.channel().writeAndFlush(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
             if (last) {
                 requestFullySent = true;
             }
             if (!upstream.channel().isWritable()) {
                 client.pause(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
             }
-            write.addListener(f -> {
-                if (!f.isSuccess()) {
-                    log.debug("{}: writing the request to {} failed: {}", requestId, target, f.cause().toString());
-                }
-            });
         } else {
             pendingBody.add(content);
         }
