@@ -13,7 +13,9 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.retry.RetryPolicy;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.AccessKey;
+import software.amazon.awssdk.services.iam.model.IamException;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.model.AssumeRoleResponse;
 import software.amazon.awssdk.services.sts.model.Credentials;
@@ -88,6 +90,26 @@ class AssumeRoleApiTest extends IamApiTestBase {
             VpcLatticeException denied = catchThrowableOfType(VpcLatticeException.class,
                     () -> lattice.createServiceNetwork(r -> r.name("not-allowed")));
             assertThat(denied.awsErrorDetails().errorCode()).isEqualTo("AccessDeniedException");
+        }
+    }
+
+    @Test
+    void aRoleSessionCallsIamWithTheRolesPoliciesAndMustNameTheUser() {
+        iam.createRole(r -> r.roleName("app").assumeRolePolicyDocument(TRUST_ACCOUNT));
+        iam.putRolePolicy(r -> r.roleName("app").policyName("read-iam").policyDocument(allow("iam:Get*")));
+        Credentials credentials = sts.assumeRole(r -> r.roleArn(ROLE_ARN).roleSessionName("reader")).credentials();
+
+        try (IamClient roleIam = iam(session(credentials))) {
+            IamException unnamed = catchThrowableOfType(IamException.class, roleIam::getUser);
+            assertThat(unnamed.statusCode()).isEqualTo(400);
+            assertThat(unnamed.awsErrorDetails().errorCode()).isEqualTo("ValidationError");
+            assertThat(unnamed.awsErrorDetails().errorMessage())
+                    .isEqualTo("Must specify userName when calling with non-User credentials");
+            assertThat(roleIam.getUser(r -> r.userName("admin")).user().userName()).isEqualTo("admin");
+            IamException denied = catchThrowableOfType(IamException.class, roleIam::listUsers);
+            assertThat(denied.awsErrorDetails().errorCode()).isEqualTo("AccessDenied");
+            assertThat(denied.awsErrorDetails().errorMessage()).startsWith("User: arn:aws:sts::" + ACCOUNT
+                    + ":assumed-role/app/reader is not authorized to perform: iam:ListUsers");
         }
     }
 
