@@ -92,8 +92,7 @@ public final class IamService implements AwsService {
 
     @Override
     public boolean recognizes(ApiRequest request) {
-        String action = QueryBinding.action(request);
-        return action != null && operations.containsKey(action);
+        return binding.names(request);
     }
 
     @Override

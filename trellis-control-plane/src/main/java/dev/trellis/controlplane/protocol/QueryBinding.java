@@ -140,6 +140,23 @@ public final class QueryBinding {
     }
 
     /**
+     * Whether a request names one of this model's operations ({@code Action}) and, when it gives one, this model's
+     * {@code Version}; never throws.
+     */
+    public boolean names(ApiRequest request) {
+        Map<String, String> params;
+        try {
+            params = parameters(request);
+        } catch (ApiException e) {
+            return false;
+        }
+        String action = params.get("Action");
+        String version = params.get("Version");
+        return action != null && (version == null || version.equals(model.apiVersion()))
+                && model.operations().stream().anyMatch(op -> op.name().equals(action));
+    }
+
+    /**
      * Decodes a request into its operation and validated input.
      *
      * @throws ApiException {@code MissingAction}, {@code InvalidAction} (400), or {@code ValidationError} (400)

@@ -106,8 +106,7 @@ public final class StsService implements AwsService {
 
     @Override
     public boolean recognizes(ApiRequest request) {
-        String action = QueryBinding.action(request);
-        return action != null && binding.model().operations().stream().anyMatch(op -> op.name().equals(action));
+        return binding.names(request);
     }
 
     @Override

@@ -82,6 +82,17 @@ class QueryBindingTest {
     }
 
     @Test
+    void aRequestNamesAModelByItsActionAndVersion() {
+        assertThat(IAM.names(post("Action=CreateGroup&Version=2010-05-08"))).isTrue();
+        assertThat(IAM.names(post("Action=CreateGroup"))).isTrue();
+        assertThat(IAM.names(post("Action=GetCallerIdentity&Version=2011-06-15"))).isFalse();
+        assertThat(STS.names(post("Action=GetCallerIdentity&Version=2011-06-15"))).isTrue();
+        assertThat(STS.names(post("Action=GetCallerIdentity&Version=2010-05-08"))).isFalse();
+        assertThat(IAM.names(post("%zz"))).isFalse();
+        assertThat(IAM.names(post("{\"json\": true}"))).isFalse();
+    }
+
+    @Test
     void unknownActionsVersionsAndBadEncodingsAreClientErrors() {
         assertThat(catchThrowableOfType(ApiException.class, () -> IAM.read(post("Version=2010-05-08"))).code())
                 .isEqualTo("MissingAction");

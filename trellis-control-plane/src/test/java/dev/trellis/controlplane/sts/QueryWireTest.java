@@ -43,6 +43,20 @@ class QueryWireTest extends IamApiTestBase {
     }
 
     @Test
+    void operationsOfTheModelsThatTrellisDoesNotServeAreInvalidActions() throws Exception {
+        HttpResponse<String> unsigned = post("Action=CreateGroup&Version=2010-05-08&GroupName=g");
+        assertThat(unsigned.statusCode()).isEqualTo(403);
+        assertThat(unsigned.body()).contains("xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"")
+                .contains("<Code>MissingAuthenticationToken</Code>");
+
+        IamException signed = catchThrowableOfType(IamException.class, () -> iam.createGroup(r -> r.groupName("g")));
+        assertThat(signed.statusCode()).isEqualTo(400);
+        assertThat(signed.awsErrorDetails().errorCode()).isEqualTo("InvalidAction");
+        assertThat(signed.awsErrorDetails().errorMessage())
+                .isEqualTo("CreateGroup is not supported by Trellis (see docs/api-iam-sts.md)");
+    }
+
+    @Test
     void anUnsignedStsCallOtherThanTheWebIdentityExchangeIsMissingAuthenticationToken() throws Exception {
         HttpResponse<String> response = post("Action=GetCallerIdentity&Version=2011-06-15");
 
