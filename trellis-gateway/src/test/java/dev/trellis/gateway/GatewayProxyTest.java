@@ -26,8 +26,6 @@ import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -270,7 +268,7 @@ class GatewayProxyTest {
 
         assertThat(response.statusCode()).isEqualTo(504);
         assertThat(response.body()).isEqualTo("Gateway Timeout: the target did not respond within 1 seconds");
-        assertThat(elapsedMillis).isBetween(900L, 2900L);
+        assertThat(elapsedMillis).isBetween(900L, 4000L);
         assertThat(gateway.accessLog().take(response).failureReason()).isEqualTo("TargetTimeout");
     }
 
@@ -440,13 +438,5 @@ class GatewayProxyTest {
             position += n;
             return n;
         }
-    }
-
-    static String ascii(byte[] bytes) {
-        return new String(bytes, StandardCharsets.US_ASCII);
-    }
-
-    static Duration seconds(long s) {
-        return Duration.ofSeconds(s);
     }
 }

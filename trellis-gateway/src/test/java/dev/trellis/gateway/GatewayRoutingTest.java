@@ -147,6 +147,23 @@ class GatewayRoutingTest {
     }
 
     @Test
+    void answersBadGatewayForTargetGroupsItCannotForwardToYet() throws Exception {
+        TargetGroupEntry https = new TargetGroupEntry("tg-https", Fixtures.targetGroupArn("tg-https"), "IP", "HTTPS",
+                "HTTP1", 443, VPC_A, null, List.of(new TargetGroupEntry.Target("127.0.0.1", v1.port(), false)));
+        gateway.snapshots().swap(snapshot(4, List.of(datastore(http(80, defaultRule(forward("tg-https", 1))))),
+                List.of(https), List.of()));
+        try {
+            HttpResponse<String> response = gateway.get(DATASTORE_DOMAIN, 80, "/");
+
+            assertThat(response.statusCode()).isEqualTo(502);
+            assertThat(response.body()).isEqualTo("Bad Gateway: this gateway cannot forward to IP target groups over"
+                    + " HTTPS yet");
+        } finally {
+            gateway.snapshots().swap(snapshotOfThisTest());
+        }
+    }
+
+    @Test
     void writesOneAccessLogRecordWithLatticesFieldsPerRequest() throws Exception {
         HttpResponse<String> response = gateway.send(gateway.request(DATASTORE_DOMAIN, 80, "/popular?x=1")
                 .header("User-Agent", "curl/8.5.0").GET().build());

@@ -173,6 +173,27 @@ class GatewayServerTest {
     }
 
     @Test
+    void answersTheRequestInProgressWithConnectionCloseWhenTheMaximumDurationPassesDuringIt() throws Exception {
+        try (TestBackend slow = TestBackend.start("slow").responder((exchange, request) -> {
+                try {
+                    Thread.sleep(2500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                TestBackend.respond(exchange, 200, "finally");
+            });
+             TestGateway gateway = TestGateway.start(snapshot(1, List.of(datastore(http(80,
+                     defaultRule(forward("tg-slow", 1))))), List.of(group("tg-slow", VPC_A, slow)), List.of()),
+                     config -> config.maxConnectionDuration(Duration.ofSeconds(1)));
+             RawHttp raw = new RawHttp(gateway.port(80))) {
+            raw.send("GET / HTTP/1.1\r\nHost: " + DATASTORE_DOMAIN + "\r\n\r\n");
+
+            String response = raw.readUntilClosed();
+            assertThat(response).startsWith("HTTP/1.1 200 OK").contains("connection: close").endsWith("finally");
+        }
+    }
+
+    @Test
     void sendsGoAwayAndClosesAnHttp2ConnectionAfterItsMaximumDuration() throws Exception {
         try (TestGateway gateway = TestGateway.start(onPorts(1, 80),
                 config -> config.maxConnectionDuration(Duration.ofSeconds(3)))) {

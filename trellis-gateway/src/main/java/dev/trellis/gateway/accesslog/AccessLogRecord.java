@@ -11,7 +11,8 @@ import java.time.Instant;
  * @param failureReason why the gateway answered instead of the target: {@code ClientAccessDenied},
  *     {@code AuthenticationFailed}, {@code ServiceNotFound}, {@code BadRequest}, {@code RequestTimeout},
  *     {@code PayloadTooLarge}, {@code NoTargets}, {@code TargetConnectionFailed}, {@code TargetTimeout},
- *     {@code TargetConnectionError}, {@code RemoteTargetGroupUnavailable}, {@code ClientDisconnected};
+ *     {@code TargetConnectionError}, {@code RemoteTargetGroupUnavailable}, {@code TargetGroupNotSupported},
+ *     {@code ClientDisconnected};
  *     only {@code ClientAccessDenied} is a value Lattice is known to write
  * @param responseCode the status sent to the client; 0 when none was sent
  * @param bytesReceived request bytes from the client (head estimate plus body)

@@ -118,7 +118,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
             idleTimeoutNanos = idleTimeout.toNanos();
         }
         if (draining && activeExchanges == 0 && !http2) {
-            ctx.channel().close();
+            closeAfterPendingWrites();
         }
     }
 
@@ -163,9 +163,17 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     private void drain() {
         draining = true;
-        if (http2 || activeExchanges == 0) {
+        if (http2) {
+            // From the tail: HTTP/2's handler sends GOAWAY and closes once the open streams are done.
             ctx.channel().close();
+        } else if (activeExchanges == 0) {
+            closeAfterPendingWrites();
         }
+    }
+
+    /** HTTP/1.1: closes once what was written before (the end of the last response) has gone out. */
+    private void closeAfterPendingWrites() {
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     private static void cancel(ScheduledFuture<?> timer) {

@@ -315,6 +315,14 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     }
 
     private void forwardToLocalTargetGroup() {
+        String protocol = targetGroup.protocol() == null ? "HTTP" : targetGroup.protocol();
+        String type = targetGroup.type() == null ? "IP" : targetGroup.type();
+        if (!protocol.equals("HTTP") || !(type.equals("IP") || type.equals("INSTANCE"))) {
+            failureReason = "TargetGroupNotSupported";
+            respondLocally(HttpResponseStatus.BAD_GATEWAY, "Bad Gateway: this gateway cannot forward to " + type
+                    + " target groups over " + protocol + " yet", false);
+            return;
+        }
         pool = snapshot.targetPool(targetGroup.id());
         target = pool == null ? null : pool.pick();
         if (target == null) {
