@@ -74,7 +74,7 @@ final class ServiceFleet {
                 int i;
                 while (!stop.get() && System.nanoTime() < deadline && (i = next.getAndIncrement()) < services) {
                     try {
-                        createService(lattice, first + i, targetsPerGroup, recorder);
+                        createService(clients, lattice, first + i, targetsPerGroup, recorder);
                     } catch (RuntimeException e) {
                         failure.compareAndSet(null, e);
                         stop.set(true);
@@ -110,11 +110,11 @@ final class ServiceFleet {
                 cpuFrom < 0 || cpuTo < 0 ? -1 : cpuTo - cpuFrom, jitTo < 0 ? -1 : jitTo - jitFrom);
     }
 
-    private static void createService(VpcLatticeClient lattice, int i, int targetsPerGroup,
+    private static void createService(LatticeClients clients, VpcLatticeClient lattice, int i, int targetsPerGroup,
                                       Latencies.Recorder recorder) {
         String name = String.format("app-%06d", i); // Lattice refuses names starting with "svc-"
         // 100 services per VPC, as services of one cluster would share it.
-        String vpc = String.format("vpc-%017x", 0xb000_0000L + i / 100);
+        String vpc = clients.vpc("fleet-" + i / 100);
         String api = targetGroup(lattice, name + "-api", vpc, i, 0, targetsPerGroup, recorder);
         String canary = targetGroup(lattice, name + "-canary", vpc, i, 1, targetsPerGroup, recorder);
         String service = timed(recorder, () -> lattice.createService(r -> r.name(name)).id());

@@ -24,7 +24,7 @@ final class TargetChurn {
             // Service numbers past any fleet's keep these addresses apart from the fleet's targets.
             int owner = 60_000 + c;
             String group = ServiceFleet.targetGroup(lattice, String.format("churn-%02d", c),
-                    String.format("vpc-%017x", 0xc000_0000L + c), owner, 0, targetsPerGroup,
+                    clients.vpc("churn-" + c), owner, 0, targetsPerGroup,
                     new Latencies.Recorder());
             Target extra = Target.builder().id(ServiceFleet.targetAddress(owner, 1, 0)).build();
             operations.add(sequence -> {
