@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * Finds the resource an {@code *Identifier} member names: an id ({@code svc-0123...}) or an ARN. Only resources of
- * the caller's account are visible (sharing through AWS RAM is not implemented); anything else is
- * ResourceNotFoundException naming the identifier as given.
+ * the caller's account are visible (sharing through AWS RAM is not supported; docs/api-compatibility.md); anything
+ * else is ResourceNotFoundException naming the identifier as given.
  */
 final class ResourceLookup {
 
@@ -42,7 +42,7 @@ final class ResourceLookup {
 
     /**
      * A service network or service named by a {@code ResourceIdentifier} (auth policies, access log
-     * subscriptions): {@code sn-}/{@code svc-} ids or their ARNs. Resource configurations are not implemented, so
+     * subscriptions): {@code sn-}/{@code svc-} ids or their ARNs. Resource configurations are not supported, so
      * {@code rcfg-} identifiers are never found.
      */
     static StoredResource requireServiceOrNetwork(OperationContext ctx, String identifier) {
