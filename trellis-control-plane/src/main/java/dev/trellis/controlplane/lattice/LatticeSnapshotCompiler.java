@@ -81,7 +81,8 @@ public final class LatticeSnapshotCompiler {
         return new ServiceEntry(service.id(), service.arn(), service.name(),
                 doc.path("dnsEntry").path("domainName").asText(),
                 Documents.text(doc, "customDomainName"), Documents.text(doc, "certificateArn"),
-                network.id(), network.arn(), networkAuth, auth(service), DEFAULT_IDLE_TIMEOUT_SECONDS, listeners);
+                network.id(), network.arn(), networkAuth, auth(service), DEFAULT_IDLE_TIMEOUT_SECONDS, listeners,
+                List.of());
     }
 
     private static ListenerRule rule(JsonNode doc) {

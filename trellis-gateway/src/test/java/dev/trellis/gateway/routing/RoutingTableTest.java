@@ -65,7 +65,7 @@ class RoutingTableTest {
                 "datastore.sarathy.io", null, "sn-0123456789abcdef0",
                 "arn:aws:vpc-lattice:us-west-2:111122223333:servicenetwork/sn-0123456789abcdef0",
                 AuthLevel.NONE, AuthLevel.NONE, 60,
-                List.of(new ServiceListener("listener-0123456789abcdef0", "arn:listener", "HTTP", 80, rules)));
+                List.of(new ServiceListener("listener-0123456789abcdef0", "arn:listener", "HTTP", 80, rules)), List.of());
         List<TargetGroupEntry> groups = List.of(
                 new TargetGroupEntry("tg-v1", "arn:tg-v1", "IP", "HTTP", "HTTP1", 3000, VPC, null, List.of()),
                 new TargetGroupEntry("tg-v2", "arn:tg-v2", "IP", "HTTP", "HTTP1", 3000, VPC, null, List.of()));

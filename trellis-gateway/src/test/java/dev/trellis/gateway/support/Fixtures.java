@@ -49,7 +49,7 @@ public final class Fixtures {
                                        AuthLevel networkAuth, AuthLevel serviceAuth, int idleTimeoutSeconds,
                                        ServiceListener... listeners) {
         return new ServiceEntry(id, serviceArn(id), name, domain, customDomain, null, NETWORK_ID, NETWORK_ARN,
-                networkAuth, serviceAuth, idleTimeoutSeconds, List.of(listeners));
+                networkAuth, serviceAuth, idleTimeoutSeconds, List.of(listeners), List.of());
     }
 
     /** The walkthrough's datastore service with auth NONE and a 60-second idle timeout. */

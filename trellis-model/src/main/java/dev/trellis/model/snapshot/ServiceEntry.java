@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param certificateArn the ACM certificate of the custom domain, or null
  * @param networkId the service network it is reached through
  * @param idleTimeoutSeconds idle timeout of connections (60–600; Lattice's default 60)
+ * @param accessLogDestinations the destination ARNs of the access-log subscriptions of the service and of the network
+ *        it is reached through: every request to the service is logged to each of them
  */
 public record ServiceEntry(
         String id,
@@ -24,7 +26,8 @@ public record ServiceEntry(
         AuthLevel networkAuth,
         AuthLevel serviceAuth,
         int idleTimeoutSeconds,
-        List<ServiceListener> listeners) {
+        List<ServiceListener> listeners,
+        List<String> accessLogDestinations) {
 
     public ServiceEntry {
         Objects.requireNonNull(id, "id");
@@ -34,5 +37,6 @@ public record ServiceEntry(
         Objects.requireNonNull(networkAuth, "networkAuth");
         Objects.requireNonNull(serviceAuth, "serviceAuth");
         listeners = List.copyOf(listeners);
+        accessLogDestinations = accessLogDestinations == null ? List.of() : List.copyOf(accessLogDestinations);
     }
 }

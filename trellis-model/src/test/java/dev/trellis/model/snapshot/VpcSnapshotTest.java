@@ -25,7 +25,7 @@ class VpcSnapshotTest {
                 + "us-west-2.on.aws", "datastore.sarathy.io", null, "sn-01234567890abcdef",
                 "arn:aws:vpc-lattice:us-west-2:111122223333:servicenetwork/sn-01234567890abcdef",
                 AuthLevel.NONE, new AuthLevel("AWS_IAM", "{\"Version\":\"2012-10-17\"}"), 60,
-                List.of(new ServiceListener("listener-01234567890abcdef", "arn:l", "HTTP", 80, rules)));
+                List.of(new ServiceListener("listener-01234567890abcdef", "arn:l", "HTTP", 80, rules)), List.of());
     }
 
     static ListenerRule rule(int priority, String path, RuleAction action) {
