@@ -21,6 +21,7 @@ public final class GatewayConfig {
 
     private final String bindAddress;
     private final Map<Integer, Integer> portMapping;
+    private final int portOffset;
     private final int ioThreads;
     private final int maxInitialLineLength;
     private final int maxHeaderSize;
@@ -39,6 +40,7 @@ public final class GatewayConfig {
     private GatewayConfig(Builder b) {
         this.bindAddress = b.bindAddress;
         this.portMapping = Map.copyOf(b.portMapping);
+        this.portOffset = b.portOffset;
         this.ioThreads = b.ioThreads;
         this.maxInitialLineLength = b.maxInitialLineLength;
         this.maxHeaderSize = b.maxHeaderSize;
@@ -65,11 +67,13 @@ public final class GatewayConfig {
     }
 
     /**
-     * The local port a listener port is bound on: the mapping's value, or the listener port itself when unmapped.
-     * 0 binds an ephemeral port ({@link GatewayServer#localPort(int)} tells which).
+     * The local port a listener port is bound on: the mapping's value, else the listener port plus the port offset
+     * (so an unprivileged gateway can serve listener port 80 on 8080 with an offset of 8000). 0 binds an ephemeral
+     * port ({@link GatewayServer#localPort(int)} tells which).
      */
     public int localPort(int listenerPort) {
-        return portMapping.getOrDefault(listenerPort, listenerPort);
+        Integer mapped = portMapping.get(listenerPort);
+        return mapped != null ? mapped : listenerPort + portOffset;
     }
 
     /** Event-loop threads; 0 lets Netty choose (twice the cores). */
@@ -151,6 +155,7 @@ public final class GatewayConfig {
     public static final class Builder {
         private String bindAddress = DEFAULT_BIND_ADDRESS;
         private final Map<Integer, Integer> portMapping = new HashMap<>();
+        private int portOffset;
         private int ioThreads;
         private int maxInitialLineLength = 8 * 1024;
         private int maxHeaderSize = 16 * 1024;
@@ -181,6 +186,18 @@ public final class GatewayConfig {
                         + listenerPort + " -> " + localPort);
             }
             portMapping.put(listenerPort, localPort);
+            return this;
+        }
+
+        /**
+         * Binds every unmapped listener port {@code offset} higher (listener port 80 on 8080 with 8000). The sum
+         * must stay a valid port; a listener port pushed beyond 65535 is not bound (logged).
+         */
+        public Builder portOffset(int offset) {
+            if (offset < 0 || offset > 64511) {
+                throw new IllegalArgumentException("the port offset must be 0-64511, not " + offset);
+            }
+            this.portOffset = offset;
             return this;
         }
 

@@ -82,6 +82,10 @@ public final class GatewayServer implements AutoCloseable {
 
     private void bind(int listenerPort) {
         int localPort = config.localPort(listenerPort);
+        if (localPort > 65535) {
+            log.error("cannot listen for listener port {}: the port offset puts it at {}", listenerPort, localPort);
+            return;
+        }
         ChannelFuture bound = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
