@@ -31,9 +31,12 @@ public final class TargetHealth {
     private static final State DISABLED = new State(TargetStatus.UNAVAILABLE, HEALTH_CHECK_DISABLED);
 
     private volatile State state;
+    /** Whether the target's group had health checks on when last compiled; only snapshot swaps touch it. */
+    private volatile boolean checked;
 
     /** A new target: INITIAL when its group is health-checked, else UNAVAILABLE ({@value #HEALTH_CHECK_DISABLED}). */
     public TargetHealth(boolean checked) {
+        this.checked = checked;
         this.state = checked ? INITIAL : DISABLED;
     }
 
@@ -86,22 +89,20 @@ public final class TargetHealth {
     }
 
     /**
-     * Follows the group's health-check switch after a snapshot swap: off makes the target UNAVAILABLE; on again
-     * makes a target that was UNAVAILABLE only because checks were off INITIAL (it must pass a check again).
+     * Follows the group's health-check switch after a snapshot swap, when it flipped: off makes the target
+     * UNAVAILABLE; on makes it INITIAL (it must pass a check again). An unchanged switch changes nothing.
      *
      * @return whether the state changed
      */
-    boolean followChecksEnabled(boolean checked) {
-        State current = state;
-        if (!checked && !current.equals(DISABLED)) {
-            state = DISABLED;
-            return true;
+    boolean followChecksEnabled(boolean checkedNow) {
+        if (checkedNow == checked) {
+            return false;
         }
-        if (checked && current.equals(DISABLED)) {
-            state = INITIAL;
-            return true;
-        }
-        return false;
+        checked = checkedNow;
+        State next = checkedNow ? INITIAL : DISABLED;
+        boolean changed = !state.equals(next);
+        state = next;
+        return changed;
     }
 
     @Override
