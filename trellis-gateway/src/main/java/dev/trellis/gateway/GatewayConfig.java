@@ -2,6 +2,7 @@ package dev.trellis.gateway;
 
 import dev.trellis.gateway.accesslog.AccessLog;
 import dev.trellis.gateway.fabric.FabricForwarder;
+import dev.trellis.gateway.health.TargetHealthSink;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -36,6 +37,10 @@ public final class GatewayConfig {
     private final int maxIdleConnectionsPerTarget;
     private final AccessLog accessLog;
     private final FabricForwarder fabric;
+    private final TargetHealthSink targetHealthSink;
+    private final Duration healthCheckTimeUnit;
+    private final Duration targetHealthReportInterval;
+    private final Duration targetHealthFullReportInterval;
 
     private GatewayConfig(Builder b) {
         this.bindAddress = b.bindAddress;
@@ -55,6 +60,10 @@ public final class GatewayConfig {
         this.maxIdleConnectionsPerTarget = b.maxIdleConnectionsPerTarget;
         this.accessLog = b.accessLog;
         this.fabric = b.fabric;
+        this.targetHealthSink = b.targetHealthSink;
+        this.healthCheckTimeUnit = b.healthCheckTimeUnit;
+        this.targetHealthReportInterval = b.targetHealthReportInterval;
+        this.targetHealthFullReportInterval = b.targetHealthFullReportInterval;
     }
 
     public static Builder builder() {
@@ -145,6 +154,26 @@ public final class GatewayConfig {
         return fabric;
     }
 
+    /** Where target health goes (the control plane); by default nowhere. */
+    public TargetHealthSink targetHealthSink() {
+        return targetHealthSink;
+    }
+
+    /** How long one "second" of a snapshot's health-check interval and timeout is: 1 s, shorter in tests. */
+    public Duration healthCheckTimeUnit() {
+        return healthCheckTimeUnit;
+    }
+
+    /** How often changed target health goes to the sink (batched). */
+    public Duration targetHealthReportInterval() {
+        return targetHealthReportInterval;
+    }
+
+    /** How often the health of every target goes to the sink, changed or not. */
+    public Duration targetHealthFullReportInterval() {
+        return targetHealthFullReportInterval;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig[" + bindAddress + ", ports " + portMapping + ", max body " + maxRequestBodyBytes
@@ -170,6 +199,10 @@ public final class GatewayConfig {
         private int maxIdleConnectionsPerTarget = 32;
         private AccessLog accessLog = AccessLog.NONE;
         private FabricForwarder fabric = FabricForwarder.unavailable();
+        private TargetHealthSink targetHealthSink = TargetHealthSink.NONE;
+        private Duration healthCheckTimeUnit = Duration.ofSeconds(1);
+        private Duration targetHealthReportInterval = Duration.ofSeconds(1);
+        private Duration targetHealthFullReportInterval = Duration.ofSeconds(60);
 
         private Builder() {
         }
@@ -271,6 +304,27 @@ public final class GatewayConfig {
 
         public Builder fabric(FabricForwarder fabric) {
             this.fabric = Objects.requireNonNull(fabric, "fabric");
+            return this;
+        }
+
+        public Builder targetHealthSink(TargetHealthSink sink) {
+            this.targetHealthSink = Objects.requireNonNull(sink, "targetHealthSink");
+            return this;
+        }
+
+        /** For tests: run the snapshot's health-check seconds as this long each (intervals and timeouts). */
+        public Builder healthCheckTimeUnit(Duration unit) {
+            this.healthCheckTimeUnit = requirePositive(unit, "healthCheckTimeUnit");
+            return this;
+        }
+
+        public Builder targetHealthReportInterval(Duration interval) {
+            this.targetHealthReportInterval = requirePositive(interval, "targetHealthReportInterval");
+            return this;
+        }
+
+        public Builder targetHealthFullReportInterval(Duration interval) {
+            this.targetHealthFullReportInterval = requirePositive(interval, "targetHealthFullReportInterval");
             return this;
         }
 

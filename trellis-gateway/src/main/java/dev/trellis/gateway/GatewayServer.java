@@ -1,5 +1,6 @@
 package dev.trellis.gateway;
 
+import dev.trellis.gateway.health.HealthChecker;
 import dev.trellis.gateway.http.GatewayChannelInitializer;
 import dev.trellis.gateway.http.PipelineContext;
 import io.netty.bootstrap.ServerBootstrap;
@@ -38,6 +39,7 @@ public final class GatewayServer implements AutoCloseable {
     private final PipelineContext context;
     private final Map<Integer, Channel> listeners = new TreeMap<>();
     private EventLoopGroup group;
+    private HealthChecker healthChecker;
     private boolean closed;
 
     public GatewayServer(GatewayConfig config, GatewaySnapshots snapshots) {
@@ -54,6 +56,13 @@ public final class GatewayServer implements AutoCloseable {
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
         snapshots.onSwap((previous, current) -> reconcilePorts(current));
         reconcilePorts(snapshots.current());
+        // Health checks run on the same event loops as the traffic and follow every swap.
+        healthChecker = new HealthChecker(group, config.targetHealthSink(), snapshots::current,
+                config.healthCheckTimeUnit(), config.targetHealthReportInterval(),
+                config.targetHealthFullReportInterval());
+        HealthChecker checker = healthChecker;
+        snapshots.onSwap(checker::update);
+        checker.startWith(snapshots.current());
         return this;
     }
 
@@ -116,6 +125,11 @@ public final class GatewayServer implements AutoCloseable {
         return Set.copyOf(listeners.keySet());
     }
 
+    /** The health checker (null before {@link #start()}). */
+    public synchronized HealthChecker healthChecker() {
+        return healthChecker;
+    }
+
     /** Client connections open now, all ports together. */
     public int openConnections() {
         return context.openConnections();
@@ -125,6 +139,9 @@ public final class GatewayServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        if (healthChecker != null) {
+            healthChecker.close();
+        }
         for (Channel channel : listeners.values()) {
             channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
