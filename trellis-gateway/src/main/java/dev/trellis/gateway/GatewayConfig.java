@@ -1,7 +1,10 @@
 package dev.trellis.gateway;
 
 import dev.trellis.gateway.accesslog.AccessLog;
+import dev.trellis.gateway.accesslog.DestinationAccessLog;
 import dev.trellis.gateway.fabric.FabricForwarder;
+import dev.trellis.gateway.metrics.GatewayMetrics;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,6 +38,7 @@ public final class GatewayConfig {
     private final int maxIdleConnectionsPerTarget;
     private final AccessLog accessLog;
     private final FabricForwarder fabric;
+    private final GatewayMetrics metrics;
 
     private GatewayConfig(Builder b) {
         this.bindAddress = b.bindAddress;
@@ -53,6 +57,7 @@ public final class GatewayConfig {
         this.maxIdleConnectionsPerTarget = b.maxIdleConnectionsPerTarget;
         this.accessLog = b.accessLog;
         this.fabric = b.fabric;
+        this.metrics = b.metrics;
     }
 
     public static Builder builder() {
@@ -141,6 +146,11 @@ public final class GatewayConfig {
         return fabric;
     }
 
+    /** Where requests are counted and timed; {@link GatewayMetrics#disabled()} unless set. */
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig[" + bindAddress + ", ports " + portMapping + ", max body " + maxRequestBodyBytes
@@ -165,6 +175,7 @@ public final class GatewayConfig {
         private int maxIdleConnectionsPerTarget = 32;
         private AccessLog accessLog = AccessLog.NONE;
         private FabricForwarder fabric = FabricForwarder.unavailable();
+        private GatewayMetrics metrics = GatewayMetrics.disabled();
 
         private Builder() {
         }
@@ -249,6 +260,21 @@ public final class GatewayConfig {
 
         public Builder accessLog(AccessLog accessLog) {
             this.accessLog = Objects.requireNonNull(accessLog, "accessLog");
+            return this;
+        }
+
+        /**
+         * Writes access logs where the services' and networks' access-log subscriptions point, one file per
+         * destination under {@code directory} ({@link DestinationAccessLog} documents the mapping). Replaces
+         * {@link #accessLog}.
+         */
+        public Builder accessLogDirectory(Path directory) {
+            this.accessLog = new DestinationAccessLog(Objects.requireNonNull(directory, "accessLogDirectory"));
+            return this;
+        }
+
+        public Builder metrics(GatewayMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 
