@@ -134,6 +134,7 @@ public final class GatewayMetrics {
         }
         Gauge.builder("trellis.gateway.active.connections", openConnections, s -> s.getAsInt())
                 .description("Client connections open now, all listener ports together")
+                .strongReference(true) // Micrometer holds gauge objects weakly: the supplier is a method reference
                 .register(registry);
         Gauge.builder("trellis.gateway.snapshot.revision", snapshots, s -> s.current().revision())
                 .description("Store revision of the snapshot being served (0: none received yet)")
