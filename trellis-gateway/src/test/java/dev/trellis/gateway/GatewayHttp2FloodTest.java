@@ -153,6 +153,27 @@ class GatewayHttp2FloodTest {
         assertThat(target.drain()).noneMatch(r -> r.uri().equals("/continued"));
     }
 
+    @Test
+    void closesAnHttp2ConnectionWhoseHeaderBlockNeverEndsAfterTheIdleTimeout() throws Exception {
+        // Slowloris over HTTP/2: no request starts until END_HEADERS, so the connection counts as idle.
+        try (TestGateway shortIdle = TestGateway.start(snapshot(1,
+                        List.of(datastore(http(80, defaultRule(forward("tg-v1", 1))))),
+                        List.of(group("tg-v1", VPC_A, target)), List.of()),
+                config -> config.defaultIdleTimeout(java.time.Duration.ofMillis(500)));
+             RawHttp2 attacker = new RawHttp2(shortIdle.port(80))) {
+            long start = System.nanoTime();
+            attacker.write(frame(HEADERS, 0, 1, RawHttp2.requestHeaders("GET", "/slow", DATASTORE_DOMAIN)));
+
+            RawHttp2.Frame goAway = attacker.readUntilGoAway();
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+            assertThat(goAway).as("GOAWAY").isNotNull();
+            assertThat(attacker.closedByServer()).isTrue();
+            assertThat(millis).isBetween(400L, 4000L);
+        }
+        assertThat(target.drain()).noneMatch(r -> r.uri().equals("/slow"));
+    }
+
     /**
      * Sends {@code frame} over and over without ever reading, on a socket with a small receive buffer, until the
      * gateway cuts the connection (a write fails) — which must happen within 30 seconds.
