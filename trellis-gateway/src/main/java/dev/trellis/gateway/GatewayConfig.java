@@ -1,8 +1,11 @@
 package dev.trellis.gateway;
 
 import dev.trellis.gateway.accesslog.AccessLog;
+import dev.trellis.gateway.accesslog.DestinationAccessLog;
 import dev.trellis.gateway.fabric.FabricForwarder;
 import dev.trellis.gateway.health.TargetHealthSink;
+import dev.trellis.gateway.metrics.GatewayMetrics;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -41,6 +44,7 @@ public final class GatewayConfig {
     private final Duration healthCheckTimeUnit;
     private final Duration targetHealthReportInterval;
     private final Duration targetHealthFullReportInterval;
+    private final GatewayMetrics metrics;
 
     private GatewayConfig(Builder b) {
         this.bindAddress = b.bindAddress;
@@ -64,6 +68,7 @@ public final class GatewayConfig {
         this.healthCheckTimeUnit = b.healthCheckTimeUnit;
         this.targetHealthReportInterval = b.targetHealthReportInterval;
         this.targetHealthFullReportInterval = b.targetHealthFullReportInterval;
+        this.metrics = b.metrics;
     }
 
     public static Builder builder() {
@@ -174,6 +179,11 @@ public final class GatewayConfig {
         return targetHealthFullReportInterval;
     }
 
+    /** Where requests are counted and timed; {@link GatewayMetrics#disabled()} unless set. */
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig[" + bindAddress + ", ports " + portMapping + ", max body " + maxRequestBodyBytes
@@ -203,6 +213,7 @@ public final class GatewayConfig {
         private Duration healthCheckTimeUnit = Duration.ofSeconds(1);
         private Duration targetHealthReportInterval = Duration.ofSeconds(1);
         private Duration targetHealthFullReportInterval = Duration.ofSeconds(60);
+        private GatewayMetrics metrics = GatewayMetrics.disabled();
 
         private Builder() {
         }
@@ -299,6 +310,21 @@ public final class GatewayConfig {
 
         public Builder accessLog(AccessLog accessLog) {
             this.accessLog = Objects.requireNonNull(accessLog, "accessLog");
+            return this;
+        }
+
+        /**
+         * Writes access logs where the services' and networks' access-log subscriptions point, one file per
+         * destination under {@code directory} ({@link DestinationAccessLog} documents the mapping). Replaces
+         * {@link #accessLog}.
+         */
+        public Builder accessLogDirectory(Path directory) {
+            this.accessLog = new DestinationAccessLog(Objects.requireNonNull(directory, "accessLogDirectory"));
+            return this;
+        }
+
+        public Builder metrics(GatewayMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 

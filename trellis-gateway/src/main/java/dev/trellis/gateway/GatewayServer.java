@@ -46,6 +46,9 @@ public final class GatewayServer implements AutoCloseable {
         this.config = config;
         this.snapshots = snapshots;
         this.context = new PipelineContext(config, snapshots);
+        // Metrics and the access log follow snapshot swaps (meters and destinations are prepared per snapshot).
+        config.metrics().bind(snapshots, context::openConnections);
+        config.accessLog().bind(snapshots);
     }
 
     /** Binds the ports of the current snapshot and follows later swaps. Returns once those ports are bound. */
