@@ -4,6 +4,7 @@ import dev.trellis.controlplane.acm.AcmService;
 import dev.trellis.controlplane.api.AwsApiDispatcher;
 import dev.trellis.controlplane.api.AwsService;
 import dev.trellis.controlplane.ec2.Ec2Service;
+import dev.trellis.controlplane.gateways.GatewayApi;
 import dev.trellis.controlplane.http.ApiServer;
 import dev.trellis.controlplane.iam.IamService;
 import dev.trellis.controlplane.identity.IdentityDirectory;
@@ -12,7 +13,7 @@ import dev.trellis.controlplane.lattice.LatticeCertificateUsers;
 import dev.trellis.controlplane.lattice.LatticeOperations;
 import dev.trellis.controlplane.lattice.LatticeService;
 import dev.trellis.controlplane.lattice.LatticeVpcDependents;
-import dev.trellis.controlplane.snapshot.CredentialSource;
+import dev.trellis.controlplane.snapshot.IdentityCredentialSource;
 import dev.trellis.controlplane.snapshot.SnapshotApi;
 import dev.trellis.controlplane.snapshot.SnapshotService;
 import dev.trellis.controlplane.route53.Route53Service;
@@ -81,7 +82,8 @@ public final class ControlPlane implements AutoCloseable {
             MasterKey masterKey = MasterKey.load(options.dataDir(), System.getenv());
             InternalCa ca = InternalCa.loadOrCreate(store, masterKey, config, clock);
             ca.writeCertificate(options.dataDir().resolve(InternalCa.CERTIFICATE_FILE));
-            SnapshotService snapshots = new SnapshotService(store, config, clock, CredentialSource.NONE);
+            SnapshotService snapshots = new SnapshotService(store, config, clock,
+                    new IdentityCredentialSource(config, identities));
             List<AwsService> services = List.of(
                     new LatticeService(store, config, clock, authorizer, LatticeOperations.all()),
                     new Ec2Service(store, config, clock, authorizer, new LatticeVpcDependents()),
@@ -89,7 +91,8 @@ public final class ControlPlane implements AutoCloseable {
                     new AcmService(store, config, clock, authorizer, ca, masterKey, new LatticeCertificateUsers()),
                     new IamService(store, config, clock, authorizer, identities),
                     new StsService(store, config, clock, identities, authorizer),
-                    new SnapshotApi(snapshots, config, authorizer));
+                    new SnapshotApi(snapshots, config, authorizer,
+                            new GatewayApi(store, config, clock, authorizer, ca)));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);
             ApiServer server = ApiServer.start(options.host(), options.port(), dispatcher);
