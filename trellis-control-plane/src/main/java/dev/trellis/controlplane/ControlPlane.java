@@ -58,10 +58,11 @@ public final class ControlPlane implements AutoCloseable {
     private final Optional<IdentityDirectory.AdminCredentials> firstStartCredentials;
     private final Path awsConfigFile;
     private final InternalCa internalCa;
+    private final SnapshotService snapshots;
 
     private ControlPlane(ControlPlaneConfig config, Store store, ApiServer server, URI endpoint,
                          Optional<IdentityDirectory.AdminCredentials> firstStartCredentials, Path awsConfigFile,
-                         InternalCa internalCa) {
+                         InternalCa internalCa, SnapshotService snapshots) {
         this.config = config;
         this.store = store;
         this.server = server;
@@ -69,6 +70,7 @@ public final class ControlPlane implements AutoCloseable {
         this.firstStartCredentials = firstStartCredentials;
         this.awsConfigFile = awsConfigFile;
         this.internalCa = internalCa;
+        this.snapshots = snapshots;
     }
 
     public static ControlPlane start(Options options, Clock clock) throws InterruptedException {
@@ -105,7 +107,7 @@ public final class ControlPlane implements AutoCloseable {
             }
             log.info("control plane serving {} for account {} in {} ({})", endpoint, config.accountId(),
                     config.region(), store.describe());
-            return new ControlPlane(config, store, server, endpoint, admin, awsConfig, ca);
+            return new ControlPlane(config, store, server, endpoint, admin, awsConfig, ca, snapshots);
         } catch (RuntimeException | InterruptedException e) {
             store.close();
             throw e;
@@ -189,6 +191,8 @@ public final class ControlPlane implements AutoCloseable {
     @Override
     public void close() {
         log.info("control plane stopping: finishing in-flight calls");
+        // Long-polls would hold the server for up to a minute: they answer 503 now and gateways retry elsewhere.
+        snapshots.close();
         server.close();
         store.close();
     }

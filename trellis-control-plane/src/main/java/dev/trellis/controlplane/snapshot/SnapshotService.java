@@ -34,13 +34,16 @@ import java.util.stream.Collectors;
  * draining target's time is up. An unconditional fetch (no {@code after}) always compiles, so a gateway that asks
  * for fresh keys gets a fresh {@code compiledAt}.
  */
-public final class SnapshotService {
+public final class SnapshotService implements AutoCloseable {
 
     private final Store store;
     private final ControlPlaneConfig config;
     private final Clock clock;
     private final CredentialSource credentials;
     private final Map<String, Compiled> cache = new ConcurrentHashMap<>();
+    /** The threads waiting in a long-poll: {@link #close} interrupts them so the server can stop at once. */
+    private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     /**
      * One compile of a VPC.
@@ -117,6 +120,27 @@ public final class SnapshotService {
      * labels the new content with a new revision for every watcher.
      */
     public Optional<VpcSnapshot> newerThan(String vpcId, long after, Duration timeout) throws InterruptedException {
+        Thread thread = Thread.currentThread();
+        waiting.add(thread);
+        try {
+            if (closed) {
+                throw new InterruptedException("the snapshot service is closed");
+            }
+            return waitForNewer(vpcId, after, timeout);
+        } finally {
+            waiting.remove(thread);
+        }
+    }
+
+    /** Ends every long-poll in progress (they answer "stopping"), so that the server stops without waiting them out. */
+    @Override
+    public void close() {
+        closed = true;
+        waiting.forEach(Thread::interrupt);
+    }
+
+    private Optional<VpcSnapshot> waitForNewer(String vpcId, long after, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Compiled compiled = compiled(vpcId, false);
