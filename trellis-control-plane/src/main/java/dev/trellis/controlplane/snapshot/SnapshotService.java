@@ -72,10 +72,15 @@ public final class SnapshotService implements AutoCloseable {
     }
 
     private Compiled compiled(String vpcId, boolean fresh) {
-        long revision = store.revision();
         Instant now = clock.instant();
-        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         Compiled cached = cache.get(vpcId);
+        if (cached != null && cached.nextChangeAt() != null && !now.isBefore(cached.nextChangeAt())) {
+            // A drain ended: remove the drained targets from the store, so the change gets a revision of its own
+            // and reaches every watcher of this VPC (a compile alone would change content under the same label).
+            removeDrainedTargets(cached.snapshot(), now);
+        }
+        long revision = store.revision();
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         if (!fresh && cached != null && cached.storeRevision() == revision && cached.day().equals(today)
                 && (cached.nextChangeAt() == null || now.isBefore(cached.nextChangeAt()))) {
             return cached;
@@ -116,8 +121,9 @@ public final class SnapshotService implements AutoCloseable {
     /**
      * A snapshot labelled newer than {@code after}, waiting up to {@code timeout} for its content to change; empty
      * when nothing changed in that time. Writes that leave this VPC's snapshot as it was do not end the wait. When a
-     * draining target's time is up during the wait, the drained targets are removed from the store (a write), which
-     * labels the new content with a new revision for every watcher.
+     * draining target's time is up during the wait, the drained targets are removed from the store (a write, by
+     * whichever call compiles first after that time), which labels the new content with a new revision for every
+     * watcher.
      */
     public Optional<VpcSnapshot> newerThan(String vpcId, long after, Duration timeout) throws InterruptedException {
         Thread thread = Thread.currentThread();
@@ -154,12 +160,12 @@ public final class SnapshotService implements AutoCloseable {
             Duration wait = Duration.ofNanos(remaining);
             Instant drainEnd = compiled.nextChangeAt();
             if (drainEnd != null) {
-                Duration untilDrainEnd = Duration.between(clock.instant(), drainEnd);
-                if (untilDrainEnd.isNegative() || untilDrainEnd.isZero()) {
-                    removeDrainedTargets(compiled.snapshot(), clock.instant());
+                // Wake when the drain ends: the next compiled() removes the drained targets (a write).
+                Duration untilDrainEnd = Duration.between(clock.instant(), drainEnd).plusMillis(1);
+                wait = untilDrainEnd.compareTo(wait) < 0 ? untilDrainEnd : wait;
+                if (wait.isNegative() || wait.isZero()) {
                     continue;
                 }
-                wait = untilDrainEnd.compareTo(wait) < 0 ? untilDrainEnd : wait;
             }
             store.awaitRevisionAfter(compiled.storeRevision(), wait);
         }
@@ -170,7 +176,5 @@ public final class SnapshotService implements AutoCloseable {
                 .filter(g -> g.targets().stream().anyMatch(TargetGroupEntry.Target::draining))
                 .map(TargetGroupEntry::id).toList();
         store.write(tx -> Targets.removeDrainedTargets(tx, draining, now));
-        // Also forget the compile: its time is up even if another replica did the write.
-        cache.remove(snapshot.vpcId());
     }
 }

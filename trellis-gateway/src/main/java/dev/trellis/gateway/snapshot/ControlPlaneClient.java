@@ -158,6 +158,9 @@ public final class ControlPlaneClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while calling the control plane");
         } catch (ExecutionException e) {
+            if (closed) {
+                throw new InterruptedIOException("the call to the control plane was cancelled: the client is closed");
+            }
             Throwable cause = e.getCause();
             throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause.getMessage()), cause);
         } finally {
