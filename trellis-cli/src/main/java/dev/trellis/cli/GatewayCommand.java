@@ -3,16 +3,20 @@ package dev.trellis.cli;
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
-import dev.trellis.gateway.accesslog.JsonLinesAccessLog;
+import dev.trellis.gateway.admin.AdminServer;
+import dev.trellis.gateway.metrics.GatewayMetrics;
+import dev.trellis.gateway.snapshot.ControlPlaneClient;
 import dev.trellis.gateway.snapshot.SnapshotClient;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -92,9 +96,21 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Event-loop threads. Default: 0, twice the cores.")
     int ioThreads;
 
-    @Option(names = "--access-log", paramLabel = "FILE",
-            description = "Also write every request's access-log record (VPC Lattice's JSON fields) to FILE.")
-    Path accessLogFile;
+    @Option(names = "--access-log-dir", paramLabel = "DIR",
+            description = "Where access logs are written: one JSON line per request (VPC Lattice's fields) to a file"
+                    + " per access-log subscription destination of the service or its network (s3/<bucket>.log,"
+                    + " logs/<region>/<account>/<log-group>.log, firehose/<region>/<account>/<stream>.log)."
+                    + " Default: <data-dir>/access-logs.")
+    Path accessLogDir;
+
+    @Option(names = "--admin-address", defaultValue = AdminServer.DEFAULT_BIND_ADDRESS, paramLabel = "ADDRESS",
+            description = "Address of the admin port (/metrics for Prometheus, /healthz, /readyz)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String adminAddress;
+
+    @Option(names = "--admin-port", defaultValue = "" + AdminServer.DEFAULT_PORT, paramLabel = "PORT",
+            description = "The admin port (0 picks a free one, printed at start). Default: ${DEFAULT-VALUE}.")
+    int adminPort;
 
     @Override
     public Integer call() throws Exception {
@@ -105,28 +121,45 @@ final class GatewayCommand implements Callable<Integer> {
         Path data = dataDir != null ? dataDir : Path.of("gateway-data", vpcId);
         String address = bindAddress != null ? bindAddress : defaultBindAddress();
 
+        ControlPlaneClient controlPlaneClient = new ControlPlaneClient(controlPlane, region,
+                credentials.accessKeyId(), credentials.secretAccessKey());
+        GatewayMetrics metrics = GatewayMetrics.prometheus();
         GatewayConfig.Builder config = GatewayConfig.builder()
                 .bindAddress(address)
                 .portOffset(portOffset)
-                .ioThreads(ioThreads);
+                .ioThreads(ioThreads)
+                .metrics(metrics)
+                .accessLogDirectory(accessLogDir != null ? accessLogDir : data.resolve("access-logs"))
+                .targetHealthSink(reports -> {
+                    try {
+                        controlPlaneClient.reportTargetHealth(vpcId, reports);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
         portMap.forEach(config::mapPort);
-        JsonLinesAccessLog accessLog = accessLogFile == null ? null : new JsonLinesAccessLog(accessLogFile);
-        if (accessLog != null) {
-            config.accessLog(accessLog);
-        }
+        GatewayConfig built = config.build();
 
         GatewaySnapshots snapshots = new GatewaySnapshots(VpcSnapshot.empty(vpcId, region));
-        GatewayServer server = new GatewayServer(config.build(), snapshots).start();
+        GatewayServer server = new GatewayServer(built, snapshots).start();
+        AdminServer admin = AdminServer.start(adminAddress, adminPort, metrics, snapshots, server);
         SnapshotClient client = new SnapshotClient(new SnapshotClient.Settings(controlPlane, vpcId, region,
-                credentials.accessKeyId(), credentials.secretAccessKey(), data), snapshots::swap);
+                credentials.accessKeyId(), credentials.secretAccessKey(), data), controlPlaneClient, Clock.systemUTC(),
+                snapshots::swap);
         client.start();
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             client.close();
             server.close();
-            if (accessLog != null) {
-                accessLog.close();
+            controlPlaneClient.close();
+            admin.close();
+            if (built.accessLog() instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    log.warn("closing the access logs: {}", e.toString());
+                }
             }
             stopped.countDown();
         }, "trellis-gateway-shutdown"));
@@ -135,6 +168,7 @@ final class GatewayCommand implements Callable<Integer> {
         out.println("Trellis gateway for " + vpcId + " on " + address
                 + (portOffset == 0 ? "" : " (listener ports +" + portOffset + ")")
                 + ", configured by " + controlPlane + " (snapshot revision " + client.revision() + ")");
+        out.println("Admin port: http://" + adminAddress + ":" + admin.port() + " (/metrics, /healthz, /readyz)");
         out.println("Stop with Ctrl-C or SIGTERM.");
         out.flush();
         stopped.await();

@@ -10,6 +10,10 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +46,7 @@ class GatewayCommandTest {
     private String vpcId;
     private String domainName;
     private int listenerLocalPort;
+    private String group;
 
     @BeforeEach
     void configure() throws IOException {
@@ -69,8 +74,9 @@ class GatewayCommandTest {
         lattice.createServiceNetworkVpcAssociation(r -> r.serviceNetworkIdentifier(network).vpcIdentifier(vpcId));
         var service = lattice.createService(r -> r.name("datastore"));
         domainName = service.dnsEntry().domainName();
-        String group = lattice.createTargetGroup(r -> r.name("datastore-v1").type(TargetGroupType.IP)
-                .config(c -> c.port(3000).protocol("HTTP").vpcIdentifier(vpcId))).id();
+        group = lattice.createTargetGroup(r -> r.name("datastore-v1").type(TargetGroupType.IP)
+                .config(c -> c.port(3000).protocol("HTTP").vpcIdentifier(vpcId)
+                        .healthCheck(h -> h.enabled(true).healthCheckIntervalSeconds(5)))).id();
         lattice.registerTargets(r -> r.targetGroupIdentifier(group).targets(Target.builder().id("127.0.0.1")
                 .port(backend.getAddress().getPort()).build()));
         lattice.createListener(r -> r.serviceIdentifier(service.id()).name("http").protocol(ListenerProtocol.HTTP)
@@ -92,7 +98,7 @@ class GatewayCommandTest {
     private GatewayProcess gateway(Path dataDir) throws IOException {
         return GatewayProcess.start(null, vpcId, controlPlane.endpoint(), controlPlane.accessKeyId(),
                 controlPlane.secretAccessKey(), dataDir, "--bind", "127.0.0.1",
-                "--port-offset", String.valueOf(listenerLocalPort - 80));
+                "--port-offset", String.valueOf(listenerLocalPort - 80), "--admin-port", "0");
     }
 
     @Test
@@ -102,6 +108,10 @@ class GatewayCommandTest {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                     .until(() -> get("/summary").startsWith("200"));
             assertThat(get("/summary")).isEqualTo("200 backend saw /summary from " + vpcId);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(lattice.listTargets(
+                    r -> r.targetGroupIdentifier(group)).items()).singleElement()
+                    .satisfies(t -> assertThat(t.statusAsString()).as("health the gateway reported")
+                            .isEqualTo("HEALTHY")));
             gateway.terminate();
         }
 
@@ -116,11 +126,21 @@ class GatewayCommandTest {
     }
 
     @Test
-    void anUnknownHostGets404FromTheGateway() throws Exception {
+    void anUnknownHostGets404AndTheAdminPortShowsReadinessAndMetrics() throws Exception {
         try (GatewayProcess gateway = gateway(dir.resolve("gateway"))) {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                     .until(() -> get("/summary").startsWith("200"));
             assertThat(request("nothing.example.com", "/")).startsWith("404");
+
+            URI admin = URI.create(gateway.output().stream().filter(l -> l.startsWith("Admin port: "))
+                    .findFirst().orElseThrow().split(" ")[2]);
+            HttpClient http = HttpClient.newHttpClient();
+            assertThat(http.send(HttpRequest.newBuilder(admin.resolve("/readyz")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            String metrics = http.send(HttpRequest.newBuilder(admin.resolve("/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).containsPattern("trellis_gateway_requests_total\\{[^}]*service=\"datastore\""
+                    + "[^}]*status_class=\"2xx\"[^}]*} [1-9]");
         }
     }
 
