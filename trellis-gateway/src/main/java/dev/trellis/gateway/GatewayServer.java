@@ -1,5 +1,6 @@
 package dev.trellis.gateway;
 
+import dev.trellis.gateway.fabric.FabricServer;
 import dev.trellis.gateway.http.GatewayChannelInitializer;
 import dev.trellis.gateway.http.PipelineContext;
 import io.netty.bootstrap.ServerBootstrap;
@@ -38,6 +39,7 @@ public final class GatewayServer implements AutoCloseable {
     private final PipelineContext context;
     private final Map<Integer, Channel> listeners = new TreeMap<>();
     private EventLoopGroup group;
+    private FabricServer fabricServer;
     private boolean closed;
 
     public GatewayServer(GatewayConfig config, GatewaySnapshots snapshots) {
@@ -52,6 +54,17 @@ public final class GatewayServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
+        if (config.fabricTls() != null) {
+            // Peers' requests run on the same event loops and target pools as this VPC's clients.
+            try {
+                fabricServer = FabricServer.start(config.fabricTls(), snapshots, context.upstreams(), group,
+                        config.fabricBindAddress(), config.fabricPort());
+            } catch (IllegalStateException e) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                group = null;
+                throw e;
+            }
+        }
         snapshots.onSwap((previous, current) -> reconcilePorts(current));
         reconcilePorts(snapshots.current());
         return this;
@@ -112,6 +125,16 @@ public final class GatewayServer implements AutoCloseable {
         return Set.copyOf(listeners.keySet());
     }
 
+    /** The port the fabric listener is bound on, or -1 without one. */
+    public synchronized int fabricPort() {
+        return fabricServer == null ? -1 : fabricServer.port();
+    }
+
+    /** The fabric listener, or null when the configuration has no fabric material. */
+    public synchronized FabricServer fabricServer() {
+        return fabricServer;
+    }
+
     /** Client connections open now, all ports together. */
     public int openConnections() {
         return context.openConnections();
@@ -125,6 +148,9 @@ public final class GatewayServer implements AutoCloseable {
             channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         listeners.clear();
+        if (fabricServer != null) {
+            fabricServer.close();
+        }
         if (group != null) {
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
