@@ -51,6 +51,7 @@ final class FabricConnection {
     private final ArrayDeque<RemoteForward> waiting = new ArrayDeque<>();
     private State state = State.CONNECTING;
     private Channel channel;
+    private boolean tcpConnected;
     private int streams;
     private ScheduledFuture<?> idleClose;
 
@@ -83,6 +84,7 @@ final class FabricConnection {
                 .connect(peer.host(), peer.port());
         channel = connect.channel();
         connect.addListener((ChannelFuture f) -> {
+            tcpConnected = f.isSuccess();
             if (!f.isSuccess()) {
                 log.debug("connecting to the fabric peer {} failed: {}", peer, f.cause().toString());
                 failWaiting("FabricConnectionFailed", "Bad Gateway: could not connect to the gateway of "
@@ -173,6 +175,10 @@ final class FabricConnection {
             idleClose.cancel(false);
         }
         client.forget(loop, peer, this);
+        if (!tcpConnected) {
+            // A failed connect closes the channel before its listener runs; that listener tells the waiters why.
+            return;
+        }
         failWaiting("FabricConnectionFailed", "Bad Gateway: the fabric connection to the gateway of "
                 + peer.vpcId() + " at " + address() + " closed");
     }
