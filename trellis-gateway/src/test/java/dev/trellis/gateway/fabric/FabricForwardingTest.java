@@ -273,6 +273,41 @@ class FabricForwardingTest {
     }
 
     @Test
+    void headAndNoContentResponsesCrossTheFabricAsTheyDoLocally() throws Exception {
+        TestBackend.Responder responder = (exchange, request) -> {
+            if (request.method().equals("HEAD")) {
+                exchange.getResponseHeaders().set("Content-Type", "text/plain");
+                exchange.sendResponseHeaders(200, -1);
+            } else {
+                exchange.sendResponseHeaders(204, -1);
+            }
+        };
+        backendA.responder(responder);
+        backendB.responder(responder);
+        for (String path : List.of("/local/x", "/x")) {
+            HttpResponse<String> head = gatewayA.send(gatewayA.request(DATASTORE_DOMAIN, 80, path)
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+            assertThat(head.statusCode()).as(path).isEqualTo(200);
+            assertThat(head.body()).isEmpty();
+            HttpResponse<String> deleted = gatewayA.send(gatewayA.request(DATASTORE_DOMAIN, 80, path)
+                    .DELETE().build());
+            assertThat(deleted.statusCode()).as(path).isEqualTo(204);
+            assertThat(deleted.body()).isEmpty();
+        }
+        assertThat(backendB.drain()).extracting(TestBackend.Received::method).containsExactly("HEAD", "DELETE");
+    }
+
+    @Test
+    void aSmallPostWithContentLengthArrivesWhole() throws Exception {
+        backendB.responder((exchange, request) -> TestBackend.respond(exchange, 201,
+                request.header("content-length") + ":" + request.bodyText()));
+        HttpResponse<String> response = gatewayA.send(gatewayA.request(DATASTORE_DOMAIN, 80, "/orders")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"item\":1}")).build());
+        assertThat(response.statusCode()).isEqualTo(201);
+        assertThat(response.body()).isEqualTo("10:{\"item\":1}");
+    }
+
+    @Test
     void anUnknownTargetGroupAtThePeerIs502WithTheReason() throws Exception {
         HttpResponse<String> response = get("/unknown");
 
