@@ -2,6 +2,7 @@ package dev.trellis.gateway.fabric;
 
 import dev.trellis.model.snapshot.FabricPeer;
 import io.netty.channel.EventLoop;
+import io.netty.util.NetUtil;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -49,6 +50,12 @@ public final class FabricClient implements FabricForwarder {
             forward.fail(502, "FabricPeerUnknown", "Bad Gateway: no gateway serves "
                     + forward.targetGroup().vpcId() + ", where target group " + forward.targetGroup().id()
                     + " lives");
+            return;
+        }
+        if (!NetUtil.isValidIpV4Address(peer.host()) && !NetUtil.isValidIpV6Address(peer.host())) {
+            // Resolving a name would block the event loop; the control plane publishes peers by address.
+            forward.fail(502, "FabricPeerUnknown", "Bad Gateway: the gateway of " + peer.vpcId()
+                    + " is published as '" + peer.host() + "', which is not an IP address");
             return;
         }
         EventLoop loop = forward.eventLoop();

@@ -37,10 +37,21 @@ final class FabricClientStream extends ChannelInboundHandlerAdapter implements F
     private boolean headWritten;
     private boolean responseEnded;
     private boolean detached;
+    private boolean added;
 
     FabricClientStream(RemoteForward forward, FabricConnection connection) {
         this.forward = forward;
         this.connection = connection;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        added = true;
+    }
+
+    /** Whether this handler joined a stream channel's pipeline (whose closing then counts the stream out). */
+    boolean added() {
+        return added;
     }
 
     /** The stream is open: build the head with the fabric headers and hand the stream to the exchange. */

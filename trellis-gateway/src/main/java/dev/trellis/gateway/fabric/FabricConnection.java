@@ -123,6 +123,10 @@ final class FabricConnection {
                     if (opened.isSuccess()) {
                         stream.start(opened.getNow());
                     } else {
+                        if (!stream.added()) {
+                            // Never became a channel: no channelInactive will count it out.
+                            streamClosed();
+                        }
                         forward.fail(502, "FabricConnectionError", "Bad Gateway: could not open a stream to the"
                                 + " gateway of " + peer.vpcId() + ": " + opened.cause().getMessage());
                     }
