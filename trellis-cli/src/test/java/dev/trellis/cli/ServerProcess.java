@@ -71,11 +71,16 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static ServerProcess start(Path dataDir, String store) throws IOException {
+        return start(dataDir, store, "127.0.0.1");
+    }
+
+    /** Starts a server listening on {@code host} (an address of this machine) on a free port. */
+    static ServerProcess start(Path dataDir, String store, String host) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 TrellisCommand.class.getName(), "server",
-                "--data-dir", dataDir.toString(), "--port", "0", "--store", store));
+                "--data-dir", dataDir.toString(), "--host", host, "--port", "0", "--store", store));
         Path log = java.nio.file.Files.createTempFile("trellis-server", ".log");
         Process process = new ProcessBuilder(command)
                 .redirectError(log.toFile())

@@ -4,6 +4,7 @@ import dev.trellis.controlplane.acm.AcmService;
 import dev.trellis.controlplane.api.AwsApiDispatcher;
 import dev.trellis.controlplane.api.AwsService;
 import dev.trellis.controlplane.ec2.Ec2Service;
+import dev.trellis.controlplane.gateways.GatewayApi;
 import dev.trellis.controlplane.http.ApiServer;
 import dev.trellis.controlplane.iam.IamService;
 import dev.trellis.controlplane.identity.IdentityDirectory;
@@ -12,7 +13,7 @@ import dev.trellis.controlplane.lattice.LatticeCertificateUsers;
 import dev.trellis.controlplane.lattice.LatticeOperations;
 import dev.trellis.controlplane.lattice.LatticeService;
 import dev.trellis.controlplane.lattice.LatticeVpcDependents;
-import dev.trellis.controlplane.snapshot.CredentialSource;
+import dev.trellis.controlplane.snapshot.IdentityCredentialSource;
 import dev.trellis.controlplane.snapshot.SnapshotApi;
 import dev.trellis.controlplane.snapshot.SnapshotService;
 import dev.trellis.controlplane.route53.Route53Service;
@@ -57,10 +58,11 @@ public final class ControlPlane implements AutoCloseable {
     private final Optional<IdentityDirectory.AdminCredentials> firstStartCredentials;
     private final Path awsConfigFile;
     private final InternalCa internalCa;
+    private final SnapshotService snapshots;
 
     private ControlPlane(ControlPlaneConfig config, Store store, ApiServer server, URI endpoint,
                          Optional<IdentityDirectory.AdminCredentials> firstStartCredentials, Path awsConfigFile,
-                         InternalCa internalCa) {
+                         InternalCa internalCa, SnapshotService snapshots) {
         this.config = config;
         this.store = store;
         this.server = server;
@@ -68,6 +70,7 @@ public final class ControlPlane implements AutoCloseable {
         this.firstStartCredentials = firstStartCredentials;
         this.awsConfigFile = awsConfigFile;
         this.internalCa = internalCa;
+        this.snapshots = snapshots;
     }
 
     public static ControlPlane start(Options options, Clock clock) throws InterruptedException {
@@ -81,7 +84,8 @@ public final class ControlPlane implements AutoCloseable {
             MasterKey masterKey = MasterKey.load(options.dataDir(), System.getenv());
             InternalCa ca = InternalCa.loadOrCreate(store, masterKey, config, clock);
             ca.writeCertificate(options.dataDir().resolve(InternalCa.CERTIFICATE_FILE));
-            SnapshotService snapshots = new SnapshotService(store, config, clock, CredentialSource.NONE);
+            SnapshotService snapshots = new SnapshotService(store, config, clock,
+                    new IdentityCredentialSource(config, identities));
             List<AwsService> services = List.of(
                     new LatticeService(store, config, clock, authorizer, LatticeOperations.all()),
                     new Ec2Service(store, config, clock, authorizer, new LatticeVpcDependents()),
@@ -89,7 +93,8 @@ public final class ControlPlane implements AutoCloseable {
                     new AcmService(store, config, clock, authorizer, ca, masterKey, new LatticeCertificateUsers()),
                     new IamService(store, config, clock, authorizer, identities),
                     new StsService(store, config, clock, identities, authorizer),
-                    new SnapshotApi(snapshots, config, authorizer));
+                    new SnapshotApi(snapshots, config, authorizer,
+                            new GatewayApi(store, config, clock, authorizer, ca)));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);
             ApiServer server = ApiServer.start(options.host(), options.port(), dispatcher);
@@ -102,7 +107,7 @@ public final class ControlPlane implements AutoCloseable {
             }
             log.info("control plane serving {} for account {} in {} ({})", endpoint, config.accountId(),
                     config.region(), store.describe());
-            return new ControlPlane(config, store, server, endpoint, admin, awsConfig, ca);
+            return new ControlPlane(config, store, server, endpoint, admin, awsConfig, ca, snapshots);
         } catch (RuntimeException | InterruptedException e) {
             store.close();
             throw e;
@@ -186,6 +191,8 @@ public final class ControlPlane implements AutoCloseable {
     @Override
     public void close() {
         log.info("control plane stopping: finishing in-flight calls");
+        // Long-polls would hold the server for up to a minute: they answer 503 now and gateways retry elsewhere.
+        snapshots.close();
         server.close();
         store.close();
     }

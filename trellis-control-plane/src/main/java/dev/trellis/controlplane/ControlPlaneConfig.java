@@ -1,14 +1,21 @@
 package dev.trellis.controlplane;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
  * Settings of one control plane: where it says it runs ({@code partition}, {@code region}), the account it
  * bootstraps, and the DNS suffix of generated service names
  * ({@code <name>-<id>.<dnsSuffix>}, by default {@code 7d67968.vpc-lattice-svcs.<region>.on.aws} as Lattice's).
+ *
+ * @param deregistrationDelay how long a deregistered target stays {@code DRAINING} before it is gone (Lattice: about
+ *        a minute, facts §4); tests shorten it
  */
 public record ControlPlaneConfig(String partition, String region, String accountId, String dnsSuffix,
-                                 Quotas quotas) {
+                                 Quotas quotas, Duration deregistrationDelay) {
+
+    /** Lattice's deregistration delay. */
+    public static final Duration DEFAULT_DEREGISTRATION_DELAY = Duration.ofSeconds(60);
 
     /** The partition id Lattice puts in every generated name seen in the `aws` partition (facts §1). */
     public static final String LATTICE_PARTITION_ID = "7d67968";
@@ -19,6 +26,20 @@ public record ControlPlaneConfig(String partition, String region, String account
         Objects.requireNonNull(accountId, "accountId");
         Objects.requireNonNull(dnsSuffix, "dnsSuffix");
         Objects.requireNonNull(quotas, "quotas");
+        Objects.requireNonNull(deregistrationDelay, "deregistrationDelay");
+        if (deregistrationDelay.isNegative()) {
+            throw new IllegalArgumentException("deregistrationDelay must not be negative, not " + deregistrationDelay);
+        }
+    }
+
+    /** A configuration with Lattice's deregistration delay. */
+    public ControlPlaneConfig(String partition, String region, String accountId, String dnsSuffix, Quotas quotas) {
+        this(partition, region, accountId, dnsSuffix, quotas, DEFAULT_DEREGISTRATION_DELAY);
+    }
+
+    /** This configuration with another deregistration delay. */
+    public ControlPlaneConfig withDeregistrationDelay(Duration delay) {
+        return new ControlPlaneConfig(partition, region, accountId, dnsSuffix, quotas, delay);
     }
 
     /** The defaults for a region and account: Lattice's DNS suffix and default quotas. */

@@ -1,8 +1,12 @@
 package dev.trellis.gateway;
 
 import dev.trellis.gateway.accesslog.AccessLog;
+import dev.trellis.gateway.accesslog.DestinationAccessLog;
 import dev.trellis.gateway.fabric.FabricForwarder;
 import dev.trellis.gateway.fabric.FabricTls;
+import dev.trellis.gateway.health.TargetHealthSink;
+import dev.trellis.gateway.metrics.GatewayMetrics;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,6 +29,7 @@ public final class GatewayConfig {
 
     private final String bindAddress;
     private final Map<Integer, Integer> portMapping;
+    private final int portOffset;
     private final int ioThreads;
     private final int maxInitialLineLength;
     private final int maxHeaderSize;
@@ -42,10 +47,16 @@ public final class GatewayConfig {
     private final FabricTls fabricTls;
     private final String fabricBindAddress;
     private final int fabricPort;
+    private final TargetHealthSink targetHealthSink;
+    private final Duration healthCheckTimeUnit;
+    private final Duration targetHealthReportInterval;
+    private final Duration targetHealthFullReportInterval;
+    private final GatewayMetrics metrics;
 
     private GatewayConfig(Builder b) {
         this.bindAddress = b.bindAddress;
         this.portMapping = Map.copyOf(b.portMapping);
+        this.portOffset = b.portOffset;
         this.ioThreads = b.ioThreads;
         this.maxInitialLineLength = b.maxInitialLineLength;
         this.maxHeaderSize = b.maxHeaderSize;
@@ -63,6 +74,11 @@ public final class GatewayConfig {
         this.fabricTls = b.fabricTls;
         this.fabricBindAddress = b.fabricBindAddress;
         this.fabricPort = b.fabricPort;
+        this.targetHealthSink = b.targetHealthSink;
+        this.healthCheckTimeUnit = b.healthCheckTimeUnit;
+        this.targetHealthReportInterval = b.targetHealthReportInterval;
+        this.targetHealthFullReportInterval = b.targetHealthFullReportInterval;
+        this.metrics = b.metrics;
     }
 
     public static Builder builder() {
@@ -75,11 +91,13 @@ public final class GatewayConfig {
     }
 
     /**
-     * The local port a listener port is bound on: the mapping's value, or the listener port itself when unmapped.
-     * 0 binds an ephemeral port ({@link GatewayServer#localPort(int)} tells which).
+     * The local port a listener port is bound on: the mapping's value, else the listener port plus the port offset
+     * (so an unprivileged gateway can serve listener port 80 on 8080 with an offset of 8000). 0 binds an ephemeral
+     * port ({@link GatewayServer#localPort(int)} tells which).
      */
     public int localPort(int listenerPort) {
-        return portMapping.getOrDefault(listenerPort, listenerPort);
+        Integer mapped = portMapping.get(listenerPort);
+        return mapped != null ? mapped : listenerPort + portOffset;
     }
 
     /** Event-loop threads; 0 lets Netty choose (twice the cores). */
@@ -166,6 +184,31 @@ public final class GatewayConfig {
         return fabricPort;
     }
 
+    /** Where target health goes (the control plane); by default nowhere. */
+    public TargetHealthSink targetHealthSink() {
+        return targetHealthSink;
+    }
+
+    /** How long one "second" of a snapshot's health-check interval and timeout is: 1 s, shorter in tests. */
+    public Duration healthCheckTimeUnit() {
+        return healthCheckTimeUnit;
+    }
+
+    /** How often changed target health goes to the sink (batched). */
+    public Duration targetHealthReportInterval() {
+        return targetHealthReportInterval;
+    }
+
+    /** How often the health of every target goes to the sink, changed or not. */
+    public Duration targetHealthFullReportInterval() {
+        return targetHealthFullReportInterval;
+    }
+
+    /** Where requests are counted and timed; {@link GatewayMetrics#disabled()} unless set. */
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig[" + bindAddress + ", ports " + portMapping + ", max body " + maxRequestBodyBytes
@@ -176,6 +219,7 @@ public final class GatewayConfig {
     public static final class Builder {
         private String bindAddress = DEFAULT_BIND_ADDRESS;
         private final Map<Integer, Integer> portMapping = new HashMap<>();
+        private int portOffset;
         private int ioThreads;
         private int maxInitialLineLength = 8 * 1024;
         private int maxHeaderSize = 16 * 1024;
@@ -193,6 +237,11 @@ public final class GatewayConfig {
         private FabricTls fabricTls;
         private String fabricBindAddress = "0.0.0.0";
         private int fabricPort = DEFAULT_FABRIC_PORT;
+        private TargetHealthSink targetHealthSink = TargetHealthSink.NONE;
+        private Duration healthCheckTimeUnit = Duration.ofSeconds(1);
+        private Duration targetHealthReportInterval = Duration.ofSeconds(1);
+        private Duration targetHealthFullReportInterval = Duration.ofSeconds(60);
+        private GatewayMetrics metrics = GatewayMetrics.disabled();
 
         private Builder() {
         }
@@ -209,6 +258,18 @@ public final class GatewayConfig {
                         + listenerPort + " -> " + localPort);
             }
             portMapping.put(listenerPort, localPort);
+            return this;
+        }
+
+        /**
+         * Binds every unmapped listener port {@code offset} higher (listener port 80 on 8080 with 8000). The sum
+         * must stay a valid port; a listener port pushed beyond 65535 is not bound (logged).
+         */
+        public Builder portOffset(int offset) {
+            if (offset < 0 || offset > 64511) {
+                throw new IllegalArgumentException("the port offset must be 0-64511, not " + offset);
+            }
+            this.portOffset = offset;
             return this;
         }
 
@@ -280,6 +341,21 @@ public final class GatewayConfig {
             return this;
         }
 
+        /**
+         * Writes access logs where the services' and networks' access-log subscriptions point, one file per
+         * destination under {@code directory} ({@link DestinationAccessLog} documents the mapping). Replaces
+         * {@link #accessLog}.
+         */
+        public Builder accessLogDirectory(Path directory) {
+            this.accessLog = new DestinationAccessLog(Objects.requireNonNull(directory, "accessLogDirectory"));
+            return this;
+        }
+
+        public Builder metrics(GatewayMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
+
         public Builder fabric(FabricForwarder fabric) {
             this.fabric = Objects.requireNonNull(fabric, "fabric");
             return this;
@@ -298,6 +374,27 @@ public final class GatewayConfig {
             }
             this.fabricBindAddress = Objects.requireNonNull(address, "fabric bind address");
             this.fabricPort = port;
+            return this;
+        }
+
+        public Builder targetHealthSink(TargetHealthSink sink) {
+            this.targetHealthSink = Objects.requireNonNull(sink, "targetHealthSink");
+            return this;
+        }
+
+        /** For tests: run the snapshot's health-check seconds as this long each (intervals and timeouts). */
+        public Builder healthCheckTimeUnit(Duration unit) {
+            this.healthCheckTimeUnit = requirePositive(unit, "healthCheckTimeUnit");
+            return this;
+        }
+
+        public Builder targetHealthReportInterval(Duration interval) {
+            this.targetHealthReportInterval = requirePositive(interval, "targetHealthReportInterval");
+            return this;
+        }
+
+        public Builder targetHealthFullReportInterval(Duration interval) {
+            this.targetHealthFullReportInterval = requirePositive(interval, "targetHealthFullReportInterval");
             return this;
         }
 

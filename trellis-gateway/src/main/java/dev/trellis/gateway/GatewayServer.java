@@ -1,6 +1,7 @@
 package dev.trellis.gateway;
 
 import dev.trellis.gateway.fabric.FabricServer;
+import dev.trellis.gateway.health.HealthChecker;
 import dev.trellis.gateway.http.GatewayChannelInitializer;
 import dev.trellis.gateway.http.PipelineContext;
 import io.netty.bootstrap.ServerBootstrap;
@@ -40,12 +41,16 @@ public final class GatewayServer implements AutoCloseable {
     private final Map<Integer, Channel> listeners = new TreeMap<>();
     private EventLoopGroup group;
     private FabricServer fabricServer;
+    private HealthChecker healthChecker;
     private boolean closed;
 
     public GatewayServer(GatewayConfig config, GatewaySnapshots snapshots) {
         this.config = config;
         this.snapshots = snapshots;
         this.context = new PipelineContext(config, snapshots);
+        // Metrics and the access log follow snapshot swaps (meters and destinations are prepared per snapshot).
+        config.metrics().bind(snapshots, context::openConnections);
+        config.accessLog().bind(snapshots);
     }
 
     /** Binds the ports of the current snapshot and follows later swaps. Returns once those ports are bound. */
@@ -67,6 +72,13 @@ public final class GatewayServer implements AutoCloseable {
         }
         snapshots.onSwap((previous, current) -> reconcilePorts(current));
         reconcilePorts(snapshots.current());
+        // Health checks run on the same event loops as the traffic and follow every swap.
+        healthChecker = new HealthChecker(group, config.targetHealthSink(), snapshots::current,
+                config.healthCheckTimeUnit(), config.targetHealthReportInterval(),
+                config.targetHealthFullReportInterval());
+        HealthChecker checker = healthChecker;
+        snapshots.onSwap(checker::update);
+        checker.startWith(snapshots.current());
         return this;
     }
 
@@ -95,6 +107,10 @@ public final class GatewayServer implements AutoCloseable {
 
     private void bind(int listenerPort) {
         int localPort = config.localPort(listenerPort);
+        if (localPort > 65535) {
+            log.error("cannot listen for listener port {}: the port offset puts it at {}", listenerPort, localPort);
+            return;
+        }
         ChannelFuture bound = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -135,6 +151,11 @@ public final class GatewayServer implements AutoCloseable {
         return fabricServer;
     }
 
+    /** The health checker (null before {@link #start()}). */
+    public synchronized HealthChecker healthChecker() {
+        return healthChecker;
+    }
+
     /** Client connections open now, all ports together. */
     public int openConnections() {
         return context.openConnections();
@@ -144,6 +165,9 @@ public final class GatewayServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        if (healthChecker != null) {
+            healthChecker.close();
+        }
         for (Channel channel : listeners.values()) {
             channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }

@@ -84,7 +84,7 @@ public final class GatewaySnapshots {
     private static Map<String, TargetHealth> liveHealth(GatewaySnapshot previous, VpcSnapshot next) {
         Map<String, TargetHealth> known = new HashMap<>();
         for (TargetPool pool : previous.targetPools().values()) {
-            for (var target : pool.targets()) {
+            for (var target : pool.allTargets()) {
                 known.put(TargetPool.healthKey(pool.group().id(), target.id(), target.port()), target.health());
             }
         }

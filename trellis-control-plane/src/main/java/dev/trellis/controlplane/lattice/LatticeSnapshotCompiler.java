@@ -10,6 +10,7 @@ import dev.trellis.model.snapshot.RuleAction;
 import dev.trellis.model.snapshot.ServiceEntry;
 import dev.trellis.model.snapshot.ServiceListener;
 import dev.trellis.model.snapshot.TargetGroupEntry;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -20,8 +21,10 @@ import java.util.Optional;
 /**
  * Reads the Lattice state one VPC's gateways need out of the store (the layout is in DESIGN.md): the services
  * reachable from the VPC — those associated with the service network the VPC is associated with — with their
- * listeners and rules in evaluation order, and the target groups those rules use, with targets and health checks
- * for the groups that live in the VPC.
+ * listeners, rules in evaluation order and access-log destinations, and the target groups those rules use, with
+ * targets and health checks for the groups that live in the VPC. Every target group that lives in the VPC and that
+ * some service's rule uses is included too, reachable or not: the VPC's gateways serve it for the fabric, whatever
+ * the VPC itself is associated with.
  */
 public final class LatticeSnapshotCompiler {
 
@@ -29,39 +32,76 @@ public final class LatticeSnapshotCompiler {
     static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
     private static final int PAGE = 1000;
 
-    /** What the compiler found for a VPC. */
-    public record Reachable(List<ServiceEntry> services, List<TargetGroupEntry> targetGroups) {
+    /**
+     * What the compiler found for a VPC.
+     *
+     * @param nextChangeAt when the content changes without a write (the first draining target is gone), or null
+     */
+    public record Reachable(List<ServiceEntry> services, List<TargetGroupEntry> targetGroups, Instant nextChangeAt) {
     }
 
     private LatticeSnapshotCompiler() {
     }
 
-    public static Reachable compile(StoreTransaction tx, String vpcId) {
+    /** The VPC's state at {@code now} (which decides which draining targets are still there). */
+    public static Reachable compile(StoreTransaction tx, String vpcId, Instant now) {
+        List<ServiceEntry> services = new ArrayList<>();
+        Map<String, TargetGroupEntry> groups = new LinkedHashMap<>();
+        Instant[] nextChange = {null};
         Optional<StoredResource> association = all(tx, ResourceKind.SERVICE_NETWORK_VPC_ASSOCIATION, null).stream()
                 .filter(a -> vpcId.equals(a.name()))
                 .findFirst();
-        if (association.isEmpty()) {
-            return new Reachable(List.of(), List.of());
+        if (association.isPresent()) {
+            reachableServices(tx, association.get(), vpcId, now, services, groups, nextChange);
         }
-        StoredResource network = tx.get(ResourceKind.SERVICE_NETWORK.storeKind(), association.get().parentId())
-                .orElseThrow(() -> new IllegalStateException("association " + association.get().id()
+        // The groups living in this VPC that serve some service: the fabric brings their requests here.
+        for (StoredResource group : all(tx, ResourceKind.TARGET_GROUP, null)) {
+            JsonNode doc = group.document();
+            if (!groups.containsKey(group.id())
+                    && vpcId.equals(doc.path("config").path("vpcIdentifier").asText())
+                    && !RuleActions.serviceArns(doc).isEmpty()) {
+                groups.put(group.id(), targetGroup(group, vpcId, now, nextChange));
+            }
+        }
+        return new Reachable(services, List.copyOf(groups.values()), nextChange[0]);
+    }
+
+    private static void reachableServices(StoreTransaction tx, StoredResource association, String vpcId, Instant now,
+                                          List<ServiceEntry> services, Map<String, TargetGroupEntry> groups,
+                                          Instant[] nextChange) {
+        StoredResource network = tx.get(ResourceKind.SERVICE_NETWORK.storeKind(), association.parentId())
+                .orElseThrow(() -> new IllegalStateException("association " + association.id()
                         + " names a missing service network"));
         AuthLevel networkAuth = auth(network);
-        List<ServiceEntry> services = new ArrayList<>();
-        Map<String, TargetGroupEntry> groups = new LinkedHashMap<>();
+        List<String> networkLogs = accessLogDestinations(tx, network.id());
         for (StoredResource serviceAssociation : all(tx, ResourceKind.SERVICE_NETWORK_SERVICE_ASSOCIATION,
                 network.id())) {
             Optional<StoredResource> service = tx.get(ResourceKind.SERVICE.storeKind(), serviceAssociation.name());
             if (service.isPresent()) {
-                services.add(service(tx, service.get(), network, networkAuth, vpcId, groups));
+                services.add(service(tx, service.get(), network, networkAuth, networkLogs, vpcId, now, groups,
+                        nextChange));
             }
         }
-        return new Reachable(services, List.copyOf(groups.values()));
+    }
+
+    /** The destination ARNs of the access-log subscriptions of a service or service network, in creation order. */
+    private static List<String> accessLogDestinations(StoreTransaction tx, String resourceId) {
+        List<String> destinations = new ArrayList<>();
+        for (StoredResource subscription : all(tx, ResourceKind.ACCESS_LOG_SUBSCRIPTION, resourceId)) {
+            String arn = Documents.text(subscription.document(), "destinationArn");
+            if (arn != null) {
+                destinations.add(arn);
+            }
+        }
+        return destinations;
     }
 
     private static ServiceEntry service(StoreTransaction tx, StoredResource service, StoredResource network,
-                                        AuthLevel networkAuth, String vpcId, Map<String, TargetGroupEntry> groups) {
+                                        AuthLevel networkAuth, List<String> networkLogs, String vpcId, Instant now,
+                                        Map<String, TargetGroupEntry> groups, Instant[] nextChange) {
         JsonNode doc = service.document();
+        List<String> logs = new ArrayList<>(accessLogDestinations(tx, service.id()));
+        networkLogs.stream().filter(d -> !logs.contains(d)).forEach(logs::add);
         List<ServiceListener> listeners = new ArrayList<>();
         for (StoredResource listener : all(tx, ResourceKind.LISTENER, service.id())) {
             List<ListenerRule> rules = new ArrayList<>();
@@ -69,7 +109,10 @@ public final class LatticeSnapshotCompiler {
                 ListenerRule compiled = rule(rule.document());
                 rules.add(compiled);
                 for (RuleAction.WeightedTargetGroup forward : compiled.action().forward()) {
-                    groups.computeIfAbsent(forward.targetGroupId(), id -> targetGroup(tx, id, vpcId));
+                    groups.computeIfAbsent(forward.targetGroupId(), id -> targetGroup(
+                            tx.get(ResourceKind.TARGET_GROUP.storeKind(), id).orElseThrow(() ->
+                                    new IllegalStateException("a rule forwards to the missing target group " + id)),
+                            vpcId, now, nextChange));
                 }
             }
             rules.sort(Comparator.comparing(ListenerRule::isDefault)
@@ -82,7 +125,7 @@ public final class LatticeSnapshotCompiler {
                 doc.path("dnsEntry").path("domainName").asText(),
                 Documents.text(doc, "customDomainName"), Documents.text(doc, "certificateArn"),
                 network.id(), network.arn(), networkAuth, auth(service), DEFAULT_IDLE_TIMEOUT_SECONDS, listeners,
-                List.of());
+                logs);
     }
 
     private static ListenerRule rule(JsonNode doc) {
@@ -125,9 +168,8 @@ public final class LatticeSnapshotCompiler {
         return RuleAction.forward(forward);
     }
 
-    private static TargetGroupEntry targetGroup(StoreTransaction tx, String id, String vpcId) {
-        StoredResource group = tx.get(ResourceKind.TARGET_GROUP.storeKind(), id)
-                .orElseThrow(() -> new IllegalStateException("a rule forwards to the missing target group " + id));
+    private static TargetGroupEntry targetGroup(StoredResource group, String vpcId, Instant now,
+                                                Instant[] nextChange) {
         JsonNode doc = group.document();
         JsonNode config = doc.path("config");
         String groupVpc = config.path("vpcIdentifier").asText("");
@@ -145,10 +187,16 @@ public final class LatticeSnapshotCompiler {
             List<TargetGroupEntry.Target> list = new ArrayList<>();
             int defaultPort = config.path("port").asInt(80);
             for (JsonNode t : doc.path(Targets.FIELD)) {
-                list.add(new TargetGroupEntry.Target(t.path("id").asText(), t.path("port").asInt(defaultPort),
-                        "DRAINING".equals(t.path("status").asText())));
+                if (!Targets.drained(t, now)) {
+                    list.add(new TargetGroupEntry.Target(t.path("id").asText(), t.path("port").asInt(defaultPort),
+                            Targets.draining(t, now)));
+                }
             }
             targets = list;
+            Instant drainEnd = Targets.nextDrainEnd(doc, now);
+            if (drainEnd != null && (nextChange[0] == null || drainEnd.isBefore(nextChange[0]))) {
+                nextChange[0] = drainEnd;
+            }
         }
         return new TargetGroupEntry(group.id(), group.arn(), doc.path("type").asText(),
                 config.path("protocol").asText("HTTP"), config.path("protocolVersion").asText("HTTP1"),

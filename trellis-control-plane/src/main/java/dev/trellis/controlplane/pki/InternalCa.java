@@ -182,19 +182,29 @@ public final class InternalCa {
      * @throws IllegalArgumentException for an empty list or a name that is not a DNS name
      */
     public IssuedCertificate issue(List<String> names, Duration validity, KeyType keyType) {
-        List<String> unique = names.stream().distinct().toList();
-        if (unique.isEmpty()) {
-            throw new IllegalArgumentException("a certificate needs at least one name");
-        }
-        for (String name : unique) {
-            if (name.length() > 253 || !DNS_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("'" + name + "' is not a DNS name or a one-level wildcard");
-            }
-        }
-        if (validity.isNegative() || validity.isZero()) {
-            throw new IllegalArgumentException("validity must be positive, not " + validity);
-        }
+        checkRequest(names, validity);
         KeyPair keys = keyType.generate();
+        return new IssuedCertificate(certify(keys.getPublic(), names, validity), keys.getPrivate(),
+                List.of(certificate));
+    }
+
+    /**
+     * Certifies a public key someone else holds the private key of (a gateway's, at registration), with the same
+     * profile as {@link #issue}: serverAuth and clientAuth, the names as DNS SANs, the first one as the common name
+     * when it fits.
+     *
+     * @param publicKey an EC or RSA public key
+     * @throws IllegalArgumentException for an empty list, a name that is not a DNS name, or another key algorithm
+     */
+    public X509Certificate certify(PublicKey publicKey, List<String> names, Duration validity) {
+        checkRequest(names, validity);
+        boolean rsa = switch (publicKey.getAlgorithm()) {
+            case "RSA" -> true;
+            case "EC" -> false;
+            default -> throw new IllegalArgumentException("the key must be EC or RSA, not "
+                    + publicKey.getAlgorithm());
+        };
+        List<String> unique = names.stream().distinct().toList();
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant notAfter = now.plus(validity);
         if (notAfter.isAfter(certificate.getNotAfter().toInstant())) {
@@ -209,9 +219,9 @@ public final class InternalCa {
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(now.minus(BACKDATE)), Date.from(notAfter), subject, keys.getPublic())
+                    Date.from(now.minus(BACKDATE)), Date.from(notAfter), subject, publicKey)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-                    .addExtension(Extension.keyUsage, true, new KeyUsage(keyType == KeyType.RSA_2048
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(rsa
                             ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment
                             : KeyUsage.digitalSignature))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
@@ -219,13 +229,27 @@ public final class InternalCa {
                     .addExtension(Extension.subjectAlternativeName, first.length() > MAX_COMMON_NAME,
                             new GeneralNames(sans))
                     .addExtension(Extension.subjectKeyIdentifier, false,
-                            extensions.createSubjectKeyIdentifier(keys.getPublic()))
+                            extensions.createSubjectKeyIdentifier(publicKey))
                     .addExtension(Extension.authorityKeyIdentifier, false,
                             extensions.createAuthorityKeyIdentifier(certificate.getPublicKey()));
-            X509Certificate issued = sign(builder, privateKey, ROOT_KEY_TYPE);
-            return new IssuedCertificate(issued, keys.getPrivate(), List.of(certificate));
+            return sign(builder, privateKey, ROOT_KEY_TYPE);
         } catch (CertIOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot issue a certificate for " + unique, e);
+        }
+    }
+
+    private static void checkRequest(List<String> names, Duration validity) {
+        List<String> unique = names.stream().distinct().toList();
+        if (unique.isEmpty()) {
+            throw new IllegalArgumentException("a certificate needs at least one name");
+        }
+        for (String name : unique) {
+            if (name.length() > 253 || !DNS_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("'" + name + "' is not a DNS name or a one-level wildcard");
+            }
+        }
+        if (validity.isNegative() || validity.isZero()) {
+            throw new IllegalArgumentException("validity must be positive, not " + validity);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.trellis.controlplane.ControlPlaneConfig;
 import dev.trellis.controlplane.api.AwsService;
 import dev.trellis.controlplane.api.Caller;
 import dev.trellis.controlplane.api.OperationAuthorizer;
+import dev.trellis.controlplane.gateways.GatewayApi;
 import dev.trellis.controlplane.protocol.ApiException;
 import dev.trellis.controlplane.protocol.ApiRequest;
 import dev.trellis.controlplane.protocol.ApiResponse;
@@ -22,8 +23,10 @@ import java.util.regex.Pattern;
 /**
  * Trellis's own API for gateways (SigV4 signing name {@code trellis}): {@code GET /trellis/v1/snapshots/{vpcId}
  * ?after=<revision>&wait=<seconds>} answers 200 with the VPC's snapshot as JSON once its revision is greater than
- * {@code after}, or 304 when nothing changed within {@code wait} seconds (default 30, at most 60). The caller needs
- * {@code trellis:GetVpcSnapshot} on {@code arn:<partition>:trellis:<region>:<account>:vpc/<vpcId>}.
+ * {@code after}, or 304 when nothing changed within {@code wait} seconds (default 30, at most 60). Without
+ * {@code after} it answers at once with a snapshot compiled for this call. The caller needs
+ * {@code trellis:GetVpcSnapshot} on {@code arn:<partition>:trellis:<region>:<account>:vpc/<vpcId>}. Registration
+ * and health reports under {@code /trellis/v1/gateways} are handed to {@link GatewayApi}.
  */
 public final class SnapshotApi implements AwsService {
 
@@ -35,12 +38,20 @@ public final class SnapshotApi implements AwsService {
     private final SnapshotService snapshots;
     private final ControlPlaneConfig config;
     private final OperationAuthorizer authorizer;
+    private final GatewayApi gateways;
     private final ObjectMapper json = new ObjectMapper();
 
     public SnapshotApi(SnapshotService snapshots, ControlPlaneConfig config, OperationAuthorizer authorizer) {
+        this(snapshots, config, authorizer, null);
+    }
+
+    /** @param gateways the registration and health-report API, or null to serve snapshots only */
+    public SnapshotApi(SnapshotService snapshots, ControlPlaneConfig config, OperationAuthorizer authorizer,
+                       GatewayApi gateways) {
         this.snapshots = snapshots;
         this.config = config;
         this.authorizer = authorizer;
+        this.gateways = gateways;
     }
 
     @Override
@@ -51,6 +62,9 @@ public final class SnapshotApi implements AwsService {
     @Override
     public ApiResponse handle(ApiRequest request, Caller caller) {
         try {
+            if (gateways != null && gateways.serves(request)) {
+                return gateways.handle(request, caller);
+            }
             Matcher path = PATH.matcher(request.rawPath());
             if (!request.method().equals("GET") || !path.matches()) {
                 throw ApiException.validation("unknownOperation", "Trellis's gateway API has no "
@@ -62,7 +76,9 @@ public final class SnapshotApi implements AwsService {
                     + config.region() + ":" + config.accountId() + ":vpc/" + vpcId);
             long after = number(request, "after", 0, Long.MAX_VALUE, -1);
             long wait = number(request, "wait", 0, MAX_WAIT_SECONDS, DEFAULT_WAIT_SECONDS);
-            Optional<VpcSnapshot> snapshot = snapshots.newerThan(vpcId, after, Duration.ofSeconds(wait));
+            // Without 'after' the gateway wants the snapshot as of now (at start, or for fresh signing keys).
+            Optional<VpcSnapshot> snapshot = after < 0 ? Optional.of(snapshots.fresh(vpcId))
+                    : snapshots.newerThan(vpcId, after, Duration.ofSeconds(wait));
             if (snapshot.isEmpty()) {
                 return new ApiResponse(304, Map.of("x-trellis-revision", String.valueOf(after)), new byte[0]);
             }

@@ -215,8 +215,9 @@ class TargetGroupApiTest extends LatticeApiTestBase {
                 t -> t.id("10.9.9.9")));
 
         assertThat(deregistered.successful()).hasSize(2);
-        assertThat(lattice.listTargets(r -> r.targetGroupIdentifier(id)).items()).extracting(TargetSummary::id)
-                .containsExactly("10.0.1.6");
+        // A deregistered target drains for the deregistration delay (60 s here) before it is gone.
+        assertThat(lattice.listTargets(r -> r.targetGroupIdentifier(id)).items())
+                .extracting(t -> t.id() + " " + t.status()).containsExactly("10.0.1.5 DRAINING", "10.0.1.6 UNUSED");
     }
 
     @Test

@@ -11,4 +11,11 @@ public interface AccessLog {
     AccessLog NONE = record -> { };
 
     void log(AccessLogRecord record);
+
+    /**
+     * Called once by the server before it serves, for logs that depend on the snapshot (destinations of access-log
+     * subscriptions). Does nothing by default.
+     */
+    default void bind(dev.trellis.gateway.GatewaySnapshots snapshots) {
+    }
 }

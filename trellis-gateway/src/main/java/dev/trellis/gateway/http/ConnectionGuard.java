@@ -60,6 +60,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     public void channelActive(ChannelHandlerContext ctx) {
         counted = true;
         if (context.connectionCounter().incrementAndGet() > context.config().maxConnections()) {
+            context.config().metrics().connectionRejected();
             ctx.close();
             return;
         }

@@ -267,6 +267,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             // Lattice authenticates every signed request, whatever the auth type (facts §6).
             AwsAuthError error = rejected.failure().toAwsError(AwsProtocolFamily.LATTICE_DATA_PLANE);
             failureReason = "AuthenticationFailed";
+            config.metrics().authenticationFailed(route.service().id(), error.code());
             respondLocally(HttpResponseStatus.valueOf(error.httpStatus()), error.plainTextBody(), false);
             return false;
         }
@@ -302,6 +303,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         }
         failureReason = "ClientAccessDenied";
         authDeniedReason = result.deniedBy().map(level -> level.accessLogReason()).orElse(null);
+        config.metrics().authorizationDenied(route.service().id(), authDeniedReason);
         respondLocally(HttpResponseStatus.FORBIDDEN, result.accessDeniedMessage(), false);
         return false;
     }
@@ -805,6 +807,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         cancelIdleCheck();
         releasePending();
         dropUpstream();
+        config.metrics().requestFinished(route == null ? null : route.service().id(),
+                targetGroup == null ? null : targetGroup.id(), status, System.nanoTime() - startNanos);
         try {
             config.accessLog().log(accessLogRecord());
         } catch (RuntimeException e) {

@@ -40,6 +40,20 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     /** The largest h2c upgrade request body buffered for the upgrade; larger requests stay on HTTP/1.1. */
     static final int MAX_UPGRADE_BODY = 64 * 1024;
 
+    // HTTP/2 flood protections (DESIGN.md "Hostile input"). Netty's defaults today, set here so that a Netty
+    // upgrade cannot change them silently; each is proven by a raw-frame test (GatewayHttp2FloodTest).
+    /** Rapid reset (CVE-2023-44487): more RST_STREAMs than this from a client per window is GOAWAY(ENHANCE_YOUR_CALM). */
+    static final int MAX_RST_FRAMES_PER_WINDOW = 200;
+    static final int RST_WINDOW_SECONDS = 30;
+    /** "MadeYouReset" (CVE-2025-55163): the gateway itself resets at most this many streams per window. */
+    static final int MAX_SENT_RST_FRAMES_PER_WINDOW = 200;
+    /** SETTINGS/PING floods by a peer that does not read: control frames (ACKs) queued unsent before GOAWAY. */
+    static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
+    /** Empty DATA frames in a row without END_STREAM (CVE-2019-9518). */
+    static final int MAX_CONSECUTIVE_EMPTY_DATA_FRAMES = 2;
+    /** CONTINUATION flood (CVE-2024-27316 style): small CONTINUATION frames allowed in one header block. */
+    static final int MAX_SMALL_CONTINUATION_FRAMES = 16;
+
     private final PipelineContext context;
     private final int listenerPort;
 
@@ -93,6 +107,11 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                         .maxConcurrentStreams(config.maxConcurrentStreams())
                         .maxHeaderListSize(config.maxHeaderSize()))
                 .validateHeaders(true)
+                .decoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES_PER_WINDOW, RST_WINDOW_SECONDS)
+                .encoderEnforceMaxRstFramesPerWindow(MAX_SENT_RST_FRAMES_PER_WINDOW, RST_WINDOW_SECONDS)
+                .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES)
+                .decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_CONSECUTIVE_EMPTY_DATA_FRAMES)
+                .decoderEnforceMaxSmallContinuationFrames(MAX_SMALL_CONTINUATION_FRAMES)
                 .build();
     }
 

@@ -4,35 +4,36 @@ import dev.trellis.model.snapshot.SnapshotCodec;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
-import software.amazon.awssdk.http.SdkHttpFullRequest;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 
 /**
  * Keeps a gateway's snapshot current: long-polls the control plane for a newer snapshot of its VPC, hands each one
  * (already checked by {@link SnapshotCodec#decode}) to the gateway, and persists it as the last good snapshot. On
  * start it first hands over the persisted snapshot, so a gateway serves even while the control plane is down
  * (static stability). Runs on its own thread; never on an event loop.
+ *
+ * <p>A snapshot carries signing keys for the days around its compile time. When the snapshot served was compiled
+ * more than {@link #REFRESH_AFTER} ago, the client asks for the current snapshot unconditionally (no {@code after}),
+ * which the control plane compiles afresh — the long-poll alone would not bring new keys when nothing else changed.
+ * The persisted file holds derived keys, so only its owner may read it.
  */
 public final class SnapshotClient implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SnapshotClient.class);
     private static final int WAIT_SECONDS = 30;
+    /** How old a snapshot may get before the client fetches a freshly compiled one. */
+    public static final Duration REFRESH_AFTER = Duration.ofHours(6);
 
     /** Where and as whom to watch. */
     public record Settings(URI controlPlane, String vpcId, String region, String accessKeyId, String secretAccessKey,
@@ -53,15 +54,32 @@ public final class SnapshotClient implements AutoCloseable {
 
     private final Settings settings;
     private final Consumer<VpcSnapshot> gateway;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+    private final ControlPlaneClient controlPlane;
+    private final boolean ownsClient;
+    private final Clock clock;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long revision = -1;
+    private volatile VpcSnapshot served;
 
     public SnapshotClient(Settings settings, Consumer<VpcSnapshot> gateway) {
+        this(settings, new ControlPlaneClient(settings.controlPlane(), settings.region(), settings.accessKeyId(),
+                settings.secretAccessKey()), true, Clock.systemUTC(), gateway);
+    }
+
+    /** A snapshot client that makes its calls through {@code controlPlane} (shared with registration and reports). */
+    public SnapshotClient(Settings settings, ControlPlaneClient controlPlane, Clock clock,
+                          Consumer<VpcSnapshot> gateway) {
+        this(settings, controlPlane, false, clock, gateway);
+    }
+
+    private SnapshotClient(Settings settings, ControlPlaneClient controlPlane, boolean ownsClient, Clock clock,
+                           Consumer<VpcSnapshot> gateway) {
         this.settings = settings;
         this.gateway = gateway;
+        this.controlPlane = controlPlane;
+        this.ownsClient = ownsClient;
+        this.clock = clock;
         this.thread = new Thread(this::watch, "snapshot-client-" + settings.vpcId());
         this.thread.setDaemon(true);
     }
@@ -110,48 +128,24 @@ public final class SnapshotClient implements AutoCloseable {
                 }
                 log.warn("no snapshot from the control plane at {} ({}); serving revision {}, retrying in {} ms",
                         settings.controlPlane(), e.getMessage(), revision, backoff.toMillis());
-                sleep(backoff);
+                if (!sleep(backoff)) {
+                    return;
+                }
                 backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
                         ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             }
         }
     }
 
-    private void poll() throws IOException, InterruptedException {
-        // Without a snapshot yet, ask for the current one (no 'after').
-        URI uri = settings.controlPlane().resolve("/trellis/v1/snapshots/" + settings.vpcId() + "?wait=" + WAIT_SECONDS
-                + (revision < 0 ? "" : "&after=" + revision));
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(WAIT_SECONDS + 15));
-        sign(uri).forEach((name, values) -> {
-            if (!name.equalsIgnoreCase("host")) {
-                values.forEach(v -> request.header(name, v));
-            }
-        });
-        HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        switch (response.statusCode()) {
-            case 200 -> accept(SnapshotCodec.decode(response.body()), true);
-            case 304 -> {
-                // nothing changed
-            }
-            default -> throw new IOException("HTTP " + response.statusCode() + ": "
-                    + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+    private void poll() throws IOException {
+        VpcSnapshot current = served;
+        // Without a snapshot, or with one whose keys are getting old, ask for the current one (no 'after').
+        boolean unconditional = current == null || revision < 0
+                || Duration.between(current.compiledAt(), clock.instant()).compareTo(REFRESH_AFTER) > 0;
+        byte[] body = controlPlane.snapshot(settings.vpcId(), unconditional ? -1 : revision, WAIT_SECONDS);
+        if (body != null) {
+            accept(SnapshotCodec.decode(body), true);
         }
-    }
-
-    private java.util.Map<String, java.util.List<String>> sign(URI uri) {
-        SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder()
-                .method(SdkHttpMethod.GET)
-                .uri(uri)
-                .build();
-        SignedRequest signed = signer.sign(r -> r
-                .identity(AwsCredentialsIdentity.create(settings.accessKeyId(), settings.secretAccessKey()))
-                .request(unsigned)
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "trellis")
-                .putProperty(AwsV4HttpSigner.REGION_NAME, settings.region()));
-        return signed.request().headers();
     }
 
     private void accept(VpcSnapshot snapshot, boolean persist) {
@@ -162,16 +156,27 @@ public final class SnapshotClient implements AutoCloseable {
             persist(snapshot);
         }
         gateway.accept(snapshot);
+        served = snapshot;
         revision = snapshot.revision();
         log.info("serving snapshot {}", snapshot);
     }
 
-    /** Writes the snapshot to a temporary file and renames it over the last one, so a crash leaves a whole file. */
+    /**
+     * Writes the snapshot to a temporary file readable by the owner only (it holds derived signing keys) and renames
+     * it over the last one, so a crash leaves a whole file.
+     */
     private void persist(VpcSnapshot snapshot) {
         Path file = persistedSnapshot();
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.createDirectories(settings.dataDir());
+            Files.deleteIfExists(temporary);
+            try {
+                Files.createFile(temporary, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(temporary); // not a POSIX file system: its default permissions stand
+            }
             Files.write(temporary, SnapshotCodec.encode(snapshot));
             try {
                 Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -183,17 +188,24 @@ public final class SnapshotClient implements AutoCloseable {
         }
     }
 
-    private static void sleep(Duration duration) {
+    /** Sleeps; false when interrupted (the client is closing). */
+    private static boolean sleep(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 
+    /** Stops watching at once: a long-poll in progress is aborted, not waited out. */
     @Override
     public void close() {
         running = false;
+        if (ownsClient) {
+            controlPlane.close();
+        }
         thread.interrupt();
     }
 }

@@ -5,19 +5,24 @@ import java.util.Objects;
 
 /**
  * One target of a {@link TargetPool}: its id as registered (an IP address), the port traffic goes to, the
- * resolved socket address, and its {@link TargetHealth}.
+ * resolved socket address, whether it is draining (deregistered), and its {@link TargetHealth}.
  */
 public final class PoolTarget {
+
+    /** Reason code of a draining target. */
+    public static final String DEREGISTRATION_IN_PROGRESS = "DeregistrationInProgress";
 
     private final String id;
     private final int port;
     private final InetSocketAddress address;
+    private final boolean draining;
     private final TargetHealth health;
 
-    PoolTarget(String id, int port, InetSocketAddress address, TargetHealth health) {
+    PoolTarget(String id, int port, InetSocketAddress address, boolean draining, TargetHealth health) {
         this.id = Objects.requireNonNull(id, "id");
         this.port = port;
         this.address = Objects.requireNonNull(address, "address");
+        this.draining = draining;
         this.health = Objects.requireNonNull(health, "health");
     }
 
@@ -34,8 +39,23 @@ public final class PoolTarget {
         return address;
     }
 
+    /** Deregistered in this snapshot: gets no new requests and is not health-checked. */
+    public boolean draining() {
+        return draining;
+    }
+
     public TargetHealth health() {
         return health;
+    }
+
+    /** What {@code ListTargets} should show: DRAINING while draining, else the health's status. */
+    public TargetStatus status() {
+        return draining ? TargetStatus.DRAINING : health.status();
+    }
+
+    /** The reason code that goes with {@link #status()}, or null. */
+    public String reasonCode() {
+        return draining ? DEREGISTRATION_IN_PROGRESS : health.reasonCode();
     }
 
     /** {@code 10.0.1.5:3000}, as the access log's {@code targetIpPort} writes it. */
@@ -45,6 +65,6 @@ public final class PoolTarget {
 
     @Override
     public String toString() {
-        return ipPort() + " " + health;
+        return ipPort() + " " + (draining ? "DRAINING" : health.toString());
     }
 }

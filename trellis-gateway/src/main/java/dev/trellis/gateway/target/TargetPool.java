@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The targets of one target group in this gateway's VPC, ready for load balancing: round robin among the healthy
- * targets, and among all of them when none is healthy (fail-open, facts §5). Draining targets get no new requests.
+ * targets (HEALTHY, or UNAVAILABLE when health checks are off), and among all non-draining ones when none is
+ * healthy (fail-open, facts §5: INITIAL and UNHEALTHY targets then get traffic too). Draining targets never get a
+ * new request, not even when every target drains: then {@link #pick()} answers null and the client gets a 503.
  *
  * <p>Immutable apart from one atomic counter; {@link #pick()} runs on event loops without locks. It scans the
  * targets once per pick (no allocation), which is cheap next to a proxied request even at Lattice's 1,000 targets
@@ -25,26 +27,32 @@ public final class TargetPool {
     private static final Logger log = LoggerFactory.getLogger(TargetPool.class);
 
     private final TargetGroupEntry group;
+    /** The targets that may get new requests: registered and not draining. */
     private final PoolTarget[] targets;
+    /** Every target of the pool, draining ones included, in registration order. */
+    private final List<PoolTarget> allTargets;
     private final AtomicInteger next = new AtomicInteger();
 
-    private TargetPool(TargetGroupEntry group, PoolTarget[] targets) {
+    private TargetPool(TargetGroupEntry group, List<PoolTarget> all) {
         this.group = group;
-        this.targets = targets;
+        this.allTargets = List.copyOf(all);
+        this.targets = all.stream().filter(t -> !t.draining()).toArray(PoolTarget[]::new);
     }
 
     /**
-     * The pool of {@code group}'s registered, non-draining targets. A target whose id is not an IP address cannot be
-     * connected to without a name lookup (which must not happen on an event loop) and is left out, logged.
+     * The pool of {@code group}'s registered targets, draining ones included (they are reported, never picked). A
+     * target whose id is not an IP address cannot be connected to without a name lookup (which must not happen on
+     * an event loop) and is left out, logged.
+     *
+     * <p>A new target starts INITIAL when the group's health check is enabled, else UNAVAILABLE; a known target
+     * follows the group's switch ({@link TargetHealth#followChecksEnabled}).
      *
      * @param health the health of every target already known, by {@link #healthKey}; new targets are added to it
      */
     public static TargetPool of(TargetGroupEntry group, Map<String, TargetHealth> health) {
+        boolean checked = group.healthCheck() != null && group.healthCheck().enabled();
         List<PoolTarget> targets = new ArrayList<>();
         for (TargetGroupEntry.Target target : group.targets()) {
-            if (target.draining()) {
-                continue;
-            }
             byte[] ip = NetUtil.createByteArrayFromIpAddressString(target.id());
             if (ip == null) {
                 log.warn("target {} of {} is not an IP address; the gateway cannot reach it", target.id(),
@@ -58,11 +66,16 @@ public final class TargetPool {
             } catch (UnknownHostException e) {
                 throw new IllegalStateException("an IP literal of " + ip.length + " bytes", e);
             }
-            TargetHealth targetHealth = health.computeIfAbsent(healthKey(group.id(), target.id(), port),
-                    k -> new TargetHealth());
-            targets.add(new PoolTarget(target.id(), port, address, targetHealth));
+            TargetHealth targetHealth = health.get(healthKey(group.id(), target.id(), port));
+            if (targetHealth == null) {
+                targetHealth = new TargetHealth(checked);
+                health.put(healthKey(group.id(), target.id(), port), targetHealth);
+            } else {
+                targetHealth.followChecksEnabled(checked);
+            }
+            targets.add(new PoolTarget(target.id(), port, address, target.draining(), targetHealth));
         }
-        return new TargetPool(group, targets.toArray(new PoolTarget[0]));
+        return new TargetPool(group, targets);
     }
 
     /** The key a target's health is kept under across snapshots: group, id and port. */
@@ -70,7 +83,10 @@ public final class TargetPool {
         return targetGroupId + "|" + targetId + "|" + port;
     }
 
-    /** The next target in round-robin order among healthy ones (all ones if none is healthy); null if empty. */
+    /**
+     * The next target in round-robin order among healthy ones (all non-draining ones if none is healthy); null
+     * when every target drains or there is none.
+     */
     public PoolTarget pick() {
         int n = targets.length;
         if (n == 0) {
@@ -110,13 +126,19 @@ public final class TargetPool {
         return group;
     }
 
-    /** The targets traffic may go to (registered and not draining), for the health checker. */
+    /** The targets traffic may go to (registered and not draining): what the health checker checks. */
     public List<PoolTarget> targets() {
         return List.of(targets);
     }
 
+    /** Every target, draining ones included: what health reports cover. */
+    public List<PoolTarget> allTargets() {
+        return allTargets;
+    }
+
     @Override
     public String toString() {
-        return "TargetPool[" + group.id() + ", " + targets.length + " targets]";
+        return "TargetPool[" + group.id() + ", " + targets.length + " targets, "
+                + (allTargets.size() - targets.length) + " draining]";
     }
 }

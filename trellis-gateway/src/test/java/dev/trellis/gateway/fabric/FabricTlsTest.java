@@ -24,6 +24,14 @@ class FabricTlsTest {
     }
 
     @Test
+    void acceptsTheKeyPairARegistrationKeptInTheGateway() {
+        TestPki.Issued issued = PKI.gateway(VPC_A);
+        FabricIdentity identity = FabricIdentity.of(issued.identity().certificateChainPem(), issued.key(),
+                PKI.caPem());
+        assertThat(FabricTls.create(VPC_A, identity).certificate()).isEqualTo(issued.certificate());
+    }
+
+    @Test
     void refusesACertificateForAnotherVpcsGateway() {
         assertThatThrownBy(() -> FabricTls.create(VPC_A, PKI.gateway(VPC_B).identity()))
                 .isInstanceOf(IllegalArgumentException.class)

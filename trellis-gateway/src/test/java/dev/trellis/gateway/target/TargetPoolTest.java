@@ -84,4 +84,65 @@ class TargetPoolTest {
         assertThat(after.targets().get(0).health().isHealthy()).isFalse();
         assertThat(after.targets().get(1).health().isHealthy()).isTrue();
     }
+
+    static TargetGroupEntry checkedGroup(TargetGroupEntry.Target... targets) {
+        return new TargetGroupEntry("tg-0123456789abcdef0", "arn:tg", "IP", "HTTP", "HTTP1", 8080,
+                "vpc-0aaaaaaaaaaaaaaaa", new TargetGroupEntry.HealthCheck(true, "HTTP", "HTTP1", 0, "/", 30, 5, 5, 2,
+                "200"), List.of(targets));
+    }
+
+    @Test
+    void newTargetsStartInitialWhenCheckedAndUnavailableWhenNot() {
+        TargetPool checked = TargetPool.of(checkedGroup(new TargetGroupEntry.Target("10.0.0.1", 80, false)),
+                new HashMap<>());
+        TargetPool unchecked = TargetPool.of(group(new TargetGroupEntry.Target("10.0.0.1", 80, false)),
+                new HashMap<>());
+
+        assertThat(checked.targets().get(0).status()).isEqualTo(TargetStatus.INITIAL);
+        assertThat(unchecked.targets().get(0).status()).isEqualTo(TargetStatus.UNAVAILABLE);
+        assertThat(unchecked.targets().get(0).reasonCode()).isEqualTo("HealthCheckDisabled");
+    }
+
+    @Test
+    void initialTargetsWaitForTheirFirstPassWhileAnotherIsHealthyButCountWhenFailingOpen() {
+        TargetPool pool = TargetPool.of(checkedGroup(new TargetGroupEntry.Target("10.0.0.1", 80, false),
+                new TargetGroupEntry.Target("10.0.0.2", 80, false)), new HashMap<>());
+
+        assertThat(picks(pool, 4)).containsExactlyInAnyOrder("10.0.0.1:80", "10.0.0.1:80", "10.0.0.2:80",
+                "10.0.0.2:80");
+
+        pool.targets().get(1).health().markHealthy();
+        assertThat(picks(pool, 4)).containsOnly("10.0.0.2:80");
+    }
+
+    @Test
+    void drainingTargetsAreReportedButNeverPickedEvenWhenFailingOpen() {
+        TargetPool pool = TargetPool.of(checkedGroup(new TargetGroupEntry.Target("10.0.0.1", 80, true),
+                new TargetGroupEntry.Target("10.0.0.2", 80, false)), new HashMap<>());
+        pool.allTargets().forEach(t -> t.health().markUnhealthy());
+
+        assertThat(pool.allTargets()).extracting(PoolTarget::status)
+                .containsExactly(TargetStatus.DRAINING, TargetStatus.UNHEALTHY);
+        assertThat(pool.allTargets().get(0).reasonCode()).isEqualTo("DeregistrationInProgress");
+        assertThat(picks(pool, 4)).containsOnly("10.0.0.2:80");
+        assertThat(pool.pickOtherThan(pool.targets().get(0))).isNull();
+
+        TargetPool allDraining = TargetPool.of(checkedGroup(new TargetGroupEntry.Target("10.0.0.1", 80, true)),
+                new HashMap<>());
+        assertThat(allDraining.pick()).isNull();
+    }
+
+    @Test
+    void aKnownTargetFollowsItsGroupsHealthCheckSwitch() {
+        Map<String, TargetHealth> health = new HashMap<>();
+        TargetPool on = TargetPool.of(checkedGroup(new TargetGroupEntry.Target("10.0.0.1", 80, false)), health);
+        on.targets().get(0).health().markUnhealthy();
+
+        TargetPool off = TargetPool.of(group(new TargetGroupEntry.Target("10.0.0.1", 80, false)), health);
+        assertThat(off.targets().get(0).status()).isEqualTo(TargetStatus.UNAVAILABLE);
+
+        TargetPool onAgain = TargetPool.of(checkedGroup(new TargetGroupEntry.Target("10.0.0.1", 80, false)),
+                health);
+        assertThat(onAgain.targets().get(0).status()).isEqualTo(TargetStatus.INITIAL);
+    }
 }

@@ -1,0 +1,82 @@
+package dev.trellis.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Linux network namespace made by a test ({@code ip netns}), removed again by {@link #close()} together with every
+ * interface inside it. Needs root and iproute2: {@link #supported()} says whether this machine can (CI runs as root).
+ */
+final class NetworkNamespace implements AutoCloseable {
+
+    private final String name;
+
+    private NetworkNamespace(String name) {
+        this.name = name;
+    }
+
+    /** True when this process may create namespaces (root, {@code ip} installed). */
+    static boolean supported() {
+        return "root".equals(System.getProperty("user.name"))
+                && (Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip")));
+    }
+
+    /** Creates namespace {@code name} (a stale one of the same name is removed first) with loopback up. */
+    static NetworkNamespace create(String name) throws IOException, InterruptedException {
+        ip(true, "netns", "delete", name);
+        ip(false, "netns", "add", name);
+        NetworkNamespace namespace = new NetworkNamespace(name);
+        namespace.ip("link", "set", "lo", "up");
+        return namespace;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** Runs {@code ip -n <name> args...}; fails with ip's message when it fails. */
+    void ip(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("-n", name));
+        command.addAll(List.of(args));
+        ip(false, command.toArray(String[]::new));
+    }
+
+    /** Runs a command inside the namespace and returns its standard output; fails when it exits non-zero. */
+    String exec(String... command) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
+        full.addAll(List.of(command));
+        return run(false, full);
+    }
+
+    /** Runs {@code ip args...} in the test's own namespace. */
+    static void ip(boolean ignoreFailure, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("ip"));
+        command.addAll(List.of(args));
+        run(ignoreFailure, command);
+    }
+
+    private static String run(boolean ignoreFailure, List<String> command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] output = process.getInputStream().readAllBytes();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IOException(String.join(" ", command) + " did not finish");
+        }
+        String text = new String(output, StandardCharsets.UTF_8);
+        if (process.exitValue() != 0 && !ignoreFailure) {
+            throw new IOException(String.join(" ", command) + " failed (" + process.exitValue() + "): " + text);
+        }
+        return text;
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        // Deleting the namespace kills its interfaces; veth peers in other namespaces go with them.
+        ip(true, "netns", "delete", name);
+    }
+}
