@@ -3,6 +3,7 @@ package dev.trellis.gateway;
 import dev.trellis.gateway.accesslog.AccessLog;
 import dev.trellis.gateway.accesslog.DestinationAccessLog;
 import dev.trellis.gateway.fabric.FabricForwarder;
+import dev.trellis.gateway.fabric.FabricTls;
 import dev.trellis.gateway.health.TargetHealthSink;
 import dev.trellis.gateway.metrics.GatewayMetrics;
 import java.nio.file.Path;
@@ -23,6 +24,9 @@ public final class GatewayConfig {
     /** The VPC-side address Lattice gives services (facts §1): what clients of this VPC connect to. */
     public static final String DEFAULT_BIND_ADDRESS = "169.254.171.1";
 
+    /** The fabric listener's default port (peers learn the real one from the snapshot's {@code FabricPeer}). */
+    public static final int DEFAULT_FABRIC_PORT = 7443;
+
     private final String bindAddress;
     private final Map<Integer, Integer> portMapping;
     private final int portOffset;
@@ -40,6 +44,9 @@ public final class GatewayConfig {
     private final int maxIdleConnectionsPerTarget;
     private final AccessLog accessLog;
     private final FabricForwarder fabric;
+    private final FabricTls fabricTls;
+    private final String fabricBindAddress;
+    private final int fabricPort;
     private final TargetHealthSink targetHealthSink;
     private final Duration healthCheckTimeUnit;
     private final Duration targetHealthReportInterval;
@@ -64,6 +71,9 @@ public final class GatewayConfig {
         this.maxIdleConnectionsPerTarget = b.maxIdleConnectionsPerTarget;
         this.accessLog = b.accessLog;
         this.fabric = b.fabric;
+        this.fabricTls = b.fabricTls;
+        this.fabricBindAddress = b.fabricBindAddress;
+        this.fabricPort = b.fabricPort;
         this.targetHealthSink = b.targetHealthSink;
         this.healthCheckTimeUnit = b.healthCheckTimeUnit;
         this.targetHealthReportInterval = b.targetHealthReportInterval;
@@ -159,6 +169,21 @@ public final class GatewayConfig {
         return fabric;
     }
 
+    /** This gateway's fabric TLS material; null: no fabric listener (peers cannot reach this VPC's targets). */
+    public FabricTls fabricTls() {
+        return fabricTls;
+    }
+
+    /** The address the fabric listener binds (the gateway's address on the network between gateways). */
+    public String fabricBindAddress() {
+        return fabricBindAddress;
+    }
+
+    /** The fabric listener's port; 0 binds any free port ({@link GatewayServer#fabricPort()} tells which). */
+    public int fabricPort() {
+        return fabricPort;
+    }
+
     /** Where target health goes (the control plane); by default nowhere. */
     public TargetHealthSink targetHealthSink() {
         return targetHealthSink;
@@ -209,6 +234,9 @@ public final class GatewayConfig {
         private int maxIdleConnectionsPerTarget = 32;
         private AccessLog accessLog = AccessLog.NONE;
         private FabricForwarder fabric = FabricForwarder.unavailable();
+        private FabricTls fabricTls;
+        private String fabricBindAddress = "0.0.0.0";
+        private int fabricPort = DEFAULT_FABRIC_PORT;
         private TargetHealthSink targetHealthSink = TargetHealthSink.NONE;
         private Duration healthCheckTimeUnit = Duration.ofSeconds(1);
         private Duration targetHealthReportInterval = Duration.ofSeconds(1);
@@ -330,6 +358,22 @@ public final class GatewayConfig {
 
         public Builder fabric(FabricForwarder fabric) {
             this.fabric = Objects.requireNonNull(fabric, "fabric");
+            return this;
+        }
+
+        /** Serves peers on the fabric listener with this material (renew it with {@link FabricTls#update}). */
+        public Builder fabricTls(FabricTls tls) {
+            this.fabricTls = Objects.requireNonNull(tls, "fabricTls");
+            return this;
+        }
+
+        /** Binds the fabric listener on {@code address}:{@code port} (default 0.0.0.0:7443; port 0: any). */
+        public Builder fabricListener(String address, int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("fabric port must be 0-65535, not " + port);
+            }
+            this.fabricBindAddress = Objects.requireNonNull(address, "fabric bind address");
+            this.fabricPort = port;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.trellis.gateway;
 
+import dev.trellis.gateway.fabric.FabricServer;
 import dev.trellis.gateway.health.HealthChecker;
 import dev.trellis.gateway.http.GatewayChannelInitializer;
 import dev.trellis.gateway.http.PipelineContext;
@@ -39,6 +40,7 @@ public final class GatewayServer implements AutoCloseable {
     private final PipelineContext context;
     private final Map<Integer, Channel> listeners = new TreeMap<>();
     private EventLoopGroup group;
+    private FabricServer fabricServer;
     private HealthChecker healthChecker;
     private boolean closed;
 
@@ -57,6 +59,17 @@ public final class GatewayServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
+        if (config.fabricTls() != null) {
+            // Peers' requests run on the same event loops and target pools as this VPC's clients.
+            try {
+                fabricServer = FabricServer.start(config.fabricTls(), snapshots, context.upstreams(), group,
+                        config.fabricBindAddress(), config.fabricPort());
+            } catch (IllegalStateException e) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                group = null;
+                throw e;
+            }
+        }
         snapshots.onSwap((previous, current) -> reconcilePorts(current));
         reconcilePorts(snapshots.current());
         // Health checks run on the same event loops as the traffic and follow every swap.
@@ -128,6 +141,16 @@ public final class GatewayServer implements AutoCloseable {
         return Set.copyOf(listeners.keySet());
     }
 
+    /** The port the fabric listener is bound on, or -1 without one. */
+    public synchronized int fabricPort() {
+        return fabricServer == null ? -1 : fabricServer.port();
+    }
+
+    /** The fabric listener, or null when the configuration has no fabric material. */
+    public synchronized FabricServer fabricServer() {
+        return fabricServer;
+    }
+
     /** The health checker (null before {@link #start()}). */
     public synchronized HealthChecker healthChecker() {
         return healthChecker;
@@ -149,6 +172,9 @@ public final class GatewayServer implements AutoCloseable {
             channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         listeners.clear();
+        if (fabricServer != null) {
+            fabricServer.close();
+        }
         if (group != null) {
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         }

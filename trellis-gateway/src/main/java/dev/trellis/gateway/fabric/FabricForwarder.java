@@ -5,7 +5,7 @@ package dev.trellis.gateway.fabric;
  * request pipeline has already routed, authenticated and authorized the request when it calls
  * {@link #forwardToRemoteTargetGroup}; the fabric's job is only to deliver it and bring the response back.
  *
- * <p>Until the fabric exists, {@link #unavailable()} answers 502.
+ * <p>{@link FabricClient} is the real one; {@link #unavailable()} answers 502 (a gateway without fabric material).
  */
 @FunctionalInterface
 public interface FabricForwarder {

@@ -11,6 +11,7 @@ import dev.trellis.auth.sigv4.SignedRequest;
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewaySnapshot;
 import dev.trellis.gateway.accesslog.AccessLogRecord;
+import dev.trellis.gateway.fabric.FabricStream;
 import dev.trellis.gateway.fabric.RemoteForward;
 import dev.trellis.gateway.proxy.UpstreamConnection;
 import dev.trellis.gateway.proxy.UpstreamListener;
@@ -26,6 +27,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -125,6 +127,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private HttpRequest upstreamHead;
 
     private UpstreamConnection upstream;
+    /** The stream to the peer gateway while a remote target group's request is in flight. */
+    private FabricStream fabricStream;
     private boolean upstreamReady;
     private boolean upstreamKeepAlive;
     private boolean requestFullySent;
@@ -307,12 +311,19 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     // --- forwarding --------------------------------------------------------------------------------------------
 
     /**
-     * A target group in another VPC: the fabric's job. Until the fabric exists its forwarder answers 502
-     * ({@link dev.trellis.gateway.fabric.FabricForwarder#unavailable()}).
+     * A target group in another VPC: the fabric's job (its forwarder answers at once, or opens a stream and calls
+     * {@link #onFabricStream}). The body waits in the exchange, and the client is paused, until the stream is open;
+     * the idle timeout runs from now, as the connect timeout does for a local target.
      */
     private void forwardToRemoteTargetGroup() {
-        discardBody = true;
-        releasePending();
+        if (expectsContinue) {
+            // As for a local target: this gateway has authorized the request; the peer is not asked.
+            client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
+            continueSent = true;
+        }
+        client.pause(ClientExchangeHandler.PAUSE_CONNECTING);
+        scheduleIdleCheck(idleTimeout().toNanos());
         config.fabric().forwardToRemoteTargetGroup(this);
     }
 
@@ -492,6 +503,15 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             if (!upstream.channel().isWritable()) {
                 client.pause(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
             }
+        } else if (fabricStream != null) {
+            fabricStream.write(content);
+            fabricStream.flush();
+            if (last) {
+                requestFullySent = true;
+            }
+            if (!fabricStream.isWritable()) {
+                client.pause(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
+            }
         } else {
             pendingBody.add(content);
         }
@@ -577,6 +597,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 // The client reads slower than the target writes: stop reading the target until it catches up.
                 upstream.channel().config().setAutoRead(false);
             }
+            if (!client.isWritable() && fabricStream != null) {
+                fabricStream.readResponse(false);
+            }
             return;
         }
         responseComplete = true;
@@ -590,6 +613,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (connection != null) {
             connection.release(upstreamKeepAlive && requestFullySent);
         }
+        FabricStream stream = fabricStream;
+        fabricStream = null;
+        if (stream != null) {
+            stream.responseEnded(requestFullySent);
+        }
         ChannelFuture write = client.writeAndFlush(content);
         if (closeAfterResponse) {
             write.addListener(f -> client.endRequestEarly());
@@ -601,6 +629,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     void onClientWritable() {
         if (upstream != null) {
             upstream.channel().config().setAutoRead(true);
+        }
+        if (fabricStream != null) {
+            fabricStream.readResponse(true);
         }
     }
 
@@ -793,6 +824,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (connection != null) {
             connection.abort();
         }
+        FabricStream stream = fabricStream;
+        fabricStream = null;
+        if (stream != null) {
+            stream.cancel();
+        }
     }
 
     private void releasePending() {
@@ -904,6 +940,105 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             failureReason = "RemoteTargetGroupUnavailable";
         }
         respondLocally(HttpResponseStatus.valueOf(responseStatus), plainTextBody, false);
+    }
+
+    @Override
+    public void fail(int responseStatus, String reason, String plainTextBody) {
+        if (failureReason == null) {
+            failureReason = reason;
+        }
+        respondLocally(HttpResponseStatus.valueOf(responseStatus), plainTextBody, false);
+    }
+
+    @Override
+    public void remoteFailure(String reason) {
+        failureReason = reason;
+    }
+
+    @Override
+    public String sourceVpcId() {
+        return snapshot.snapshot().vpcId();
+    }
+
+    @Override
+    public String sourceVpcArn() {
+        return snapshot.sourceVpcArn();
+    }
+
+    @Override
+    public String clientIp() {
+        return remote.getAddress().getHostAddress();
+    }
+
+    @Override
+    public int listenerPort() {
+        return listenerPort;
+    }
+
+    @Override
+    public String forwardedProto() {
+        return "http";
+    }
+
+    @Override
+    public Duration responseTimeout() {
+        return idleTimeout();
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return client.eventLoop();
+    }
+
+    /** The head for the peer: as for a local target, minus what the receiving gateway adds (facts §2). */
+    @Override
+    public HttpRequest requestHead() {
+        HttpHeaders headers = request.headers();
+        LatticeHeaders.removeHopByHop(headers);
+        headers.remove(HttpHeaderNames.EXPECT);
+        LatticeHeaders.removeSpoofable(headers);
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), uri, headers);
+    }
+
+    @Override
+    public void onFabricStream(FabricStream stream) {
+        if (finished || discardBody) {
+            stream.cancel();
+            return;
+        }
+        fabricStream = stream;
+        requestSentNanos = System.nanoTime();
+        touch();
+        HttpContent content;
+        while ((content = pendingBody.poll()) != null) {
+            stream.write(content);
+        }
+        requestFullySent = requestComplete;
+        stream.flush();
+        client.resume(ClientExchangeHandler.PAUSE_CONNECTING);
+        if (!stream.isWritable()) {
+            client.pause(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
+        }
+    }
+
+    @Override
+    public void onFabricWritable() {
+        client.resume(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
+    }
+
+    @Override
+    public void onFabricStreamClosed(Throwable cause) {
+        fabricStream = null;
+        if (finished || discardBody) {
+            return;
+        }
+        if (responseStarted) {
+            abort("FabricConnectionError");
+            return;
+        }
+        failureReason = "FabricConnectionError";
+        respondLocally(HttpResponseStatus.BAD_GATEWAY, "Bad Gateway: the fabric connection to the gateway of "
+                + targetGroup.vpcId() + " failed", false);
     }
 
     // --- small helpers -----------------------------------------------------------------------------------------

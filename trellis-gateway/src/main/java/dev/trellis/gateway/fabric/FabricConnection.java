@@ -1,0 +1,278 @@
+package dev.trellis.gateway.fabric;
+
+import dev.trellis.model.snapshot.FabricPeer;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One multiplexed HTTP/2-over-mutual-TLS connection from this gateway to one peer gateway, owned by one event loop
+ * (see {@link FabricClient} for why per loop). Requests that arrive while it connects wait in order; once the
+ * handshake has verified the peer (CA chain by the trust manager, then the SAN {@code <peer vpc>.gateway.trellis.
+ * internal} and ALPN {@code h2} here) each gets its own stream. A connection that closes, fails or receives GOAWAY
+ * takes no new streams; the client opens a new one for the next request (reconnect on demand).
+ */
+final class FabricConnection {
+
+    private static final Logger log = LoggerFactory.getLogger(FabricConnection.class);
+
+    private enum State { CONNECTING, READY, CLOSED }
+
+    private final FabricClient client;
+    private final EventLoop loop;
+    private final FabricPeer peer;
+    private final ArrayDeque<RemoteForward> waiting = new ArrayDeque<>();
+    private State state = State.CONNECTING;
+    private Channel channel;
+    private boolean tcpConnected;
+    private int streams;
+    private ScheduledFuture<?> idleClose;
+
+    FabricConnection(FabricClient client, EventLoop loop, FabricPeer peer) {
+        this.client = client;
+        this.loop = loop;
+        this.peer = peer;
+    }
+
+    /** Whether new requests may use this connection. */
+    boolean usable() {
+        return state != State.CLOSED;
+    }
+
+    void connect() {
+        assert loop.inEventLoop();
+        ChannelFuture connect = new Bootstrap()
+                .group(loop)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) client.connectTimeout().toMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // The contexts current now: a renewed identity is used from the next connection on.
+                        SslHandler tls = client.tls().clientContext().newHandler(ch.alloc(), peer.host(), peer.port());
+                        ch.pipeline().addLast("tls", tls).addLast("verify", new PeerVerifier());
+                    }
+                })
+                .connect(peer.host(), peer.port());
+        channel = connect.channel();
+        connect.addListener((ChannelFuture f) -> {
+            tcpConnected = f.isSuccess();
+            if (!f.isSuccess()) {
+                log.debug("connecting to the fabric peer {} failed: {}", peer, f.cause().toString());
+                failWaiting("FabricConnectionFailed", "Bad Gateway: could not connect to the gateway of "
+                        + peer.vpcId() + " at " + address());
+            }
+        });
+        channel.closeFuture().addListener(f -> onClosed());
+    }
+
+    /** Sends {@code forward} on its own stream, now or once connected. */
+    void forward(RemoteForward forward) {
+        switch (state) {
+            case CONNECTING -> waiting.add(forward);
+            case READY -> openStream(forward);
+            case CLOSED -> forward.fail(502, "FabricConnectionFailed", "Bad Gateway: the fabric connection to the"
+                    + " gateway of " + peer.vpcId() + " is closed");
+        }
+    }
+
+    private void openStream(RemoteForward forward) {
+        streams++;
+        if (idleClose != null) {
+            idleClose.cancel(false);
+            idleClose = null;
+        }
+        FabricClientStream stream = new FabricClientStream(forward, this);
+        new Http2StreamChannelBootstrap(channel)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), stream);
+                    }
+                })
+                .open()
+                .addListener((Future<Http2StreamChannel> opened) -> {
+                    if (opened.isSuccess()) {
+                        stream.start(opened.getNow());
+                    } else {
+                        if (!stream.added()) {
+                            // Never became a channel: no channelInactive will count it out.
+                            streamClosed();
+                        }
+                        forward.fail(502, "FabricConnectionError", "Bad Gateway: could not open a stream to the"
+                                + " gateway of " + peer.vpcId() + ": " + opened.cause().getMessage());
+                    }
+                });
+    }
+
+    /** A stream of this connection closed (its channel went inactive). */
+    void streamClosed() {
+        streams--;
+        if (streams == 0 && state == State.READY) {
+            idleClose = loop.schedule(() -> {
+                if (streams == 0) {
+                    log.debug("closing the idle fabric connection to {}", peer);
+                    channel.close();
+                }
+            }, client.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void ready(Channel ch) {
+        ch.pipeline().addLast("h2", Http2FrameCodecBuilder.forClient()
+                        .initialSettings(Http2Settings.defaultSettings()
+                                .pushEnabled(false)
+                                .initialWindowSize(FabricServer.STREAM_WINDOW)
+                                .maxHeaderListSize(FabricServer.MAX_HEADER_LIST))
+                        // Streams beyond the peer's SETTINGS_MAX_CONCURRENT_STREAMS wait instead of failing.
+                        .encoderEnforceMaxConcurrentStreams(true)
+                        .validateHeaders(true)
+                        .build())
+                .addLast("streams", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel pushed) {
+                        pushed.close();
+                    }
+                }))
+                .addLast("events", new ConnectionEvents());
+        // A paused stream keeps its unread bytes out of the connection window: make that window large.
+        ch.writeAndFlush(new DefaultHttp2WindowUpdateFrame(FabricServer.CONNECTION_WINDOW_INCREMENT));
+        state = State.READY;
+        client.connected();
+        RemoteForward forward;
+        while ((forward = waiting.poll()) != null) {
+            openStream(forward);
+        }
+    }
+
+    private void onClosed() {
+        state = State.CLOSED;
+        if (idleClose != null) {
+            idleClose.cancel(false);
+        }
+        client.forget(loop, peer, this);
+        if (!tcpConnected) {
+            // A failed connect closes the channel before its listener runs; that listener tells the waiters why.
+            return;
+        }
+        failWaiting("FabricConnectionFailed", "Bad Gateway: the fabric connection to the gateway of "
+                + peer.vpcId() + " at " + address() + " closed");
+    }
+
+    private void failWaiting(String reason, String message) {
+        state = State.CLOSED;
+        client.forget(loop, peer, this);
+        RemoteForward forward;
+        while ((forward = waiting.poll()) != null) {
+            forward.fail(502, reason, message);
+        }
+    }
+
+    private String address() {
+        return peer.host() + ":" + peer.port();
+    }
+
+    /** Checks the peer once the TLS handshake is done, then installs HTTP/2. */
+    private final class PeerVerifier extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (!(evt instanceof SslHandshakeCompletionEvent done)) {
+                ctx.fireUserEventTriggered(evt);
+                return;
+            }
+            if (!done.isSuccess()) {
+                log.debug("TLS handshake with the fabric peer {} failed: {}", peer, done.cause().toString());
+                failWaiting("FabricHandshakeFailed", "Bad Gateway: the TLS handshake with the gateway of "
+                        + peer.vpcId() + " at " + address() + " failed: " + done.cause().getMessage());
+                ctx.close();
+                return;
+            }
+            SslHandler tls = ctx.pipeline().get(SslHandler.class);
+            String refusal = refusal(tls);
+            if (refusal != null) {
+                log.warn("refusing the fabric peer at {}: {}", address(), refusal);
+                failWaiting("FabricPeerRejected", "Bad Gateway: the fabric peer at " + address() + " is refused: "
+                        + refusal);
+                ctx.close();
+                return;
+            }
+            ctx.pipeline().remove(this);
+            ready(ctx.channel());
+        }
+
+        private String refusal(SslHandler tls) {
+            if (!ApplicationProtocolNames.HTTP_2.equals(tls.applicationProtocol())) {
+                return "it did not agree on ALPN h2";
+            }
+            try {
+                Certificate[] chain = tls.engine().getSession().getPeerCertificates();
+                X509Certificate leaf = (X509Certificate) chain[0];
+                String expected = FabricTls.gatewayName(peer.vpcId());
+                if (!FabricTls.hasDnsName(leaf, expected)) {
+                    return "its certificate names " + FabricTls.dnsNames(leaf) + ", not " + expected;
+                }
+                return null;
+            } catch (SSLPeerUnverifiedException e) {
+                return "it presented no certificate";
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("fabric connection to {} failed: {}", peer, cause.toString());
+            ctx.close();
+        }
+    }
+
+    /** Connection-level frames after the multiplexer: GOAWAY retires the connection. */
+    private final class ConnectionEvents extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2GoAwayFrame) {
+                // Streams in progress finish; new requests go to a new connection.
+                state = State.CLOSED;
+                client.forget(loop, peer, FabricConnection.this);
+            }
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("fabric connection to {} failed: {}", peer, cause.toString());
+            ctx.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FabricConnection[" + peer + ", " + state + ", " + streams + " streams]";
+    }
+}

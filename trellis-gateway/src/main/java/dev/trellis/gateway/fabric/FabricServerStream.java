@@ -1,0 +1,478 @@
+package dev.trellis.gateway.fabric;
+
+import dev.trellis.gateway.GatewaySnapshot;
+import dev.trellis.gateway.http.LatticeHeaders;
+import dev.trellis.gateway.proxy.UpstreamConnection;
+import dev.trellis.gateway.proxy.UpstreamListener;
+import dev.trellis.gateway.target.PoolTarget;
+import dev.trellis.gateway.target.TargetPool;
+import dev.trellis.model.snapshot.TargetGroupEntry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving gateway's side of one forwarded request (one HTTP/2 stream from a peer gateway): it reads the
+ * routing decision from the {@link FabricHeaders}, looks the target group up in this gateway's current snapshot,
+ * picks a target with the group's {@link TargetPool} (round robin, fail-open), adds the target-side headers of facts
+ * §2 for the original caller, and proxies over this event loop's pooled target connections, streaming both ways:
+ * the stream's autoRead follows the target connection's writability (HTTP/2 flow control towards the peer), and the
+ * target connection's autoRead follows the stream's writability.
+ *
+ * <p>Answers it makes itself carry {@code x-trellis-fabric-error: <reason>}: 400 {@code FabricBadRequest} (headers
+ * missing or the source VPC is not the peer's), 502 {@code UnknownTargetGroup}, 502 {@code TargetGroupNotSupported},
+ * 503 {@code NoTargets}, 502 {@code TargetConnectionFailed}/{@code TargetConnectionError}, 504
+ * {@code TargetTimeout}. Retries follow the local path: a refused connect once on another target; a reused
+ * connection closed before any response byte once, for a bodiless idempotent request.
+ */
+final class FabricServerStream extends ChannelInboundHandlerAdapter implements UpstreamListener {
+
+    private static final Logger log = LoggerFactory.getLogger(FabricServerStream.class);
+
+    private final FabricServer server;
+    private final String peerVpc;
+    private ChannelHandlerContext ctx;
+
+    private FabricRequest fabric;
+    private HttpRequest request;
+    private HttpRequest upstreamHead;
+    private TargetGroupEntry group;
+    private TargetPool pool;
+    private PoolTarget target;
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+
+    private boolean started;
+    private boolean requestComplete;
+    private boolean requestFullySent;
+    private long requestBodyBytes;
+    private UpstreamConnection upstream;
+    private boolean upstreamReady;
+    private boolean upstreamKeepAlive;
+    private boolean connectionWasReused;
+    private boolean retriedConnect;
+    private boolean retriedStale;
+    private boolean skippingInformational;
+    private boolean responseStarted;
+    private boolean finished;
+    private ScheduledFuture<?> idleTimer;
+    private long lastActivityNanos = System.nanoTime();
+
+    FabricServerStream(FabricServer server, String peerVpc) {
+        this.server = server;
+        this.peerVpc = peerVpc;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest head && !started) {
+            started = true;
+            HttpContent body = msg instanceof FullHttpRequest full
+                    ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : null;
+            start(head, body);
+            return;
+        }
+        if (msg instanceof HttpContent content) {
+            onRequestContent(content);
+            return;
+        }
+        ReferenceCountUtil.release(msg);
+    }
+
+    // --- the request -------------------------------------------------------------------------------------------
+
+    private void start(HttpRequest head, HttpContent body) {
+        this.request = head;
+        if (body != null) {
+            requestComplete = true;
+            requestBodyBytes = body.content().readableBytes();
+            pending.add(body);
+        }
+        if (head.decoderResult().isFailure()) {
+            answer(HttpResponseStatus.BAD_REQUEST, "BadRequest", "Bad Request: "
+                    + head.decoderResult().cause().getMessage());
+            return;
+        }
+        try {
+            fabric = FabricRequest.parse(head.headers(), peerVpc);
+        } catch (IllegalArgumentException e) {
+            answer(HttpResponseStatus.BAD_REQUEST, "FabricBadRequest", "Bad Request: " + e.getMessage());
+            return;
+        }
+        GatewaySnapshot snapshot = server.snapshots().current();
+        group = snapshot.targetGroup(fabric.targetGroupId());
+        pool = snapshot.targetPool(fabric.targetGroupId());
+        if (group == null || pool == null) {
+            answer(HttpResponseStatus.BAD_GATEWAY, "UnknownTargetGroup", "Bad Gateway: target group "
+                    + fabric.targetGroupId() + " is not served by the gateway of " + server.vpcId());
+            return;
+        }
+        String protocol = group.protocol() == null ? "HTTP" : group.protocol();
+        String type = group.type() == null ? "IP" : group.type();
+        if (!protocol.equals("HTTP") || !(type.equals("IP") || type.equals("INSTANCE"))) {
+            answer(HttpResponseStatus.BAD_GATEWAY, "TargetGroupNotSupported", "Bad Gateway: this gateway cannot"
+                    + " forward to " + type + " target groups over " + protocol + " yet");
+            return;
+        }
+        target = pool.pick();
+        if (target == null) {
+            answer(HttpResponseStatus.SERVICE_UNAVAILABLE, "NoTargets", "Service Unavailable: target group "
+                    + group.id() + " has no targets");
+            return;
+        }
+        upstreamHead = upstreamRequestHead(body);
+        ctx.channel().config().setAutoRead(false);
+        scheduleIdleCheck(fabric.timeout().toNanos());
+        connect();
+    }
+
+    /** The head the target sees (facts §2), as the first hop would have built it for a local target. */
+    private HttpRequest upstreamRequestHead(HttpContent wholeBody) {
+        HttpHeaders headers = request.headers();
+        FabricHeaders.strip(headers);
+        LatticeHeaders.removeHopByHop(headers);
+        LatticeHeaders.removeSpoofable(headers);
+        LatticeHeaders.appendForwardedFor(headers, fabric.clientIp());
+        headers.set(LatticeHeaders.FORWARDED_PORT, fabric.listenerPort());
+        headers.set(LatticeHeaders.FORWARDED_PROTO, fabric.proto());
+        if (fabric.callerArn() != null) {
+            headers.set(LatticeHeaders.IDENTITY, LatticeHeaders.identity(fabric.callerArn(), fabric.callerOrgId(),
+                    fabric.callerSession()));
+        }
+        headers.set(LatticeHeaders.NETWORK, LatticeHeaders.network(fabric.sourceVpcArn()));
+        headers.set(LatticeHeaders.TARGET, LatticeHeaders.target(fabric.serviceArn(), fabric.networkArn(),
+                group.arn()));
+        headers.set(LatticeHeaders.SOURCE_VPC, fabric.sourceVpc());
+        headers.set(LatticeHeaders.REQUEST_ID, fabric.requestId());
+        if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (wholeBody == null) {
+                // The body follows as DATA frames of unknown total length.
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else if (wholeBody.content().isReadable() || bodyExpected(request.method())) {
+                headers.set(HttpHeaderNames.CONTENT_LENGTH, wholeBody.content().readableBytes());
+            }
+        }
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), headers);
+    }
+
+    private void connect() {
+        server.upstreams().of(ctx.channel().eventLoop()).acquire(target.address(), this::onConnected);
+    }
+
+    private void onConnected(UpstreamConnection connection, Throwable cause) {
+        if (finished) {
+            if (connection != null) {
+                connection.release(true);
+            }
+            return;
+        }
+        if (cause != null) {
+            log.debug("{}: connecting to {} failed: {}", fabric.requestId(), target, cause.toString());
+            if (!retriedConnect && !(cause instanceof ConnectTimeoutException)) {
+                PoolTarget other = pool.pickOtherThan(target);
+                if (other != null) {
+                    retriedConnect = true;
+                    target = other;
+                    connect();
+                    return;
+                }
+            }
+            answer(HttpResponseStatus.BAD_GATEWAY, "TargetConnectionFailed",
+                    "Bad Gateway: could not connect to the target");
+            return;
+        }
+        upstream = connection;
+        connectionWasReused = connection.reused();
+        connection.attach(this);
+        touch();
+        connection.channel().write(upstreamHead).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        boolean lastWritten = false;
+        HttpContent content;
+        while ((content = pending.poll()) != null) {
+            lastWritten = content instanceof LastHttpContent;
+            connection.channel().write(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        }
+        if (requestComplete && !lastWritten) {
+            // A retry of a bodiless request: its last content went to the first connection.
+            connection.channel().write(LastHttpContent.EMPTY_LAST_CONTENT)
+                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        }
+        requestFullySent = requestComplete;
+        connection.channel().flush();
+        upstreamReady = true;
+        ctx.channel().config().setAutoRead(connection.channel().isWritable());
+    }
+
+    private void onRequestContent(HttpContent content) {
+        if (content instanceof LastHttpContent) {
+            requestComplete = true;
+        }
+        if (finished || fabric == null) {
+            content.release();
+            return;
+        }
+        requestBodyBytes += content.content().readableBytes();
+        touch();
+        if (upstreamReady && upstream != null) {
+            upstream.channel().writeAndFlush(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            if (content instanceof LastHttpContent) {
+                requestFullySent = true;
+            }
+            if (!upstream.channel().isWritable()) {
+                // The target reads slower than the peer sends: stop reading the stream (no WINDOW_UPDATE).
+                ctx.channel().config().setAutoRead(false);
+            }
+        } else {
+            pending.add(content);
+        }
+    }
+
+    @Override
+    public void onUpstreamWritable() {
+        if (!finished) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    // --- the response ------------------------------------------------------------------------------------------
+
+    @Override
+    public void onResponseHead(HttpResponse response) {
+        if (finished) {
+            return;
+        }
+        touch();
+        if (response.decoderResult().isFailure()) {
+            dropUpstream();
+            answer(HttpResponseStatus.BAD_GATEWAY, "TargetConnectionError",
+                    "Bad Gateway: the target's response is not valid HTTP");
+            return;
+        }
+        if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+            skippingInformational = true;
+            return;
+        }
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        HttpHeaders headers = response.headers();
+        LatticeHeaders.removeHopByHop(headers);
+        // A target cannot speak for this gateway to the first hop.
+        FabricHeaders.strip(headers);
+        responseStarted = true;
+        ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers));
+    }
+
+    @Override
+    public void onResponseContent(HttpContent content) {
+        if (skippingInformational) {
+            content.release();
+            if (content instanceof LastHttpContent) {
+                skippingInformational = false;
+            }
+            return;
+        }
+        if (finished || !responseStarted) {
+            content.release();
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            reset();
+            return;
+        }
+        touch();
+        if (!(content instanceof LastHttpContent)) {
+            ctx.writeAndFlush(content);
+            if (!ctx.channel().isWritable() && upstream != null) {
+                // The peer's window is exhausted: stop reading the target until it opens again.
+                upstream.channel().config().setAutoRead(false);
+            }
+            return;
+        }
+        UpstreamConnection connection = upstream;
+        upstream = null;
+        if (connection != null) {
+            connection.release(upstreamKeepAlive && requestFullySent);
+        }
+        ctx.writeAndFlush(content);
+        endStream();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && upstream != null) {
+            upstream.channel().config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        upstream = null;
+        upstreamReady = false;
+        if (finished) {
+            return;
+        }
+        if (responseStarted) {
+            reset();
+            return;
+        }
+        if (connectionWasReused && !retriedStale && requestComplete && requestBodyBytes == 0
+                && isIdempotent(request.method())) {
+            // A kept-alive connection the target had already closed: nothing of this request was processed.
+            retriedStale = true;
+            ctx.channel().config().setAutoRead(false);
+            connect();
+            return;
+        }
+        answer(HttpResponseStatus.BAD_GATEWAY, "TargetConnectionError",
+                "Bad Gateway: the connection to the target failed");
+    }
+
+    // --- ending ------------------------------------------------------------------------------------------------
+
+    /** Answers the peer itself, with the reason for its access log; the rest of the request is not wanted. */
+    private void answer(HttpResponseStatus status, String reason, String message) {
+        if (finished) {
+            return;
+        }
+        if (responseStarted) {
+            reset();
+            return;
+        }
+        dropUpstream();
+        byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+        ByteBuf content = Unpooled.wrappedBuffer(bytes);
+        DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        response.headers().set(FabricHeaders.ERROR, reason);
+        responseStarted = true;
+        ctx.writeAndFlush(response);
+        endStream();
+    }
+
+    /** The response is written: done; a request still arriving is told to stop (RST_STREAM NO_ERROR, RFC 9113 §8.1). */
+    private void endStream() {
+        finish();
+        if (!requestComplete) {
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(f -> ctx.channel().close());
+        }
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    /** Ends a stream that cannot complete: the peer sees RST_STREAM (CANCEL) and cuts its client's response. */
+    private void reset() {
+        finish();
+        ctx.channel().close();
+    }
+
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+        dropUpstream();
+        HttpContent content;
+        while ((content = pending.poll()) != null) {
+            content.release();
+        }
+    }
+
+    private void dropUpstream() {
+        UpstreamConnection connection = upstream;
+        upstream = null;
+        upstreamReady = false;
+        if (connection != null) {
+            connection.abort();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        // The peer reset the stream (its client left) or the connection died.
+        finish();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("fabric stream from {} failed: {}", peerVpc, cause.toString());
+        reset();
+    }
+
+    // --- the idle timeout --------------------------------------------------------------------------------------
+
+    private void touch() {
+        lastActivityNanos = System.nanoTime();
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleTimer = ctx.executor().schedule(this::idleCheck, Math.max(delayNanos, 1_000_000L), TimeUnit.NANOSECONDS);
+    }
+
+    private void idleCheck() {
+        idleTimer = null;
+        if (finished) {
+            return;
+        }
+        long timeout = fabric.timeout().toNanos();
+        long idle = System.nanoTime() - lastActivityNanos;
+        if (idle < timeout) {
+            scheduleIdleCheck(timeout - idle);
+            return;
+        }
+        if (responseStarted) {
+            reset();
+        } else {
+            answer(HttpResponseStatus.GATEWAY_TIMEOUT, "TargetTimeout", "Gateway Timeout: the target did not"
+                    + " respond within " + fabric.timeout().toSeconds() + " seconds");
+        }
+    }
+
+    private static boolean bodyExpected(HttpMethod method) {
+        return method.equals(HttpMethod.POST) || method.equals(HttpMethod.PUT) || method.equals(HttpMethod.PATCH);
+    }
+
+    private static boolean isIdempotent(HttpMethod method) {
+        return method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD) || method.equals(HttpMethod.OPTIONS)
+                || method.equals(HttpMethod.PUT) || method.equals(HttpMethod.DELETE)
+                || method.equals(HttpMethod.TRACE);
+    }
+}
