@@ -5,7 +5,10 @@ import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.gateway.admin.AdminServer;
 import dev.trellis.gateway.metrics.GatewayMetrics;
+import dev.trellis.gateway.fabric.FabricClient;
+import dev.trellis.gateway.fabric.FabricTls;
 import dev.trellis.gateway.snapshot.ControlPlaneClient;
+import dev.trellis.gateway.snapshot.GatewayEnrollment;
 import dev.trellis.gateway.snapshot.SnapshotClient;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import java.io.IOException;
@@ -92,6 +95,22 @@ final class GatewayCommand implements Callable<Integer> {
                     + " 0 picks a free one.")
     Map<Integer, Integer> portMap = new LinkedHashMap<>();
 
+    @Option(names = "--gateway-id", paramLabel = "ID",
+            description = "This gateway's name among its VPC's gateways ([A-Za-z0-9._-], at most 64)."
+                    + " Default: this machine's host name.")
+    String gatewayId;
+
+    @Option(names = "--fabric-address", defaultValue = "127.0.0.1", paramLabel = "IP",
+            description = "The IP address the gateways of other VPCs reach this one on (HTTP/2 over mutual TLS with"
+                    + " certificates from the control plane's CA); the fabric listener is bound there."
+                    + " Default: ${DEFAULT-VALUE} (every gateway on this machine).")
+    String fabricAddress;
+
+    @Option(names = "--fabric-port", paramLabel = "PORT",
+            description = "The fabric listener's port (0 picks a free one). Default: the port this gateway registered"
+                    + " last time, else a free one.")
+    Integer fabricPort;
+
     @Option(names = "--io-threads", defaultValue = "0", paramLabel = "N",
             description = "Event-loop threads. Default: 0, twice the cores.")
     int ioThreads;
@@ -117,18 +136,37 @@ final class GatewayCommand implements Callable<Integer> {
         if (!vpcId.matches("vpc-[0-9a-f]{8}([0-9a-f]{9})?")) {
             throw new ParameterException(spec.commandLine(), "--vpc must be a VPC id (vpc-...), not '" + vpcId + "'");
         }
+        if (!fabricAddress.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")
+                && !fabricAddress.matches("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+            throw new ParameterException(spec.commandLine(), "--fabric-address must be an IP address (peers dial it"
+                    + " without DNS), not '" + fabricAddress + "'");
+        }
         AwsCredentials credentials = credentials();
         Path data = dataDir != null ? dataDir : Path.of("gateway-data", vpcId);
         String address = bindAddress != null ? bindAddress : defaultBindAddress();
 
         ControlPlaneClient controlPlaneClient = new ControlPlaneClient(controlPlane, region,
                 credentials.accessKeyId(), credentials.secretAccessKey());
+        PrintWriter out = spec.commandLine().getOut();
+        int port = fabricPort != null && fabricPort != 0 ? fabricPort
+                : fabricPort == null ? GatewayEnrollment.persistedPort(data, vpcId).orElseGet(GatewayCommand::freePort)
+                : freePort();
+        GatewayEnrollment enrollment = new GatewayEnrollment(controlPlaneClient, new GatewayEnrollment.Registration(
+                vpcId, gatewayId != null ? gatewayId : defaultGatewayId(), fabricAddress, port), data,
+                Clock.systemUTC());
+        FabricTls fabricTls = enrollment.start(() -> {
+            out.println("Waiting for the control plane at " + controlPlane + " to register this gateway...");
+            out.flush();
+        });
         GatewayMetrics metrics = GatewayMetrics.prometheus();
         GatewayConfig.Builder config = GatewayConfig.builder()
                 .bindAddress(address)
                 .portOffset(portOffset)
                 .ioThreads(ioThreads)
                 .metrics(metrics)
+                .fabric(new FabricClient(fabricTls))
+                .fabricTls(fabricTls)
+                .fabricListener(fabricAddress, port)
                 .accessLogDirectory(accessLogDir != null ? accessLogDir : data.resolve("access-logs"))
                 .targetHealthSink(reports -> {
                     try {
@@ -151,6 +189,7 @@ final class GatewayCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             client.close();
+            enrollment.close();
             server.close();
             controlPlaneClient.close();
             admin.close();
@@ -164,10 +203,11 @@ final class GatewayCommand implements Callable<Integer> {
             stopped.countDown();
         }, "trellis-gateway-shutdown"));
 
-        PrintWriter out = spec.commandLine().getOut();
         out.println("Trellis gateway for " + vpcId + " on " + address
                 + (portOffset == 0 ? "" : " (listener ports +" + portOffset + ")")
                 + ", configured by " + controlPlane + " (snapshot revision " + client.revision() + ")");
+        out.println("Fabric: " + fabricAddress + ":" + server.fabricPort() + " (certificate valid until "
+                + enrollment.notAfter() + ")");
         out.println("Admin port: http://" + adminAddress + ":" + admin.port() + " (/metrics, /healthz, /readyz)");
         out.println("Stop with Ctrl-C or SIGTERM.");
         out.flush();
@@ -185,6 +225,26 @@ final class GatewayCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "no AWS credentials for the calls to the control plane"
                     + (profile != null ? " in profile '" + profile + "'" : "") + ": " + e.getMessage());
         }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free port for the fabric listener", e);
+        }
+    }
+
+    /** This machine's host name, cut to what a gateway id may hold. */
+    private static String defaultGatewayId() {
+        String name;
+        try {
+            name = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            name = "gateway";
+        }
+        name = name.replaceAll("[^A-Za-z0-9._-]", "-");
+        return name.isEmpty() ? "gateway" : name.substring(0, Math.min(64, name.length()));
     }
 
     /** 169.254.171.1 when this machine has the address (a namespace or node set up for it), else loopback. */
