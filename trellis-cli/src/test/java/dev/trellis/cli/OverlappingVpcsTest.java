@@ -161,7 +161,7 @@ class OverlappingVpcsTest {
         assertThat(vpcA.exec("curl", "-s", "--max-time", "5", "http://" + TARGET + ":3000/direct"))
                 .as("VPC-A has a 10.0.0.5 of its own").startsWith("answer-from-vpc-a");
 
-        gateway(vpcB, vpcIdB, "192.168.251.2");
+        GatewayProcess gatewayB = gateway(vpcB, vpcIdB, "192.168.251.2");
         gateway(vpcA, vpcIdA, "192.168.251.1");
 
         String url = "http://" + GATEWAY + "/summary";
@@ -171,6 +171,15 @@ class OverlappingVpcsTest {
                 .as("B's target sees the caller's VPC and the routing decision made in A")
                 .startsWith("200 answer-from-vpc-b /summary source-vpc=" + vpcIdA + " target=ServiceArn=")
                 .contains("TargetGroupArn=arn:aws:vpc-lattice:us-west-2:");
+
+        // Static stability across the fabric: with the control plane gone, B's gateway restarts from its persisted
+        // snapshot and fabric identity (same port, same certificate), and A's requests still reach B's target.
+        controlPlane.kill();
+        gatewayB.terminate();
+        GatewayProcess restartedB = gateway(vpcB, vpcIdB, "192.168.251.2");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(curl(vpcA, url)).startsWith("200 answer-from-vpc-b"));
+        assertThat(restartedB.log()).contains("using the persisted fabric certificate");
     }
 
     /** "status body" of a curl call made inside {@code vpc} with the datastore's generated name as Host. */
