@@ -79,7 +79,6 @@ public final class ControlPlane implements AutoCloseable {
         try {
             ControlPlaneConfig config = options.config();
             IdentityDirectory identities = new IdentityDirectory(store, config, clock);
-            Optional<IdentityDirectory.AdminCredentials> admin = identities.bootstrap();
             IdentityPolicyAuthorizer authorizer = new IdentityPolicyAuthorizer(identities);
             MasterKey masterKey = MasterKey.load(options.dataDir(), System.getenv());
             InternalCa ca = InternalCa.loadOrCreate(store, masterKey, config, clock);
@@ -98,6 +97,15 @@ public final class ControlPlane implements AutoCloseable {
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
                     config.region(), clock);
             ApiServer server = ApiServer.start(options.host(), options.port(), dispatcher);
+            // Only once the port is bound: a start that fails to listen must not create an admin whose profile is
+            // never written (the next start would not print it again).
+            Optional<IdentityDirectory.AdminCredentials> admin;
+            try {
+                admin = identities.bootstrap();
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
             String host = options.host().equals("0.0.0.0") ? "127.0.0.1" : options.host();
             URI endpoint = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
                     + server.port());
