@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * Everything the gateways of one VPC need, at one store revision: the services reachable from the VPC with their
  * listeners and compiled rules, the target groups those rules use (with targets and health checks for the groups
- * in this VPC), the fabric peers serving the other groups' VPCs, and the callers' verification material.
+ * in this VPC), the fabric peers serving the other groups' VPCs, the callers' verification material, the
+ * certificates of the TLS listeners it terminates and the private DNS zones associated with the VPC.
  * Immutable; look-up maps are built once, here.
  */
 public record VpcSnapshot(
@@ -23,7 +24,9 @@ public record VpcSnapshot(
         List<ServiceEntry> services,
         List<TargetGroupEntry> targetGroups,
         List<FabricPeer> peers,
-        List<CallerCredential> credentials) {
+        List<CallerCredential> credentials,
+        List<CertificateEntry> certificates,
+        List<DnsZone> dnsZones) {
 
     public VpcSnapshot {
         Objects.requireNonNull(vpcId, "vpcId");
@@ -33,6 +36,16 @@ public record VpcSnapshot(
         targetGroups = List.copyOf(targetGroups);
         peers = List.copyOf(peers);
         credentials = List.copyOf(credentials);
+        certificates = certificates == null ? List.of() : List.copyOf(certificates);
+        dnsZones = dnsZones == null ? List.of() : List.copyOf(dnsZones);
+    }
+
+    /** A snapshot without TLS certificates or DNS zones. */
+    public VpcSnapshot(long revision, String vpcId, String accountId, String region, Instant compiledAt,
+                       List<ServiceEntry> services, List<TargetGroupEntry> targetGroups, List<FabricPeer> peers,
+                       List<CallerCredential> credentials) {
+        this(revision, vpcId, accountId, region, compiledAt, services, targetGroups, peers, credentials, List.of(),
+                List.of());
     }
 
     /** An empty snapshot: what a gateway serves before it knows anything (nothing is reachable). */

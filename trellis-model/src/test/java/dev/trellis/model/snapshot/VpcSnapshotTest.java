@@ -44,7 +44,12 @@ class VpcSnapshotTest {
                         "arn:aws:sts::111122223333:assumed-role/aws-sigv4-client/s",
                         "arn:aws:iam::111122223333:role/aws-sigv4-client", "111122223333", "AROA:s", null, "s",
                         Map.of(), null, null, List.of(new CallerCredential.DerivedKey("20261127", "us-west-2",
-                                "vpc-lattice-svcs", "00ff")), null, List.of())));
+                                "vpc-lattice-svcs", "00ff")), null, List.of())),
+                List.of(new CertificateEntry("arn:aws:acm:us-west-2:111122223333:certificate/c1",
+                        List.of("datastore.sarathy.io"), "-----BEGIN CERTIFICATE-----\n", "-----BEGIN PRIVATE KEY-----\n",
+                        Instant.parse("2027-11-27T00:00:00Z"))),
+                List.of(new DnsZone("Z0123456789", "sarathy.io.", List.of(new DnsZone.Record("datastore.sarathy.io.",
+                        "CNAME", 300, List.of("datastore-01234567890abcdef.7d67968.vpc-lattice-svcs.us-west-2.on.aws"))))));
     }
 
     @Test
