@@ -116,7 +116,7 @@ final class Scenarios {
             Path conf = context.write("haproxy/haproxy.cfg", """
                     global
                       nbthread 1
-                      maxconn 10000
+                      maxconn 4096
                     defaults
                       mode http
                       option http-keep-alive

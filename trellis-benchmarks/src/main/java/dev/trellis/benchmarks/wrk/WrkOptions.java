@@ -70,8 +70,8 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         if (basePort > 65534) {
             throw new UsageException("--base-port must leave room for the backend on the next port");
         }
-        return new WrkOptions(duration, warmup, connections, basePort, pin, List.copyOf(only), jar, reference,
-                workDir, jfr, javaOpts);
+        return new WrkOptions(duration, warmup, connections, basePort, pin, List.copyOf(only), jar.toAbsolutePath(),
+                reference.toAbsolutePath(), workDir.toAbsolutePath(), jfr, javaOpts);
     }
 
     boolean selected(String scenario) {
