@@ -214,8 +214,10 @@ public final class SnapshotMemory {
                 }
                 GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from(
                         (CompositeData) notification.getUserData());
-                // Concurrent cycles (names containing "Concurrent") are not pauses.
-                if (!info.getGcName().contains("Concurrent")) {
+                // Concurrent work is not a pause: G1's "Concurrent GC" (JDK 20+), ZGC's "ZGC Cycles" bean and
+                // Shenandoah's "Shenandoah Cycles" report whole cycles; their "... Pauses" beans report pauses.
+                String name = info.getGcName();
+                if (!name.contains("Concurrent") && !name.contains("Cycles")) {
                     pauses.add(new GcPause(info.getGcName(), info.getGcCause(), info.getGcInfo().getStartTime(),
                             info.getGcInfo().getDuration()));
                 }
