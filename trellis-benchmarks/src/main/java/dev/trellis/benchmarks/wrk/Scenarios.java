@@ -23,9 +23,9 @@ final class Scenarios {
     private Scenarios() {
     }
 
-    static List<Scenario> all() {
-        return List.of(new Direct(), new Nginx(), new Haproxy(), new Gateway(false), new Gateway(true),
-                new Fabric());
+    static List<Scenario> all(WrkOptions options) {
+        return List.of(new Direct(), new Nginx(options.upstreamIdle()), new Haproxy(),
+                new Gateway(false, options.upstreamIdle()), new Gateway(true, options.upstreamIdle()), new Fabric());
     }
 
     /** wrk straight to the backend: the ceiling of this machine's loopback, backend and wrk. */
@@ -47,8 +47,8 @@ final class Scenarios {
     }
 
     /**
-     * nginx with one worker, an upstream keep-alive pool of 32 idle connections (the gateway's default pool size
-     * per target and loop), HTTP/1.1 upstream, no access log.
+     * nginx with one worker, an upstream keep-alive pool of {@link WrkOptions#upstreamIdle()} idle connections (the
+     * same number the gateway gets), HTTP/1.1 upstream, no access log.
      */
     static final class Nginx implements Scenario {
         @Override
@@ -58,7 +58,14 @@ final class Scenarios {
 
         @Override
         public String description() {
-            return "nginx, worker_processes 1, upstream keepalive 32, proxy_http_version 1.1, access_log off";
+            return "nginx, worker_processes 1, upstream keepalive " + upstreamIdle
+                    + ", proxy_http_version 1.1, access_log off";
+        }
+
+        private final int upstreamIdle;
+
+        Nginx(int upstreamIdle) {
+            this.upstreamIdle = upstreamIdle;
         }
 
         @Override
@@ -80,7 +87,7 @@ final class Scenarios {
                       scgi_temp_path %1$s/scgi;
                       upstream backend {
                         server 127.0.0.1:%3$d;
-                        keepalive 32;
+                        keepalive %4$d;
                       }
                       server {
                         listen 127.0.0.1:%2$d;
@@ -91,7 +98,7 @@ final class Scenarios {
                         }
                       }
                     }
-                    """.formatted(dir, context.proxyPort(), context.backendPort()));
+                    """.formatted(dir, context.proxyPort(), context.backendPort(), upstreamIdle));
             ManagedProcess nginx = ManagedProcess.start("nginx", context.proxyCommand(List.of("nginx",
                     "-p", dir.toString(), "-e", dir.resolve("error.log").toString(), "-c", conf.toString())),
                     dir.resolve("nginx.out"), context.proxyPort());
@@ -143,9 +150,11 @@ final class Scenarios {
      */
     static final class Gateway implements Scenario {
         private final boolean auth;
+        private final int upstreamIdle;
 
-        Gateway(boolean auth) {
+        Gateway(boolean auth, int upstreamIdle) {
             this.auth = auth;
+            this.upstreamIdle = upstreamIdle;
         }
 
         @Override
@@ -155,8 +164,9 @@ final class Scenarios {
 
         @Override
         public String description() {
-            return auth ? "Trellis gateway, ioThreads 1, SigV4 + the walkthrough's network and service policies"
-                    : "Trellis gateway, ioThreads 1, auth NONE";
+            return (auth ? "Trellis gateway, ioThreads 1, SigV4 + the walkthrough's network and service policies"
+                    : "Trellis gateway, ioThreads 1, auth NONE") + ", maxIdleConnectionsPerTarget "
+                    + upstreamIdle;
         }
 
         @Override
@@ -168,7 +178,8 @@ final class Scenarios {
                 jvm.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
             }
             List<String> args = new ArrayList<>(List.of("--port", String.valueOf(context.proxyPort()),
-                    "--backend-port", String.valueOf(context.backendPort())));
+                    "--backend-port", String.valueOf(context.backendPort()),
+                    "--max-idle-upstream", String.valueOf(upstreamIdle)));
             if (auth) {
                 args.addAll(List.of("--auth", "--reference", options.reference().toAbsolutePath().toString()));
             }

@@ -67,7 +67,7 @@ public final class WrkHarness {
                 List.of("-Xms256m", "-Xmx256m"), BenchBackend.class.getName(),
                 List.of(String.valueOf(context.backendPort())))), options.workDir().resolve("backend.out"),
                 context.backendPort())) {
-            for (Scenario scenario : Scenarios.all()) {
+            for (Scenario scenario : Scenarios.all(options)) {
                 if (!options.selected(scenario.name())) {
                     continue;
                 }

@@ -17,9 +17,13 @@ import java.util.List;
  * @param reference the shared reference directory (the walkthrough's policies are in {@code seed/sample})
  * @param workDir where configurations, Lua scripts, logs and the report go
  * @param jfr record a JFR profile of the gateway scenarios into {@code workDir}
+ * @param upstreamIdle idle keep-alive connections each proxy may keep to the backend (nginx {@code keepalive},
+ *     the gateway's {@code maxIdleConnectionsPerTarget}); by default as many as wrk's connections, so that no
+ *     proxy closes and reopens backend connections in steady state
  */
 record WrkOptions(Duration duration, Duration warmup, int connections, int basePort, boolean pin, List<String> only,
-                  Path jar, Path reference, Path workDir, boolean jfr, String gatewayJavaOpts) {
+                  Path jar, Path reference, Path workDir, boolean jfr, String gatewayJavaOpts,
+                  int upstreamIdle) {
 
     static final String USAGE = """
             ./bench wrk [options]   the gateway vs nginx and HAProxy, proxying to the same backend (wrk 4)
@@ -29,6 +33,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
               --base-port 18080     the proxy listens here, the backend on the next port
               --no-pin              do not pin with taskset (default: proxy on CPU 0, backend and wrk on CPU 1)
               --only a,b            only these scenarios (direct, nginx, haproxy, gateway, gateway-auth, fabric)
+              --upstream-idle N     idle backend connections nginx and the gateway keep (default: --connections)
               --jfr                 record the gateway scenarios with Java Flight Recorder (work dir)
               --gateway-java-opts S JVM options of the gateway (default: -Xms512m -Xmx512m)
               --jar PATH --reference DIR --work-dir DIR   (set by ./bench)
@@ -46,6 +51,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         Path workDir = Path.of("target/wrk");
         boolean jfr = false;
         String javaOpts = "-Xms512m -Xmx512m";
+        int upstreamIdle = -1;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             switch (option) {
@@ -59,6 +65,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
                 case "--reference" -> reference = Path.of(value(args, ++i, option));
                 case "--work-dir" -> workDir = Path.of(value(args, ++i, option));
                 case "--jfr" -> jfr = true;
+                case "--upstream-idle" -> upstreamIdle = positive(value(args, ++i, option), option);
                 case "--gateway-java-opts" -> javaOpts = value(args, ++i, option);
                 case "--help", "-h" -> throw new UsageException(USAGE);
                 default -> throw new UsageException("unknown option " + option + "\n" + USAGE);
@@ -71,7 +78,8 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
             throw new UsageException("--base-port must leave room for the backend on the next port");
         }
         return new WrkOptions(duration, warmup, connections, basePort, pin, List.copyOf(only), jar.toAbsolutePath(),
-                reference.toAbsolutePath(), workDir.toAbsolutePath(), jfr, javaOpts);
+                reference.toAbsolutePath(), workDir.toAbsolutePath(), jfr, javaOpts,
+                upstreamIdle > 0 ? upstreamIdle : connections);
     }
 
     boolean selected(String scenario) {
