@@ -26,13 +26,14 @@ import java.util.Map;
  */
 public final class WrkHarness {
 
-    private static final Duration CALIBRATION = Duration.ofSeconds(5);
+    private static final Duration CALIBRATION = Duration.ofSeconds(4);
     
 
     private final WrkOptions options;
     private final BenchContext context;
-    private final Map<String, WrkResult> max = new LinkedHashMap<>();
-    private final Map<String, Paced> paced = new LinkedHashMap<>();
+    /** Per scenario, one result per round. */
+    private final Map<String, List<WrkResult>> max = new LinkedHashMap<>();
+    private final Map<String, List<Paced>> paced = new LinkedHashMap<>();
     private final Map<String, String> notRun = new LinkedHashMap<>();
     private final Map<String, String> descriptions = new LinkedHashMap<>();
 
@@ -67,18 +68,25 @@ public final class WrkHarness {
                 List.of("-Xms256m", "-Xmx256m"), BenchBackend.class.getName(),
                 List.of(String.valueOf(context.backendPort())))), options.workDir().resolve("backend.out"),
                 context.backendPort())) {
-            for (Scenario scenario : Scenarios.all(options)) {
-                if (!options.selected(scenario.name())) {
-                    continue;
+            for (int round = 1; round <= options.rounds(); round++) {
+                if (options.rounds() > 1) {
+                    log("round " + round + " of " + options.rounds() + " (load average " + loadAverage() + ")");
                 }
-                descriptions.put(scenario.name(), scenario.description());
-                String unavailable = scenario.unavailableReason();
-                if (unavailable != null) {
-                    log(scenario.name() + ": " + unavailable);
-                    notRun.put(scenario.name(), unavailable);
-                    continue;
+                for (Scenario scenario : Scenarios.all(options)) {
+                    if (!options.selected(scenario.name())) {
+                        continue;
+                    }
+                    descriptions.put(scenario.name(), scenario.description());
+                    String unavailable = scenario.unavailableReason();
+                    if (unavailable != null) {
+                        if (round == 1) {
+                            log(scenario.name() + ": " + unavailable);
+                        }
+                        notRun.put(scenario.name(), unavailable);
+                        continue;
+                    }
+                    runScenario(scenario, round);
                 }
-                runScenario(scenario);
             }
         }
         String report = Report.render(options, max, paced, notRun, descriptions, loadBefore, loadAverage(),
@@ -87,37 +95,44 @@ public final class WrkHarness {
         return report;
     }
 
-    private void runScenario(Scenario scenario) throws Exception {
+    private void runScenario(Scenario scenario, int round) throws Exception {
         String name = scenario.name();
+        String label = options.rounds() > 1 ? name + "-r" + round : name;
         log(name + ": starting (" + scenario.description() + ")");
         try (Scenario.Running running = scenario.start(context)) {
             log(name + ": warm-up " + options.warmup().toSeconds() + " s");
-            WrkResult warm = wrk(name + "-warmup", running.port(), scenario, 0, options.warmup());
+            WrkResult warm = wrk(label + "-warmup", running.port(), scenario, 0, options.warmup());
             if (!warm.clean()) {
-                log(name + ": warm-up had " + warm.problems() + " (see " + name + "-warmup.txt)");
+                log(name + ": warm-up had " + warm.problems() + " (see " + label + "-warmup.txt)");
             }
             log(name + ": maximum throughput, " + options.duration().toSeconds() + " s");
-            WrkResult result = wrk(name + "-max", running.port(), scenario, 0, options.duration());
-            max.put(name, result);
+            WrkResult result = wrk(label + "-max", running.port(), scenario, 0, options.duration());
+            max.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
             log(name + ": " + Report.rate(result.requestsPerSecond()) + " req/s, p99 " + Report.ms(result.p99Micros()));
-            WrkResult nginx = max.get(Scenarios.NGINX);
-            if ((name.equals(Scenarios.NGINX) || name.equals(Scenarios.GATEWAY)) && nginx != null) {
-                paced.put(name, pacedRun(name, running.port(), scenario, nginx.requestsPerSecond() / 2));
+            // This round's nginx sets the pace: nginx and the gateway of one round saw the same machine.
+            List<WrkResult> nginx = max.getOrDefault(Scenarios.NGINX, List.of());
+            if ((name.equals(Scenarios.NGINX) || name.equals(Scenarios.GATEWAY)) && nginx.size() == round) {
+                paced.computeIfAbsent(name, k -> new ArrayList<>()).add(pacedRun(label, running.port(), scenario,
+                        nginx.get(round - 1).requestsPerSecond() / 2));
             }
         }
     }
 
     /**
-     * A run at {@code rate} requests/s: a short calibration run at the naive delay measures each connection's
-     * overhead per cycle (response time, wrk's own work), then the measured run uses the delay less that overhead.
+     * A run at {@code rate} requests/s. A connection's cycle is its delay plus an overhead (the response time,
+     * wrk's own work); two short calibration runs measure that overhead (the second at the corrected delay, since
+     * the overhead changes with the load), then the measured run uses the per-connection interval less it.
      */
     private Paced pacedRun(String name, int port, Scenario scenario, double rate) throws Exception {
         double interval = options.connections() * 1000.0 / rate;
-        log(name + ": calibrating the pace for " + Report.rate(rate) + " req/s (" + String.format(Locale.ROOT,
-                "%.3f", interval) + " ms per connection)");
-        WrkResult calibration = wrk(name + "-pace-calibration", port, scenario, interval, CALIBRATION);
-        double cycle = options.connections() * 1000.0 / calibration.requestsPerSecond();
-        double delay = Math.max(0, interval - Math.max(0, cycle - interval));
+        double delay = interval;
+        for (int step = 1; step <= 2; step++) {
+            log(name + ": calibrating the pace for " + Report.rate(rate) + " req/s, delay " + String.format(
+                    Locale.ROOT, "%.3f", delay) + " ms per connection");
+            WrkResult calibration = wrk(name + "-pace-calibration-" + step, port, scenario, delay, CALIBRATION);
+            double overhead = options.connections() * 1000.0 / calibration.requestsPerSecond() - delay;
+            delay = Math.max(0, interval - Math.max(0, overhead));
+        }
         log(name + ": paced run at " + Report.rate(rate) + " req/s, delay " + String.format(Locale.ROOT, "%.3f",
                 delay) + " ms, " + options.duration().toSeconds() + " s");
         WrkResult result = wrk(name + "-paced", port, scenario, delay, options.duration());

@@ -20,10 +20,11 @@ import java.util.List;
  * @param upstreamIdle idle keep-alive connections each proxy may keep to the backend (nginx {@code keepalive},
  *     the gateway's {@code maxIdleConnectionsPerTarget}); by default as many as wrk's connections, so that no
  *     proxy closes and reopens backend connections in steady state
+ * @param rounds how many times the whole sequence of scenarios runs; the report takes medians
  */
 record WrkOptions(Duration duration, Duration warmup, int connections, int basePort, boolean pin, List<String> only,
                   Path jar, Path reference, Path workDir, boolean jfr, String gatewayJavaOpts,
-                  int upstreamIdle) {
+                  int upstreamIdle, int rounds) {
 
     static final String USAGE = """
             ./bench wrk [options]   the gateway vs nginx and HAProxy, proxying to the same backend (wrk 4)
@@ -33,6 +34,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
               --base-port 18080     the proxy listens here, the backend on the next port
               --no-pin              do not pin with taskset (default: proxy on CPU 0, backend and wrk on CPU 1)
               --only a,b            only these scenarios (direct, nginx, haproxy, gateway, gateway-auth, fabric)
+              --rounds 1            run every scenario this many times, in turn; the report shows medians
               --upstream-idle N     idle backend connections nginx and the gateway keep (default: --connections)
               --jfr                 record the gateway scenarios with Java Flight Recorder (work dir)
               --gateway-java-opts S JVM options of the gateway (default: -Xms512m -Xmx512m)
@@ -52,6 +54,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         boolean jfr = false;
         String javaOpts = "-Xms512m -Xmx512m";
         int upstreamIdle = -1;
+        int rounds = 1;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             switch (option) {
@@ -65,6 +68,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
                 case "--reference" -> reference = Path.of(value(args, ++i, option));
                 case "--work-dir" -> workDir = Path.of(value(args, ++i, option));
                 case "--jfr" -> jfr = true;
+                case "--rounds" -> rounds = positive(value(args, ++i, option), option);
                 case "--upstream-idle" -> upstreamIdle = positive(value(args, ++i, option), option);
                 case "--gateway-java-opts" -> javaOpts = value(args, ++i, option);
                 case "--help", "-h" -> throw new UsageException(USAGE);
@@ -79,7 +83,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         }
         return new WrkOptions(duration, warmup, connections, basePort, pin, List.copyOf(only), jar.toAbsolutePath(),
                 reference.toAbsolutePath(), workDir.toAbsolutePath(), jfr, javaOpts,
-                upstreamIdle > 0 ? upstreamIdle : connections);
+                upstreamIdle > 0 ? upstreamIdle : connections, rounds);
     }
 
     boolean selected(String scenario) {
