@@ -38,23 +38,25 @@ final class Report {
         out.append('\n');
 
         WrkResult nginx = median(max.get(Scenarios.NGINX), WrkResult::requestsPerSecond);
-        out.append("| scenario | requests/s | p50 | p99 | max | vs nginx | errors | req/s of each round |\n");
-        out.append("|---|---:|---:|---:|---:|---:|---|---|\n");
+        out.append("| scenario | requests/s | p50 | p99 | max | vs nginx | errors | req/s of each round "
+                + "| proxy CPU µs/request, each round |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---|---|---|\n");
         for (Map.Entry<String, List<WrkResult>> entry : max.entrySet()) {
             WrkResult r = median(entry.getValue(), WrkResult::requestsPerSecond);
             out.append(row(entry.getKey() + " (max)", r, nginx == null ? Double.NaN
                     : r.requestsPerSecond() / nginx.requestsPerSecond(), errors(entry.getValue()),
-                    rounds(entry.getValue(), WrkResult::requestsPerSecond)));
+                    rounds(entry.getValue(), WrkResult::requestsPerSecond) + " | "
+                            + cpuRounds(entry.getValue())));
         }
         for (Map.Entry<String, List<WrkHarness.Paced>> entry : paced.entrySet()) {
             WrkHarness.Paced p = median(entry.getValue(), x -> x.result().p99Micros());
             List<WrkResult> results = entry.getValue().stream().map(WrkHarness.Paced::result).toList();
             out.append(row(String.format(Locale.ROOT, "%s paced at %s req/s (50 %% of nginx)", entry.getKey(),
                     rate(p.targetRate())), p.result(), p.result().requestsPerSecond() / p.targetRate(),
-                    errors(results), "p99 " + rounds(results, WrkResult::p99Micros) + " µs"));
+                    errors(results), "p99 " + rounds(results, WrkResult::p99Micros) + " µs | "));
         }
         notRun.forEach((name, why) -> out.append("| ").append(name).append(" | — | — | — | — | — | ").append(why)
-                .append(" | |\n"));
+                .append(" | | |\n"));
         out.append("\nPaced rows: \"vs nginx\" is the achieved rate over the rate asked for (the pacing's accuracy).\n\n");
 
         out.append("### Targets (issue 5, \"Performance\")\n\n");
@@ -71,6 +73,11 @@ final class Report {
             out.append(ratioTarget("across the fabric ≥ 0.5 × nginx", max.get(Scenarios.FABRIC),
                     max.get(Scenarios.NGINX), 0.5));
         }
+        out.append(cpuTarget("gateway", max.get(Scenarios.GATEWAY), max.get(Scenarios.NGINX), 1.0));
+        out.append(cpuTarget("gateway with SigV4 + auth policies", max.get(Scenarios.GATEWAY_AUTH),
+                max.get(Scenarios.NGINX), 0.8));
+        out.append("\nThe CPU rows are an estimate that other load on the machine disturbs less: nginx's CPU per "
+                + "request over the gateway's, i.e. the rate ratio each would reach with a core to itself.\n");
         WrkResult direct = median(max.get(Scenarios.DIRECT), WrkResult::requestsPerSecond);
         if (direct != null && nginx != null) {
             out.append(String.format(Locale.ROOT, "%nnginx reaches %.2f × the direct baseline's rate.%n",
@@ -83,6 +90,36 @@ final class Report {
         return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", label,
                 rate(r.requestsPerSecond()), ms(r.p50Micros()), ms(r.p99Micros()), ms(r.maxMicros()),
                 Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2f", ratio), errors, rounds);
+    }
+
+    private static String cpuRounds(List<WrkResult> results) {
+        List<String> each = new ArrayList<>();
+        for (WrkResult r : results) {
+            double cpu = r.proxyCpuMicrosPerRequest();
+            each.add(Double.isNaN(cpu) ? "—" : String.format(Locale.ROOT, "%.1f", cpu));
+        }
+        return String.join(" / ", each);
+    }
+
+    /** nginx's CPU per request over the scenario's, median over rounds (rounds where both were measured). */
+    private static String cpuTarget(String what, List<WrkResult> measured, List<WrkResult> nginx, double threshold) {
+        String target = "(estimate) " + what + ": nginx CPU/request ÷ " + what + " CPU/request ≥ " + threshold;
+        if (measured == null || nginx == null || measured.size() != nginx.size()) {
+            return "| " + target + " | not measured | not run |\n";
+        }
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < measured.size(); i++) {
+            double ratio = nginx.get(i).proxyCpuMicrosPerRequest() / measured.get(i).proxyCpuMicrosPerRequest();
+            if (!Double.isNaN(ratio) && !Double.isInfinite(ratio)) {
+                ratios.add(ratio);
+            }
+        }
+        if (ratios.isEmpty()) {
+            return "| " + target + " | CPU time not readable | not run |\n";
+        }
+        double ratio = medianOf(ratios, false);
+        return String.format(Locale.ROOT, "| %s | %.2f × (rounds: %s) | %s |%n", target, ratio,
+                rounds(ratios, r -> r * 100).replace(",", "") + " %", ratio >= threshold ? "PASS" : "FAIL");
     }
 
     private static String errors(List<WrkResult> results) {

@@ -33,8 +33,11 @@ interface Scenario {
         return LuaScripts.plainHeaders();
     }
 
-    /** A started scenario: where wrk connects, and how to stop it. */
-    record Running(int port, AutoCloseable stop) implements AutoCloseable {
+    /**
+     * A started scenario: where wrk connects, the proxy's process id (its CPU time is measured; -1 when there is
+     * no proxy), and how to stop it.
+     */
+    record Running(int port, long pid, AutoCloseable stop) implements AutoCloseable {
         @Override
         public void close() throws Exception {
             stop.close();

@@ -42,7 +42,7 @@ final class Scenarios {
 
         @Override
         public Running start(BenchContext context) {
-            return new Running(context.backendPort(), () -> { });
+            return new Running(context.backendPort(), -1, () -> { });
         }
     }
 
@@ -102,7 +102,7 @@ final class Scenarios {
             ManagedProcess nginx = ManagedProcess.start("nginx", context.proxyCommand(List.of("nginx",
                     "-p", dir.toString(), "-e", dir.resolve("error.log").toString(), "-c", conf.toString())),
                     dir.resolve("nginx.out"), context.proxyPort());
-            return new Running(context.proxyPort(), nginx);
+            return new Running(context.proxyPort(), nginx.pid(), nginx);
         }
     }
 
@@ -140,7 +140,7 @@ final class Scenarios {
             ManagedProcess haproxy = ManagedProcess.start("haproxy", context.proxyCommand(List.of("haproxy",
                     "-db", "-f", conf.toAbsolutePath().toString())),
                     context.workDir().resolve("haproxy/haproxy.out"), context.proxyPort());
-            return new Running(context.proxyPort(), haproxy);
+            return new Running(context.proxyPort(), haproxy.pid(), haproxy);
         }
     }
 
@@ -186,7 +186,7 @@ final class Scenarios {
             ManagedProcess gateway = ManagedProcess.start(name(), context.proxyCommand(context.java(jvm,
                     BenchGateway.class.getName(), args)), context.workDir().resolve(name() + ".out"),
                     context.proxyPort());
-            return new Running(context.proxyPort(), gateway);
+            return new Running(context.proxyPort(), gateway.pid(), gateway);
         }
 
         @Override

@@ -106,9 +106,13 @@ public final class WrkHarness {
                 log(name + ": warm-up had " + warm.problems() + " (see " + label + "-warmup.txt)");
             }
             log(name + ": maximum throughput, " + options.duration().toSeconds() + " s");
-            WrkResult result = wrk(label + "-max", running.port(), scenario, 0, options.duration());
+            double cpuBefore = ProcessCpu.seconds(running.pid());
+            WrkResult result = wrk(label + "-max", running.port(), scenario, 0, options.duration())
+                    .withProxyCpuSeconds(ProcessCpu.seconds(running.pid()) - cpuBefore);
             max.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
-            log(name + ": " + Report.rate(result.requestsPerSecond()) + " req/s, p99 " + Report.ms(result.p99Micros()));
+            log(name + ": " + Report.rate(result.requestsPerSecond()) + " req/s, p99 " + Report.ms(result.p99Micros())
+                    + (Double.isNaN(result.proxyCpuMicrosPerRequest()) ? "" : String.format(Locale.ROOT,
+                    ", proxy CPU %.1f µs/request", result.proxyCpuMicrosPerRequest())));
             // This round's nginx sets the pace: nginx and the gateway of one round saw the same machine.
             List<WrkResult> nginx = max.getOrDefault(Scenarios.NGINX, List.of());
             if ((name.equals(Scenarios.NGINX) || name.equals(Scenarios.GATEWAY)) && nginx.size() == round) {

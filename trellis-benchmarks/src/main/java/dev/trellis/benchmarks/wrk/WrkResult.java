@@ -13,9 +13,10 @@ import java.util.regex.Pattern;
  * @param requests responses counted
  * @param badResponses non-2xx/3xx responses
  * @param socketErrors connect, read, write errors and timeouts together
+ * @param proxyCpuSeconds CPU the proxy process used during the run ({@link ProcessCpu}), NaN when not measured
  */
 record WrkResult(double requestsPerSecond, double p50Micros, double p99Micros, double maxMicros, long requests,
-                 long badResponses, long socketErrors) {
+                 long badResponses, long socketErrors, double proxyCpuSeconds) {
 
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)(?:\\.000)?%\\s+([0-9.]+)(us|ms|s)\\s*$",
@@ -62,7 +63,8 @@ record WrkResult(double requestsPerSecond, double p50Micros, double p99Micros, d
             }
         }
         return new WrkResult(Double.parseDouble(rate.group(1)), p50, p99,
-                micros(latency.group(5), latency.group(6)), Long.parseLong(requests.group(1)), bad, errors);
+                micros(latency.group(5), latency.group(6)), Long.parseLong(requests.group(1)), bad, errors,
+                Double.NaN);
     }
 
     private static double micros(String value, String unit) {
@@ -72,6 +74,16 @@ record WrkResult(double requestsPerSecond, double p50Micros, double p99Micros, d
             case "ms" -> v * 1_000;
             default -> v * 1_000_000;
         };
+    }
+
+    WrkResult withProxyCpuSeconds(double seconds) {
+        return new WrkResult(requestsPerSecond, p50Micros, p99Micros, maxMicros, requests, badResponses,
+                socketErrors, seconds);
+    }
+
+    /** The proxy's CPU per request, µs; NaN when not measured. */
+    double proxyCpuMicrosPerRequest() {
+        return requests == 0 ? Double.NaN : proxyCpuSeconds * 1e6 / requests;
     }
 
     /** True when every request got a 2xx/3xx answer and no socket failed: otherwise the figures mean nothing. */
