@@ -231,7 +231,7 @@ public final class GatewayConfig {
         private int maxConcurrentStreams = 128;
         private Duration targetConnectTimeout = Duration.ofSeconds(5);
         private Duration upstreamIdleTimeout = Duration.ofSeconds(30);
-        private int maxIdleConnectionsPerTarget = 32;
+        private int maxIdleConnectionsPerTarget = 128;
         private AccessLog accessLog = AccessLog.NONE;
         private FabricForwarder fabric = FabricForwarder.unavailable();
         private FabricTls fabricTls;

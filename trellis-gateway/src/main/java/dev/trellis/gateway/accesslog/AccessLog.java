@@ -7,10 +7,27 @@ package dev.trellis.gateway.accesslog;
 @FunctionalInterface
 public interface AccessLog {
 
-    /** Discards every record. */
-    AccessLog NONE = record -> { };
+    /** Discards every record (and says so, so that none is built). */
+    AccessLog NONE = new AccessLog() {
+        @Override
+        public void log(AccessLogRecord record) {
+        }
+
+        @Override
+        public boolean wants(String serviceArn) {
+            return false;
+        }
+    };
 
     void log(AccessLogRecord record);
+
+    /**
+     * Whether a request to the service {@code serviceArn} (null: none was found) is logged at all; when not, the
+     * gateway does not build its record (a record is a few dozen fields, on every request's path). Yes by default.
+     */
+    default boolean wants(String serviceArn) {
+        return true;
+    }
 
     /**
      * Called once by the server before it serves, for logs that depend on the snapshot (destinations of access-log

@@ -116,9 +116,13 @@ public final class DestinationAccessLog implements AccessLog, AutoCloseable {
     }
 
     @Override
+    public boolean wants(String serviceArn) {
+        return serviceArn != null && destinations.containsKey(serviceArn);
+    }
+
+    @Override
     public void log(AccessLogRecord record) {
-        String service = record.serviceArn();
-        if (service == null || !destinations.containsKey(service)) {
+        if (!wants(record.serviceArn())) {
             return;
         }
         if (closed || !queue.offer(record)) {

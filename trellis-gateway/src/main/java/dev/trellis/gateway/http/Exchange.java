@@ -809,10 +809,12 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         dropUpstream();
         config.metrics().requestFinished(route == null ? null : route.service().id(),
                 targetGroup == null ? null : targetGroup.id(), status, System.nanoTime() - startNanos);
-        try {
-            config.accessLog().log(accessLogRecord());
-        } catch (RuntimeException e) {
-            log.warn("the access log refused a record: {}", e.toString());
+        if (config.accessLog().wants(route == null ? null : route.service().arn())) {
+            try {
+                config.accessLog().log(accessLogRecord());
+            } catch (RuntimeException e) {
+                log.warn("the access log refused a record: {}", e.toString());
+            }
         }
         client.exchangeFinished(this, closeAfterResponse);
     }
