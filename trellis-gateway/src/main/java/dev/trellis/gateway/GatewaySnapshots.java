@@ -58,7 +58,7 @@ public final class GatewaySnapshots {
                 throw new IllegalStateException("snapshot for " + next.vpcId() + " offered to the gateway of "
                         + previous.snapshot().vpcId());
             }
-            compiled = GatewaySnapshot.compile(next, liveHealth(previous, next));
+            compiled = GatewaySnapshot.compile(next, liveHealth(previous, next), previous.certificates());
             current = compiled;
             for (BiConsumer<GatewaySnapshot, GatewaySnapshot> listener : listeners) {
                 try {
