@@ -14,10 +14,12 @@ import dev.trellis.controlplane.lattice.LatticeOperations;
 import dev.trellis.controlplane.lattice.LatticeService;
 import dev.trellis.controlplane.lattice.LatticeVpcDependents;
 import dev.trellis.controlplane.snapshot.IdentityCredentialSource;
+import dev.trellis.controlplane.snapshot.ListenerCertificates;
 import dev.trellis.controlplane.snapshot.SnapshotApi;
 import dev.trellis.controlplane.snapshot.SnapshotService;
 import dev.trellis.controlplane.route53.Route53Service;
 import dev.trellis.controlplane.pki.InternalCa;
+import dev.trellis.controlplane.pki.ManagedCertificate;
 import dev.trellis.controlplane.pki.MasterKey;
 import dev.trellis.controlplane.store.H2Store;
 import dev.trellis.controlplane.store.PostgresStore;
@@ -83,8 +85,12 @@ public final class ControlPlane implements AutoCloseable {
             MasterKey masterKey = MasterKey.load(options.dataDir(), System.getenv());
             InternalCa ca = InternalCa.loadOrCreate(store, masterKey, config, clock);
             ca.writeCertificate(options.dataDir().resolve(InternalCa.CERTIFICATE_FILE));
+            // HTTPS listeners: the managed certificate of the generated names and the services' ACM certificates.
+            ManagedCertificate generatedNames = new ManagedCertificate(store, ca, masterKey, config, clock,
+                    ManagedCertificate.DEFAULT_VALIDITY);
             SnapshotService snapshots = new SnapshotService(store, config, clock,
-                    new IdentityCredentialSource(config, identities));
+                    new IdentityCredentialSource(config, identities),
+                    new ListenerCertificates(generatedNames, masterKey));
             List<AwsService> services = List.of(
                     new LatticeService(store, config, clock, authorizer, LatticeOperations.all()),
                     new Ec2Service(store, config, clock, authorizer, new LatticeVpcDependents()),

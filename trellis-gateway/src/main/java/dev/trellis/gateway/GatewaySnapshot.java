@@ -11,6 +11,7 @@ import dev.trellis.auth.sigv4.SigningCredential;
 import dev.trellis.gateway.routing.RoutingTable;
 import dev.trellis.gateway.target.TargetHealth;
 import dev.trellis.gateway.target.TargetPool;
+import dev.trellis.gateway.tls.SniCertificates;
 import dev.trellis.model.Arn;
 import dev.trellis.model.snapshot.CallerCredential;
 import dev.trellis.model.snapshot.FabricPeer;
@@ -34,8 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link VpcSnapshot} compiled for request handling, once per snapshot: the routing table, the SigV4 verifier
  * over the snapshot's caller credentials (derived keys only, never secrets), each access key's parsed identity
- * policies, a {@link TargetPool} per target group in this VPC, and the header values that are the same for every
- * request. Immutable; event loops read it through {@link GatewaySnapshots#current()} without locks.
+ * policies, a {@link TargetPool} per target group in this VPC, the certificates of its HTTPS listeners by server
+ * name, and the header values that are the same for every request. Immutable; event loops read it through {@link GatewaySnapshots#current()} without locks.
  */
 public final class GatewaySnapshot {
 
@@ -56,6 +57,9 @@ public final class GatewaySnapshot {
     private final Map<String, TargetPool> targetPools;
     private final Map<String, FabricPeer> peers;
     private final Set<Integer> httpPorts;
+    private final Set<Integer> tlsPorts;
+    private final Set<Integer> cleartextPorts;
+    private final SniCertificates certificates;
     private final String sourceVpcArn;
     private final String networkHeader;
 
@@ -99,6 +103,8 @@ public final class GatewaySnapshot {
         }
         this.peers = Map.copyOf(byVpc);
         Set<Integer> ports = new TreeSet<>();
+        Set<Integer> tls = new TreeSet<>();
+        Set<Integer> cleartext = new TreeSet<>();
         String partition = "aws";
         for (ServiceEntry service : snapshot.services()) {
             Arn arn = Arn.tryParse(service.arn());
@@ -108,10 +114,18 @@ public final class GatewaySnapshot {
             for (ServiceListener listener : service.listeners()) {
                 if ("HTTP".equals(listener.protocol())) {
                     ports.add(listener.port());
+                    cleartext.add(listener.port());
+                } else if ("HTTPS".equals(listener.protocol())) {
+                    ports.add(listener.port());
+                    tls.add(listener.port());
                 }
             }
         }
         this.httpPorts = Collections.unmodifiableSet(ports);
+        this.tlsPorts = Collections.unmodifiableSet(tls);
+        this.cleartextPorts = Collections.unmodifiableSet(cleartext);
+        this.certificates = SniCertificates.compile(snapshot,
+                previous == null ? SniCertificates.NONE : previous.certificates);
         this.sourceVpcArn = "arn:" + partition + ":ec2:" + snapshot.region() + ":" + snapshot.accountId() + ":vpc/"
                 + snapshot.vpcId();
         this.networkHeader = "SourceVpcArn=" + sourceVpcArn;
@@ -119,7 +133,8 @@ public final class GatewaySnapshot {
 
     /**
      * Compiles {@code snapshot}, reusing what did not change since {@code previous}: target pools of unchanged
-     * target groups (with their health), parsed auth policies. Targets of changed groups keep their health.
+     * target groups (with their health), parsed auth policies, certificates and their TLS contexts. Targets of
+     * changed groups keep their health.
      *
      * @param previous the snapshot served until now, or null
      * @throws IllegalStateException when the snapshot is not consistent
@@ -224,9 +239,24 @@ public final class GatewaySnapshot {
         return peers.get(vpcId);
     }
 
-    /** The listener ports of HTTP listeners: the ports this gateway serves. */
+    /** The listener ports of HTTP and HTTPS listeners: the ports this gateway serves HTTP on. */
     public Set<Integer> httpPorts() {
         return httpPorts;
+    }
+
+    /** The ports of HTTPS listeners: connections there start with a TLS handshake. */
+    public Set<Integer> tlsPorts() {
+        return tlsPorts;
+    }
+
+    /** The ports of HTTP listeners (cleartext). A port in both sets tells the two apart by the first byte. */
+    public Set<Integer> cleartextPorts() {
+        return cleartextPorts;
+    }
+
+    /** The certificates of the HTTPS listeners, by server name. */
+    public SniCertificates certificates() {
+        return certificates;
     }
 
     /** {@code arn:aws:ec2:<region>:<account>:vpc/<vpc>}: this VPC, as callers' source. */
@@ -246,6 +276,10 @@ public final class GatewaySnapshot {
         summary.put("revision", snapshot.revision());
         summary.put("services", snapshot.services().size());
         summary.put("ports", httpPorts);
+        if (!tlsPorts.isEmpty()) {
+            summary.put("tlsPorts", tlsPorts);
+            summary.put("serverNames", certificates.size());
+        }
         summary.put("localTargetGroups", targetPools.size());
         summary.put("credentials", identityPolicies.size());
         return summary;

@@ -42,7 +42,10 @@ class GatewaySnapshotTest {
                 List.of(group("tg-local", VPC_A, 3000), group("tg-remote", VPC_B, 3000)), List.of()),
                 null);
 
-        assertThat(compiled.httpPorts()).containsExactly(80);
+        // HTTPS ports are served too (TLS in front); the two sets tell the pipelines apart.
+        assertThat(compiled.httpPorts()).containsExactly(80, 443);
+        assertThat(compiled.cleartextPorts()).containsExactly(80);
+        assertThat(compiled.tlsPorts()).containsExactly(443);
         assertThat(compiled.targetPools()).containsOnlyKeys("tg-local");
         assertThat(compiled.targetGroup("tg-remote").vpcId()).isEqualTo(VPC_B);
         assertThat(compiled.peer(VPC_B)).isNotNull();

@@ -102,6 +102,11 @@ public final class CertificateRecords {
         return record.document().get(CERTIFICATE).asText();
     }
 
+    /** The chain that came with the certificate (PEM, issuer first), or "" when there is none. */
+    public static String chainPem(StoredResource record) {
+        return record.document().path(CHAIN).asText("");
+    }
+
     /**
      * The private key of a stored certificate, decrypted. Only the control plane holds it; the snapshot compiler
      * is the one caller that may hand it on (to the gateways that terminate TLS with it).

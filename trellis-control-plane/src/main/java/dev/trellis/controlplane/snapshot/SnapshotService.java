@@ -40,6 +40,7 @@ public final class SnapshotService implements AutoCloseable {
     private final ControlPlaneConfig config;
     private final Clock clock;
     private final CredentialSource credentials;
+    private final CertificateSource certificates;
     private final Map<String, Compiled> cache = new ConcurrentHashMap<>();
     /** The threads waiting in a long-poll: {@link #close} interrupts them so the server can stop at once. */
     private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
@@ -55,10 +56,17 @@ public final class SnapshotService implements AutoCloseable {
     }
 
     public SnapshotService(Store store, ControlPlaneConfig config, Clock clock, CredentialSource credentials) {
+        this(store, config, clock, credentials, CertificateSource.NONE);
+    }
+
+    /** With the TLS certificates of HTTPS listeners from {@code certificates}. */
+    public SnapshotService(Store store, ControlPlaneConfig config, Clock clock, CredentialSource credentials,
+                           CertificateSource certificates) {
         this.store = store;
         this.config = config;
         this.clock = clock;
         this.credentials = credentials;
+        this.certificates = certificates;
     }
 
     /** The snapshot of {@code vpcId} at the store's current revision. */
@@ -79,6 +87,8 @@ public final class SnapshotService implements AutoCloseable {
             // and reaches every watcher of this VPC (a compile alone would change content under the same label).
             removeDrainedTargets(cached.snapshot(), now);
         }
+        // Before the revision is read: a rotation is a write, and the compile below must be labelled after it.
+        certificates.refresh();
         long revision = store.revision();
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         if (!fresh && cached != null && cached.storeRevision() == revision && cached.day().equals(today)
@@ -91,7 +101,8 @@ public final class SnapshotService implements AutoCloseable {
                     .filter(vpc -> !vpc.equals(vpcId)).collect(Collectors.toCollection(TreeSet::new));
             VpcSnapshot snapshot = new VpcSnapshot(revision, vpcId, config.accountId(), config.region(), now,
                     reachable.services(), reachable.targetGroups(), GatewayRegistry.peers(tx, remoteVpcs),
-                    credentials.credentials(tx, config.region(), now)).ensureConsistent();
+                    credentials.credentials(tx, config.region(), now),
+                    certificates.certificates(tx, reachable.services()), List.of()).ensureConsistent();
             return new Compiled(snapshot, revision, today, reachable.nextChangeAt());
         });
         return cache.merge(vpcId, compiled, SnapshotService::later);
@@ -105,7 +116,8 @@ public final class SnapshotService implements AutoCloseable {
         if (sameContent(old.snapshot(), fresh.snapshot())) {
             VpcSnapshot s = fresh.snapshot();
             VpcSnapshot relabelled = new VpcSnapshot(old.snapshot().revision(), s.vpcId(), s.accountId(), s.region(),
-                    s.compiledAt(), s.services(), s.targetGroups(), s.peers(), s.credentials());
+                    s.compiledAt(), s.services(), s.targetGroups(), s.peers(), s.credentials(), s.certificates(),
+                    s.dnsZones());
             return new Compiled(relabelled, fresh.storeRevision(), fresh.day(), fresh.nextChangeAt());
         }
         return fresh;
@@ -115,7 +127,8 @@ public final class SnapshotService implements AutoCloseable {
     static boolean sameContent(VpcSnapshot a, VpcSnapshot b) {
         return a.vpcId().equals(b.vpcId()) && a.accountId().equals(b.accountId()) && a.region().equals(b.region())
                 && a.services().equals(b.services()) && a.targetGroups().equals(b.targetGroups())
-                && a.peers().equals(b.peers()) && a.credentials().equals(b.credentials());
+                && a.peers().equals(b.peers()) && a.credentials().equals(b.credentials())
+                && a.certificates().equals(b.certificates()) && a.dnsZones().equals(b.dnsZones());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.trellis.gateway.http;
 
+import dev.trellis.gateway.tls.TlsConnection;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -42,6 +43,8 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private ConnectionGuard guard;
     private int listenerPort;
+    /** What the connection's TLS handshake negotiated; null on cleartext connections. */
+    private TlsConnection tls;
     private InetSocketAddress remote;
     private Exchange current;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
@@ -59,6 +62,12 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
         this.guard = connection.attr(PipelineContext.GUARD).get();
         this.listenerPort = connection.attr(PipelineContext.LISTENER_PORT).get();
+        this.tls = TlsConnection.of(connection);
+    }
+
+    /** The connection's TLS facts, or null when it is cleartext. */
+    TlsConnection tls() {
+        return tls;
     }
 
     @Override

@@ -20,6 +20,7 @@ import dev.trellis.gateway.routing.RequestHead;
 import dev.trellis.gateway.routing.ServiceRoute;
 import dev.trellis.gateway.target.PoolTarget;
 import dev.trellis.gateway.target.TargetPool;
+import dev.trellis.gateway.tls.TlsConnection;
 import dev.trellis.model.snapshot.FabricPeer;
 import dev.trellis.model.snapshot.TargetGroupEntry;
 import io.netty.buffer.ByteBuf;
@@ -95,6 +96,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private final HttpRequest request;
     private final boolean http2;
     private final int listenerPort;
+    /** The connection's TLS facts; null on a cleartext connection. */
+    private final TlsConnection tls;
     private final InetSocketAddress remote;
     private final String requestId = newRequestId();
     private final long startNanos = System.nanoTime();
@@ -159,6 +162,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         this.request = request;
         this.http2 = http2;
         this.listenerPort = listenerPort;
+        this.tls = client.tls();
         this.remote = remote;
         this.method = request.method().name();
         this.uri = request.uri();
@@ -194,7 +198,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             return;
         }
         route = snapshot.routing().find(host, listenerPort);
-        if (route == null || !"HTTP".equals(route.listener().protocol())) {
+        // A TLS connection reaches HTTPS listeners only, a cleartext one HTTP listeners only.
+        if (route == null || !(tls == null ? "HTTP" : "HTTPS").equals(route.listener().protocol())) {
             route = null;
             failureReason = "ServiceNotFound";
             respondLocally(HttpResponseStatus.NOT_FOUND, "Not Found: no service reachable from "
@@ -291,7 +296,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 .sourceVpc(snapshot.snapshot().vpcId())
                 .sourceVpcOwnerAccount(snapshot.snapshot().accountId())
                 .sourceIp(remote.getAddress().getHostAddress())
-                .secureTransport(false)
+                .secureTransport(tls != null)
                 .requestTimeMillis(startMillis)
                 .build();
         List<dev.trellis.auth.policy.Policy> identityPolicies = accessKeyId == null ? List.of()
@@ -364,7 +369,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         LatticeHeaders.removeSpoofable(headers);
         LatticeHeaders.appendForwardedFor(headers, remote.getAddress().getHostAddress());
         headers.set(LatticeHeaders.FORWARDED_PORT, listenerPort);
-        headers.set(LatticeHeaders.FORWARDED_PROTO, "http");
+        headers.set(LatticeHeaders.FORWARDED_PROTO, forwardedProto());
         if (!caller.isAnonymous()) {
             headers.set(LatticeHeaders.IDENTITY, LatticeHeaders.identity(caller));
         }
@@ -877,12 +882,12 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 TimeUnit.NANOSECONDS.toMillis(now - startNanos),
                 userAgent,
                 host,
-                null,
+                tls == null ? null : tls.serverName(),
                 sent ? TimeUnit.NANOSECONDS.toMillis(requestSentNanos - startNanos) : 0L,
                 sent && responseHeadNanos != 0 ? TimeUnit.NANOSECONDS.toMillis(responseHeadNanos - requestSentNanos)
                         : 0L,
-                null,
-                null,
+                tls == null ? null : tls.cipherSuite(),
+                tls == null ? null : tls.protocol(),
                 caller.isAnonymous() ? null : caller.arn(),
                 caller.orgId().orElse(null),
                 null, null, null, null, null,
@@ -979,7 +984,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     @Override
     public String forwardedProto() {
-        return "http";
+        return tls == null ? "http" : "https";
     }
 
     @Override

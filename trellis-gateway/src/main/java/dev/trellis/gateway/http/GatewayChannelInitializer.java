@@ -1,8 +1,15 @@
 package dev.trellis.gateway.http;
 
 import dev.trellis.gateway.GatewayConfig;
+import dev.trellis.gateway.GatewaySnapshot;
+import dev.trellis.gateway.tls.SniCertificateHandler;
+import dev.trellis.gateway.tls.TlsConnection;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,7 +26,13 @@ import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The pipeline of a client connection accepted on one listener port:
@@ -33,9 +46,17 @@ import io.netty.util.AsciiString;
  * </pre>
  *
  * HTTP/1.1 requests, HTTP/2 requests with prior knowledge and HTTP/2 after an {@code Upgrade: h2c} all end in the
- * same {@link ClientExchangeHandler} as HTTP objects.
+ * same {@link ClientExchangeHandler} as HTTP objects. HTTPS ports put TLS in front:
+ *
+ * <pre>
+ * SniCertificateHandler (→ SslHandler of the SNI's certificate) → ConnectionGuard → ALPN ─┬→ h2: Http2FrameCodec → …
+ *                                                                                         └→ http/1.1 (or no ALPN):
+ *                                                                                            HttpServerCodec → ClientExchangeHandler
+ * </pre>
  */
 public final class GatewayChannelInitializer extends ChannelInitializer<Channel> {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewayChannelInitializer.class);
 
     /** The largest h2c upgrade request body buffered for the upgrade; larger requests stay on HTTP/1.1. */
     static final int MAX_UPGRADE_BODY = 64 * 1024;
@@ -64,16 +85,30 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
 
     @Override
     protected void initChannel(Channel ch) {
-        GatewayConfig config = context.config();
         ConnectionGuard guard = new ConnectionGuard(context);
         ch.attr(PipelineContext.LISTENER_PORT).set(listenerPort);
         ch.attr(PipelineContext.GUARD).set(guard);
-        // Netty 4.2's decoder is strict by default (RFC 9112 framing, bare LF, duplicate Content-Length); the
-        // limits are Trellis's.
-        HttpServerCodec codec = new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(config.maxInitialLineLength())
-                .setMaxHeaderSize(config.maxHeaderSize())
-                .setAllowDuplicateContentLengths(false));
+        // The one place that picks a connection's protocol, from the listeners the current snapshot has on this
+        // port. The guard sits above TLS (it sees requests, and its 408 goes out encrypted); a port with both
+        // HTTP and HTTPS listeners (of different services) tells them apart by the first byte.
+        GatewaySnapshot current = context.snapshots().current();
+        boolean tls = current.tlsPorts().contains(listenerPort);
+        boolean cleartext = current.cleartextPorts().contains(listenerPort);
+        ChannelPipeline pipeline = ch.pipeline();
+        if (tls && cleartext) {
+            pipeline.addLast("detect", new TlsDetector()).addLast("guard", guard);
+        } else if (tls) {
+            pipeline.addLast("guard", guard);
+            addTls(pipeline);
+        } else {
+            pipeline.addLast("guard", guard);
+            addCleartext(pipeline);
+        }
+    }
+
+    /** HTTP/1.1 with keep-alive, HTTP/2 with prior knowledge or after an h2c upgrade (the HTTP listener's). */
+    private void addCleartext(ChannelPipeline pipeline) {
+        HttpServerCodec codec = httpCodec();
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                         ? new Http2ServerUpgradeCodec(http2Codec(), new Http2MultiplexHandler(streamInitializer()))
@@ -95,9 +130,84 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 connection.pipeline().addLast(http2Codec(), new Http2MultiplexHandler(streamInitializer()));
             }
         };
-        ch.pipeline().addLast("guard", guard)
-                .addLast("h2c", new CleartextHttp2ServerUpgradeHandler(codec, upgrade, priorKnowledge))
+        pipeline.addLast("h2c", new CleartextHttp2ServerUpgradeHandler(codec, upgrade, priorKnowledge))
                 .addLast("http1", new ClientExchangeHandler(context, false));
+    }
+
+    /**
+     * HTTPS: the certificate is chosen by SNI from the current snapshot (below the guard), then ALPN picks
+     * HTTP/2 or HTTP/1.1 (above it), and the connection continues as the cleartext one does after its protocol is
+     * known — the same exchange handler, so routing, auth, rules and proxying are those of HTTP listeners.
+     */
+    private void addTls(ChannelPipeline pipeline) {
+        pipeline.addBefore("guard", "sni", new SniCertificateHandler(() -> context.snapshots().current()
+                .certificates()));
+        pipeline.addLast("alpn", new AlpnHandler());
+    }
+
+    private HttpServerCodec httpCodec() {
+        GatewayConfig config = context.config();
+        // Netty 4.2's decoder is strict by default (RFC 9112 framing, bare LF, duplicate Content-Length); the
+        // limits are Trellis's.
+        return new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.maxInitialLineLength())
+                .setMaxHeaderSize(config.maxHeaderSize())
+                .setAllowDuplicateContentLengths(false));
+    }
+
+    /** After the handshake: records what was negotiated and builds the HTTP/2 or HTTP/1.1 pipeline ALPN chose. */
+    private final class AlpnHandler extends ApplicationProtocolNegotiationHandler {
+
+        AlpnHandler() {
+            super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            TlsConnection.record(ctx.channel(), ctx.pipeline().get(SslHandler.class));
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                ctx.channel().attr(PipelineContext.GUARD).get().switchedToHttp2();
+                ctx.pipeline().addLast(http2Codec(), new Http2MultiplexHandler(streamInitializer()));
+            } else {
+                ctx.pipeline().addLast("http1codec", httpCodec())
+                        .addLast("http1", new ClientExchangeHandler(context, false));
+            }
+        }
+
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            // Scanners, old TLS versions, clients that distrust the certificate: normal traffic, not warnings.
+            log.debug("{}: TLS handshake failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("{}: TLS connection failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+    }
+
+    /**
+     * On a port with both HTTP and HTTPS listeners: a first byte of 0x16 (a TLS handshake record) means TLS,
+     * anything else cleartext HTTP. Waits for that byte, then builds the matching pipeline and steps aside.
+     */
+    private final class TlsDetector extends ByteToMessageDecoder {
+        private static final int TLS_HANDSHAKE_RECORD = 0x16;
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            if (!in.isReadable()) {
+                return;
+            }
+            if (in.getUnsignedByte(in.readerIndex()) == TLS_HANDSHAKE_RECORD) {
+                addTls(ctx.pipeline());
+            } else {
+                addCleartext(ctx.pipeline());
+            }
+            // Removing the decoder hands what it has buffered to the handler after it.
+            ctx.pipeline().remove(this);
+        }
     }
 
     private Http2FrameCodec http2Codec() {
