@@ -342,6 +342,29 @@ class GrpcThroughGatewayTest {
         assertThat(ClientCalls.blockingUnaryCall(channel, UNARY, options(), "ok")).isEqualTo("plain:ok");
     }
 
+    @Test
+    void anHttp1ClientOfAGrpcGroupGetsTheTrailersAsChunkedTrailers() throws Exception {
+        byte[] message = "raw".getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+        frame.write(0);
+        frame.write(new byte[] {0, 0, 0, (byte) message.length});
+        frame.write(message);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.port(80))) {
+            socket.setSoTimeout(10_000);
+            String head = "POST /test.Echo/Unary HTTP/1.1\r\nHost: " + DATASTORE_DOMAIN + "\r\n"
+                    + "Content-Type: application/grpc\r\nTE: trailers\r\nContent-Length: " + frame.size()
+                    + "\r\nConnection: close\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(frame.toByteArray());
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(response).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("transfer-encoding: chunked")
+                    .contains("plain:raw");
+            // The last chunk, then the trailer section with grpc-status.
+            String trailers = response.substring(response.lastIndexOf("\r\n0\r\n"));
+            assertThat(trailers).containsIgnoringCase("grpc-status: 0");
+        }
+    }
+
     static StreamObserver<String> observer(CompletableFuture<String> last, List<String> all) {
         return new StreamObserver<>() {
             @Override
