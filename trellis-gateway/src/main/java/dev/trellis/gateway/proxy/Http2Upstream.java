@@ -57,6 +57,7 @@ final class Http2Upstream extends ChannelInboundHandlerAdapter {
     private final UpstreamPool.Key key;
     private final int configuredLimit;
     private final long idleTimeoutMillis;
+    private final long handshakeTimeoutMillis;
     private final ArrayDeque<BiConsumer<UpstreamConnection, Throwable>> waiting = new ArrayDeque<>();
     private Channel channel;
     private Http2FrameCodec codec;
@@ -66,12 +67,13 @@ final class Http2Upstream extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> idleClose;
 
     Http2Upstream(UpstreamPool pool, EventLoop loop, UpstreamPool.Key key, int configuredLimit,
-                  long idleTimeoutMillis) {
+                  long idleTimeoutMillis, long handshakeTimeoutMillis) {
         this.pool = pool;
         this.loop = loop;
         this.key = key;
         this.configuredLimit = configuredLimit;
         this.idleTimeoutMillis = idleTimeoutMillis;
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
     /** The connection's pipeline: TLS (for HTTPS groups), the frame codec, the stream multiplexer, this. */
@@ -81,7 +83,8 @@ final class Http2Upstream extends ChannelInboundHandlerAdapter {
             protected void initChannel(Channel ch) {
                 channel = ch;
                 if (key.transport().tls()) {
-                    ch.pipeline().addLast("tls", UpstreamTls.newHandler(ch.alloc(), key.address(), true));
+                    ch.pipeline().addLast("tls", UpstreamTls.newHandler(ch.alloc(), key.address(), true,
+                            handshakeTimeoutMillis));
                 }
                 codec = Http2FrameCodecBuilder.forClient()
                         .initialSettings(Http2Settings.defaultSettings()

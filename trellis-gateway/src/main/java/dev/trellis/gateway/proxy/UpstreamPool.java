@@ -93,7 +93,8 @@ public final class UpstreamPool {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (transport.tls()) {
-                            ch.pipeline().addLast("tls", UpstreamTls.newHandler(ch.alloc(), target, false));
+                            ch.pipeline().addLast("tls", UpstreamTls.newHandler(ch.alloc(), target, false,
+                                    config.targetConnectTimeout().toMillis()));
                         }
                         ch.pipeline().addLast(new HttpClientCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(MAX_RESPONSE_LINE)
@@ -128,7 +129,7 @@ public final class UpstreamPool {
             }
         }
         Http2Upstream connection = new Http2Upstream(this, loop, key, config.maxUpstreamStreamsPerConnection(),
-                config.upstreamIdleTimeout().toMillis());
+                config.upstreamIdleTimeout().toMillis(), config.targetConnectTimeout().toMillis());
         connections.add(connection);
         connection.acquire(done);
         ChannelFuture connect = bootstrap.clone().handler(connection.initializer()).connect(key.address());

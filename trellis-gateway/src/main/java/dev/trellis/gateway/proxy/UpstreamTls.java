@@ -50,6 +50,13 @@ public final class UpstreamTls {
         return (http2 ? H2 : HTTP1).newHandler(alloc, target.getAddress().getHostAddress(), target.getPort());
     }
 
+    /** As {@link #newHandler(ByteBufAllocator, InetSocketAddress, boolean)}, the handshake bounded by {@code millis}. */
+    static SslHandler newHandler(ByteBufAllocator alloc, InetSocketAddress target, boolean http2, long millis) {
+        SslHandler handler = newHandler(alloc, target, http2);
+        handler.setHandshakeTimeoutMillis(millis);
+        return handler;
+    }
+
     private static SslContext build(String alpn) {
         try {
             return SslContextBuilder.forClient()
