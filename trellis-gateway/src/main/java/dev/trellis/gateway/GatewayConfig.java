@@ -42,6 +42,7 @@ public final class GatewayConfig {
     private final Duration targetConnectTimeout;
     private final Duration upstreamIdleTimeout;
     private final int maxIdleConnectionsPerTarget;
+    private final int maxUpstreamStreamsPerConnection;
     private final AccessLog accessLog;
     private final FabricForwarder fabric;
     private final FabricTls fabricTls;
@@ -69,6 +70,7 @@ public final class GatewayConfig {
         this.targetConnectTimeout = b.targetConnectTimeout;
         this.upstreamIdleTimeout = b.upstreamIdleTimeout;
         this.maxIdleConnectionsPerTarget = b.maxIdleConnectionsPerTarget;
+        this.maxUpstreamStreamsPerConnection = b.maxUpstreamStreamsPerConnection;
         this.accessLog = b.accessLog;
         this.fabric = b.fabric;
         this.fabricTls = b.fabricTls;
@@ -160,6 +162,14 @@ public final class GatewayConfig {
         return maxIdleConnectionsPerTarget;
     }
 
+    /**
+     * Streams one HTTP/2 connection to a target carries at once (fewer when the target's
+     * {@code SETTINGS_MAX_CONCURRENT_STREAMS} says so); more open another connection. Default 100.
+     */
+    public int maxUpstreamStreamsPerConnection() {
+        return maxUpstreamStreamsPerConnection;
+    }
+
     public AccessLog accessLog() {
         return accessLog;
     }
@@ -232,6 +242,7 @@ public final class GatewayConfig {
         private Duration targetConnectTimeout = Duration.ofSeconds(5);
         private Duration upstreamIdleTimeout = Duration.ofSeconds(30);
         private int maxIdleConnectionsPerTarget = 128;
+        private int maxUpstreamStreamsPerConnection = 100;
         private AccessLog accessLog = AccessLog.NONE;
         private FabricForwarder fabric = FabricForwarder.unavailable();
         private FabricTls fabricTls;
@@ -333,6 +344,15 @@ public final class GatewayConfig {
 
         public Builder maxIdleConnectionsPerTarget(int connections) {
             this.maxIdleConnectionsPerTarget = requireNonNegative(connections, "maxIdleConnectionsPerTarget");
+            return this;
+        }
+
+        public Builder maxUpstreamStreamsPerConnection(int streams) {
+            if (streams < 1) {
+                throw new IllegalArgumentException("maxUpstreamStreamsPerConnection must be at least 1, got "
+                        + streams);
+            }
+            this.maxUpstreamStreamsPerConnection = streams;
             return this;
         }
 

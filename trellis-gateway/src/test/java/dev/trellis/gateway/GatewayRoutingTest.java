@@ -148,16 +148,17 @@ class GatewayRoutingTest {
 
     @Test
     void answersBadGatewayForTargetGroupsItCannotForwardToYet() throws Exception {
-        TargetGroupEntry https = new TargetGroupEntry("tg-https", Fixtures.targetGroupArn("tg-https"), "IP", "HTTPS",
-                "HTTP1", 443, VPC_A, null, List.of(new TargetGroupEntry.Target("127.0.0.1", v1.port(), false)));
-        gateway.snapshots().swap(snapshot(4, List.of(datastore(http(80, defaultRule(forward("tg-https", 1))))),
-                List.of(https), List.of()));
+        // TCP groups serve only TLS_PASSTHROUGH listeners (HTTPS groups are proxied: UpstreamProtocolsTest).
+        TargetGroupEntry tcp = new TargetGroupEntry("tg-tcp", Fixtures.targetGroupArn("tg-tcp"), "IP", "TCP",
+                null, 443, VPC_A, null, List.of(new TargetGroupEntry.Target("127.0.0.1", v1.port(), false)));
+        gateway.snapshots().swap(snapshot(4, List.of(datastore(http(80, defaultRule(forward("tg-tcp", 1))))),
+                List.of(tcp), List.of()));
         try {
             HttpResponse<String> response = gateway.get(DATASTORE_DOMAIN, 80, "/");
 
             assertThat(response.statusCode()).isEqualTo(502);
             assertThat(response.body()).isEqualTo("Bad Gateway: this gateway cannot forward to IP target groups over"
-                    + " HTTPS yet");
+                    + " TCP yet");
         } finally {
             gateway.snapshots().swap(snapshotOfThisTest());
         }

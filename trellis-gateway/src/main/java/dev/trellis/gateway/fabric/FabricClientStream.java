@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -142,8 +143,13 @@ final class FabricClientStream extends ChannelInboundHandlerAdapter implements F
                 forward.remoteFailure(error.replaceAll("[^A-Za-z0-9]", ""));
             }
             FabricHeaders.strip(headers);
-            // The exchange writes the head, then the content: a whole response is passed on in those two parts.
-            forward.onResponseHead(new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers));
+            // A whole response is passed on in two parts, head then content; a bodiless FullHttpResponse as the
+            // head tells the exchange that the peer's HEADERS frame ended the stream (a gRPC "trailers-only"
+            // answer), so it can keep it one frame for an HTTP/2 client.
+            forward.onResponseHead(msg instanceof FullHttpResponse
+                    ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,
+                            headers, EmptyHttpHeaders.INSTANCE)
+                    : new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers));
             if (msg instanceof FullHttpResponse full) {
                 deliver(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
             }

@@ -3,7 +3,10 @@ package dev.trellis.gateway.fabric;
 import dev.trellis.gateway.GatewaySnapshot;
 import dev.trellis.gateway.http.LatticeHeaders;
 import dev.trellis.gateway.proxy.UpstreamConnection;
+import dev.trellis.gateway.proxy.UpstreamHandshakeException;
+import dev.trellis.gateway.proxy.UpstreamHeads;
 import dev.trellis.gateway.proxy.UpstreamListener;
+import dev.trellis.gateway.proxy.UpstreamTransport;
 import dev.trellis.gateway.target.PoolTarget;
 import dev.trellis.gateway.target.TargetPool;
 import dev.trellis.model.snapshot.TargetGroupEntry;
@@ -75,6 +78,9 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
     private boolean requestFullySent;
     private long requestBodyBytes;
     private UpstreamConnection upstream;
+    private UpstreamTransport transport;
+    /** A response head that ended the target's response, sent with its end as one HEADERS frame. */
+    private HttpResponse headEndingResponse;
     private boolean upstreamReady;
     private boolean upstreamKeepAlive;
     private boolean connectionWasReused;
@@ -140,9 +146,10 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
                     + fabric.targetGroupId() + " is not served by the gateway of " + server.vpcId());
             return;
         }
-        String protocol = group.protocol() == null ? "HTTP" : group.protocol();
-        String type = group.type() == null ? "IP" : group.type();
-        if (!protocol.equals("HTTP") || !(type.equals("IP") || type.equals("INSTANCE"))) {
+        transport = UpstreamTransport.of(group);
+        if (transport == null) {
+            String protocol = group.protocol() == null ? "HTTP" : group.protocol();
+            String type = group.type() == null ? "IP" : group.type();
             answer(HttpResponseStatus.BAD_GATEWAY, "TargetGroupNotSupported", "Bad Gateway: this gateway cannot"
                     + " forward to " + type + " target groups over " + protocol + " yet");
             return;
@@ -163,7 +170,10 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
     private HttpRequest upstreamRequestHead(HttpContent wholeBody) {
         HttpHeaders headers = request.headers();
         FabricHeaders.strip(headers);
+        boolean acceptsTrailers = UpstreamHeads.acceptsTrailers(headers);
         LatticeHeaders.removeHopByHop(headers);
+        UpstreamHeads.setTrailersAccepted(headers, transport, acceptsTrailers,
+                "GRPC".equals(group.protocolVersion()));
         LatticeHeaders.removeSpoofable(headers);
         LatticeHeaders.appendForwardedFor(headers, fabric.clientIp());
         headers.set(LatticeHeaders.FORWARDED_PORT, fabric.listenerPort());
@@ -189,7 +199,7 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
     }
 
     private void connect() {
-        server.upstreams().of(ctx.channel().eventLoop()).acquire(target.address(), this::onConnected);
+        server.upstreams().of(ctx.channel().eventLoop()).acquire(target.address(), transport, this::onConnected);
     }
 
     private void onConnected(UpstreamConnection connection, Throwable cause) {
@@ -209,6 +219,11 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
                     connect();
                     return;
                 }
+            }
+            if (cause instanceof UpstreamHandshakeException) {
+                answer(HttpResponseStatus.BAD_GATEWAY, "TargetHandshakeFailed",
+                        "Bad Gateway: the TLS handshake with the target failed");
+                return;
             }
             answer(HttpResponseStatus.BAD_GATEWAY, "TargetConnectionFailed",
                     "Bad Gateway: could not connect to the target");
@@ -288,10 +303,17 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
         LatticeHeaders.removeHopByHop(headers);
+        UpstreamHeads.removeConversionHeaders(headers);
         // A target cannot speak for this gateway to the first hop.
         FabricHeaders.strip(headers);
         responseStarted = true;
-        ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers));
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers);
+        if (response instanceof LastHttpContent) {
+            // Ended by its HEADERS frame (a gRPC "trailers-only" answer): keep it one frame over the fabric too.
+            headEndingResponse = head;
+            return;
+        }
+        ctx.writeAndFlush(head);
     }
 
     @Override
@@ -326,7 +348,15 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
         if (connection != null) {
             connection.release(upstreamKeepAlive && requestFullySent);
         }
-        ctx.writeAndFlush(content);
+        if (headEndingResponse != null) {
+            LastHttpContent last = (LastHttpContent) content;
+            HttpResponse head = headEndingResponse;
+            headEndingResponse = null;
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), last.content(),
+                    head.headers(), last.trailingHeaders()));
+        } else {
+            ctx.writeAndFlush(content);
+        }
         endStream();
     }
 

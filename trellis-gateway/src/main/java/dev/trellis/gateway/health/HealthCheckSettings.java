@@ -14,17 +14,29 @@ import java.util.Objects;
  */
 public final class HealthCheckSettings {
 
-    /** How a probe talks to a target. One place decides it ({@link #transportOf}); HTTPS will add two more. */
+    /** How a probe talks to a target. One place decides it ({@link #transportOf}). */
     public enum Transport {
         /** HTTP/1.1 in cleartext, one request per connection. */
         HTTP1,
         /** Cleartext HTTP/2 with prior knowledge (h2c), one stream per connection. */
-        H2C
+        H2C,
+        /** HTTP/1.1 over TLS (ALPN http/1.1), certificate not validated, one request per connection. */
+        HTTPS1,
+        /** HTTP/2 over TLS (ALPN h2), certificate not validated, one stream per connection. */
+        H2_TLS;
+
+        boolean tls() {
+            return this == HTTPS1 || this == H2_TLS;
+        }
+
+        boolean http2() {
+            return this == H2C || this == H2_TLS;
+        }
     }
 
     /** Reason code when the settings cannot be used as given (a matcher or path that does not parse). */
     public static final String INVALID = "HealthCheckInvalidConfiguration";
-    /** Reason code when the gateway cannot do this kind of check yet (HTTPS) or Lattice does not (LAMBDA, ALB). */
+    /** Reason code when Lattice does not health-check the group's type (LAMBDA, ALB). */
     public static final String NOT_SUPPORTED = "HealthCheckNotSupported";
 
     /** Thrown by {@link #of} when a group's enabled health check cannot be run; carries the reason code to report. */
@@ -70,8 +82,8 @@ public final class HealthCheckSettings {
      * The settings of {@code group}'s health check, or null when it has none or it is disabled (its targets are
      * UNAVAILABLE, {@code HealthCheckDisabled}).
      *
-     * @throws UnusableException when the check is enabled but cannot be run: {@link #NOT_SUPPORTED} for HTTPS and
-     *     for LAMBDA/ALB groups, {@link #INVALID} for a bad path, port, protocol version or matcher
+     * @throws UnusableException when the check is enabled but cannot be run: {@link #NOT_SUPPORTED} for LAMBDA/ALB
+     *     groups, {@link #INVALID} for a bad path, port, protocol version or matcher
      */
     public static HealthCheckSettings of(TargetGroupEntry group) throws UnusableException {
         TargetGroupEntry.HealthCheck hc = group.healthCheck();
@@ -103,15 +115,16 @@ public final class HealthCheckSettings {
     private static Transport transportOf(TargetGroupEntry.HealthCheck hc) throws UnusableException {
         String protocol = hc.protocol() == null ? "HTTP" : hc.protocol();
         String version = hc.protocolVersion() == null ? "HTTP1" : hc.protocolVersion();
-        if (protocol.equals("HTTPS")) {
-            throw new UnusableException(NOT_SUPPORTED, "HTTPS health checks are not supported by this gateway yet");
-        }
-        if (!protocol.equals("HTTP")) {
-            throw new UnusableException(INVALID, "health-check protocol '" + protocol + "' is not HTTP or HTTPS");
-        }
+        boolean tls = switch (protocol) {
+            case "HTTP" -> false;
+            case "HTTPS" -> true;
+            default -> throw new UnusableException(INVALID, "health-check protocol '" + protocol
+                    + "' is not HTTP or HTTPS");
+        };
+        // GRPC is not a health-check protocol version (facts §5): a gRPC group is checked over HTTP1 or HTTP2.
         return switch (version) {
-            case "HTTP1" -> Transport.HTTP1;
-            case "HTTP2" -> Transport.H2C;
+            case "HTTP1" -> tls ? Transport.HTTPS1 : Transport.HTTP1;
+            case "HTTP2" -> tls ? Transport.H2_TLS : Transport.H2C;
             default -> throw new UnusableException(INVALID, "health-check protocol version '" + version
                     + "' is not HTTP1 or HTTP2");
         };

@@ -1,5 +1,6 @@
 package dev.trellis.gateway.health;
 
+import dev.trellis.gateway.proxy.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -66,7 +67,7 @@ final class HealthProbe {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE,
                         TimeUnit.NANOSECONDS.toMillis(timeoutNanos))))
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(transport(settings, authority, result))
+                .handler(transport(settings, address, authority, result))
                 .connect(address);
         Channel channel = connect.channel();
         ScheduledFuture<?> deadline = loop.schedule(() -> {
@@ -89,27 +90,30 @@ final class HealthProbe {
     }
 
     /**
-     * The one place that decides what a probe's connection speaks. HTTPS (later) puts an {@code SslHandler} in
-     * front of either of these, with ALPN choosing between them when the settings ask for HTTP/2.
+     * The one place that decides what a probe's connection speaks: HTTP/1.1 or HTTP/2 with prior knowledge, behind
+     * an {@code SslHandler} for HTTPS checks (no certificate validation, no SNI, ALPN naming the one protocol the
+     * settings ask for; {@code UpstreamTls}, the same TLS the gateway uses for traffic to targets). A failed
+     * handshake reaches the probe handler as an exception: {@link ProbeResult#FAILED}.
      */
-    private static ChannelHandler transport(HealthCheckSettings settings, String authority,
-                                            Promise<ProbeResult> result) {
-        return switch (settings.transport()) {
-            case HTTP1 -> new ChannelInitializer<Channel>() {
-                @Override
-                protected void initChannel(Channel ch) {
+    private static ChannelHandler transport(HealthCheckSettings settings, InetSocketAddress address,
+                                            String authority, Promise<ProbeResult> result) {
+        HealthCheckSettings.Transport transport = settings.transport();
+        return new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (transport.tls()) {
+                    ch.pipeline().addLast(UpstreamTls.newHandler(ch.alloc(), address, transport.http2()));
+                }
+                if (transport.http2()) {
+                    ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
+                            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
+                            new Http2ConnectionProbe(settings, authority, transport.tls() ? "https" : "http",
+                                    result));
+                } else {
                     ch.pipeline().addLast(new HttpClientCodec(4096, 8192, 8192),
                             new Http1Probe(settings, authority, result));
                 }
-            };
-            case H2C -> new ChannelInitializer<Channel>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
-                            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
-                            new Http2ConnectionProbe(settings, authority, result));
-                }
-            };
+            }
         };
     }
 
@@ -189,9 +193,13 @@ final class HealthProbe {
         private final String authority;
         private final Promise<ProbeResult> result;
 
-        Http2ConnectionProbe(HealthCheckSettings settings, String authority, Promise<ProbeResult> result) {
+        private final String scheme;
+
+        Http2ConnectionProbe(HealthCheckSettings settings, String authority, String scheme,
+                             Promise<ProbeResult> result) {
             this.settings = settings;
             this.authority = authority;
+            this.scheme = scheme;
             this.result = result;
         }
 
@@ -199,7 +207,7 @@ final class HealthProbe {
         public void channelActive(ChannelHandlerContext ctx) {
             ctx.fireChannelActive();
             Future<Http2StreamChannel> open = new Http2StreamChannelBootstrap(ctx.channel())
-                    .handler(new Http2StreamProbe(settings, authority, result))
+                    .handler(new Http2StreamProbe(settings, authority, scheme, result))
                     .open();
             open.addListener(f -> {
                 if (!f.isSuccess()) {
@@ -232,9 +240,13 @@ final class HealthProbe {
         private final String authority;
         private final Promise<ProbeResult> result;
 
-        Http2StreamProbe(HealthCheckSettings settings, String authority, Promise<ProbeResult> result) {
+        private final String scheme;
+
+        Http2StreamProbe(HealthCheckSettings settings, String authority, String scheme,
+                         Promise<ProbeResult> result) {
             this.settings = settings;
             this.authority = authority;
+            this.scheme = scheme;
             this.result = result;
         }
 
@@ -242,7 +254,7 @@ final class HealthProbe {
         public void channelActive(ChannelHandlerContext ctx) {
             Http2Headers headers = new DefaultHttp2Headers()
                     .method("GET")
-                    .scheme("http")
+                    .scheme(scheme)
                     .authority(authority)
                     .path(settings.path());
             headers.set(HttpHeaderNames.USER_AGENT, USER_AGENT);

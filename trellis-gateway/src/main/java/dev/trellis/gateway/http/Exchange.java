@@ -14,7 +14,10 @@ import dev.trellis.gateway.accesslog.AccessLogRecord;
 import dev.trellis.gateway.fabric.FabricStream;
 import dev.trellis.gateway.fabric.RemoteForward;
 import dev.trellis.gateway.proxy.UpstreamConnection;
+import dev.trellis.gateway.proxy.UpstreamHandshakeException;
+import dev.trellis.gateway.proxy.UpstreamHeads;
 import dev.trellis.gateway.proxy.UpstreamListener;
+import dev.trellis.gateway.proxy.UpstreamTransport;
 import dev.trellis.gateway.routing.CompiledRule;
 import dev.trellis.gateway.routing.RequestHead;
 import dev.trellis.gateway.routing.ServiceRoute;
@@ -29,6 +32,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -130,6 +134,10 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private HttpRequest upstreamHead;
 
     private UpstreamConnection upstream;
+    /** How the picked target group's targets are spoken to (HTTP/1.1 or HTTP/2, cleartext or TLS). */
+    private UpstreamTransport transport;
+    /** A response head that ended the target's response (HTTP/2 HEADERS with END_STREAM), held for its end. */
+    private HttpResponse headEndingResponse;
     /** The stream to the peer gateway while a remote target group's request is in flight. */
     private FabricStream fabricStream;
     private boolean upstreamReady;
@@ -333,9 +341,10 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     }
 
     private void forwardToLocalTargetGroup() {
-        String protocol = targetGroup.protocol() == null ? "HTTP" : targetGroup.protocol();
-        String type = targetGroup.type() == null ? "IP" : targetGroup.type();
-        if (!protocol.equals("HTTP") || !(type.equals("IP") || type.equals("INSTANCE"))) {
+        transport = UpstreamTransport.of(targetGroup);
+        if (transport == null) {
+            String protocol = targetGroup.protocol() == null ? "HTTP" : targetGroup.protocol();
+            String type = targetGroup.type() == null ? "IP" : targetGroup.type();
             failureReason = "TargetGroupNotSupported";
             respondLocally(HttpResponseStatus.BAD_GATEWAY, "Bad Gateway: this gateway cannot forward to " + type
                     + " target groups over " + protocol + " yet", false);
@@ -364,7 +373,10 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     /** The request head as the target sees it (facts §2): same method, target and Host; Lattice's headers. */
     private HttpRequest upstreamRequestHead() {
         HttpHeaders headers = request.headers();
+        boolean acceptsTrailers = UpstreamHeads.acceptsTrailers(headers);
         LatticeHeaders.removeHopByHop(headers);
+        UpstreamHeads.setTrailersAccepted(headers, transport, acceptsTrailers,
+                "GRPC".equals(targetGroup.protocolVersion()));
         headers.remove(HttpHeaderNames.EXPECT);
         LatticeHeaders.removeSpoofable(headers);
         LatticeHeaders.appendForwardedFor(headers, remote.getAddress().getHostAddress());
@@ -389,7 +401,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     }
 
     private void connect() {
-        context.upstreams().of(client.eventLoop()).acquire(target.address(), this::onConnected);
+        context.upstreams().of(client.eventLoop()).acquire(target.address(), transport, this::onConnected);
     }
 
     private void onConnected(UpstreamConnection connection, Throwable cause) {
@@ -408,10 +420,20 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         connection.attach(this);
         requestSentNanos = System.nanoTime();
         touch();
-        // A write that fails closes the connection: the exchange then hears of it as a closed connection.
-        connection.channel().write(upstreamHead).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         HttpContent content;
         boolean lastWritten = false;
+        if (connection.http2() && requestComplete && pendingBodyIsEmpty()) {
+            // A bodiless request to an HTTP/2 target: one HEADERS frame with END_STREAM.
+            releasePending();
+            lastWritten = true;
+            connection.channel().write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(),
+                    upstreamHead.uri(), Unpooled.EMPTY_BUFFER, upstreamHead.headers(),
+                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE))
+                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        } else {
+            // A write that fails closes the connection: the exchange then hears of it as a closed connection.
+            connection.channel().write(upstreamHead).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        }
         while ((content = pendingBody.poll()) != null) {
             lastWritten = content instanceof LastHttpContent;
             connection.channel().write(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
@@ -432,6 +454,17 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         scheduleIdleCheck(idleTimeout().toNanos());
     }
 
+    /** True when what waits of the request body is no bytes and no trailers. */
+    private boolean pendingBodyIsEmpty() {
+        for (HttpContent content : pendingBody) {
+            if (content.content().isReadable()
+                    || (content instanceof LastHttpContent last && !last.trailingHeaders().isEmpty())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void onConnectFailed(Throwable cause) {
         log.debug("{}: connecting to {} failed: {}", requestId, target, cause.toString());
         // Nothing was sent: another target can take the request, once. A timeout has already cost its 5 seconds.
@@ -443,6 +476,12 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 connect();
                 return;
             }
+        }
+        if (cause instanceof UpstreamHandshakeException) {
+            failureReason = "TargetHandshakeFailed";
+            respondLocally(HttpResponseStatus.BAD_GATEWAY, "Bad Gateway: the TLS handshake with the target failed",
+                    false);
+            return;
         }
         failureReason = "TargetConnectionFailed";
         respondLocally(HttpResponseStatus.BAD_GATEWAY, "Bad Gateway: could not connect to the target", false);
@@ -557,12 +596,16 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
         boolean lengthKnown = HttpUtil.isContentLengthSet(response);
+        boolean endsResponse = response instanceof LastHttpContent;
         LatticeHeaders.removeHopByHop(headers);
+        UpstreamHeads.removeConversionHeaders(headers);
         headers.set(LatticeHeaders.REQUEST_ID, requestId);
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers);
         if (!http2) {
             boolean bodyless = request.method().equals(HttpMethod.HEAD) || status == 204 || status == 304;
-            if (!lengthKnown && !bodyless) {
+            if (!lengthKnown && !bodyless && endsResponse) {
+                // A whole response: its length is known once its content is here (see onResponseContent).
+            } else if (!lengthKnown && !bodyless) {
                 if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
                     closeAfterResponse = true;
                 } else {
@@ -573,6 +616,12 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         }
         responseStarted = true;
         responseHeadBytes = headSize(head);
+        if (endsResponse) {
+            // Sent together with its (empty) end, so an HTTP/2 client gets one HEADERS frame with END_STREAM:
+            // a gRPC "trailers-only" answer must stay one, or the client sees a response without trailers.
+            headEndingResponse = head;
+            return;
+        }
         client.writeAndFlush(head);
     }
 
@@ -623,7 +672,20 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (stream != null) {
             stream.responseEnded(requestFullySent);
         }
-        ChannelFuture write = client.writeAndFlush(content);
+        ChannelFuture write;
+        if (headEndingResponse != null) {
+            LastHttpContent last = (LastHttpContent) content;
+            HttpResponse head = headEndingResponse;
+            headEndingResponse = null;
+            boolean bodyless = request.method().equals(HttpMethod.HEAD) || status == 204 || status == 304;
+            if (!http2 && !bodyless && !HttpUtil.isContentLengthSet(head)) {
+                head.headers().set(HttpHeaderNames.CONTENT_LENGTH, last.content().readableBytes());
+            }
+            write = client.writeAndFlush(new DefaultFullHttpResponse(head.protocolVersion(), head.status(),
+                    last.content(), head.headers(), last.trailingHeaders()));
+        } else {
+            write = client.writeAndFlush(content);
+        }
         if (closeAfterResponse) {
             write.addListener(f -> client.endRequestEarly());
         }
@@ -1001,7 +1063,12 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     @Override
     public HttpRequest requestHead() {
         HttpHeaders headers = request.headers();
+        boolean acceptsTrailers = UpstreamHeads.acceptsTrailers(headers);
         LatticeHeaders.removeHopByHop(headers);
+        if (acceptsTrailers) {
+            // The fabric is HTTP/2 and carries it; the receiving gateway decides what its target gets.
+            headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
         headers.remove(HttpHeaderNames.EXPECT);
         LatticeHeaders.removeSpoofable(headers);
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), uri, headers);

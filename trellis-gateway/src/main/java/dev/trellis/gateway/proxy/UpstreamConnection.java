@@ -3,6 +3,11 @@ package dev.trellis.gateway.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
@@ -10,22 +15,29 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 
 /**
- * One HTTP/1.1 connection from the gateway to a target, serving one exchange at a time and pooled between them by
- * its event loop's {@link UpstreamPool}. It is the last handler of the connection's pipeline (after the
- * {@code HttpClientCodec}) and hands what it reads to the attached {@link UpstreamListener}.
+ * What an exchange talks to a target through: an HTTP/1.1 connection (cleartext or TLS), serving one exchange at a
+ * time and pooled between them by its event loop's {@link UpstreamPool}, or one stream of an HTTP/2 connection
+ * ({@link Http2Upstream}), used once. Either way it is the last handler of its channel's pipeline (after the
+ * {@code HttpClientCodec}, or the stream's {@code Http2StreamFrameToHttpObjectCodec}), takes {@code HttpRequest}
+ * and {@code HttpContent} writes, and hands what it reads to the attached {@link UpstreamListener} as an
+ * {@code HttpResponse} head and {@code HttpContent}s, the last one carrying the target's trailers if any.
  */
 public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     private final UpstreamPool pool;
-    private final InetSocketAddress target;
+    private final UpstreamPool.Key key;
+    /** The HTTP/2 connection this stream belongs to; null for an HTTP/1.1 connection. */
+    private final Http2Upstream http2;
     private Channel channel;
     private UpstreamListener listener;
     private boolean reused;
     private ScheduledFuture<?> idleClose;
 
-    UpstreamConnection(UpstreamPool pool, InetSocketAddress target) {
+    UpstreamConnection(UpstreamPool pool, UpstreamPool.Key key, Http2Upstream http2, boolean reused) {
         this.pool = pool;
-        this.target = target;
+        this.key = key;
+        this.http2 = http2;
+        this.reused = reused;
     }
 
     @Override
@@ -38,10 +50,22 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     public InetSocketAddress target() {
-        return target;
+        return key.address();
     }
 
-    /** True when this connection served an earlier exchange (a stale keep-alive connection may fail at once). */
+    UpstreamPool.Key key() {
+        return key;
+    }
+
+    /** True when this is a stream of an HTTP/2 connection (the request head goes out as HEADERS). */
+    public boolean http2() {
+        return http2 != null;
+    }
+
+    /**
+     * True when this connection served an earlier exchange (a stale keep-alive connection may fail at once); for
+     * an HTTP/2 stream, when its connection carried earlier streams.
+     */
     public boolean reused() {
         return reused;
     }
@@ -57,12 +81,13 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     /**
      * Ends the current exchange: back to the pool when {@code reusable} (the response ended cleanly, the request was
-     * sent whole, both sides allow keep-alive), closed otherwise.
+     * sent whole, both sides allow keep-alive), closed otherwise. An HTTP/2 stream is always closed: when both
+     * sides ended it that sends nothing, otherwise RST_STREAM(CANCEL).
      */
     public void release(boolean reusable) {
         listener = null;
         channel.config().setAutoRead(true);
-        if (reusable && channel.isActive()) {
+        if (reusable && channel.isActive() && http2 == null) {
             reused = true;
             pool.giveBack(this);
         } else {
@@ -87,6 +112,19 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             // Nothing was asked: a target talking on an idle connection is out of step; never reuse it.
             ReferenceCountUtil.release(msg);
             ctx.close();
+            return;
+        }
+        if (msg instanceof FullHttpResponse full) {
+            // An HTTP/2 response that ended with its HEADERS frame (e.g. a gRPC "trailers-only" answer). The
+            // listener gets a bodiless FullHttpResponse as the head, which tells it the head ends the response,
+            // then the content as usual.
+            current.onResponseHead(new DefaultFullHttpResponse(full.protocolVersion(), full.status(),
+                    Unpooled.EMPTY_BUFFER, full.headers(), EmptyHttpHeaders.INSTANCE));
+            if (listener == current) {
+                current.onResponseContent(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+            } else {
+                full.release();
+            }
             return;
         }
         if (msg instanceof HttpResponse response) {
@@ -114,7 +152,11 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         if (idleClose != null) {
             idleClose.cancel(false);
         }
-        pool.forget(this);
+        if (http2 != null) {
+            http2.streamClosed();
+        } else {
+            pool.forget(this);
+        }
         if (current != null) {
             current.onUpstreamClosed(null);
         }
@@ -132,6 +174,6 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public String toString() {
-        return "UpstreamConnection[" + target + (reused ? ", reused" : "") + "]";
+        return "UpstreamConnection[" + key.address() + " " + key.transport() + (reused ? ", reused" : "") + "]";
     }
 }

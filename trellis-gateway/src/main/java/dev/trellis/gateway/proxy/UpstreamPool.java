@@ -10,20 +10,30 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * Keep-alive connections to targets, for one event loop: exchanges on that loop borrow a connection to a target
- * and give it back when the response ends, so connections are reused without locks (only this loop touches the
- * pool) and a request and its upstream connection share one thread.
+ * Connections to targets, for one event loop: exchanges on that loop borrow a connection to a target and give it
+ * back when the response ends, so connections are reused without locks (only this loop touches the pool) and a
+ * request and its upstream connection share one thread.
  *
- * <p>Idle connections are closed after {@link GatewayConfig#upstreamIdleTimeout()}; at most
- * {@link GatewayConfig#maxIdleConnectionsPerTarget()} are kept per target.
+ * <p>Per (target address, {@link UpstreamTransport}):
+ * <ul>
+ *   <li>HTTP/1.1 (cleartext or TLS): idle keep-alive connections, one exchange at a time each, closed after
+ *       {@link GatewayConfig#upstreamIdleTimeout()}; at most {@link GatewayConfig#maxIdleConnectionsPerTarget()}
+ *       kept idle.</li>
+ *   <li>HTTP/2 (h2c or h2 over TLS): {@link Http2Upstream} connections, each multiplexing up to
+ *       {@link GatewayConfig#maxUpstreamStreamsPerConnection()} exchanges; a new connection is opened only when
+ *       every open one is full.</li>
+ * </ul>
  */
 public final class UpstreamPool {
 
@@ -31,10 +41,15 @@ public final class UpstreamPool {
     private static final int MAX_RESPONSE_LINE = 16 * 1024;
     private static final int MAX_RESPONSE_HEADERS = 64 * 1024;
 
+    /** What connections are pooled by: the target's address and how the gateway talks to it. */
+    record Key(InetSocketAddress address, UpstreamTransport transport) {
+    }
+
     private final EventLoop loop;
     private final GatewayConfig config;
     private final Bootstrap bootstrap;
-    private final Map<InetSocketAddress, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+    private final Map<Key, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+    private final Map<Key, List<Http2Upstream>> http2 = new HashMap<>();
 
     UpstreamPool(EventLoop loop, GatewayConfig config) {
         this.loop = loop;
@@ -46,13 +61,25 @@ public final class UpstreamPool {
                 .option(ChannelOption.TCP_NODELAY, true);
     }
 
-    /**
-     * Calls {@code done} with an idle pooled connection to {@code target} (at once) or a new one (once connected),
-     * or with the connect failure. Must be called on this pool's event loop; {@code done} runs there too.
-     */
+    /** {@link #acquire(InetSocketAddress, UpstreamTransport, BiConsumer)} over cleartext HTTP/1.1. */
     public void acquire(InetSocketAddress target, BiConsumer<UpstreamConnection, Throwable> done) {
+        acquire(target, UpstreamTransport.HTTP1, done);
+    }
+
+    /**
+     * Calls {@code done} with a connection to {@code target} speaking {@code transport}: an idle pooled one or a
+     * stream of an open HTTP/2 connection (at once), or a new one (once connected and, for TLS, once the handshake
+     * is done), or with the failure. Must be called on this pool's event loop; {@code done} runs there too.
+     */
+    public void acquire(InetSocketAddress target, UpstreamTransport transport,
+                        BiConsumer<UpstreamConnection, Throwable> done) {
         assert loop.inEventLoop();
-        ArrayDeque<UpstreamConnection> connections = idle.get(target);
+        Key key = new Key(target, transport);
+        if (transport.http2()) {
+            acquireStream(key, done);
+            return;
+        }
+        ArrayDeque<UpstreamConnection> connections = idle.get(key);
         while (connections != null && !connections.isEmpty()) {
             UpstreamConnection connection = connections.pollLast();
             if (connection.channel().isActive()) {
@@ -60,11 +87,15 @@ public final class UpstreamPool {
                 return;
             }
         }
-        UpstreamConnection connection = new UpstreamConnection(this, target);
+        UpstreamConnection connection = new UpstreamConnection(this, key, null, false);
         ChannelFuture connect = bootstrap.clone()
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (transport.tls()) {
+                            ch.pipeline().addLast("tls", UpstreamTls.newHandler(ch.alloc(), target, false,
+                                    config.targetConnectTimeout().toMillis()));
+                        }
                         ch.pipeline().addLast(new HttpClientCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(MAX_RESPONSE_LINE)
                                 .setMaxHeaderSize(MAX_RESPONSE_HEADERS), false, false), connection);
@@ -72,16 +103,55 @@ public final class UpstreamPool {
                 })
                 .connect(target);
         connect.addListener((ChannelFuture f) -> {
-            if (f.isSuccess()) {
+            if (!f.isSuccess()) {
+                done.accept(null, f.cause());
+            } else if (!transport.tls()) {
                 done.accept(connection, null);
             } else {
-                done.accept(null, f.cause());
+                f.channel().pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
+                    if (h.isSuccess()) {
+                        done.accept(connection, null);
+                    } else {
+                        f.channel().close();
+                        done.accept(null, new UpstreamHandshakeException(h.cause()));
+                    }
+                });
+            }
+        });
+    }
+
+    private void acquireStream(Key key, BiConsumer<UpstreamConnection, Throwable> done) {
+        List<Http2Upstream> connections = http2.computeIfAbsent(key, k -> new ArrayList<>(1));
+        for (Http2Upstream connection : connections) {
+            if (connection.hasRoom()) {
+                connection.acquire(done);
+                return;
+            }
+        }
+        Http2Upstream connection = new Http2Upstream(this, loop, key, config.maxUpstreamStreamsPerConnection(),
+                config.upstreamIdleTimeout().toMillis(), config.targetConnectTimeout().toMillis());
+        connections.add(connection);
+        connection.acquire(done);
+        ChannelFuture connect = bootstrap.clone().handler(connection.initializer()).connect(key.address());
+        connect.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                connection.failed(f.cause());
+            } else if (!key.transport().tls()) {
+                connection.ready();
+            } else {
+                f.channel().pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
+                    if (h.isSuccess()) {
+                        connection.ready();
+                    } else {
+                        connection.failed(new UpstreamHandshakeException(h.cause()));
+                    }
+                });
             }
         });
     }
 
     void giveBack(UpstreamConnection connection) {
-        ArrayDeque<UpstreamConnection> connections = idle.computeIfAbsent(connection.target(),
+        ArrayDeque<UpstreamConnection> connections = idle.computeIfAbsent(connection.key(),
                 k -> new ArrayDeque<>());
         if (connections.size() >= config.maxIdleConnectionsPerTarget()) {
             connection.channel().close();
@@ -94,19 +164,39 @@ public final class UpstreamPool {
     }
 
     void forget(UpstreamConnection connection) {
-        ArrayDeque<UpstreamConnection> connections = idle.get(connection.target());
+        ArrayDeque<UpstreamConnection> connections = idle.get(connection.key());
         if (connections != null) {
             connections.remove(connection);
             if (connections.isEmpty()) {
-                idle.remove(connection.target());
+                idle.remove(connection.key());
             }
         }
     }
 
-    /** Idle connections held, all targets together (for tests and metrics). */
+    /** An HTTP/2 connection that takes no more streams (closed, failed, GOAWAY). */
+    void forget(Http2Upstream connection) {
+        List<Http2Upstream> connections = http2.get(connection.key());
+        if (connections != null) {
+            connections.remove(connection);
+            if (connections.isEmpty()) {
+                http2.remove(connection.key());
+            }
+        }
+    }
+
+    /** Idle HTTP/1.1 connections held, all targets together (for tests and metrics). */
     public int idleConnections() {
         int n = 0;
         for (ArrayDeque<UpstreamConnection> connections : idle.values()) {
+            n += connections.size();
+        }
+        return n;
+    }
+
+    /** HTTP/2 connections open or opening, all targets together (for tests and metrics). */
+    public int http2Connections() {
+        int n = 0;
+        for (List<Http2Upstream> connections : http2.values()) {
             n += connections.size();
         }
         return n;

@@ -409,13 +409,16 @@ class GatewayHealthCheckTest {
         RecordingSink sink = new RecordingSink();
         try (TestBackend a = TestBackend.start("a")) {
             serveHealth(a, new AtomicInteger(200), new AtomicInteger());
-            HealthCheck https = new HealthCheck(true, "HTTPS", "HTTP1", 0, "/", 10, 50, 3, 2, "200");
+            // Lattice does not health-check ALB groups (HTTPS checks are supported: TlsAndGrpcHealthCheckTest).
+            HealthCheck enabled = new HealthCheck(true, "HTTP", "HTTP1", 0, "/", 10, 50, 3, 2, "200");
+            TargetGroupEntry alb = new TargetGroupEntry("tg-alb", targetGroupArn("tg-alb"), "ALB", "HTTP", "HTTP1",
+                    80, VPC_A, enabled, List.of(target(8, false)));
             HealthCheck badMatcher = new HealthCheck(true, "HTTP", "HTTP1", 0, "/", 10, 50, 3, 2, "200-");
             TargetGroupEntry remote = new TargetGroupEntry("tg-remote", targetGroupArn("tg-remote"), "IP", "HTTP",
                     "HTTP1", 80, VPC_B, null, List.of());
             sink.failNext(1);
             try (TestGateway gateway = gateway(snap(1, group("tg-h", fast(), a.port()),
-                    group("tg-off", null, 7), group("tg-https", https, 8),
+                    group("tg-off", null, 7), alb,
                     group("tg-bad", badMatcher, 6), remote), sink)) {
                 awaitStatus(gateway, "tg-h", a.port(), TargetStatus.HEALTHY);
                 // The first call (the full state) threw: a later call carries the full state again.
@@ -423,11 +426,11 @@ class GatewayHealthCheckTest {
                 List<TargetHealthReport> full = sink.calls().get(1).size() == 4 ? sink.calls().get(1)
                         : sink.calls().stream().filter(c -> c.size() == 4).skip(1).findFirst().orElseThrow();
                 assertThat(full).extracting(TargetHealthReport::targetGroupId)
-                        .containsExactlyInAnyOrder("tg-h", "tg-off", "tg-https", "tg-bad");
+                        .containsExactlyInAnyOrder("tg-h", "tg-off", "tg-alb", "tg-bad");
                 assertThat(full).filteredOn(r -> r.targetGroupId().equals("tg-off"))
                         .extracting(r -> r.status() + "/" + r.reasonCode())
                         .containsExactly("UNAVAILABLE/HealthCheckDisabled");
-                assertThat(full).filteredOn(r -> r.targetGroupId().equals("tg-https"))
+                assertThat(full).filteredOn(r -> r.targetGroupId().equals("tg-alb"))
                         .extracting(r -> r.status() + "/" + r.reasonCode())
                         .containsExactly("UNAVAILABLE/HealthCheckNotSupported");
                 assertThat(full).filteredOn(r -> r.targetGroupId().equals("tg-bad"))

@@ -1,0 +1,60 @@
+package dev.trellis.gateway.proxy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The few header rules that depend on the {@link UpstreamTransport}, shared by local exchanges and by the fabric's
+ * receiving side so both treat a target the same way.
+ */
+public final class UpstreamHeads {
+
+    private UpstreamHeads() {
+    }
+
+    /** True when the client said it accepts trailers ({@code TE: trailers}); ask before hop-by-hop headers go. */
+    public static boolean acceptsTrailers(HttpHeaders headers) {
+        for (String value : headers.getAll(HttpHeaderNames.TE)) {
+            for (String part : value.split(",")) {
+                String coding = part.trim();
+                int params = coding.indexOf(';');
+                if ((params < 0 ? coding : coding.substring(0, params).trim())
+                        .equalsIgnoreCase(HttpHeaderValues.TRAILERS.toString())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Sets {@code TE: trailers} towards an HTTP/2 target when the client accepts trailers or the group is gRPC (a
+     * gRPC server expects it from its client, which the gateway is; RFC 9113 §8.2.2 allows exactly this value).
+     * Over HTTP/1.1 {@code TE} stays removed, as every hop-by-hop header.
+     */
+    public static void setTrailersAccepted(HttpHeaders headers, UpstreamTransport transport, boolean clientAccepts,
+                                           boolean grpc) {
+        if (transport.http2() && (clientAccepts || grpc)) {
+            headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
+    }
+
+    /** Removes Netty's {@code x-http2-*} conversion headers (stream id, scheme) from a target's response head. */
+    public static void removeConversionHeaders(HttpHeaders headers) {
+        List<String> doomed = null;
+        for (String name : headers.names()) {
+            if (name.regionMatches(true, 0, "x-http2-", 0, 8)) {
+                if (doomed == null) {
+                    doomed = new ArrayList<>(2);
+                }
+                doomed.add(name);
+            }
+        }
+        if (doomed != null) {
+            doomed.forEach(headers::remove);
+        }
+    }
+}
