@@ -56,6 +56,7 @@ public final class GatewaySnapshot {
     private final Map<String, TargetPool> targetPools;
     private final Map<String, FabricPeer> peers;
     private final Set<Integer> httpPorts;
+    private final Set<Integer> passthroughPorts;
     private final String sourceVpcArn;
     private final String networkHeader;
 
@@ -98,6 +99,7 @@ public final class GatewaySnapshot {
         }
         this.peers = Map.copyOf(byVpc);
         Set<Integer> ports = new TreeSet<>();
+        Set<Integer> tlsPassthroughPorts = new TreeSet<>();
         String partition = "aws";
         for (ServiceEntry service : snapshot.services()) {
             Arn arn = Arn.tryParse(service.arn());
@@ -107,10 +109,13 @@ public final class GatewaySnapshot {
             for (ServiceListener listener : service.listeners()) {
                 if ("HTTP".equals(listener.protocol())) {
                     ports.add(listener.port());
+                } else if (RoutingTable.PASSTHROUGH.equals(listener.protocol())) {
+                    tlsPassthroughPorts.add(listener.port());
                 }
             }
         }
         this.httpPorts = Collections.unmodifiableSet(ports);
+        this.passthroughPorts = Collections.unmodifiableSet(tlsPassthroughPorts);
         this.sourceVpcArn = "arn:" + partition + ":ec2:" + snapshot.region() + ":" + snapshot.accountId() + ":vpc/"
                 + snapshot.vpcId();
         this.networkHeader = "SourceVpcArn=" + sourceVpcArn;
@@ -226,6 +231,14 @@ public final class GatewaySnapshot {
         return httpPorts;
     }
 
+    /**
+     * The listener ports of TLS_PASSTHROUGH listeners. A connection to one of them is routed by its ClientHello's
+     * SNI first ({@code passthrough.PassthroughSniHandler}); a port may also be in {@link #httpPorts()}.
+     */
+    public Set<Integer> passthroughPorts() {
+        return passthroughPorts;
+    }
+
     /** {@code arn:aws:ec2:<region>:<account>:vpc/<vpc>}: this VPC, as callers' source. */
     public String sourceVpcArn() {
         return sourceVpcArn;
@@ -243,6 +256,9 @@ public final class GatewaySnapshot {
         summary.put("revision", snapshot.revision());
         summary.put("services", snapshot.services().size());
         summary.put("ports", httpPorts);
+        if (!passthroughPorts.isEmpty()) {
+            summary.put("passthroughPorts", passthroughPorts);
+        }
         summary.put("localTargetGroups", targetPools.size());
         summary.put("credentials", identityPolicies.size());
         return summary;

@@ -1,6 +1,7 @@
 package dev.trellis.gateway.http;
 
 import dev.trellis.gateway.GatewayConfig;
+import dev.trellis.gateway.passthrough.PassthroughSniHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
@@ -64,6 +65,17 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
 
     @Override
     protected void initChannel(Channel ch) {
+        if (context.snapshots().current().passthroughPorts().contains(listenerPort)) {
+            // TLS_PASSTHROUGH listeners on this port: the ClientHello's SNI decides whether the connection is
+            // spliced to a TCP target group or served by the pipeline below (DESIGN.md "TLS passthrough").
+            ch.pipeline().addLast("sni", new PassthroughSniHandler(context, listenerPort, this::initTerminating));
+            return;
+        }
+        initTerminating(ch);
+    }
+
+    /** The pipeline of a connection this gateway terminates: HTTP/1.1 and HTTP/2. */
+    private void initTerminating(Channel ch) {
         GatewayConfig config = context.config();
         ConnectionGuard guard = new ConnectionGuard(context);
         ch.attr(PipelineContext.LISTENER_PORT).set(listenerPort);
