@@ -3,6 +3,7 @@ package dev.trellis.gateway.passthrough;
 import dev.trellis.gateway.GatewaySnapshot;
 import dev.trellis.gateway.http.PipelineContext;
 import dev.trellis.gateway.routing.ServiceRoute;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,6 +11,7 @@ import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -74,6 +76,16 @@ public final class PassthroughSniHandler extends AbstractSniHandler<ServiceRoute
         timeout = ctx.executor().schedule(() -> timedOut(ctx), context.config().requestHeadTimeout().toNanos(),
                 TimeUnit.NANOSECONDS);
         super.channelActive(ctx);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (decided) {
+            // Refused and closing: whatever else arrives is dropped, not parsed (and refused) again.
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        super.decode(ctx, in, out);
     }
 
     @Override
