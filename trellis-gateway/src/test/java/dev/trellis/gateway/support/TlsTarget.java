@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,7 +56,12 @@ public final class TlsTarget implements AutoCloseable {
     private final String name;
     private final X509Certificate certificate;
     private final SSLServerSocket server;
-    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "tls-target");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger handshakes = new AtomicInteger();
     private final AtomicInteger accepted = new AtomicInteger();
 
@@ -106,6 +113,11 @@ public final class TlsTarget implements AutoCloseable {
         return accepted.get();
     }
 
+    /** Connections open now: a closed client must end its target connection too (the gateway passes the end on). */
+    public int open() {
+        return open.size();
+    }
+
     /** TLS handshakes completed. */
     public int handshakes() {
         return handshakes.get();
@@ -154,6 +166,7 @@ public final class TlsTarget implements AutoCloseable {
             try {
                 Socket socket = server.accept();
                 accepted.incrementAndGet();
+                open.add(socket);
                 threads.execute(() -> serve((SSLSocket) socket));
             } catch (IOException e) {
                 return;
@@ -201,6 +214,8 @@ public final class TlsTarget implements AutoCloseable {
             // the client went away
         } catch (IOException e) {
             // handshake failures and resets are the tests' business, not the server's
+        } finally {
+            open.remove(socket);
         }
     }
 
@@ -228,6 +243,9 @@ public final class TlsTarget implements AutoCloseable {
     public void close() {
         try {
             server.close();
+            for (Socket socket : open) {
+                socket.close();
+            }
         } catch (IOException e) {
             // closing anyway
         }
