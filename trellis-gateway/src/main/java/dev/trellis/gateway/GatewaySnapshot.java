@@ -60,9 +60,9 @@ public final class GatewaySnapshot {
     private final String sourceVpcArn;
     private final String networkHeader;
 
-    private GatewaySnapshot(VpcSnapshot snapshot, Map<String, TargetHealth> health) {
+    private GatewaySnapshot(VpcSnapshot snapshot, GatewaySnapshot previous) {
         this.snapshot = snapshot;
-        this.routing = RoutingTable.compile(snapshot);
+        this.routing = RoutingTable.compile(snapshot, previous == null ? null : previous.routing);
         List<SigningCredential> credentials = new ArrayList<>();
         Map<String, List<Policy>> policies = new HashMap<>();
         for (CallerCredential caller : snapshot.credentials()) {
@@ -88,7 +88,8 @@ public final class GatewaySnapshot {
         for (TargetGroupEntry group : snapshot.targetGroups()) {
             groups.put(group.id(), group);
             if (group.vpcId().equals(snapshot.vpcId())) {
-                pools.put(group.id(), TargetPool.of(group, health));
+                pools.put(group.id(), TargetPool.carryOver(group,
+                        previous == null ? null : previous.targetPools.get(group.id())));
             }
         }
         this.targetGroups = Map.copyOf(groups);
@@ -122,13 +123,15 @@ public final class GatewaySnapshot {
     }
 
     /**
-     * Compiles {@code snapshot}; targets already in {@code health} keep their health, new ones are added to it.
+     * Compiles {@code snapshot}, reusing what did not change since {@code previous}: target pools of unchanged
+     * target groups (with their health), parsed auth policies. Targets of changed groups keep their health.
      *
+     * @param previous the snapshot served until now, or null
      * @throws IllegalStateException when the snapshot is not consistent
      */
-    public static GatewaySnapshot compile(VpcSnapshot snapshot, Map<String, TargetHealth> health) {
+    public static GatewaySnapshot compile(VpcSnapshot snapshot, GatewaySnapshot previous) {
         snapshot.ensureConsistent();
-        return new GatewaySnapshot(snapshot, health);
+        return new GatewaySnapshot(snapshot, previous);
     }
 
     private static SigningCredential signingCredential(CallerCredential caller) {

@@ -1,12 +1,8 @@
 package dev.trellis.gateway;
 
 import dev.trellis.gateway.target.TargetHealth;
-import dev.trellis.gateway.target.TargetPool;
-import dev.trellis.model.snapshot.TargetGroupEntry;
 import dev.trellis.model.snapshot.VpcSnapshot;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
@@ -31,7 +27,7 @@ public final class GatewaySnapshots {
 
     /** Starts with {@code initial} (for instance {@link VpcSnapshot#empty}, or the last good snapshot on disk). */
     public GatewaySnapshots(VpcSnapshot initial) {
-        this.current = GatewaySnapshot.compile(initial, new HashMap<>());
+        this.current = GatewaySnapshot.compile(initial, null);
     }
 
     /** The snapshot requests are served from now. */
@@ -58,7 +54,7 @@ public final class GatewaySnapshots {
                 throw new IllegalStateException("snapshot for " + next.vpcId() + " offered to the gateway of "
                         + previous.snapshot().vpcId());
             }
-            compiled = GatewaySnapshot.compile(next, liveHealth(previous, next));
+            compiled = GatewaySnapshot.compile(next, previous);
             current = compiled;
             for (BiConsumer<GatewaySnapshot, GatewaySnapshot> listener : listeners) {
                 try {
@@ -78,27 +74,5 @@ public final class GatewaySnapshots {
      */
     public void onSwap(BiConsumer<GatewaySnapshot, GatewaySnapshot> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
-    }
-
-    /** The health of targets still registered in {@code next}, so their state survives the swap. */
-    private static Map<String, TargetHealth> liveHealth(GatewaySnapshot previous, VpcSnapshot next) {
-        Map<String, TargetHealth> known = new HashMap<>();
-        for (TargetPool pool : previous.targetPools().values()) {
-            for (var target : pool.allTargets()) {
-                known.put(TargetPool.healthKey(pool.group().id(), target.id(), target.port()), target.health());
-            }
-        }
-        Map<String, TargetHealth> live = new HashMap<>();
-        for (TargetGroupEntry group : next.targetGroups()) {
-            for (TargetGroupEntry.Target target : group.targets()) {
-                int port = target.port() > 0 ? target.port() : group.port();
-                String key = TargetPool.healthKey(group.id(), target.id(), port);
-                TargetHealth health = known.get(key);
-                if (health != null) {
-                    live.put(key, health);
-                }
-            }
-        }
-        return live;
     }
 }

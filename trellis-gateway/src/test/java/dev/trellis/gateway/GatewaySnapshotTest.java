@@ -18,7 +18,6 @@ import dev.trellis.auth.sigv4.SignedRequest;
 import dev.trellis.gateway.support.Signer;
 import dev.trellis.model.snapshot.CallerCredential;
 import dev.trellis.model.snapshot.ServiceListener;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -41,7 +40,7 @@ class GatewaySnapshotTest {
                         new ServiceListener("listener-0aaaaaaaaaaaaaaaa", "arn:l", "HTTPS", 443,
                                 List.of(defaultRule(forward("tg-remote", 1)))))),
                 List.of(group("tg-local", VPC_A, 3000), group("tg-remote", VPC_B, 3000)), List.of()),
-                new HashMap<>());
+                null);
 
         assertThat(compiled.httpPorts()).containsExactly(80);
         assertThat(compiled.targetPools()).containsOnlyKeys("tg-local");
@@ -53,11 +52,28 @@ class GatewaySnapshotTest {
     }
 
     @Test
+    void aSwapReusesThePoolsOfUnchangedGroupsAndKeepsTheHealthOfTargetsInChangedOnes() {
+        GatewaySnapshot first = GatewaySnapshot.compile(snapshot(1, List.of(datastore(
+                        http(80, defaultRule(forward("tg-a", 1, "tg-b", 1))))),
+                List.of(group("tg-a", VPC_A, 3000), group("tg-b", VPC_A, 3000)), List.of()), null);
+        first.targetPool("tg-b").targets().get(0).health().markUnhealthy();
+
+        GatewaySnapshot second = GatewaySnapshot.compile(snapshot(2, List.of(datastore(
+                        http(80, defaultRule(forward("tg-a", 1, "tg-b", 1))))),
+                List.of(group("tg-a", VPC_A, 3000), group("tg-b", VPC_A, 3000, 3001)), List.of()), first);
+
+        assertThat(second.targetPool("tg-a")).as("unchanged group").isSameAs(first.targetPool("tg-a"));
+        assertThat(second.targetPool("tg-b")).as("a target was added").isNotSameAs(first.targetPool("tg-b"));
+        assertThat(second.targetPool("tg-b").allTargets()).extracting(t -> t.status().name())
+                .containsExactly("UNHEALTHY", "UNAVAILABLE");
+    }
+
+    @Test
     void leavesOutACredentialItCannotUseAndKeepsTheOthers() {
         CallerCredential unusable = withType(new Signer("AKIDUNUSABLE", "x".repeat(40))
                 .assumedRole("r", "s"), "NotAPrincipalType");
         GatewaySnapshot compiled = GatewaySnapshot.compile(snapshot(1, List.of(), List.of(),
-                List.of(unusable, GOOD.assumedRole("aws-sigv4-client", "frontend"))), new HashMap<>());
+                List.of(unusable, GOOD.assumedRole("aws-sigv4-client", "frontend"))), null);
 
         assertThat(verify(compiled, GOOD)).isInstanceOf(SigV4Outcome.Authenticated.class);
         assertThat(verify(compiled, new Signer("AKIDUNUSABLE", "x".repeat(40))))
@@ -67,7 +83,7 @@ class GatewaySnapshotTest {
     @Test
     void deniesEverythingToACallerWhoseIdentityPolicyDoesNotParse() {
         GatewaySnapshot compiled = GatewaySnapshot.compile(snapshot(1, List.of(), List.of(),
-                List.of(BROKEN_POLICY.assumedRole("r", "s", "{\"Statement\": nope}"))), new HashMap<>());
+                List.of(BROKEN_POLICY.assumedRole("r", "s", "{\"Statement\": nope}"))), null);
 
         var policies = compiled.identityPolicies("AKIDBROKENPOLICY");
         assertThat(policies).hasSize(1);

@@ -34,22 +34,35 @@ public final class RoutingTable {
     private final Map<String, ServiceRoute> routes;
     private final Map<String, ServiceRoute> passthroughRoutes;
     private final Set<Integer> ports;
+    /** Auth settings by policy text: the network's one policy is shared by all its services, and kept across swaps. */
+    private final Map<String, AuthSetting> parsedPolicies;
 
     private RoutingTable(Map<String, ServiceRoute> routes, Map<String, ServiceRoute> passthroughRoutes,
-                         Set<Integer> ports) {
+                         Set<Integer> ports, Map<String, AuthSetting> parsed) {
         this.routes = routes;
         this.passthroughRoutes = passthroughRoutes;
         this.ports = ports;
+        this.parsedPolicies = parsed;
     }
 
     public static RoutingTable compile(VpcSnapshot snapshot) {
+        return compile(snapshot, null);
+    }
+
+    /**
+     * Compiles the routes of {@code snapshot}; auth policies whose text {@code previous} already parsed are not
+     * parsed again.
+     */
+    public static RoutingTable compile(VpcSnapshot snapshot, RoutingTable previous) {
+        Map<String, AuthSetting> known = previous == null ? Map.of() : previous.parsedPolicies;
+        Map<String, AuthSetting> parsed = new HashMap<>();
         Map<String, ServiceRoute> routes = new HashMap<>();
         Map<String, ServiceRoute> passthroughRoutes = new HashMap<>();
         Set<Integer> ports = new TreeSet<>();
         for (ServiceEntry service : snapshot.services()) {
             LatticeAuthorizer authorizer = new LatticeAuthorizer(service.arn(),
-                    setting(service.networkAuth(), service.networkArn()),
-                    setting(service.serviceAuth(), service.arn()));
+                    setting(service.networkAuth(), service.networkArn(), known, parsed),
+                    setting(service.serviceAuth(), service.arn(), known, parsed));
             for (ServiceListener listener : service.listeners()) {
                 List<CompiledRule> rules = new ArrayList<>();
                 for (ListenerRule rule : listener.rules()) {
@@ -69,19 +82,36 @@ public final class RoutingTable {
             }
         }
         return new RoutingTable(Map.copyOf(routes), Map.copyOf(passthroughRoutes),
-                Collections.unmodifiableSet(ports));
+                Collections.unmodifiableSet(ports), parsed);
     }
 
-    /** An auth setting with its policy parsed; a policy that does not parse denies everything (logged). */
-    private static AuthSetting setting(AuthLevel level, String arn) {
+    /**
+     * An auth setting with its policy parsed (or found parsed in {@code known} or {@code parsed}, which collects the
+     * policies of this compile); a policy that does not parse denies everything (logged).
+     */
+    private static AuthSetting setting(AuthLevel level, String arn, Map<String, AuthSetting> known,
+                                       Map<String, AuthSetting> parsed) {
         if (!level.requiresIam()) {
             return AuthSetting.none();
         }
-        if (level.policy() == null) {
+        String text = level.policy();
+        if (text == null) {
             return AuthSetting.awsIam(null);
         }
+        AuthSetting setting = parsed.get(text);
+        if (setting == null) {
+            setting = known.get(text);
+            if (setting == null) {
+                setting = parse(text, arn);
+            }
+            parsed.put(text, setting);
+        }
+        return setting;
+    }
+
+    private static AuthSetting parse(String policy, String arn) {
         try {
-            return AuthSetting.awsIam(Policy.parseAuthPolicy(level.policy()));
+            return AuthSetting.awsIam(Policy.parseAuthPolicy(policy));
         } catch (PolicyParseException e) {
             log.error("the auth policy of {} does not parse ({}); denying every request to it", arn, e.getMessage());
             return AuthSetting.awsIam(null);

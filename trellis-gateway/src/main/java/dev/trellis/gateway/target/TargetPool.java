@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,6 +77,27 @@ public final class TargetPool {
             targets.add(new PoolTarget(target.id(), port, address, target.draining(), targetHealth));
         }
         return new TargetPool(group, targets);
+    }
+
+    /**
+     * The pool of {@code group} in a new snapshot, given the pool of the same group in the snapshot before: the very
+     * same pool when the group did not change (a typical swap changes a few groups, so the others cost nothing —
+     * no allocation, the round-robin position kept), else a new pool whose known targets keep their health.
+     *
+     * @param previous the group's pool in the previous snapshot, or null
+     */
+    public static TargetPool carryOver(TargetGroupEntry group, TargetPool previous) {
+        if (previous == null) {
+            return of(group, new HashMap<>());
+        }
+        if (previous.group.equals(group)) {
+            return previous;
+        }
+        Map<String, TargetHealth> known = new HashMap<>();
+        for (PoolTarget target : previous.allTargets) {
+            known.put(healthKey(group.id(), target.id(), target.port()), target.health());
+        }
+        return of(group, known);
     }
 
     /** The key a target's health is kept under across snapshots: group, id and port. */

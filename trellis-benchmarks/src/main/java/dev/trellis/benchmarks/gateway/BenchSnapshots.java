@@ -1,0 +1,212 @@
+package dev.trellis.benchmarks.gateway;
+
+import dev.trellis.auth.sigv4.DerivedSigningKey;
+import dev.trellis.auth.sigv4.SigV4KeyDerivation;
+import dev.trellis.model.snapshot.AuthLevel;
+import dev.trellis.model.snapshot.CallerCredential;
+import dev.trellis.model.snapshot.HttpMatch;
+import dev.trellis.model.snapshot.ListenerRule;
+import dev.trellis.model.snapshot.RuleAction;
+import dev.trellis.model.snapshot.ServiceEntry;
+import dev.trellis.model.snapshot.ServiceListener;
+import dev.trellis.model.snapshot.TargetGroupEntry;
+import dev.trellis.model.snapshot.VpcSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Snapshots built in code for the gateway benchmarks, in the shape of the walkthrough ({@code reference/seed}):
+ * account 615847537300 in us-west-2, client VPC-A {@code vpc-027baaaf7156c6075}, the datastore service
+ * {@code svc-0891088e6cc27c501} whose HTTP listener (port 80) forwards to one target group with the benchmark's
+ * backend as its only target.
+ *
+ * <p>{@link #large} adds thousands of realistic services and targets around that one service, for the memory
+ * benchmark.
+ */
+public final class BenchSnapshots {
+
+    public static final String ACCOUNT = "615847537300";
+    public static final String REGION = "us-west-2";
+    public static final String VPC = "vpc-027baaaf7156c6075";
+    public static final String NETWORK_ID = "sn-0a1b2c3d4e5f60718";
+    public static final String NETWORK_ARN = "arn:aws:vpc-lattice:" + REGION + ":" + ACCOUNT + ":servicenetwork/"
+            + NETWORK_ID;
+    public static final String SERVICE_ID = "svc-0891088e6cc27c501";
+    /** The Host header every benchmark request carries (the datastore's generated name). */
+    public static final String HOST = "datastore-0891088e6cc27c501.7d67968.vpc-lattice-svcs." + REGION + ".on.aws";
+    public static final int LISTENER_PORT = 80;
+    public static final String SIGNING_NAME = "vpc-lattice-svcs";
+
+    /** The walkthrough's SigV4 caller: role {@code aws-sigv4-client}, session {@code frontend}. */
+    public static final String ACCESS_KEY_ID = "AKIDBENCHFRONTEND000";
+    public static final String SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYBENCHKEY00";
+    public static final String ROLE_NAME = "aws-sigv4-client";
+
+    private static final String TARGET_GROUP_ID = "tg-0bench00000000000a";
+
+    private BenchSnapshots() {
+    }
+
+    /** The walkthrough's auth policies, read from {@code <reference>/seed/sample}. */
+    public record WalkthroughPolicies(String network, String service, String client) {
+
+        public static WalkthroughPolicies read(Path referenceDir) {
+            Path dir = referenceDir.resolve("seed").resolve("sample");
+            try {
+                return new WalkthroughPolicies(Files.readString(dir.resolve("lattice-service-network-policy.json")),
+                        Files.readString(dir.resolve("lattice-service-policy.json")),
+                        Files.readString(dir.resolve("lattice-client-policy.json")));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the walkthrough's policies in " + dir
+                        + " (set --reference to the shared reference directory)", e);
+            }
+        }
+    }
+
+    /**
+     * The datastore service forwarding to {@code backendPort} on 127.0.0.1. With {@code policies}, the network and
+     * the service are {@code AWS_IAM} with the walkthrough's policies and the snapshot carries the caller's derived
+     * keys (yesterday, today and tomorrow, UTC) and identity policy; without, both auth types are {@code NONE}.
+     */
+    public static VpcSnapshot datastore(int backendPort, WalkthroughPolicies policies) {
+        AuthLevel network = policies == null ? AuthLevel.NONE : new AuthLevel("AWS_IAM", policies.network());
+        AuthLevel service = policies == null ? AuthLevel.NONE : new AuthLevel("AWS_IAM", policies.service());
+        List<CallerCredential> credentials = policies == null ? List.of()
+                : List.of(caller(ACCESS_KEY_ID, SECRET_ACCESS_KEY, "frontend", policies.client()));
+        return new VpcSnapshot(1, VPC, ACCOUNT, REGION, Instant.now(), List.of(datastoreService(network, service)),
+                List.of(new TargetGroupEntry(TARGET_GROUP_ID, targetGroupArn(TARGET_GROUP_ID), "IP", "HTTP", "HTTP1",
+                        backendPort, VPC, null, List.of(new TargetGroupEntry.Target("127.0.0.1", backendPort,
+                        false)))),
+                List.of(), credentials);
+    }
+
+    private static ServiceEntry datastoreService(AuthLevel network, AuthLevel service) {
+        ListenerRule defaultRule = new ListenerRule("rule-0bench0000000000d", "arn:rule/bench-default", null, true,
+                null, RuleAction.forward(List.of(new RuleAction.WeightedTargetGroup(TARGET_GROUP_ID, 1))));
+        return new ServiceEntry(SERVICE_ID, serviceArn(SERVICE_ID), "datastore", HOST, null, null, NETWORK_ID,
+                NETWORK_ARN, network, service, 60, List.of(new ServiceListener("listener-0bench000000000001",
+                listenerArn(SERVICE_ID, "listener-0bench000000000001"), "HTTP", LISTENER_PORT, List.of(defaultRule))),
+                List.of());
+    }
+
+    /**
+     * The memory benchmark's snapshot: the datastore service (auth {@code NONE}, forwarding to {@code backendPort})
+     * plus {@code services - 1} other services and {@code targetGroups} groups of {@code targetsPerGroup} targets.
+     *
+     * <p>Each other service looks like a real one: a generated name, a custom domain for every other service,
+     * {@code AWS_IAM} with a service policy on every other service, one HTTP listener on port 80 with three rules
+     * (a path prefix with a method, a header match, an exact path answered by a fixed response) and a default rule
+     * splitting 90/10 between its group and the next one (a canary). Groups have Lattice's default health check and
+     * IP targets in 10.0.0.0/8. {@code callers} credentials with three derived keys and one identity policy each.
+     */
+    public static VpcSnapshot large(long revision, int backendPort, int services, int targetGroups,
+                                    int targetsPerGroup, int callers, WalkthroughPolicies policies) {
+        List<ServiceEntry> entries = new ArrayList<>(services);
+        entries.add(datastoreService(AuthLevel.NONE, AuthLevel.NONE));
+        List<TargetGroupEntry> groups = new ArrayList<>(targetGroups + 1);
+        groups.add(datastore(backendPort, null).targetGroups().get(0));
+        TargetGroupEntry.HealthCheck healthCheck = new TargetGroupEntry.HealthCheck(true, "HTTP", "HTTP1", 0, "/",
+                30, 5, 5, 2, "200");
+        for (int g = 0; g < targetGroups; g++) {
+            List<TargetGroupEntry.Target> targets = new ArrayList<>(targetsPerGroup);
+            for (int t = 0; t < targetsPerGroup; t++) {
+                int n = g * targetsPerGroup + t;
+                targets.add(new TargetGroupEntry.Target("10." + (n >> 16 & 255) + "." + (n >> 8 & 255) + "."
+                        + (n & 255), 8080, false));
+            }
+            String id = groupId(g);
+            groups.add(new TargetGroupEntry(id, targetGroupArn(id), "IP", "HTTP", "HTTP1", 8080, VPC, healthCheck,
+                    targets));
+        }
+        AuthLevel network = new AuthLevel("AWS_IAM", policies.network());
+        for (int s = 1; s < services; s++) {
+            String id = String.format("svc-0%016x", 0x1000_0000L + s);
+            String name = "service-" + s;
+            String own = groupId(s % targetGroups);
+            String canary = groupId((s + 1) % targetGroups);
+            List<ListenerRule> rules = List.of(
+                    new ListenerRule(ruleId(s, 1), ruleArn(id, 1), 10, false,
+                            new HttpMatch("GET", new HttpMatch.PathMatch("/api/v1/" + name, true, false), List.of()),
+                            forward(own, 1)),
+                    new ListenerRule(ruleId(s, 2), ruleArn(id, 2), 20, false,
+                            new HttpMatch(null, null, List.of(new HttpMatch.HeaderMatch("x-canary",
+                                    HttpMatch.HeaderMatchType.EXACT, "true", false))),
+                            forward(canary, 1)),
+                    new ListenerRule(ruleId(s, 3), ruleArn(id, 3), 30, false,
+                            new HttpMatch(null, new HttpMatch.PathMatch("/maintenance", false, true), List.of()),
+                            RuleAction.fixedResponse(503)),
+                    new ListenerRule(ruleId(s, 0), ruleArn(id, 0), null, true, null,
+                            RuleAction.forward(List.of(new RuleAction.WeightedTargetGroup(own, 90),
+                                    new RuleAction.WeightedTargetGroup(canary, 10)))));
+            String listenerId = String.format("listener-0%016x", s);
+            AuthLevel serviceAuth = s % 2 == 0
+                    ? new AuthLevel("AWS_IAM", policies.service().replace(SERVICE_ID, id))
+                    : AuthLevel.NONE;
+            entries.add(new ServiceEntry(id, serviceArn(id), name,
+                    name + "-" + id.substring(4) + ".7d67968.vpc-lattice-svcs." + REGION + ".on.aws",
+                    s % 2 == 0 ? name + ".example.com" : null, null, NETWORK_ID, NETWORK_ARN, network, serviceAuth,
+                    60, List.of(new ServiceListener(listenerId, listenerArn(id, listenerId), "HTTP", LISTENER_PORT,
+                    rules)), List.of()));
+        }
+        List<CallerCredential> credentials = new ArrayList<>(callers);
+        for (int c = 0; c < callers; c++) {
+            credentials.add(caller(String.format("AKIDBENCH%011d", c), SECRET_ACCESS_KEY + c, "session-" + c,
+                    policies.client()));
+        }
+        return new VpcSnapshot(revision, VPC, ACCOUNT, REGION, Instant.now(), entries, groups, List.of(),
+                credentials);
+    }
+
+    /** A caller of role {@link #ROLE_NAME} with derived keys for yesterday, today and tomorrow (UTC). */
+    static CallerCredential caller(String accessKeyId, String secret, String session, String identityPolicy) {
+        List<CallerCredential.DerivedKey> keys = new ArrayList<>();
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        for (int day = -1; day <= 1; day++) {
+            String date = today.plusDays(day).format(DateTimeFormatter.BASIC_ISO_DATE);
+            DerivedSigningKey key = SigV4KeyDerivation.deriveSigningKey(secret, date, REGION, SIGNING_NAME);
+            keys.add(new CallerCredential.DerivedKey(date, REGION, SIGNING_NAME, HexFormat.of().formatHex(key.key())));
+        }
+        return new CallerCredential(accessKeyId, "AssumedRole",
+                "arn:aws:sts::" + ACCOUNT + ":assumed-role/" + ROLE_NAME + "/" + session,
+                "arn:aws:iam::" + ACCOUNT + ":role/" + ROLE_NAME, ACCOUNT, "AROABENCHROLEID:" + session, null,
+                session, Map.of(), null, null, keys, null, List.of(identityPolicy));
+    }
+
+    private static RuleAction forward(String group, int weight) {
+        return RuleAction.forward(List.of(new RuleAction.WeightedTargetGroup(group, weight)));
+    }
+
+    private static String groupId(int g) {
+        return String.format("tg-0%016x", 0x2000_0000L + g);
+    }
+
+    private static String ruleId(int service, int rule) {
+        return String.format("rule-0%012x%04x", service, rule);
+    }
+
+    private static String serviceArn(String id) {
+        return "arn:aws:vpc-lattice:" + REGION + ":" + ACCOUNT + ":service/" + id;
+    }
+
+    private static String listenerArn(String serviceId, String listenerId) {
+        return serviceArn(serviceId) + "/listener/" + listenerId;
+    }
+
+    private static String ruleArn(String serviceId, int rule) {
+        return serviceArn(serviceId) + "/listener/rule-" + rule;
+    }
+
+    private static String targetGroupArn(String id) {
+        return "arn:aws:vpc-lattice:" + REGION + ":" + ACCOUNT + ":targetgroup/" + id;
+    }
+}

@@ -1,0 +1,291 @@
+package dev.trellis.benchmarks.gateway;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import dev.trellis.gateway.GatewayConfig;
+import dev.trellis.gateway.GatewayServer;
+import dev.trellis.gateway.GatewaySnapshots;
+import dev.trellis.model.snapshot.SnapshotCodec;
+import dev.trellis.model.snapshot.VpcSnapshot;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import javax.management.NotificationEmitter;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+
+/**
+ * {@code ./bench snapshot-memory}: does a snapshot of 2,000 services and 50,000 targets fit in a 256 MB heap, and
+ * does swapping it in pause traffic for more than 10 ms (issue 5, "Performance")?
+ *
+ * <p>One JVM (run it with {@code -Xmx256m}; {@code ./bench} does) holds a gateway with one event-loop thread
+ * serving the datastore service to an in-process {@link BenchBackend}, and a {@link SteadyClient} keeping requests
+ * flowing. The big snapshot ({@link BenchSnapshots#large}) is encoded to JSON once, as the control plane would send
+ * it; then, with traffic flowing, it is decoded with {@link SnapshotCodec} and swapped in through
+ * {@link GatewaySnapshots#swap} — what the gateway's snapshot client does — {@code --swaps} times. The client's
+ * latencies and response gaps during the swaps are compared with a window of the same traffic without swaps, and
+ * every GC pause is recorded from the collectors' notifications. Everything here (backend, client, JSON bytes)
+ * shares the 256 MB with the gateway, so the heap figures are an upper bound.
+ */
+public final class SnapshotMemory {
+
+    private static final double PAUSE_BUDGET_MILLIS = 10;
+
+    private record GcPause(String collector, String cause, long startMillis, long durationMillis) {
+    }
+
+    private SnapshotMemory() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int services = 2_000;
+        int groups = 2_000;
+        int targetsPerGroup = 25;
+        int callers = 200;
+        int swaps = 20;
+        long quietSeconds = 10;
+        long swapIntervalMillis = 500;
+        int connections = 8;
+        Path reference = Path.of("../shared/reference");
+        Path output = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--services" -> services = Integer.parseInt(BenchGateway.value(args, ++i, args[i - 1]));
+                case "--target-groups" -> groups = Integer.parseInt(BenchGateway.value(args, ++i, args[i - 1]));
+                case "--targets-per-group" -> targetsPerGroup = Integer.parseInt(BenchGateway.value(args, ++i,
+                        args[i - 1]));
+                case "--callers" -> callers = Integer.parseInt(BenchGateway.value(args, ++i, args[i - 1]));
+                case "--swaps" -> swaps = Integer.parseInt(BenchGateway.value(args, ++i, args[i - 1]));
+                case "--quiet-seconds" -> quietSeconds = Long.parseLong(BenchGateway.value(args, ++i, args[i - 1]));
+                case "--swap-interval-ms" -> swapIntervalMillis = Long.parseLong(BenchGateway.value(args, ++i,
+                        args[i - 1]));
+                case "--connections" -> connections = Integer.parseInt(BenchGateway.value(args, ++i, args[i - 1]));
+                case "--reference" -> reference = Path.of(BenchGateway.value(args, ++i, args[i - 1]));
+                case "--output" -> output = Path.of(BenchGateway.value(args, ++i, args[i - 1]));
+                default -> {
+                    System.err.println("unknown option " + args[i] + "\noptions: --services 2000 --target-groups "
+                            + "2000 --targets-per-group 25 --callers 200 --swaps 20 --quiet-seconds 10 "
+                            + "--swap-interval-ms 500 --connections 8 --reference DIR --output FILE");
+                    System.exit(2);
+                }
+            }
+        }
+        List<GcPause> pauses = Collections.synchronizedList(new ArrayList<>());
+        listenToGc(pauses);
+        StringBuilder report = new StringBuilder();
+        long maxHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax();
+        BenchSnapshots.WalkthroughPolicies policies = BenchSnapshots.WalkthroughPolicies.read(reference);
+
+        try (BenchBackend backend = BenchBackend.start("127.0.0.1", 0)) {
+            GatewaySnapshots snapshots = new GatewaySnapshots(BenchSnapshots.datastore(backend.port(), null));
+            GatewayConfig config = GatewayConfig.builder().bindAddress("127.0.0.1").mapPort(
+                    BenchSnapshots.LISTENER_PORT, 0).ioThreads(1).build();
+            try (GatewayServer server = new GatewayServer(config, snapshots).start()) {
+                int port = server.localPort(BenchSnapshots.LISTENER_PORT);
+                long heapSmall = usedAfterGc();
+
+                long t0 = System.nanoTime();
+                VpcSnapshot big = BenchSnapshots.large(2, backend.port(), services, groups, targetsPerGroup, callers,
+                        policies);
+                int targets = big.targetGroups().stream().mapToInt(g -> g.targets().size()).sum();
+                byte[] json = SnapshotCodec.encode(big);
+                big = null;
+                double buildMillis = (System.nanoTime() - t0) / 1e6;
+                long heapWithJson = usedAfterGc();
+                log(String.format(Locale.ROOT, "snapshot: %d services, %d target groups, %d targets, %d callers; "
+                        + "JSON %.1f MB (built and encoded in %.0f ms)", services, groups + 1, targets, callers,
+                        json.length / 1e6, buildMillis));
+
+                SteadyClient.Window warm = new SteadyClient.Window("warm-up");
+                SteadyClient client = SteadyClient.start(port, BenchSnapshots.HOST, connections, warm);
+                Thread.sleep(5_000);
+                SteadyClient.Window quiet = new SteadyClient.Window("no swaps");
+                client.switchTo(quiet);
+                log("traffic without swaps for " + quietSeconds + " s");
+                Thread.sleep(quietSeconds * 1_000);
+
+                SteadyClient.Window swapping = new SteadyClient.Window("swaps");
+                int pausesBefore = pauses.size();
+                client.switchTo(swapping);
+                double[] decodeMillis = new double[swaps];
+                double[] swapMillis = new double[swaps];
+                String failure = null;
+                try {
+                    for (int i = 0; i < swaps; i++) {
+                        long a = System.nanoTime();
+                        VpcSnapshot decoded = SnapshotCodec.decode(json);
+                        long b = System.nanoTime();
+                        snapshots.swap(decoded);
+                        long c = System.nanoTime();
+                        decodeMillis[i] = (b - a) / 1e6;
+                        swapMillis[i] = (c - b) / 1e6;
+                        log(String.format(Locale.ROOT, "swap %d: decode %.0f ms, swap (compile + publish) %.0f ms",
+                                i + 1, decodeMillis[i], swapMillis[i]));
+                        Thread.sleep(swapIntervalMillis);
+                    }
+                } catch (OutOfMemoryError e) {
+                    failure = "OutOfMemoryError during the swaps: " + e.getMessage();
+                    log(failure);
+                }
+                client.stop();
+                List<GcPause> swapPauses = new ArrayList<>(pauses.subList(pausesBefore, pauses.size()));
+                List<GcPause> quietPauses = new ArrayList<>(pauses.subList(0, pausesBefore));
+                client.close();
+
+                json = null;
+                long heapBig = usedAfterGc();
+                String histogram = classHistogram(25);
+
+                report.append(render(services, groups + 1, targets, callers, maxHeap, heapSmall, heapWithJson,
+                        heapBig, quiet, swapping, decodeMillis, swapMillis, quietPauses, swapPauses, histogram,
+                        failure, snapshots.current().revision()));
+            }
+        }
+        System.out.println(report);
+        if (output != null) {
+            Files.createDirectories(output.toAbsolutePath().getParent());
+            Files.writeString(output, report);
+        }
+        // Netty's and the JVM's remaining threads must not keep the process alive.
+        System.exit(0);
+    }
+
+    private static String render(int services, int groups, int targets, int callers, long maxHeap, long heapSmall,
+                                 long heapWithJson, long heapBig, SteadyClient.Window quiet,
+                                 SteadyClient.Window swapping, double[] decodeMillis, double[] swapMillis,
+                                 List<GcPause> quietPauses, List<GcPause> swapPauses, String histogram,
+                                 String failure, long revision) {
+        StringBuilder out = new StringBuilder("## ./bench snapshot-memory\n\n");
+        out.append(String.format(Locale.ROOT, "%d services, %d target groups, %d targets, %d callers; max heap "
+                + "%.0f MB; %s; load average %s.%n%n", services, groups, targets, callers, maxHeap / 1048576.0,
+                ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
+                        .reduce((a, b) -> a + " + " + b).orElse("?"), loadAverage()));
+        out.append("| heap used after a full GC | MB |\n|---|---:|\n");
+        out.append(String.format(Locale.ROOT, "| gateway serving the one-service snapshot | %.1f |%n", mb(heapSmall)));
+        out.append(String.format(Locale.ROOT, "| + the big snapshot's JSON bytes held | %.1f |%n", mb(heapWithJson)));
+        out.append(String.format(Locale.ROOT, "| gateway serving the big snapshot (JSON dropped), revision %d | %.1f |%n",
+                revision, mb(heapBig)));
+        out.append(String.format(Locale.ROOT, "| → the big snapshot costs (decoded + compiled) | %.1f |%n%n",
+                mb(heapBig - heapSmall)));
+
+        out.append("| traffic window | requests | req/s | p50 | p99 | p99.9 | max latency | longest gap | failures |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (SteadyClient.Window w : List.of(quiet, swapping)) {
+            out.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %d |%n",
+                    w.name(), w.count(), w.count() / w.seconds(), w.percentileMillis(0.5),
+                    w.percentileMillis(0.99), w.percentileMillis(0.999), w.maxLatencyMillis(), w.maxGapMillis(),
+                    w.failures()));
+        }
+        out.append(String.format(Locale.ROOT, "%nPer swap (%d): decode (JSON → VpcSnapshot) median %.0f ms, max %.0f ms; "
+                + "swap (compile + publish, on the caller's thread) median %.0f ms, max %.0f ms.%n%n",
+                decodeMillis.length, median(decodeMillis), max(decodeMillis), median(swapMillis), max(swapMillis)));
+        out.append(String.format(Locale.ROOT, "GC pauses: %s without swaps; %s during swaps.%n%n",
+                pauseSummary(quietPauses), pauseSummary(swapPauses)));
+
+        double addedLatency = swapping.maxLatencyMillis() - quiet.maxLatencyMillis();
+        double addedGap = swapping.maxGapMillis() - quiet.maxGapMillis();
+        boolean fits = failure == null && heapBig < maxHeap;
+        boolean noPause = addedLatency <= PAUSE_BUDGET_MILLIS && addedGap <= PAUSE_BUDGET_MILLIS
+                && swapping.failures() == 0;
+        out.append("| target | measured | result |\n|---|---|---|\n");
+        out.append(String.format(Locale.ROOT, "| 2,000 services + 50,000 targets fit in a 256 MB heap | %s | %s |%n",
+                failure != null ? failure : String.format(Locale.ROOT, "%.1f MB used after GC of %.0f MB",
+                        mb(heapBig), mb(maxHeap)), fits ? "PASS" : "FAIL"));
+        out.append(String.format(Locale.ROOT, "| swapping it in adds ≤ 10 ms of pause to traffic | max latency +%.2f ms, "
+                + "longest gap +%.2f ms (swaps vs no swaps); longest GC pause during swaps %d ms | %s |%n",
+                addedLatency, addedGap, swapPauses.stream().mapToLong(GcPause::durationMillis).max().orElse(0),
+                noPause ? "PASS" : "FAIL"));
+        out.append("\nLargest classes after the swaps (`GC.class_histogram`, top 25):\n\n```\n").append(histogram)
+                .append("```\n");
+        return out.toString();
+    }
+
+    /** Records every collection's pause from the collectors' JMX notifications. */
+    private static void listenToGc(List<GcPause> pauses) {
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ((NotificationEmitter) gc).addNotificationListener((notification, handback) -> {
+                if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
+                    return;
+                }
+                GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from(
+                        (CompositeData) notification.getUserData());
+                // Concurrent work is not a pause: G1's "Concurrent GC" (JDK 20+), ZGC's "ZGC Cycles" bean and
+                // Shenandoah's "Shenandoah Cycles" report whole cycles; their "... Pauses" beans report pauses.
+                String name = info.getGcName();
+                if (!name.contains("Concurrent") && !name.contains("Cycles")) {
+                    pauses.add(new GcPause(info.getGcName(), info.getGcCause(), info.getGcInfo().getStartTime(),
+                            info.getGcInfo().getDuration()));
+                }
+            }, null, null);
+        }
+    }
+
+    private static String pauseSummary(List<GcPause> pauses) {
+        if (pauses.isEmpty()) {
+            return "none";
+        }
+        long total = pauses.stream().mapToLong(GcPause::durationMillis).sum();
+        GcPause longest = pauses.stream().max((a, b) -> Long.compare(a.durationMillis(), b.durationMillis()))
+                .orElseThrow();
+        return String.format(Locale.ROOT, "%d pauses, %d ms in all, longest %d ms (%s, %s)", pauses.size(), total,
+                longest.durationMillis(), longest.collector(), longest.cause());
+    }
+
+    private static long usedAfterGc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        return heap.getUsed();
+    }
+
+    /** The JVM's own class histogram (what {@code jcmd <pid> GC.class_histogram} prints), first lines. */
+    private static String classHistogram(int lines) {
+        try {
+            Object text = ManagementFactory.getPlatformMBeanServer().invoke(
+                    new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                    new Object[] {new String[0]}, new String[] {String[].class.getName()});
+            StringBuilder out = new StringBuilder();
+            ((String) text).lines().limit(lines + 2L).forEach(line -> out.append(line).append('\n'));
+            return out.toString();
+        } catch (Exception e) {
+            return "(no histogram: " + e + ")\n";
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    private static double mb(long bytes) {
+        return bytes / 1048576.0;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted.length == 0 ? 0 : sorted[sorted.length / 2];
+    }
+
+    private static double max(double[] values) {
+        double m = 0;
+        for (double v : values) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+
+    private static void log(String message) {
+        System.err.println("bench snapshot-memory: " + message);
+    }
+}

@@ -1,0 +1,203 @@
+package dev.trellis.benchmarks.wrk;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The harness's Markdown report: the figures, the ratios to nginx, and the pass/fail of each target.
+ *
+ * <p>With several rounds, each row shows the round with the median rate (paced rows: the median p99), and each
+ * target is judged on the median of its per-round ratios: nginx and the gateway of one round ran minutes apart on
+ * the same machine, so a round's ratio is less disturbed by other load than figures taken across rounds.
+ */
+final class Report {
+
+    private Report() {
+    }
+
+    static String render(WrkOptions options, Map<String, List<WrkResult>> max,
+                         Map<String, List<WrkHarness.Paced>> paced, Map<String, String> notRun,
+                         Map<String, String> descriptions, String loadBefore, String loadAfter, Duration took) {
+        StringBuilder out = new StringBuilder();
+        out.append("## ./bench wrk\n\n");
+        out.append(String.format(Locale.ROOT, "wrk -t1 -c%d, %d s measured after %d s of warm-up per scenario, "
+                        + "%d round(s); %s; load average %s before, %s after; %d s in all.%n%n",
+                options.connections(), options.duration().toSeconds(), options.warmup().toSeconds(), options.rounds(),
+                options.pin() ? "proxy pinned to CPU " + BenchContext.PROXY_CPU + ", backend and wrk to CPU "
+                        + BenchContext.LOAD_CPU : "no pinning", loadBefore, loadAfter, took.toSeconds()));
+        for (String version : WrkHarness.versions()) {
+            out.append("- ").append(version).append('\n');
+        }
+        out.append('\n');
+        descriptions.forEach((name, text) -> out.append("- `").append(name).append("`: ").append(text).append('\n'));
+        out.append('\n');
+
+        WrkResult nginx = median(max.get(Scenarios.NGINX), WrkResult::requestsPerSecond);
+        out.append("| scenario | requests/s | p50 | p99 | max | vs nginx | errors | req/s of each round "
+                + "| proxy CPU µs/request, each round |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---|---|---|\n");
+        for (Map.Entry<String, List<WrkResult>> entry : max.entrySet()) {
+            WrkResult r = median(entry.getValue(), WrkResult::requestsPerSecond);
+            out.append(row(entry.getKey() + " (max)", r, nginx == null ? Double.NaN
+                    : r.requestsPerSecond() / nginx.requestsPerSecond(), errors(entry.getValue()),
+                    rounds(entry.getValue(), WrkResult::requestsPerSecond) + " | "
+                            + cpuRounds(entry.getValue())));
+        }
+        for (Map.Entry<String, List<WrkHarness.Paced>> entry : paced.entrySet()) {
+            WrkHarness.Paced p = median(entry.getValue(), x -> x.result().p99Micros());
+            List<WrkResult> results = entry.getValue().stream().map(WrkHarness.Paced::result).toList();
+            out.append(row(String.format(Locale.ROOT, "%s paced at %s req/s (50 %% of nginx)", entry.getKey(),
+                    rate(p.targetRate())), p.result(), p.result().requestsPerSecond() / p.targetRate(),
+                    errors(results), "p99 " + rounds(results, WrkResult::p99Micros) + " µs | "));
+        }
+        notRun.forEach((name, why) -> out.append("| ").append(name).append(" | — | — | — | — | — | ").append(why)
+                .append(" | | |\n"));
+        out.append("\nPaced rows: \"vs nginx\" is the achieved rate over the rate asked for (the pacing's accuracy).\n\n");
+
+        out.append("### Targets (issue 5, \"Performance\")\n\n");
+        out.append("| target | measured | result |\n|---|---|---|\n");
+        out.append(ratioTarget("gateway throughput ≥ 1.0 × nginx", max.get(Scenarios.GATEWAY),
+                max.get(Scenarios.NGINX), 1.0));
+        out.append(p99Target(paced.get(Scenarios.GATEWAY), paced.get(Scenarios.NGINX)));
+        out.append(ratioTarget("gateway with SigV4 + auth policies ≥ 0.8 × nginx", max.get(Scenarios.GATEWAY_AUTH),
+                max.get(Scenarios.NGINX), 0.8));
+        if (notRun.containsKey(Scenarios.FABRIC)) {
+            out.append("| across the fabric ≥ 0.5 × nginx | ").append(notRun.get(Scenarios.FABRIC))
+                    .append(" | not run |\n");
+        } else {
+            out.append(ratioTarget("across the fabric ≥ 0.5 × nginx", max.get(Scenarios.FABRIC),
+                    max.get(Scenarios.NGINX), 0.5));
+        }
+        out.append(cpuTarget("gateway", max.get(Scenarios.GATEWAY), max.get(Scenarios.NGINX), 1.0));
+        out.append(cpuTarget("gateway with SigV4 + auth policies", max.get(Scenarios.GATEWAY_AUTH),
+                max.get(Scenarios.NGINX), 0.8));
+        out.append("\nThe CPU rows are an estimate that other load on the machine disturbs less: nginx's CPU per "
+                + "request over the gateway's, i.e. the rate ratio each would reach with a core to itself.\n");
+        WrkResult direct = median(max.get(Scenarios.DIRECT), WrkResult::requestsPerSecond);
+        if (direct != null && nginx != null) {
+            out.append(String.format(Locale.ROOT, "%nnginx reaches %.2f × the direct baseline's rate.%n",
+                    nginx.requestsPerSecond() / direct.requestsPerSecond()));
+        }
+        return out.toString();
+    }
+
+    private static String row(String label, WrkResult r, double ratio, String errors, String rounds) {
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", label,
+                rate(r.requestsPerSecond()), ms(r.p50Micros()), ms(r.p99Micros()), ms(r.maxMicros()),
+                Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2f", ratio), errors, rounds);
+    }
+
+    private static String cpuRounds(List<WrkResult> results) {
+        List<String> each = new ArrayList<>();
+        for (WrkResult r : results) {
+            double cpu = r.proxyCpuMicrosPerRequest();
+            each.add(Double.isNaN(cpu) ? "—" : String.format(Locale.ROOT, "%.1f", cpu));
+        }
+        return String.join(" / ", each);
+    }
+
+    /** nginx's CPU per request over the scenario's, median over rounds (rounds where both were measured). */
+    private static String cpuTarget(String what, List<WrkResult> measured, List<WrkResult> nginx, double threshold) {
+        String target = "(estimate) " + what + ": nginx CPU/request ÷ " + what + " CPU/request ≥ " + threshold;
+        if (measured == null || nginx == null || measured.size() != nginx.size()) {
+            return "| " + target + " | not measured | not run |\n";
+        }
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < measured.size(); i++) {
+            double ratio = nginx.get(i).proxyCpuMicrosPerRequest() / measured.get(i).proxyCpuMicrosPerRequest();
+            if (!Double.isNaN(ratio) && !Double.isInfinite(ratio)) {
+                ratios.add(ratio);
+            }
+        }
+        if (ratios.isEmpty()) {
+            return "| " + target + " | CPU time not readable | not run |\n";
+        }
+        double ratio = medianOf(ratios, false);
+        return String.format(Locale.ROOT, "| %s | %.2f × (rounds: %s) | %s |%n", target, ratio,
+                rounds(ratios, r -> r * 100).replace(",", "") + " %", ratio >= threshold ? "PASS" : "FAIL");
+    }
+
+    private static String errors(List<WrkResult> results) {
+        List<String> problems = results.stream().filter(r -> !r.clean()).map(WrkResult::problems).toList();
+        return problems.isEmpty() ? "none" : String.join("; ", problems);
+    }
+
+    private static boolean clean(List<WrkResult> results) {
+        return results.stream().allMatch(WrkResult::clean);
+    }
+
+    private static <T> String rounds(List<T> values, ToDoubleFunction<T> figure) {
+        List<String> each = new ArrayList<>();
+        for (T value : values) {
+            each.add(String.format(Locale.ROOT, "%,.0f", figure.applyAsDouble(value)));
+        }
+        return String.join(" / ", each);
+    }
+
+    /** The element with the median figure (the lower middle one for an even count), or null for none. */
+    static <T> T median(List<T> values, ToDoubleFunction<T> figure) {
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        List<T> sorted = new ArrayList<>(values);
+        sorted.sort(Comparator.comparingDouble(figure));
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    /** The median; for an even count the middle value that is worse for the gateway ({@code higherIsWorse}). */
+    private static double medianOf(List<Double> values, boolean higherIsWorse) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(Comparator.naturalOrder());
+        return sorted.get(higherIsWorse ? sorted.size() / 2 : (sorted.size() - 1) / 2);
+    }
+
+    private static String ratioTarget(String target, List<WrkResult> measured, List<WrkResult> nginx,
+                                      double threshold) {
+        if (measured == null || nginx == null || measured.size() != nginx.size()) {
+            return "| " + target + " | not measured (scenario not selected) | not run |\n";
+        }
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < measured.size(); i++) {
+            ratios.add(measured.get(i).requestsPerSecond() / nginx.get(i).requestsPerSecond());
+        }
+        double ratio = medianOf(ratios, false);
+        String verdict = !clean(measured) || !clean(nginx) ? "FAIL (errors, figures invalid)"
+                : ratio >= threshold ? "PASS" : "FAIL";
+        return String.format(Locale.ROOT, "| %s | %.2f × (rounds: %s) | %s |%n", target, ratio,
+                rounds(ratios, r -> r * 100).replace(",", "") + " %", verdict);
+    }
+
+    private static String p99Target(List<WrkHarness.Paced> gateway, List<WrkHarness.Paced> nginx) {
+        String target = "gateway p99 at 50 % of nginx's max ≤ nginx's p99 + 0.5 ms";
+        if (gateway == null || nginx == null || gateway.size() != nginx.size()) {
+            return "| " + target + " | not measured (scenario not selected) | not run |\n";
+        }
+        List<Double> gaps = new ArrayList<>();
+        List<String> each = new ArrayList<>();
+        for (int i = 0; i < gateway.size(); i++) {
+            double g = gateway.get(i).result().p99Micros();
+            double n = nginx.get(i).result().p99Micros();
+            gaps.add(g - n);
+            each.add(String.format(Locale.ROOT, "%.3f vs %.3f ms", g / 1000, n / 1000));
+        }
+        double gap = medianOf(gaps, true);
+        boolean valid = gateway.stream().allMatch(p -> p.result().clean())
+                && nginx.stream().allMatch(p -> p.result().clean());
+        String verdict = !valid ? "FAIL (errors, figures invalid)" : gap <= 500 ? "PASS" : "FAIL";
+        return String.format(Locale.ROOT, "| %s | median difference %+.3f ms (gateway vs nginx p99 per round: %s) | %s |%n",
+                target, gap / 1000, String.join("; ", each), verdict);
+    }
+
+    static String rate(double perSecond) {
+        return String.format(Locale.ROOT, "%,.0f", perSecond);
+    }
+
+    static String ms(double micros) {
+        return String.format(Locale.ROOT, "%.3f ms", micros / 1000);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.trellis.benchmarks.wrk;
+
+import dev.trellis.benchmarks.gateway.BenchBackend;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./bench wrk}: the gateway against nginx and HAProxy on this machine, in one run, all proxying to the same
+ * backend ({@link BenchBackend}), plus the direct baseline; then the issue's performance targets, as ratios to
+ * nginx measured in the same run.
+ *
+ * <p>Per scenario: start it, a warm-up wrk run (not counted), a maximum-throughput run; for nginx and the plain
+ * gateway also a run paced at 50 % of nginx's maximum rate, whose p99 is compared ({@link LuaScripts} says how the
+ * pacing works). wrk uses one thread and the same number of keep-alive connections everywhere. The report goes
+ * to standard output and {@code <work dir>/report.md}; wrk's own outputs, configurations and logs stay in the work
+ * directory.
+ */
+public final class WrkHarness {
+
+    private static final Duration CALIBRATION = Duration.ofSeconds(4);
+    
+
+    private final WrkOptions options;
+    private final BenchContext context;
+    /** Per scenario, one result per round. */
+    private final Map<String, List<WrkResult>> max = new LinkedHashMap<>();
+    private final Map<String, List<Paced>> paced = new LinkedHashMap<>();
+    private final Map<String, String> notRun = new LinkedHashMap<>();
+    private final Map<String, String> descriptions = new LinkedHashMap<>();
+
+    /** A paced run: the rate asked for, the delay that was used, and what wrk measured. */
+    record Paced(double targetRate, double delayMillis, WrkResult result) {
+    }
+
+    private WrkHarness(WrkOptions options) {
+        this.options = options;
+        this.context = new BenchContext(options);
+    }
+
+    public static void main(String[] args) throws Exception {
+        WrkOptions options;
+        try {
+            options = WrkOptions.parse(args);
+        } catch (WrkOptions.UsageException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Files.createDirectories(options.workDir());
+        System.out.println(new WrkHarness(options).run());
+    }
+
+    private String run() throws Exception {
+        String loadBefore = loadAverage();
+        Instant started = Instant.now();
+        log("backend: " + BenchBackend.class.getSimpleName() + " on 127.0.0.1:" + context.backendPort()
+                + (options.pin() ? ", pinned to CPU " + BenchContext.LOAD_CPU + " with wrk" : ""));
+        try (ManagedProcess backend = ManagedProcess.start("backend", context.loadCommand(context.java(
+                List.of("-Xms256m", "-Xmx256m"), BenchBackend.class.getName(),
+                List.of(String.valueOf(context.backendPort())))), options.workDir().resolve("backend.out"),
+                context.backendPort())) {
+            for (int round = 1; round <= options.rounds(); round++) {
+                if (options.rounds() > 1) {
+                    log("round " + round + " of " + options.rounds() + " (load average " + loadAverage() + ")");
+                }
+                for (Scenario scenario : Scenarios.all(options)) {
+                    if (!options.selected(scenario.name())) {
+                        continue;
+                    }
+                    descriptions.put(scenario.name(), scenario.description());
+                    String unavailable = scenario.unavailableReason();
+                    if (unavailable != null) {
+                        if (round == 1) {
+                            log(scenario.name() + ": " + unavailable);
+                        }
+                        notRun.put(scenario.name(), unavailable);
+                        continue;
+                    }
+                    runScenario(scenario, round);
+                }
+            }
+        }
+        String report = Report.render(options, max, paced, notRun, descriptions, loadBefore, loadAverage(),
+                Duration.between(started, Instant.now()));
+        Files.writeString(options.workDir().resolve("report.md"), report);
+        return report;
+    }
+
+    private void runScenario(Scenario scenario, int round) throws Exception {
+        String name = scenario.name();
+        String label = options.rounds() > 1 ? name + "-r" + round : name;
+        log(name + ": starting (" + scenario.description() + ")");
+        try (Scenario.Running running = scenario.start(context)) {
+            log(name + ": warm-up " + options.warmup().toSeconds() + " s");
+            WrkResult warm = wrk(label + "-warmup", running.port(), scenario, 0, options.warmup());
+            if (!warm.clean()) {
+                log(name + ": warm-up had " + warm.problems() + " (see " + label + "-warmup.txt)");
+            }
+            log(name + ": maximum throughput, " + options.duration().toSeconds() + " s");
+            double cpuBefore = ProcessCpu.seconds(running.pid());
+            WrkResult result = wrk(label + "-max", running.port(), scenario, 0, options.duration())
+                    .withProxyCpuSeconds(ProcessCpu.seconds(running.pid()) - cpuBefore);
+            max.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
+            log(name + ": " + Report.rate(result.requestsPerSecond()) + " req/s, p99 " + Report.ms(result.p99Micros())
+                    + (Double.isNaN(result.proxyCpuMicrosPerRequest()) ? "" : String.format(Locale.ROOT,
+                    ", proxy CPU %.1f µs/request", result.proxyCpuMicrosPerRequest())));
+            // This round's nginx sets the pace: nginx and the gateway of one round saw the same machine.
+            List<WrkResult> nginx = max.getOrDefault(Scenarios.NGINX, List.of());
+            if ((name.equals(Scenarios.NGINX) || name.equals(Scenarios.GATEWAY)) && nginx.size() == round) {
+                paced.computeIfAbsent(name, k -> new ArrayList<>()).add(pacedRun(label, running.port(), scenario,
+                        nginx.get(round - 1).requestsPerSecond() / 2));
+            }
+        }
+    }
+
+    /**
+     * A run at {@code rate} requests/s. A connection's cycle is its delay plus an overhead (the response time,
+     * wrk's own work); two short calibration runs measure that overhead (the second at the corrected delay, since
+     * the overhead changes with the load), then the measured run uses the per-connection interval less it.
+     */
+    private Paced pacedRun(String name, int port, Scenario scenario, double rate) throws Exception {
+        double interval = options.connections() * 1000.0 / rate;
+        double delay = interval;
+        for (int step = 1; step <= 2; step++) {
+            log(name + ": calibrating the pace for " + Report.rate(rate) + " req/s, delay " + String.format(
+                    Locale.ROOT, "%.3f", delay) + " ms per connection");
+            WrkResult calibration = wrk(name + "-pace-calibration-" + step, port, scenario, delay, CALIBRATION);
+            double overhead = options.connections() * 1000.0 / calibration.requestsPerSecond() - delay;
+            delay = Math.max(0, interval - Math.max(0, overhead));
+        }
+        log(name + ": paced run at " + Report.rate(rate) + " req/s, delay " + String.format(Locale.ROOT, "%.3f",
+                delay) + " ms, " + options.duration().toSeconds() + " s");
+        WrkResult result = wrk(name + "-paced", port, scenario, delay, options.duration());
+        log(name + ": achieved " + Report.rate(result.requestsPerSecond()) + " req/s, p99 "
+                + Report.ms(result.p99Micros()));
+        return new Paced(rate, delay, result);
+    }
+
+    private WrkResult wrk(String label, int port, Scenario scenario, double delayMillis, Duration duration)
+            throws IOException, InterruptedException {
+        Path script = context.write(label + ".lua", LuaScripts.script(scenario.requestHeaders(), delayMillis));
+        List<String> command = context.loadCommand(List.of("wrk", "-t1", "-c" + options.connections(),
+                "-d" + duration.toSeconds() + "s", "--timeout", "5s", "--latency", "-s",
+                script.toAbsolutePath().toString(), "http://127.0.0.1:" + port + "/"));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = process.waitFor();
+        context.write(label + ".txt", String.join(" ", command) + "\n\n" + output);
+        if (exit != 0) {
+            throw new IOException("wrk exited with " + exit + " for " + label + ":\n" + output);
+        }
+        return WrkResult.parse(output);
+    }
+
+    static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static void log(String message) {
+        System.err.println("bench wrk: " + message);
+    }
+
+    /** For the report: tool versions, one line each. */
+    static List<String> versions() {
+        List<String> lines = new ArrayList<>();
+        lines.add("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
+        for (List<String> command : List.of(List.of("nginx", "-v"), List.of("haproxy", "-v"), List.of("wrk", "-v"))) {
+            try {
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                p.waitFor();
+                lines.add(out.lines().findFirst().orElse(command.get(0) + ": no version").trim());
+            } catch (IOException | InterruptedException e) {
+                lines.add(command.get(0) + ": " + e.getMessage());
+            }
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.trellis.benchmarks.wrk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.trellis.benchmarks.gateway.BenchBackend;
+import dev.trellis.benchmarks.gateway.BenchSnapshots;
+import dev.trellis.gateway.GatewayConfig;
+import dev.trellis.gateway.GatewayServer;
+import dev.trellis.gateway.GatewaySnapshots;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The parts of the wrk harness whose mistakes would make its figures lie: the request of each gateway scenario is
+ * really served (a signature the gateway refused would be measured as fast 403s), and wrk's report is read right.
+ */
+class WrkHarnessPartsTest {
+
+    static final Path REFERENCE = Path.of(System.getProperty("trellis.reference.dir", "../../shared/reference"));
+
+    @Test
+    void theAuthScenariosSignedRequestPassesSigV4AndTheWalkthroughPoliciesAndReachesTheBackend() throws Exception {
+        BenchSnapshots.WalkthroughPolicies policies = BenchSnapshots.WalkthroughPolicies.read(REFERENCE);
+        try (BenchBackend backend = BenchBackend.start("127.0.0.1", 0);
+             GatewayServer gateway = gateway(new GatewaySnapshots(BenchSnapshots.datastore(backend.port(),
+                     policies)))) {
+            int port = gateway.localPort(BenchSnapshots.LISTENER_PORT);
+
+            String signed = exchange(port, LuaScripts.signedHeaders());
+            String unsigned = exchange(port, LuaScripts.plainHeaders());
+
+            assertThat(signed).startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nok");
+            assertThat(unsigned).startsWith("HTTP/1.1 403 ").contains("AccessDeniedException: User: anonymous");
+        }
+    }
+
+    @Test
+    void thePlainScenariosRequestIsForwardedWithoutAuth() throws Exception {
+        try (BenchBackend backend = BenchBackend.start("127.0.0.1", 0);
+             GatewayServer gateway = gateway(new GatewaySnapshots(BenchSnapshots.datastore(backend.port(), null)))) {
+            assertThat(exchange(gateway.localPort(BenchSnapshots.LISTENER_PORT), LuaScripts.plainHeaders()))
+                    .startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nok");
+        }
+    }
+
+    @Test
+    void readsRateLatencyPercentilesAndErrorsFromWrksReport() {
+        WrkResult result = WrkResult.parse("""
+                Running 5s test @ http://127.0.0.1:18080/
+                  1 threads and 64 connections
+                  Thread Stats   Avg      Stdev     Max   +/- Stdev
+                    Latency   812.50us  301.20us  12.46ms   90.50%
+                    Req/Sec    78.07k     1.30k    80.19k    72.34%
+                  Latency Distribution
+                     50%  780.00us
+                     75%    1.02ms
+                     90%    1.21ms
+                     99%    2.13ms
+                  390367 requests in 5.01s, 56.13MB read
+                  Socket errors: connect 0, read 2, write 0, timeout 1
+                  Non-2xx or 3xx responses: 7
+                Requests/sec:  77918.37
+                Transfer/sec:     11.20MB
+                """);
+
+        assertThat(result.requestsPerSecond()).isEqualTo(77918.37);
+        assertThat(result.p50Micros()).isEqualTo(780.0);
+        assertThat(result.p99Micros()).isEqualTo(2130.0);
+        assertThat(result.maxMicros()).isEqualTo(12460.0);
+        assertThat(result.requests()).isEqualTo(390367);
+        assertThat(result.badResponses()).isEqualTo(7);
+        assertThat(result.socketErrors()).isEqualTo(3);
+        assertThat(result.clean()).isFalse();
+    }
+
+    @Test
+    void refusesAnOutputWithoutAReport() {
+        assertThatThrownBy(() -> WrkResult.parse("unable to connect to 127.0.0.1:18080 Connection refused"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("wrk printed no report:");
+    }
+
+    @Test
+    void pacesAFractionalDelayByChoosingFloorOrCeilingWithTheRightOdds() {
+        String lua = LuaScripts.script(Map.of("Host", "example"), 2.56);
+
+        assertThat(lua).contains("wrk.headers[\"Host\"] = \"example\"")
+                .contains("local floor_ms, fraction = 2, 0.5600")
+                .contains("function delay()");
+        assertThat(LuaScripts.script(Map.of("Host", "example"), 0)).doesNotContain("delay");
+    }
+
+    private static GatewayServer gateway(GatewaySnapshots snapshots) {
+        return new GatewayServer(GatewayConfig.builder().bindAddress("127.0.0.1")
+                .mapPort(BenchSnapshots.LISTENER_PORT, 0).ioThreads(1).build(), snapshots).start();
+    }
+
+    /** Sends {@code GET /} with these headers, as wrk does, and returns the whole response (the gateway closes). */
+    private static String exchange(int port, Map<String, String> headers) throws IOException {
+        StringBuilder request = new StringBuilder("GET / HTTP/1.1\r\n");
+        headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
+        request.append("Connection: close\r\n\r\n");
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream response = new ByteArrayOutputStream();
+            in.transferTo(response);
+            return response.toString(StandardCharsets.UTF_8);
+        }
+    }
+}
