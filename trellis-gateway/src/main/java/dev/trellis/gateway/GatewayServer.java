@@ -90,7 +90,8 @@ public final class GatewayServer implements AutoCloseable {
         if (closed || group == null) {
             return;
         }
-        Set<Integer> wanted = snapshot.httpPorts();
+        Set<Integer> wanted = new TreeSet<>(snapshot.httpPorts());
+        wanted.addAll(snapshot.passthroughPorts());
         for (int port : wanted) {
             if (!listeners.containsKey(port)) {
                 bind(port);

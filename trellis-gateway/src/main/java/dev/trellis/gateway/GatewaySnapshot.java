@@ -60,6 +60,7 @@ public final class GatewaySnapshot {
     private final Set<Integer> tlsPorts;
     private final Set<Integer> cleartextPorts;
     private final SniCertificates certificates;
+    private final Set<Integer> passthroughPorts;
     private final String sourceVpcArn;
     private final String networkHeader;
 
@@ -105,6 +106,7 @@ public final class GatewaySnapshot {
         Set<Integer> ports = new TreeSet<>();
         Set<Integer> tls = new TreeSet<>();
         Set<Integer> cleartext = new TreeSet<>();
+        Set<Integer> tlsPassthroughPorts = new TreeSet<>();
         String partition = "aws";
         for (ServiceEntry service : snapshot.services()) {
             Arn arn = Arn.tryParse(service.arn());
@@ -118,6 +120,8 @@ public final class GatewaySnapshot {
                 } else if ("HTTPS".equals(listener.protocol())) {
                     ports.add(listener.port());
                     tls.add(listener.port());
+                } else if (RoutingTable.PASSTHROUGH.equals(listener.protocol())) {
+                    tlsPassthroughPorts.add(listener.port());
                 }
             }
         }
@@ -126,6 +130,7 @@ public final class GatewaySnapshot {
         this.cleartextPorts = Collections.unmodifiableSet(cleartext);
         this.certificates = SniCertificates.compile(snapshot,
                 previous == null ? SniCertificates.NONE : previous.certificates);
+        this.passthroughPorts = Collections.unmodifiableSet(tlsPassthroughPorts);
         this.sourceVpcArn = "arn:" + partition + ":ec2:" + snapshot.region() + ":" + snapshot.accountId() + ":vpc/"
                 + snapshot.vpcId();
         this.networkHeader = "SourceVpcArn=" + sourceVpcArn;
@@ -259,6 +264,14 @@ public final class GatewaySnapshot {
         return certificates;
     }
 
+    /**
+     * The listener ports of TLS_PASSTHROUGH listeners. A connection to one of them is routed by its ClientHello's
+     * SNI first ({@code passthrough.PassthroughSniHandler}); a port may also be in {@link #httpPorts()}.
+     */
+    public Set<Integer> passthroughPorts() {
+        return passthroughPorts;
+    }
+
     /** {@code arn:aws:ec2:<region>:<account>:vpc/<vpc>}: this VPC, as callers' source. */
     public String sourceVpcArn() {
         return sourceVpcArn;
@@ -279,6 +292,9 @@ public final class GatewaySnapshot {
         if (!tlsPorts.isEmpty()) {
             summary.put("tlsPorts", tlsPorts);
             summary.put("serverNames", certificates.size());
+        }
+        if (!passthroughPorts.isEmpty()) {
+            summary.put("passthroughPorts", passthroughPorts);
         }
         summary.put("localTargetGroups", targetPools.size());
         summary.put("credentials", identityPolicies.size());

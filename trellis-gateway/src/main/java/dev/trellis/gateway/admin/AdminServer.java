@@ -114,6 +114,7 @@ public final class AdminServer implements AutoCloseable {
             return "no snapshot received from the control plane yet (revision 0)";
         }
         Set<Integer> missing = new TreeSet<>(current.httpPorts());
+        missing.addAll(current.passthroughPorts());
         missing.removeAll(gateway.listenerPorts());
         if (!missing.isEmpty()) {
             return "revision " + current.revision() + ": listener ports not bound: " + missing;

@@ -58,7 +58,31 @@ public final class FabricClient implements FabricForwarder {
                     + " is published as '" + peer.host() + "', which is not an IP address");
             return;
         }
-        EventLoop loop = forward.eventLoop();
+        connectionTo(forward.eventLoop(), peer).forward(forward);
+    }
+
+    /**
+     * Opens a TCP tunnel (TLS passthrough) on a stream of the same per-loop connection requests use: the peer
+     * splices the stream to a target of the group ({@link FabricTunnelServerStream}).
+     */
+    @Override
+    public void openTunnel(TunnelRequest tunnel) {
+        FabricPeer peer = tunnel.peer();
+        if (peer == null) {
+            tunnel.onTunnelFailed("FabricPeerUnknown", "no gateway serves " + tunnel.targetGroup().vpcId()
+                    + ", where target group " + tunnel.targetGroup().id() + " lives");
+            return;
+        }
+        if (!NetUtil.isValidIpV4Address(peer.host()) && !NetUtil.isValidIpV6Address(peer.host())) {
+            tunnel.onTunnelFailed("FabricPeerUnknown", "the gateway of " + peer.vpcId() + " is published as '"
+                    + peer.host() + "', which is not an IP address");
+            return;
+        }
+        connectionTo(tunnel.eventLoop(), peer).tunnel(tunnel);
+    }
+
+    /** This loop's usable connection to {@code peer}, opened now if there is none. */
+    private FabricConnection connectionTo(EventLoop loop, FabricPeer peer) {
         Map<FabricPeer, FabricConnection> ofLoop = connections.computeIfAbsent(loop, l -> new HashMap<>());
         FabricConnection connection = ofLoop.get(peer);
         if (connection == null || !connection.usable()) {
@@ -66,7 +90,7 @@ public final class FabricClient implements FabricForwarder {
             ofLoop.put(peer, connection);
             connection.connect();
         }
-        connection.forward(forward);
+        return connection;
     }
 
     /** Handshakes completed and verified since this client was made (a figure for tests and metrics). */

@@ -27,6 +27,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
+import java.util.function.BiConsumer;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
@@ -48,7 +49,8 @@ final class FabricConnection {
     private final FabricClient client;
     private final EventLoop loop;
     private final FabricPeer peer;
-    private final ArrayDeque<RemoteForward> waiting = new ArrayDeque<>();
+    /** Streams asked for while connecting, in order: forwarded requests and TCP tunnels. */
+    private final ArrayDeque<PendingStream> waiting = new ArrayDeque<>();
     private State state = State.CONNECTING;
     private Channel channel;
     private boolean tcpConnected;
@@ -97,10 +99,53 @@ final class FabricConnection {
     /** Sends {@code forward} on its own stream, now or once connected. */
     void forward(RemoteForward forward) {
         switch (state) {
-            case CONNECTING -> waiting.add(forward);
+            case CONNECTING -> waiting.add(new PendingStream(() -> openStream(forward),
+                    (reason, message) -> forward.fail(502, reason, message)));
             case READY -> openStream(forward);
             case CLOSED -> forward.fail(502, "FabricConnectionFailed", "Bad Gateway: the fabric connection to the"
                     + " gateway of " + peer.vpcId() + " is closed");
+        }
+    }
+
+    /** Opens a TCP tunnel on its own stream, now or once connected. */
+    void tunnel(TunnelRequest tunnel) {
+        switch (state) {
+            case CONNECTING -> waiting.add(new PendingStream(() -> openTunnelStream(tunnel), tunnel::onTunnelFailed));
+            case READY -> openTunnelStream(tunnel);
+            case CLOSED -> tunnel.onTunnelFailed("FabricConnectionFailed", "the fabric connection to the gateway of "
+                    + peer.vpcId() + " is closed");
+        }
+    }
+
+    private void openTunnelStream(TunnelRequest tunnel) {
+        streamOpened();
+        FabricTunnelClientStream stream = new FabricTunnelClientStream(tunnel, this);
+        new Http2StreamChannelBootstrap(channel)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), stream);
+                    }
+                })
+                .open()
+                .addListener((Future<Http2StreamChannel> opened) -> {
+                    if (opened.isSuccess()) {
+                        stream.start(opened.getNow());
+                    } else {
+                        if (!stream.added()) {
+                            streamClosed();
+                        }
+                        tunnel.onTunnelFailed("FabricConnectionError", "could not open a stream to the gateway of "
+                                + peer.vpcId() + ": " + opened.cause().getMessage());
+                    }
+                });
+    }
+
+    private void streamOpened() {
+        streams++;
+        if (idleClose != null) {
+            idleClose.cancel(false);
+            idleClose = null;
         }
     }
 
@@ -167,9 +212,9 @@ final class FabricConnection {
         ch.writeAndFlush(new DefaultHttp2WindowUpdateFrame(FabricServer.CONNECTION_WINDOW_INCREMENT));
         state = State.READY;
         client.connected();
-        RemoteForward forward;
-        while ((forward = waiting.poll()) != null) {
-            openStream(forward);
+        PendingStream pending;
+        while ((pending = waiting.poll()) != null) {
+            pending.open().run();
         }
     }
 
@@ -190,9 +235,9 @@ final class FabricConnection {
     private void failWaiting(String reason, String message) {
         state = State.CLOSED;
         client.forget(loop, peer, this);
-        RemoteForward forward;
-        while ((forward = waiting.poll()) != null) {
-            forward.fail(502, reason, message);
+        PendingStream pending;
+        while ((pending = waiting.poll()) != null) {
+            pending.fail().accept(reason, message);
         }
     }
 
@@ -269,6 +314,10 @@ final class FabricConnection {
             log.debug("fabric connection to {} failed: {}", peer, cause.toString());
             ctx.close();
         }
+    }
+
+    /** A stream asked for while the connection was being made: how to open it, and how to refuse it. */
+    private record PendingStream(Runnable open, BiConsumer<String, String> fail) {
     }
 
     @Override

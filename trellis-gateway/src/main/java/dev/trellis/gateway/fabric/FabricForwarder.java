@@ -19,6 +19,14 @@ public interface FabricForwarder {
      */
     void forwardToRemoteTargetGroup(RemoteForward forward);
 
+    /**
+     * Opens a TCP tunnel for a TLS_PASSTHROUGH connection to the gateway of {@code tunnel.targetGroup().vpcId()}.
+     * Called on the client connection's event loop; must not block. Without a fabric the tunnel is refused.
+     */
+    default void openTunnel(TunnelRequest tunnel) {
+        tunnel.onTunnelFailed("RemoteTargetGroupUnavailable", UNAVAILABLE_MESSAGE);
+    }
+
     /** Answers every remote forward with 502 and {@link #UNAVAILABLE_MESSAGE}. */
     static FabricForwarder unavailable() {
         return forward -> forward.respond(502, UNAVAILABLE_MESSAGE);

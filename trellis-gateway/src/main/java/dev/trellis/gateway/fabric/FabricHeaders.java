@@ -47,6 +47,10 @@ public final class FabricHeaders {
     static final String LISTENER_PORT = PREFIX + "listener-port";
     static final String PROTO = PREFIX + "proto";
     static final String TIMEOUT = PREFIX + "timeout";
+    /** On a request: {@code tcp} asks for a TCP tunnel (TLS passthrough) instead of a proxied HTTP request. */
+    static final String TUNNEL = PREFIX + "tunnel";
+    /** On a tunnel's 200 response: the target the peer connected to ({@code ip:port}), for the access log. */
+    static final String TARGET = PREFIX + "target";
     /** On a response the receiving gateway made itself: the failure reason for the first hop's access log. */
     static final String ERROR = PREFIX + "error";
 

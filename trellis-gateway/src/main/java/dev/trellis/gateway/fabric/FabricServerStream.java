@@ -127,6 +127,14 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
             requestBodyBytes = body.content().readableBytes();
             pending.add(body);
         }
+        if (FabricTunnelServerStream.isTunnel(head) && !head.decoderResult().isFailure()) {
+            // TLS passthrough across VPCs: the stream carries a TCP connection, not a request.
+            FabricTunnelServerStream tunnel = new FabricTunnelServerStream(server, peerVpc);
+            pending.clear();
+            ctx.pipeline().replace(this, "tunnel", tunnel);
+            tunnel.start(head, body);
+            return;
+        }
         if (head.decoderResult().isFailure()) {
             answer(HttpResponseStatus.BAD_REQUEST, "BadRequest", "Bad Request: "
                     + head.decoderResult().cause().getMessage());

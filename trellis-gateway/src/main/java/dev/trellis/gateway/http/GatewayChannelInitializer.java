@@ -5,6 +5,7 @@ import dev.trellis.gateway.GatewaySnapshot;
 import dev.trellis.gateway.tls.SniCertificateHandler;
 import dev.trellis.gateway.tls.TlsConnection;
 import io.netty.buffer.ByteBuf;
+import dev.trellis.gateway.passthrough.PassthroughSniHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -85,6 +86,17 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
 
     @Override
     protected void initChannel(Channel ch) {
+        if (context.snapshots().current().passthroughPorts().contains(listenerPort)) {
+            // TLS_PASSTHROUGH listeners on this port: the ClientHello's SNI decides whether the connection is
+            // spliced to a TCP target group or served by the pipeline below (DESIGN.md "TLS passthrough").
+            ch.pipeline().addLast("sni", new PassthroughSniHandler(context, listenerPort, this::initTerminating));
+            return;
+        }
+        initTerminating(ch);
+    }
+
+    /** The pipeline of a connection this gateway terminates: HTTP/1.1 and HTTP/2. */
+    private void initTerminating(Channel ch) {
         ConnectionGuard guard = new ConnectionGuard(context);
         ch.attr(PipelineContext.LISTENER_PORT).set(listenerPort);
         ch.attr(PipelineContext.GUARD).set(guard);

@@ -44,7 +44,8 @@ public final class PipelineContext {
         return connections.get();
     }
 
-    AtomicInteger connectionCounter() {
+    /** The count of open client connections, shared by every pipeline (the connection cap). */
+    public AtomicInteger connectionCounter() {
         return connections;
     }
 }

@@ -28,13 +28,19 @@ public final class RoutingTable {
 
     private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
 
+    /** The listener protocol whose connections are routed by SNI and spliced, not terminated. */
+    public static final String PASSTHROUGH = "TLS_PASSTHROUGH";
+
     private final Map<String, ServiceRoute> routes;
+    private final Map<String, ServiceRoute> passthroughRoutes;
     private final Set<Integer> ports;
     /** Auth settings by policy text: the network's one policy is shared by all its services, and kept across swaps. */
     private final Map<String, AuthSetting> parsedPolicies;
 
-    private RoutingTable(Map<String, ServiceRoute> routes, Set<Integer> ports, Map<String, AuthSetting> parsed) {
+    private RoutingTable(Map<String, ServiceRoute> routes, Map<String, ServiceRoute> passthroughRoutes,
+                         Set<Integer> ports, Map<String, AuthSetting> parsed) {
         this.routes = routes;
+        this.passthroughRoutes = passthroughRoutes;
         this.ports = ports;
         this.parsedPolicies = parsed;
     }
@@ -51,6 +57,7 @@ public final class RoutingTable {
         Map<String, AuthSetting> known = previous == null ? Map.of() : previous.parsedPolicies;
         Map<String, AuthSetting> parsed = new HashMap<>();
         Map<String, ServiceRoute> routes = new HashMap<>();
+        Map<String, ServiceRoute> passthroughRoutes = new HashMap<>();
         Set<Integer> ports = new TreeSet<>();
         for (ServiceEntry service : snapshot.services()) {
             LatticeAuthorizer authorizer = new LatticeAuthorizer(service.arn(),
@@ -67,10 +74,15 @@ public final class RoutingTable {
                 if (service.customDomainName() != null) {
                     routes.put(key(service.customDomainName(), listener.port()), route);
                 }
+                if (PASSTHROUGH.equals(listener.protocol()) && service.customDomainName() != null) {
+                    // Facts §3: matched exactly against the SNI, and only the custom domain (never the generated name).
+                    passthroughRoutes.put(key(service.customDomainName(), listener.port()), route);
+                }
                 ports.add(listener.port());
             }
         }
-        return new RoutingTable(Map.copyOf(routes), Collections.unmodifiableSet(ports), parsed);
+        return new RoutingTable(Map.copyOf(routes), Map.copyOf(passthroughRoutes),
+                Collections.unmodifiableSet(ports), parsed);
     }
 
     /**
@@ -115,6 +127,18 @@ public final class RoutingTable {
             return null;
         }
         return routes.get(key(host, port));
+    }
+
+    /**
+     * The TLS_PASSTHROUGH listener a connection is for: by the server name of its ClientHello (the service's custom
+     * domain, exactly, ignoring case) and the listener port it arrived on; null when none is reachable. The
+     * generated name is not accepted (facts §3 "TLS_PASSTHROUGH listeners").
+     */
+    public ServiceRoute findPassthrough(String serverName, int port) {
+        if (serverName == null || serverName.isEmpty()) {
+            return null;
+        }
+        return passthroughRoutes.get(serverName.toLowerCase(Locale.ROOT) + "|" + port);
     }
 
     /** The listener ports of every reachable service: the ports a gateway listens on. */

@@ -34,6 +34,14 @@ public final class ServiceRoute {
         throw new IllegalStateException("listener " + listener.id() + " has no default rule");
     }
 
+    /** The listener's default rule (evaluated last): the only rule a TLS_PASSTHROUGH listener has (facts §3). */
+    public CompiledRule defaultRule() {
+        if (rules.isEmpty()) {
+            throw new IllegalStateException("listener " + listener.id() + " has no default rule");
+        }
+        return rules.get(rules.size() - 1);
+    }
+
     public ServiceEntry service() {
         return service;
     }
