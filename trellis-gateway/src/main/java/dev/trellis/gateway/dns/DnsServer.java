@@ -48,7 +48,8 @@ import org.xbill.DNS.Rcode;
  *
  * <p>Threading: each datagram or TCP message is parsed, answered and encoded on its channel's event loop with
  * bounded work (one parse, at most {@link DnsResponder#MAX_CHAIN} look-ups, one encode); forwarded queries complete
- * on the same loop. Nothing blocks a loop. The UDP channel never closes on bad input: a message that does not parse
+ * on the same loop. UDP clients over their rate are dropped before parsing ({@link ClientRateLimiter}); forwards are
+ * capped per client and in all ({@link DnsForwarder}); TCP connections are capped and closed when idle. Nothing blocks a loop. The UDP channel never closes on bad input: a message that does not parse
  * gets FORMERR when it has a header and is dropped otherwise.
  *
  * <pre>{@code
@@ -74,6 +75,7 @@ public final class DnsServer implements AutoCloseable {
     private final AtomicLong queries = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong rateLimited = new AtomicLong();
     private volatile DnsTable table = DnsTable.empty();
     private EventLoopGroup group;
     private boolean ownGroup;
@@ -159,6 +161,9 @@ public final class DnsServer implements AutoCloseable {
                 .channel(NioDatagramChannel.class)
                 // Room for any datagram: a query cut short by a small buffer would look malformed.
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(DnsWire.TCP_LIMIT))
+                // Room for bursts of a few thousand queries (the kernel caps it at net.core.rmem_max); deeper
+                // would only queue a flood's packets ahead of other clients' for longer.
+                .option(ChannelOption.SO_RCVBUF, 1 << 20)
                 .handler(new UdpHandler())
                 .bind(config.bindAddress(), port);
         if (!bound.awaitUninterruptibly(10, TimeUnit.SECONDS) || !bound.isSuccess()) {
@@ -232,6 +237,11 @@ public final class DnsServer implements AutoCloseable {
         return dropped.get();
     }
 
+    /** UDP queries dropped unparsed because their client was over its rate. */
+    public long rateLimited() {
+        return rateLimited.get();
+    }
+
     /** The revision of the snapshot being answered from. */
     public long revision() {
         return table.revision();
@@ -293,9 +303,15 @@ public final class DnsServer implements AutoCloseable {
 
     /** Datagrams: one query each, the answer to the sender. */
     private final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final ClientRateLimiter rateLimiter = new ClientRateLimiter(config.maxUdpQueriesPerClientPerSecond());
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             InetSocketAddress sender = packet.sender();
+            if (!rateLimiter.allow(sender.getAddress(), System.nanoTime())) {
+                rateLimited.incrementAndGet();
+                return; // before parsing: a flood costs a look-up per packet
+            }
             Channel channel = ctx.channel();
             handle(ByteBufUtil.getBytes(packet.content()), sender, false, ctx.executor(), reply -> {
                 // UDP may lose answers; an unbounded send queue under a flood may not grow.

@@ -24,6 +24,8 @@ import java.util.Objects;
  *                             size the server advertises in its OPT record
  * @param maxForwardsInFlight  forwarded queries waiting for the upstream, all clients together
  * @param maxForwardsPerClient forwarded queries waiting for the upstream, per client address
+ * @param maxUdpQueriesPerClientPerSecond UDP queries per second per client address; more are dropped unanswered
+ *                             (Route 53 Resolver's 1024 packets per second per interface by default)
  * @param maxTcpConnections    open TCP connections; more are closed at once
  * @param tcpIdleTimeout       a TCP connection with no query for this long is closed
  */
@@ -38,6 +40,7 @@ public record DnsServerConfig(
         int maxUdpResponseBytes,
         int maxForwardsInFlight,
         int maxForwardsPerClient,
+        int maxUdpQueriesPerClientPerSecond,
         int maxTcpConnections,
         Duration tcpIdleTimeout) {
 
@@ -79,8 +82,9 @@ public record DnsServerConfig(
         if (maxUdpResponseBytes < 512 || maxUdpResponseBytes > 65535) {
             throw new IllegalArgumentException("maxUdpResponseBytes must be 512-65535, was " + maxUdpResponseBytes);
         }
-        if (maxForwardsInFlight < 1 || maxForwardsPerClient < 1 || maxTcpConnections < 1) {
-            throw new IllegalArgumentException("the forward and connection limits must be at least 1");
+        if (maxForwardsInFlight < 1 || maxForwardsPerClient < 1 || maxTcpConnections < 1
+                || maxUdpQueriesPerClientPerSecond < 1) {
+            throw new IllegalArgumentException("the forward, query-rate and connection limits must be at least 1");
         }
         if (tcpIdleTimeout.isNegative() || tcpIdleTimeout.isZero()) {
             throw new IllegalArgumentException("tcpIdleTimeout must be positive, was " + tcpIdleTimeout);
@@ -134,6 +138,7 @@ public record DnsServerConfig(
         private int maxUdpResponseBytes = DEFAULT_MAX_UDP_RESPONSE;
         private int maxForwardsInFlight = 1024;
         private int maxForwardsPerClient = 64;
+        private int maxUdpQueriesPerClientPerSecond = 1024;
         private int maxTcpConnections = 256;
         private Duration tcpIdleTimeout = Duration.ofSeconds(10);
 
@@ -182,6 +187,11 @@ public record DnsServerConfig(
             return this;
         }
 
+        public Builder maxUdpQueriesPerClientPerSecond(int queries) {
+            this.maxUdpQueriesPerClientPerSecond = queries;
+            return this;
+        }
+
         public Builder maxTcpConnections(int connections) {
             this.maxTcpConnections = connections;
             return this;
@@ -195,7 +205,7 @@ public record DnsServerConfig(
         public DnsServerConfig build() {
             return new DnsServerConfig(bindAddress, port, serviceAddress, serviceAddressV6, upstream, upstreamTimeout,
                     generatedNameTtl, maxUdpResponseBytes, maxForwardsInFlight, maxForwardsPerClient,
-                    maxTcpConnections, tcpIdleTimeout);
+                    maxUdpQueriesPerClientPerSecond, maxTcpConnections, tcpIdleTimeout);
         }
     }
 }
