@@ -91,7 +91,8 @@ public final class SnapshotService implements AutoCloseable {
                     .filter(vpc -> !vpc.equals(vpcId)).collect(Collectors.toCollection(TreeSet::new));
             VpcSnapshot snapshot = new VpcSnapshot(revision, vpcId, config.accountId(), config.region(), now,
                     reachable.services(), reachable.targetGroups(), GatewayRegistry.peers(tx, remoteVpcs),
-                    credentials.credentials(tx, config.region(), now)).ensureConsistent();
+                    credentials.credentials(tx, config.region(), now), List.of(),
+                    SnapshotDnsZones.forVpc(tx, vpcId)).ensureConsistent();
             return new Compiled(snapshot, revision, today, reachable.nextChangeAt());
         });
         return cache.merge(vpcId, compiled, SnapshotService::later);
@@ -105,7 +106,8 @@ public final class SnapshotService implements AutoCloseable {
         if (sameContent(old.snapshot(), fresh.snapshot())) {
             VpcSnapshot s = fresh.snapshot();
             VpcSnapshot relabelled = new VpcSnapshot(old.snapshot().revision(), s.vpcId(), s.accountId(), s.region(),
-                    s.compiledAt(), s.services(), s.targetGroups(), s.peers(), s.credentials());
+                    s.compiledAt(), s.services(), s.targetGroups(), s.peers(), s.credentials(), s.certificates(),
+                    s.dnsZones());
             return new Compiled(relabelled, fresh.storeRevision(), fresh.day(), fresh.nextChangeAt());
         }
         return fresh;
@@ -115,7 +117,8 @@ public final class SnapshotService implements AutoCloseable {
     static boolean sameContent(VpcSnapshot a, VpcSnapshot b) {
         return a.vpcId().equals(b.vpcId()) && a.accountId().equals(b.accountId()) && a.region().equals(b.region())
                 && a.services().equals(b.services()) && a.targetGroups().equals(b.targetGroups())
-                && a.peers().equals(b.peers()) && a.credentials().equals(b.credentials());
+                && a.peers().equals(b.peers()) && a.credentials().equals(b.credentials())
+                && a.dnsZones().equals(b.dnsZones());
     }
 
     /**
