@@ -3,6 +3,7 @@ package dev.trellis.gateway.dns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.gateway.support.Fixtures;
 import dev.trellis.model.snapshot.DnsZone;
 import dev.trellis.model.snapshot.ServiceEntry;
@@ -328,6 +329,22 @@ class DnsServerTest {
         // The zone no longer associated: its names leave the server's authority (REFUSED without an upstream).
         server.serve(snapshot(3));
         assertThat(ask(server, "www.sarathy.io.", Type.A).getRcode()).isEqualTo(Rcode.REFUSED);
+    }
+
+    @Test
+    void followsTheGatewaysSnapshotSwaps() throws Exception {
+        GatewaySnapshots snapshots = new GatewaySnapshots(VpcSnapshot.empty(Fixtures.VPC_A, Fixtures.REGION));
+        DnsServer server = new DnsServer(config().build()).follow(snapshots);
+        closeables.add(server);
+        server.start();
+        assertThat(ask(server, Fixtures.DATASTORE_DOMAIN + ".", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+
+        snapshots.swap(snapshot(4, sarathyZone()));
+
+        assertThat(server.revision()).isEqualTo(4);
+        Message response = ask(server, "datastore.sarathy.io.", Type.A);
+        assertThat(response.getSection(Section.ANSWER)).extracting(Record::getType)
+                .containsExactly(Type.CNAME, Type.A);
     }
 
     // --- hostile input ---
