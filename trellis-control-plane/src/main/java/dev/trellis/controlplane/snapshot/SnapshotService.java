@@ -102,7 +102,8 @@ public final class SnapshotService implements AutoCloseable {
             VpcSnapshot snapshot = new VpcSnapshot(revision, vpcId, config.accountId(), config.region(), now,
                     reachable.services(), reachable.targetGroups(), GatewayRegistry.peers(tx, remoteVpcs),
                     credentials.credentials(tx, config.region(), now),
-                    certificates.certificates(tx, reachable.services()), List.of()).ensureConsistent();
+                    certificates.certificates(tx, reachable.services()),
+                    SnapshotDnsZones.forVpc(tx, vpcId)).ensureConsistent();
             return new Compiled(snapshot, revision, today, reachable.nextChangeAt());
         });
         return cache.merge(vpcId, compiled, SnapshotService::later);
