@@ -4,6 +4,8 @@ import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.gateway.admin.AdminServer;
+import dev.trellis.gateway.dns.DnsServer;
+import dev.trellis.gateway.dns.DnsServerConfig;
 import dev.trellis.gateway.metrics.GatewayMetrics;
 import dev.trellis.gateway.fabric.FabricClient;
 import dev.trellis.gateway.fabric.FabricTls;
@@ -14,6 +16,8 @@ import dev.trellis.model.snapshot.VpcSnapshot;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -111,6 +115,21 @@ final class GatewayCommand implements Callable<Integer> {
                     + " last time, else a free one.")
     Integer fabricPort;
 
+    @Option(names = "--dns-port", paramLabel = "PORT",
+            description = "The VPC's DNS server (UDP and TCP) on the --bind address: generated names of reachable"
+                    + " services, the private hosted zones associated with the VPC. 0 picks a free port."
+                    + " Default: 53, and no DNS server (said in the log) when this process may not bind it.")
+    Integer dnsPort;
+
+    @Option(names = "--dns-upstream", paramLabel = "IP[:PORT]",
+            description = "The resolver names outside the VPC's zones are forwarded to. Default: none (REFUSED).")
+    String dnsUpstream;
+
+    @Option(names = "--dns-ipv6", paramLabel = "IPV6",
+            description = "Answer AAAA queries for generated names with this address (VPC Lattice uses"
+                    + " fd00:ec2:80::/64). Default: no AAAA answers.")
+    String dnsIpv6;
+
     @Option(names = "--io-threads", defaultValue = "0", paramLabel = "N",
             description = "Event-loop threads. Default: 0, twice the cores.")
     int ioThreads;
@@ -181,6 +200,7 @@ final class GatewayCommand implements Callable<Integer> {
         GatewaySnapshots snapshots = new GatewaySnapshots(VpcSnapshot.empty(vpcId, region));
         GatewayServer server = new GatewayServer(built, snapshots).start();
         AdminServer admin = AdminServer.start(adminAddress, adminPort, metrics, snapshots, server);
+        DnsServer dns = startDns(address, snapshots);
         SnapshotClient client = new SnapshotClient(new SnapshotClient.Settings(controlPlane, vpcId, region,
                 credentials.accessKeyId(), credentials.secretAccessKey(), data), controlPlaneClient, Clock.systemUTC(),
                 snapshots::swap);
@@ -189,6 +209,9 @@ final class GatewayCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             client.close();
+            if (dns != null) {
+                dns.close();
+            }
             enrollment.close();
             server.close();
             controlPlaneClient.close();
@@ -208,6 +231,7 @@ final class GatewayCommand implements Callable<Integer> {
                 + ", configured by " + controlPlane + " (snapshot revision " + client.revision() + ")");
         out.println("Fabric: " + fabricAddress + ":" + server.fabricPort() + " (certificate valid until "
                 + enrollment.notAfter() + ")");
+        out.println("DNS: " + (dns == null ? "off" : address + " port " + dns.port() + " (UDP and TCP)"));
         out.println("Admin port: http://" + adminAddress + ":" + admin.port() + " (/metrics, /healthz, /readyz)");
         out.println("Stop with Ctrl-C or SIGTERM.");
         out.flush();
@@ -224,6 +248,73 @@ final class GatewayCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new ParameterException(spec.commandLine(), "no AWS credentials for the calls to the control plane"
                     + (profile != null ? " in profile '" + profile + "'" : "") + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The VPC's DNS server on the listeners' address; null when the default port 53 cannot be bound (an explicit
+     * --dns-port that cannot be bound is an error).
+     */
+    private DnsServer startDns(String address, GatewaySnapshots snapshots) {
+        InetAddress bind;
+        try {
+            bind = InetAddress.getByName(address);
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--bind: " + e.getMessage());
+        }
+        if (!(bind instanceof Inet4Address v4)) {
+            log.warn("no DNS server: its answers need an IPv4 --bind address, not {}", address);
+            return null;
+        }
+        DnsServerConfig.Builder config = DnsServerConfig.builder(bind, v4)
+                .port(dnsPort != null ? dnsPort : DnsServerConfig.DEFAULT_PORT);
+        if (dnsUpstream != null) {
+            config.upstream(upstream(dnsUpstream));
+        }
+        if (dnsIpv6 != null) {
+            try {
+                if (!(InetAddress.getByName(dnsIpv6) instanceof Inet6Address v6) || !dnsIpv6.contains(":")) {
+                    throw new ParameterException(spec.commandLine(), "--dns-ipv6 must be an IPv6 address");
+                }
+                config.serviceAddressV6(v6);
+            } catch (IOException e) {
+                throw new ParameterException(spec.commandLine(), "--dns-ipv6: " + e.getMessage());
+            }
+        }
+        DnsServer dns = new DnsServer(config.build()).follow(snapshots);
+        try {
+            return dns.start();
+        } catch (IllegalStateException e) {
+            if (dnsPort != null) {
+                throw e;
+            }
+            log.warn("no DNS server for the VPC: {} (run as root, or pick a port with --dns-port)", e.getMessage());
+            return null;
+        }
+    }
+
+    /** {@code ip} or {@code ip:port} ({@code [v6]:port}); an IP literal, never a name to look up. */
+    private InetSocketAddress upstream(String text) {
+        String host = text;
+        int port = 53;
+        int colon = text.lastIndexOf(':');
+        if (text.startsWith("[") && text.contains("]")) {
+            host = text.substring(1, text.indexOf(']'));
+            if (text.indexOf(']') + 1 < text.length()) {
+                port = Integer.parseInt(text.substring(text.indexOf(']') + 2));
+            }
+        } else if (colon > 0 && text.indexOf(':') == colon) {
+            host = text.substring(0, colon);
+            port = Integer.parseInt(text.substring(colon + 1));
+        }
+        if (!host.matches("[0-9.]+") && !host.contains(":")) {
+            throw new ParameterException(spec.commandLine(), "--dns-upstream must be an IP address, not '" + text
+                    + "'");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--dns-upstream: " + e.getMessage());
         }
     }
 

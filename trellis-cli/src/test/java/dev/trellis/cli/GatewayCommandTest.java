@@ -98,7 +98,7 @@ class GatewayCommandTest {
     private GatewayProcess gateway(Path dataDir) throws IOException {
         return GatewayProcess.start(null, vpcId, controlPlane.endpoint(), controlPlane.accessKeyId(),
                 controlPlane.secretAccessKey(), dataDir, "--bind", "127.0.0.1",
-                "--port-offset", String.valueOf(listenerLocalPort - 80), "--admin-port", "0");
+                "--port-offset", String.valueOf(listenerLocalPort - 80), "--admin-port", "0", "--dns-port", "0");
     }
 
     @Test

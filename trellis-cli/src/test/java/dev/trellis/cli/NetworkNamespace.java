@@ -48,9 +48,29 @@ final class NetworkNamespace implements AutoCloseable {
 
     /** Runs a command inside the namespace and returns its standard output; fails when it exits non-zero. */
     String exec(String... command) throws IOException, InterruptedException {
+        Result result = run(command);
+        if (result.exitCode() != 0) {
+            throw new IOException(String.join(" ", command) + " failed (" + result.exitCode() + "): "
+                    + result.output());
+        }
+        return result.output();
+    }
+
+    /** What a command printed (standard output and error together) and its exit status. */
+    record Result(int exitCode, String output) {
+    }
+
+    /** Runs a command inside the namespace, whatever its exit status. */
+    Result run(String... command) throws IOException, InterruptedException {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
         full.addAll(List.of(command));
-        return run(false, full);
+        Process process = new ProcessBuilder(full).redirectErrorStream(true).start();
+        byte[] output = process.getInputStream().readAllBytes();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IOException(String.join(" ", full) + " did not finish");
+        }
+        return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
     }
 
     /** Runs {@code ip args...} in the test's own namespace. */

@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.acm.AcmClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.route53.Route53Client;
+import software.amazon.awssdk.services.route53.model.ChangeAction;
+import software.amazon.awssdk.services.route53.model.RRType;
 import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
 import software.amazon.awssdk.services.vpclattice.model.ListenerProtocol;
 import software.amazon.awssdk.services.vpclattice.model.Target;
@@ -38,6 +43,7 @@ class OverlappingVpcsTest {
     private static final String CIDR = "10.0.0.0/24";
     private static final String TARGET = "10.0.0.5";
     private static final String GATEWAY = "169.254.171.1";
+    private static final String CUSTOM_DOMAIN = "datastore.sarathy.io";
 
     @TempDir
     Path dir;
@@ -49,6 +55,7 @@ class OverlappingVpcsTest {
     private String vpcIdA;
     private String vpcIdB;
     private String domainName;
+    private StaticCredentialsProvider credentials;
 
     @BeforeEach
     void twoVpcsWithTheSameAddresses() throws Exception {
@@ -112,7 +119,7 @@ class OverlappingVpcsTest {
     }
 
     private void configureDatastoreInVpcB() {
-        StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
+        credentials = StaticCredentialsProvider.create(
                 AwsBasicCredentials.create(controlPlane.accessKeyId(), controlPlane.secretAccessKey()));
         try (Ec2Client ec2 = Ec2Client.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
                 .credentialsProvider(credentials).build();
@@ -123,7 +130,13 @@ class OverlappingVpcsTest {
             String network = lattice.createServiceNetwork(r -> r.name("eks-lattice-network")).id();
             lattice.createServiceNetworkVpcAssociation(r -> r.serviceNetworkIdentifier(network)
                     .vpcIdentifier(vpcIdA));
-            var service = lattice.createService(r -> r.name("datastore"));
+            String certificate;
+            try (AcmClient acm = AcmClient.builder().endpointOverride(controlPlane.endpoint())
+                    .region(Region.US_WEST_2).credentialsProvider(credentials).build()) {
+                certificate = acm.requestCertificate(r -> r.domainName(CUSTOM_DOMAIN)).certificateArn();
+            }
+            var service = lattice.createService(r -> r.name("datastore").customDomainName(CUSTOM_DOMAIN)
+                    .certificateArn(certificate));
             domainName = service.dnsEntry().domainName();
             String group = lattice.createTargetGroup(r -> r.name("datastore-v1").type(TargetGroupType.IP)
                     .config(c -> c.port(3000).protocol("HTTP").vpcIdentifier(vpcIdB))).id();
@@ -132,15 +145,32 @@ class OverlappingVpcsTest {
             lattice.createListener(r -> r.serviceIdentifier(service.id()).name("http")
                     .protocol(ListenerProtocol.HTTP).port(80)
                     .defaultAction(a -> a.forward(f -> f.targetGroups(t -> t.targetGroupIdentifier(group)))));
+            lattice.createListener(r -> r.serviceIdentifier(service.id()).name("https")
+                    .protocol(ListenerProtocol.HTTPS).port(443)
+                    .defaultAction(a -> a.forward(f -> f.targetGroups(t -> t.targetGroupIdentifier(group)))));
             lattice.createServiceNetworkServiceAssociation(r -> r.serviceNetworkIdentifier(network)
                     .serviceIdentifier(service.id()));
         }
+        // The walkthrough's private hosted zone, associated with VPC-A only: the custom domain is a CNAME of the
+        // generated name.
+        try (Route53Client route53 = Route53Client.builder().endpointOverride(controlPlane.endpoint())
+                .region(Region.AWS_GLOBAL).credentialsProvider(credentials).build()) {
+            String zone = route53.createHostedZone(r -> r.name("sarathy.io").callerReference("walkthrough")
+                    .vpc(v -> v.vpcId(vpcIdA).vpcRegion("us-west-2"))
+                    .hostedZoneConfig(c -> c.privateZone(true))).hostedZone().id();
+            route53.changeResourceRecordSets(r -> r.hostedZoneId(zone).changeBatch(b -> b.changes(c -> c
+                    .action(ChangeAction.CREATE).resourceRecordSet(rr -> rr.name(CUSTOM_DOMAIN)
+                            .type(RRType.CNAME).ttl(300L).resourceRecords(v -> v.value(domainName))))));
+        }
     }
 
-    private GatewayProcess gateway(NetworkNamespace vpc, String vpcId, String fabricAddress) throws IOException {
+    private GatewayProcess gateway(NetworkNamespace vpc, String vpcId, String fabricAddress, String... more)
+            throws IOException {
+        List<String> args = new ArrayList<>(List.of("--fabric-address", fabricAddress, "--admin-port", "0"));
+        args.addAll(List.of(more));
         GatewayProcess gateway = GatewayProcess.start(vpc.name(), vpcId, controlPlane.endpoint(),
                 controlPlane.accessKeyId(), controlPlane.secretAccessKey(), dir.resolve(vpcId),
-                "--fabric-address", fabricAddress, "--admin-port", "0");
+                args.toArray(String[]::new));
         cleanup.add(gateway);
         return gateway;
     }
@@ -180,6 +210,51 @@ class OverlappingVpcsTest {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
                 assertThat(curl(vpcA, url)).startsWith("200 answer-from-vpc-b"));
         assertThat(restartedB.log()).contains("using the persisted fabric certificate");
+    }
+
+    @Test
+    void aClientInVpcAResolvesTheCustomDomainWithItsGatewaysDnsAndCallsItOverHttps() throws Exception {
+        // Each VPC's resolver is its gateway (ip netns exec bind-mounts /etc/netns/<name>/resolv.conf). VPC-B's
+        // gateway forwards what is not its VPC's to an upstream that knows nothing (NXDOMAIN), as the internet's
+        // resolvers know nothing of a private zone.
+        resolvConf(vpcA);
+        resolvConf(vpcB);
+        AutoCloseable upstream = NxdomainResolver.start("192.168.250.5", 53);
+        cleanup.add(upstream);
+        gateway(vpcB, vpcIdB, "192.168.251.2", "--dns-upstream", "192.168.250.5");
+        gateway(vpcA, vpcIdA, "192.168.251.1");
+        String ca = dir.resolve("cp").resolve("ca.pem").toString();
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(vpcA.exec("dig", "+short", CUSTOM_DOMAIN)).contains(GATEWAY));
+        assertThat(vpcA.exec("dig", "+short", CUSTOM_DOMAIN).strip().split("\\s+"))
+                .as("the CNAME chain, resolved by the gateway").containsExactly(domainName + ".", GATEWAY);
+        assertThat(vpcA.exec(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Resolve.class.getName(), CUSTOM_DOMAIN).strip())
+                .as("the JDK's resolver").isEqualTo(GATEWAY);
+        assertThat(vpcB.exec("dig", CUSTOM_DOMAIN)).as("VPC-B is not associated with the zone")
+                .contains("status: NXDOMAIN");
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(vpcA.exec("curl", "-s", "--max-time", "5", "--cacert", ca, "--http2", "-w",
+                        "\n%{http_version}", "https://" + CUSTOM_DOMAIN + "/summary"))
+                        .startsWith("answer-from-vpc-b /summary source-vpc=" + vpcIdA)
+                        .endsWith("\n2"));
+
+        NetworkNamespace.Result noCertificate = vpcA.run("curl", "-s", "--max-time", "5", "--cacert", ca,
+                "--resolve", "nocert.sarathy.io:443:" + GATEWAY, "https://nocert.sarathy.io/");
+        assertThat(noCertificate.exitCode()).as("a name without a certificate fails the handshake (curl 35)")
+                .isEqualTo(35);
+    }
+
+    private void resolvConf(NetworkNamespace vpc) throws IOException {
+        Path file = Path.of("/etc/netns", vpc.name(), "resolv.conf");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "nameserver " + GATEWAY + "\n");
+        cleanup.add(() -> {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(file.getParent());
+        });
     }
 
     /** "status body" of a curl call made inside {@code vpc} with the datastore's generated name as Host. */
