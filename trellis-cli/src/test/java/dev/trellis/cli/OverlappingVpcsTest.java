@@ -226,18 +226,19 @@ class OverlappingVpcsTest {
         String ca = dir.resolve("cp").resolve("ca.pem").toString();
 
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-                assertThat(vpcA.exec("dig", "+short", CUSTOM_DOMAIN)).contains(GATEWAY));
+                assertThat(vpcA.run("dig", "+short", CUSTOM_DOMAIN).output()).contains(GATEWAY));
         assertThat(vpcA.exec("dig", "+short", CUSTOM_DOMAIN).strip().split("\\s+"))
                 .as("the CNAME chain, resolved by the gateway").containsExactly(domainName + ".", GATEWAY);
         assertThat(vpcA.exec(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), Resolve.class.getName(), CUSTOM_DOMAIN).strip())
                 .as("the JDK's resolver").isEqualTo(GATEWAY);
-        assertThat(vpcB.exec("dig", CUSTOM_DOMAIN)).as("VPC-B is not associated with the zone")
-                .contains("status: NXDOMAIN");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(vpcB.run("dig", CUSTOM_DOMAIN).output()).as("VPC-B is not associated with the zone")
+                        .contains("status: NXDOMAIN"));
 
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-                assertThat(vpcA.exec("curl", "-s", "--max-time", "5", "--cacert", ca, "--http2", "-w",
-                        "\n%{http_version}", "https://" + CUSTOM_DOMAIN + "/summary"))
+                assertThat(vpcA.run("curl", "-s", "--max-time", "5", "--cacert", ca, "--http2", "-w",
+                        "\n%{http_version}", "https://" + CUSTOM_DOMAIN + "/summary").output())
                         .startsWith("answer-from-vpc-b /summary source-vpc=" + vpcIdA)
                         .endsWith("\n2"));
 
@@ -257,10 +258,17 @@ class OverlappingVpcsTest {
         });
     }
 
-    /** "status body" of a curl call made inside {@code vpc} with the datastore's generated name as Host. */
+    /**
+     * "status body" of a curl call made inside {@code vpc} with the datastore's generated name as Host; "000 curl
+     * exit N" when nothing answered (a gateway still starting), so that awaits keep polling.
+     */
     private String curl(NetworkNamespace vpc, String url) throws Exception {
-        String out = vpc.exec("curl", "-s", "--max-time", "5", "-H", "Host: " + domainName, "-w", "\n%{http_code}",
-                url);
+        NetworkNamespace.Result result = vpc.run("curl", "-s", "--max-time", "5", "-H", "Host: " + domainName,
+                "-w", "\n%{http_code}", url);
+        if (result.exitCode() != 0) {
+            return "000 curl exit " + result.exitCode();
+        }
+        String out = result.output();
         int split = out.lastIndexOf('\n');
         return out.substring(split + 1) + " " + out.substring(0, split);
     }
