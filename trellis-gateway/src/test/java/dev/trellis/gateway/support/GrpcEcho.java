@@ -1,0 +1,238 @@
+package dev.trellis.gateway.support;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC services the gateway's gRPC tests call with a real grpc-java client: strings as messages (no protoc
+ * step), {@code test.Echo} with the four call kinds and two kinds of error, {@code test.Secure} (served over TLS),
+ * {@code test.Admin} (routed but refused by the tests' auth policies), and a server interceptor that records the
+ * headers each call arrived with, so a test can assert what the gateway added.
+ */
+public final class GrpcEcho {
+
+    /** Strings as gRPC messages. */
+    public static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(String value) {
+            return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public String parse(InputStream stream) {
+            try {
+                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    };
+
+    public static final MethodDescriptor<String, String> UNARY = method("test.Echo", "Unary",
+            MethodDescriptor.MethodType.UNARY);
+    public static final MethodDescriptor<String, String> SERVER_STREAM = method("test.Echo", "Count",
+            MethodDescriptor.MethodType.SERVER_STREAMING);
+    public static final MethodDescriptor<String, String> CLIENT_STREAM = method("test.Echo", "Join",
+            MethodDescriptor.MethodType.CLIENT_STREAMING);
+    public static final MethodDescriptor<String, String> BIDI = method("test.Echo", "Chat",
+            MethodDescriptor.MethodType.BIDI_STREAMING);
+    public static final MethodDescriptor<String, String> SECURE_UNARY = method("test.Secure", "Unary",
+            MethodDescriptor.MethodType.UNARY);
+    public static final MethodDescriptor<String, String> ADMIN = method("test.Admin", "Reset",
+            MethodDescriptor.MethodType.UNARY);
+    public static final MethodDescriptor<String, String> UNROUTED = method("test.Nowhere", "Call",
+            MethodDescriptor.MethodType.UNARY);
+    /** A custom trailer the error cases send with their status. */
+    public static final Metadata.Key<String> DETAIL = Metadata.Key.of("x-detail", Metadata.ASCII_STRING_MARSHALLER);
+
+    private GrpcEcho() {
+    }
+
+    public static MethodDescriptor<String, String> method(String service, String name,
+                                                          MethodDescriptor.MethodType type) {
+        return MethodDescriptor.newBuilder(TEXT, TEXT).setType(type)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(service, name)).build();
+    }
+
+    /**
+     * {@code test.Echo}, answering as {@code who}: Unary echoes ("missing" → trailers-only NOT_FOUND with
+     * {@link #DETAIL}); Count streams n items (n = 2 → RESOURCE_EXHAUSTED after them); Join concatenates; Chat
+     * answers each message as it arrives.
+     */
+    public static ServerServiceDefinition echo(String who) {
+        return ServerServiceDefinition.builder("test.Echo")
+                .addMethod(UNARY, ServerCalls.asyncUnaryCall((request, response) -> {
+                    if (request.equals("missing")) {
+                        Metadata trailers = new Metadata();
+                        trailers.put(DETAIL, "nothing called missing");
+                        // No message before the error: grpc-java answers "trailers-only" (one HEADERS frame).
+                        response.onError(Status.NOT_FOUND.withDescription("no such item").asRuntimeException(
+                                trailers));
+                        return;
+                    }
+                    response.onNext(who + ":" + request);
+                    response.onCompleted();
+                }))
+                .addMethod(SERVER_STREAM, ServerCalls.asyncServerStreamingCall((request, response) -> {
+                    int n = Integer.parseInt(request);
+                    for (int i = 1; i <= n; i++) {
+                        response.onNext("item-" + i);
+                    }
+                    if (n == 2) {
+                        Metadata trailers = new Metadata();
+                        trailers.put(DETAIL, "stopped after two");
+                        response.onError(Status.RESOURCE_EXHAUSTED.withDescription("quota").asRuntimeException(
+                                trailers));
+                    } else {
+                        response.onCompleted();
+                    }
+                }))
+                .addMethod(CLIENT_STREAM, ServerCalls.asyncClientStreamingCall(
+                        (StreamObserver<String> response) -> new StreamObserver<String>() {
+                    private final StringBuilder joined = new StringBuilder();
+
+                    @Override
+                    public void onNext(String value) {
+                        joined.append(value).append('+');
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        response.onNext(joined.toString());
+                        response.onCompleted();
+                    }
+                }))
+                .addMethod(BIDI, ServerCalls.asyncBidiStreamingCall(
+                        (StreamObserver<String> response) -> new StreamObserver<String>() {
+                    @Override
+                    public void onNext(String value) {
+                        response.onNext("re:" + value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        response.onCompleted();
+                    }
+                }))
+                .build();
+    }
+
+    /** {@code test.Secure}: Unary answers {@code tls:<request>}. */
+    public static ServerServiceDefinition secure() {
+        return ServerServiceDefinition.builder("test.Secure")
+                .addMethod(SECURE_UNARY, ServerCalls.asyncUnaryCall((request, response) -> {
+                    response.onNext("tls:" + request);
+                    response.onCompleted();
+                }))
+                .build();
+    }
+
+    /** {@code test.Admin}: Reset answers {@code reset}. */
+    public static ServerServiceDefinition admin() {
+        return ServerServiceDefinition.builder("test.Admin")
+                .addMethod(ADMIN, ServerCalls.asyncUnaryCall((request, response) -> {
+                    response.onNext("reset");
+                    response.onCompleted();
+                }))
+                .build();
+    }
+
+    /** A call as the server saw it: the full method name and the request headers. */
+    public record Arrival(String method, Metadata headers) {
+        public String header(String name) {
+            return headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
+        }
+    }
+
+    /** Records every call's headers; wrap services with {@link #intercept}. */
+    public static final class HeaderRecorder implements ServerInterceptor {
+        private final LinkedBlockingQueue<Arrival> arrivals = new LinkedBlockingQueue<>();
+
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                           ServerCallHandler<Q, R> next) {
+            arrivals.add(new Arrival(call.getMethodDescriptor().getFullMethodName(), headers));
+            return next.startCall(call, headers);
+        }
+
+        public ServerServiceDefinition intercept(ServerServiceDefinition service) {
+            return ServerInterceptors.intercept(service, this);
+        }
+
+        /** The next call that arrived, waiting up to 10 seconds. */
+        public Arrival take() throws InterruptedException {
+            Arrival arrival = arrivals.poll(10, TimeUnit.SECONDS);
+            if (arrival == null) {
+                throw new AssertionError("no gRPC call arrived within 10 s");
+            }
+            return arrival;
+        }
+
+        /** The next call that arrived within {@code millis}, or null. */
+        public Arrival poll(long millis) throws InterruptedException {
+            return arrivals.poll(millis, TimeUnit.MILLISECONDS);
+        }
+
+        public void clear() {
+            arrivals.clear();
+        }
+    }
+
+    /**
+     * Signs every call with SigV4 as a Lattice client would ({@code UNSIGNED-PAYLOAD}): a gRPC call is
+     * {@code POST /<package.Service>/<Method>} to the channel's authority, which the interceptor knows before the
+     * headers go out, so the signature can be made there. Signed headers: host, x-amz-date, x-amz-content-sha256.
+     */
+    public static ClientInterceptor sigV4(Signer signer, String secret) {
+        return new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                                                         Channel next) {
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                    @Override
+                    public void start(Listener<R> listener, Metadata headers) {
+                        Map<String, List<String>> signed = signer.signedHeaders("POST", next.authority(),
+                                "/" + method.getFullMethodName(), secret);
+                        signed.forEach((name, values) -> {
+                            if (!name.equalsIgnoreCase("host")) {
+                                Metadata.Key<String> key = Metadata.Key.of(name.toLowerCase(),
+                                        Metadata.ASCII_STRING_MARSHALLER);
+                                values.forEach(value -> headers.put(key, value));
+                            }
+                        });
+                        super.start(listener, headers);
+                    }
+                };
+            }
+        };
+    }
+}
