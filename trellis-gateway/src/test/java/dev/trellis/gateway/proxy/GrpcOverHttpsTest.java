@@ -15,7 +15,6 @@ import static dev.trellis.gateway.support.Fixtures.rule;
 import static dev.trellis.gateway.support.Fixtures.serviceArn;
 import static dev.trellis.gateway.support.Fixtures.targetGroupArn;
 import static dev.trellis.gateway.support.GrpcEcho.ADMIN;
-import static dev.trellis.gateway.support.GrpcEcho.BIDI;
 import static dev.trellis.gateway.support.GrpcEcho.CLIENT_STREAM;
 import static dev.trellis.gateway.support.GrpcEcho.DETAIL;
 import static dev.trellis.gateway.support.GrpcEcho.SECURE_UNARY;
@@ -58,7 +57,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -234,7 +232,7 @@ class GrpcOverHttpsTest {
     void clientStreamingSendsEveryMessageBeforeTheAnswer() throws Exception {
         CompletableFuture<String> answer = new CompletableFuture<>();
         StreamObserver<String> requests = ClientCalls.asyncClientStreamingCall(
-                generated.newCall(CLIENT_STREAM, options()), last(answer));
+                generated.newCall(CLIENT_STREAM, options()), GrpcEcho.last(answer));
         for (String part : List.of("a", "b", "c", "d")) {
             requests.onNext(part);
         }
@@ -244,7 +242,7 @@ class GrpcOverHttpsTest {
 
     @Test
     void bidiStreamingAnswersEachMessageWhileTheRequestIsStillOpen() throws Exception {
-        pingPong(generated);
+        GrpcEcho.pingPong(generated);
     }
 
     @Test
@@ -298,53 +296,22 @@ class GrpcOverHttpsTest {
         assertThat(allowed.responseCode()).isEqualTo(200);
         assertThat(allowed.callerPrincipal()).isEqualTo("arn:aws:sts::" + ACCOUNT + ":assumed-role/grpc-operator/ops");
         // Signed streaming calls verify too: the signature covers the head, never the (unsigned) payload.
-        pingPong(signed);
+        GrpcEcho.pingPong(signed);
     }
 
-    /** Five messages, each answered before the next is sent: nothing is buffered whole on the way. */
-    static void pingPong(ManagedChannel channel) throws Exception {
-        LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();
-        CompletableFuture<String> done = new CompletableFuture<>();
-        StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(channel.newCall(BIDI, options()),
-                new StreamObserver<>() {
-                    @Override
-                    public void onNext(String value) {
-                        replies.add(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        done.complete("done");
-                    }
-                });
-        for (int i = 0; i < 5; i++) {
-            requests.onNext("m" + i);
-            assertThat(replies.poll(5, TimeUnit.SECONDS)).isEqualTo("re:m" + i);
-        }
-        requests.onCompleted();
-        assertThat(done.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+    @Test
+    void aClientThatCancelsAStreamingCallCancelsItAtTheTarget() throws Exception {
+        GrpcEcho.cancelMidStream(generated, "https");
     }
 
-    static StreamObserver<String> last(CompletableFuture<String> answer) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(String value) {
-                answer.complete(value);
-            }
+    @Test
+    void aDeadlineThatExpiresMidStreamEndsTheCallAtBothEnds() throws Exception {
+        GrpcEcho.expireMidStream(generated, "https-deadline");
+    }
 
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        };
+    @Test
+    void messagesOfSeveralMegabytesPassBothWays() {
+        String big = "x".repeat(3 * 1024 * 1024);
+        assertThat(ClientCalls.blockingUnaryCall(generated, UNARY, options(), big)).isEqualTo("plain:" + big);
     }
 }

@@ -1,5 +1,7 @@
 package dev.trellis.gateway.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -13,6 +15,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
@@ -21,8 +25,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The gRPC services the gateway's gRPC tests call with a real grpc-java client: strings as messages (no protoc
@@ -57,12 +66,21 @@ public final class GrpcEcho {
             MethodDescriptor.MethodType.CLIENT_STREAMING);
     public static final MethodDescriptor<String, String> BIDI = method("test.Echo", "Chat",
             MethodDescriptor.MethodType.BIDI_STREAMING);
+    public static final MethodDescriptor<String, String> WATCH = method("test.Echo", "Watch",
+            MethodDescriptor.MethodType.SERVER_STREAMING);
     public static final MethodDescriptor<String, String> SECURE_UNARY = method("test.Secure", "Unary",
             MethodDescriptor.MethodType.UNARY);
     public static final MethodDescriptor<String, String> ADMIN = method("test.Admin", "Reset",
             MethodDescriptor.MethodType.UNARY);
     public static final MethodDescriptor<String, String> UNROUTED = method("test.Nowhere", "Call",
             MethodDescriptor.MethodType.UNARY);
+    /** What {@code test.Echo/Watch} calls saw end: "cancelled:<request>" when the client went away. */
+    public static final LinkedBlockingQueue<String> WATCH_ENDINGS = new LinkedBlockingQueue<>();
+    private static final ScheduledExecutorService TICKS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "grpc-echo-ticks");
+        thread.setDaemon(true);
+        return thread;
+    });
     /** A custom trailer the error cases send with their status. */
     public static final Metadata.Key<String> DETAIL = Metadata.Key.of("x-detail", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -78,7 +96,8 @@ public final class GrpcEcho {
     /**
      * {@code test.Echo}, answering as {@code who}: Unary echoes ("missing" → trailers-only NOT_FOUND with
      * {@link #DETAIL}); Count streams n items (n = 2 → RESOURCE_EXHAUSTED after them); Join concatenates; Chat
-     * answers each message as it arrives.
+     * answers each message as it arrives; Watch sends a tick every 20 ms until the client cancels, then records
+     * that in {@link #WATCH_ENDINGS}.
      */
     public static ServerServiceDefinition echo(String who) {
         return ServerServiceDefinition.builder("test.Echo")
@@ -107,6 +126,20 @@ public final class GrpcEcho {
                     } else {
                         response.onCompleted();
                     }
+                }))
+                .addMethod(WATCH, ServerCalls.asyncServerStreamingCall((request, response) -> {
+                    ServerCallStreamObserver<String> call = (ServerCallStreamObserver<String>) response;
+                    AtomicInteger ticks = new AtomicInteger();
+                    ScheduledFuture<?>[] ticking = new ScheduledFuture<?>[1];
+                    call.setOnCancelHandler(() -> {
+                        ticking[0].cancel(false);
+                        WATCH_ENDINGS.add("cancelled:" + request);
+                    });
+                    ticking[0] = TICKS.scheduleAtFixedRate(() -> {
+                        if (!call.isCancelled()) {
+                            call.onNext("tick-" + ticks.incrementAndGet());
+                        }
+                    }, 0, 20, TimeUnit.MILLISECONDS);
                 }))
                 .addMethod(CLIENT_STREAM, ServerCalls.asyncClientStreamingCall(
                         (StreamObserver<String> response) -> new StreamObserver<String>() {
@@ -232,6 +265,109 @@ public final class GrpcEcho {
                         super.start(listener, headers);
                     }
                 };
+            }
+        };
+    }
+
+    /** Five messages, each answered before the next is sent: nothing is buffered whole on the way. */
+    public static void pingPong(Channel channel) throws Exception {
+        LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();
+        CompletableFuture<String> done = new CompletableFuture<>();
+        StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(
+                channel.newCall(BIDI, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),
+                new StreamObserver<>() {
+                    @Override
+                    public void onNext(String value) {
+                        replies.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.complete("done");
+                    }
+                });
+        for (int i = 0; i < 5; i++) {
+            requests.onNext("m" + i);
+            assertThat(replies.poll(5, TimeUnit.SECONDS)).isEqualTo("re:m" + i);
+        }
+        requests.onCompleted();
+        assertThat(done.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+    }
+
+    /** An observer that completes {@code answer} with the first message (or the error). */
+    public static StreamObserver<String> last(CompletableFuture<String> answer) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(String value) {
+                answer.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        };
+    }
+
+    /**
+     * Starts {@code test.Echo/Watch} as {@code name}, reads three ticks, cancels: the server must see the
+     * cancellation (RST_STREAM carried through to it) within 5 seconds.
+     */
+    public static void cancelMidStream(Channel channel, String name) throws Exception {
+        WATCH_ENDINGS.clear();
+        LinkedBlockingQueue<String> ticks = new LinkedBlockingQueue<>();
+        ClientCall<String, String> call = channel.newCall(WATCH,
+                CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+        ClientCalls.asyncServerStreamingCall(call, name, collect(ticks, new CompletableFuture<>()));
+        for (int i = 1; i <= 3; i++) {
+            assertThat(ticks.poll(5, TimeUnit.SECONDS)).as(name).isEqualTo("tick-" + i);
+        }
+        call.cancel("the client is done", null);
+        assertThat(WATCH_ENDINGS.poll(5, TimeUnit.SECONDS)).as(name).isEqualTo("cancelled:" + name);
+    }
+
+    /**
+     * Starts {@code test.Echo/Watch} with a 500 ms deadline: the client gets DEADLINE_EXCEEDED after some ticks and
+     * the server sees the call end (its own deadline from {@code grpc-timeout}, or the client's RST_STREAM).
+     */
+    public static void expireMidStream(Channel channel, String name) throws Exception {
+        WATCH_ENDINGS.clear();
+        LinkedBlockingQueue<String> ticks = new LinkedBlockingQueue<>();
+        CompletableFuture<Void> end = new CompletableFuture<>();
+        ClientCalls.asyncServerStreamingCall(channel.newCall(WATCH,
+                CallOptions.DEFAULT.withDeadlineAfter(500, TimeUnit.MILLISECONDS)), name, collect(ticks, end));
+        assertThat(end).as(name).failsWithin(5, TimeUnit.SECONDS).withThrowableOfType(
+                java.util.concurrent.ExecutionException.class).havingCause()
+                .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
+                        .isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        assertThat(ticks).as(name).isNotEmpty();
+        assertThat(WATCH_ENDINGS.poll(5, TimeUnit.SECONDS)).as(name).isEqualTo("cancelled:" + name);
+    }
+
+    private static StreamObserver<String> collect(LinkedBlockingQueue<String> messages, CompletableFuture<Void> end) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(String value) {
+                messages.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                end.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                end.complete(null);
             }
         };
     }
