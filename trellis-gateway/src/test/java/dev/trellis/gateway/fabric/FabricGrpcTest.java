@@ -43,6 +43,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -50,6 +51,9 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -74,6 +78,9 @@ class FabricGrpcTest {
 
     static final String TG_GRPC = "tg-0b0b0b0b0b0b0b0b1";
     static final String TG_GRPC_TLS = "tg-0b0b0b0b0b0b0b0b2";
+    static final String TG_DOWN = "tg-0b0b0b0b0b0b0b0b3";
+    static final MethodDescriptor<String, String> DOWN = GrpcEcho.method("test.Down", "Call",
+            MethodDescriptor.MethodType.UNARY);
     static final String SUFFIX = "7d67968.vpc-lattice-svcs." + REGION + ".on.aws";
     static final String ACM_ARN = "arn:aws:acm:" + REGION + ":" + ACCOUNT
             + ":certificate/6c0e4a1e-5f1d-4c1e-9a70-0123456789cd";
@@ -86,6 +93,7 @@ class FabricGrpcTest {
             {"Version":"2012-10-17","Statement":[
              {"Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke",
               "Resource":["arn:aws:vpc-lattice:us-west-2:615847537300:service/%1$s/test.Echo/*",
+                          "arn:aws:vpc-lattice:us-west-2:615847537300:service/%1$s/test.Down/*",
                           "arn:aws:vpc-lattice:us-west-2:615847537300:service/%1$s/test.Secure/*"],
               "Condition":{"StringEquals":{"vpc-lattice-svcs:RequestMethod":"POST"}}},
              {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::615847537300:role/grpc-operator"},
@@ -118,7 +126,8 @@ class FabricGrpcTest {
         FabricTls tlsB = FabricTls.create(VPC_B, PKI.gateway(VPC_B).identity());
         gatewayB = TestGateway.start(new VpcSnapshot(1, VPC_B, ACCOUNT, REGION, Instant.now(), List.of(),
                         List.of(grpcGroup(TG_GRPC, VPC_B, "HTTP", plain.getPort()),
-                                grpcGroup(TG_GRPC_TLS, VPC_B, "HTTPS", tls.getPort())),
+                                grpcGroup(TG_GRPC_TLS, VPC_B, "HTTPS", tls.getPort()),
+                                grpcGroup(TG_DOWN, VPC_B, "HTTP", closedPort())),
                         List.of(), List.of()),
                 c -> c.fabricTls(tlsB).fabricListener("127.0.0.1", 0).fabric(new FabricClient(tlsB)));
 
@@ -126,7 +135,8 @@ class FabricGrpcTest {
         Path caPem = ca.writePem(dir);
         FabricTls tlsA = FabricTls.create(VPC_A, PKI.gateway(VPC_A).identity());
         VpcSnapshot a = new VpcSnapshot(1, VPC_A, ACCOUNT, REGION, Instant.now(), List.of(datastore()),
-                List.of(grpcGroup(TG_GRPC, VPC_B, "HTTP"), grpcGroup(TG_GRPC_TLS, VPC_B, "HTTPS")),
+                List.of(grpcGroup(TG_GRPC, VPC_B, "HTTP"), grpcGroup(TG_GRPC_TLS, VPC_B, "HTTPS"),
+                        grpcGroup(TG_DOWN, VPC_B, "HTTP")),
                 List.of(new FabricPeer(VPC_B, "127.0.0.1", gatewayB.server().fabricPort())),
                 List.of(OPERATOR.assumedRole("grpc-operator", "ops", ALLOW_ALL)),
                 List.of(ca.issue(null, "*." + SUFFIX), ca.issue(ACM_ARN, "*.sarathy.io")), List.of());
@@ -170,6 +180,7 @@ class FabricGrpcTest {
         return new ServiceListener("listener-0" + protocol.toLowerCase() + port, "arn:listener/" + protocol + port,
                 protocol, port, List.<ListenerRule>of(
                         rule(10, pathPrefix("/test.Secure/"), forward(TG_GRPC_TLS, 1)),
+                        rule(20, pathPrefix("/test.Down/"), forward(TG_DOWN, 1)),
                         defaultRule(forward(TG_GRPC, 1))));
     }
 
@@ -179,6 +190,13 @@ class FabricGrpcTest {
             targets.add(new TargetGroupEntry.Target("127.0.0.1", port, false));
         }
         return new TargetGroupEntry(id, targetGroupArn(id), "IP", protocol, "GRPC", 50051, vpc, null, targets);
+    }
+
+    /** A loopback port nothing listens on (bound, then released). */
+    static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     static CallOptions options() {
@@ -321,8 +339,57 @@ class FabricGrpcTest {
     @Test
     void messagesOfSeveralMegabytesPassBothWays() {
         String big = "x".repeat(3 * 1024 * 1024);
+        for (Map.Entry<ManagedChannel, String> entry : entries().entrySet()) {
+            long started = System.nanoTime();
+            assertThat(ClientCalls.blockingUnaryCall(entry.getKey(), UNARY, options(), big)).isEqualTo("b:" + big);
+            System.out.printf("fabric gRPC: 3 MiB each way via %s in %d ms%n", entry.getValue(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
+    }
+
+    @Test
+    void aTargetThatIsDownInVpcBIsUnavailableToTheClient() throws Exception {
+        // B answers 502 itself (nothing reached a target); grpc-java reads HTTP 502 as UNAVAILABLE.
         for (ManagedChannel channel : entries().keySet()) {
-            assertThat(ClientCalls.blockingUnaryCall(channel, UNARY, options(), big)).isEqualTo("b:" + big);
+            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, DOWN, options(), "x"))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+            AccessLogRecord record = gatewayA.accessLog().takePath("/test.Down/Call");
+            assertThat(record.responseCode()).isEqualTo(502);
+            assertThat(record.destinationVpcId()).isEqualTo(VPC_B);
+        }
+    }
+
+    @Test
+    void manyConcurrentStreamsInterleaveOverTheFabricWithoutMixingUp() throws Exception {
+        int calls = 40;
+        for (ManagedChannel channel : entries().keySet()) {
+            List<CompletableFuture<String>> answers = new ArrayList<>();
+            List<StreamObserver<String>> senders = new ArrayList<>();
+            for (int c = 0; c < calls; c++) {
+                CompletableFuture<String> answer = new CompletableFuture<>();
+                answers.add(answer);
+                senders.add(ClientCalls.asyncClientStreamingCall(channel.newCall(CLIENT_STREAM, options()),
+                        GrpcEcho.last(answer)));
+            }
+            // Every call is open before any ends; their messages interleave on the connections.
+            for (int m = 0; m < 5; m++) {
+                for (int c = 0; c < calls; c++) {
+                    senders.get(c).onNext(c + "." + m);
+                }
+            }
+            senders.forEach(StreamObserver::onCompleted);
+            for (int c = 0; c < calls; c++) {
+                assertThat(answers.get(c).get(20, TimeUnit.SECONDS))
+                        .isEqualTo(c + ".0+" + c + ".1+" + c + ".2+" + c + ".3+" + c + ".4+");
+            }
+        }
+    }
+
+    @Test
+    void compressedMessagesAndTheServersHeadersAndBinaryTrailersCrossTheFabric() {
+        for (ManagedChannel channel : entries().keySet()) {
+            GrpcEcho.compressedCallWithServerMetadata(channel, "b:");
         }
     }
 }

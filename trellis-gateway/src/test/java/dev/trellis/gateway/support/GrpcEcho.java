@@ -7,6 +7,7 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -74,6 +75,15 @@ public final class GrpcEcho {
             MethodDescriptor.MethodType.UNARY);
     public static final MethodDescriptor<String, String> UNROUTED = method("test.Nowhere", "Call",
             MethodDescriptor.MethodType.UNARY);
+    private static final Metadata.Key<String> GRPC_ENCODING = Metadata.Key.of("grpc-encoding",
+            Metadata.ASCII_STRING_MARSHALLER);
+    /** A response header {@link HeaderRecorder} adds to every call. */
+    public static final Metadata.Key<String> SERVED_BY = Metadata.Key.of("x-served-by",
+            Metadata.ASCII_STRING_MARSHALLER);
+    /** A binary trailer (base64 on the wire) {@link HeaderRecorder} adds to every call, with bytes that are not text. */
+    public static final Metadata.Key<byte[]> CHECKSUM = Metadata.Key.of("x-checksum-bin",
+            Metadata.BINARY_BYTE_MARSHALLER);
+    public static final byte[] CHECKSUM_VALUE = {0, 1, (byte) 0xfe, (byte) 0xff, '\r', '\n', ':'};
     /** What {@code test.Echo/Watch} calls saw end: "cancelled:<request>" when the client went away. */
     public static final LinkedBlockingQueue<String> WATCH_ENDINGS = new LinkedBlockingQueue<>();
     private static final ScheduledExecutorService TICKS = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -206,7 +216,10 @@ public final class GrpcEcho {
         }
     }
 
-    /** Records every call's headers; wrap services with {@link #intercept}. */
+    /**
+     * Records every call's headers, and adds {@link #SERVED_BY} to the response headers and {@link #CHECKSUM} to the
+     * trailers; wrap services with {@link #intercept}.
+     */
     public static final class HeaderRecorder implements ServerInterceptor {
         private final LinkedBlockingQueue<Arrival> arrivals = new LinkedBlockingQueue<>();
 
@@ -214,7 +227,25 @@ public final class GrpcEcho {
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                            ServerCallHandler<Q, R> next) {
             arrivals.add(new Arrival(call.getMethodDescriptor().getFullMethodName(), headers));
-            return next.startCall(call, headers);
+            boolean compressed = "gzip".equals(headers.get(GRPC_ENCODING));
+            // Metadata of the server's own in both directions: a response header and a binary trailer.
+            return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                @Override
+                public void sendHeaders(Metadata responseHeaders) {
+                    if (compressed) {
+                        // Answer a compressed call compressed (grpc-java servers answer uncompressed by default).
+                        super.setCompression("gzip");
+                    }
+                    responseHeaders.put(SERVED_BY, "grpc-echo");
+                    super.sendHeaders(responseHeaders);
+                }
+
+                @Override
+                public void close(Status status, Metadata trailers) {
+                    trailers.put(CHECKSUM, CHECKSUM_VALUE.clone());
+                    super.close(status, trailers);
+                }
+            }, headers);
         }
 
         public ServerServiceDefinition intercept(ServerServiceDefinition service) {
@@ -370,5 +401,29 @@ public final class GrpcEcho {
                 end.complete(null);
             }
         };
+    }
+
+    /**
+     * A unary call with gzip-compressed messages whose response headers and trailers are captured: the server's
+     * {@link #SERVED_BY} header and binary {@link #CHECKSUM} trailer must come back as sent, with nothing of the
+     * gateways' own ({@code x-trellis-fabric-*}, Netty's {@code x-http2-*}).
+     */
+    public static void compressedCallWithServerMetadata(Channel channel, String expectedAnswer) {
+        java.util.concurrent.atomic.AtomicReference<Metadata> headers = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Metadata> trailers =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Channel capturing = io.grpc.ClientInterceptors.intercept(channel,
+                io.grpc.stub.MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
+        String message = "compress me ".repeat(1000);
+        assertThat(ClientCalls.blockingUnaryCall(capturing, UNARY,
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS).withCompression("gzip"), message))
+                .isEqualTo(expectedAnswer + message);
+        assertThat(headers.get().get(SERVED_BY)).isEqualTo("grpc-echo");
+        assertThat(headers.get().get(GRPC_ENCODING)).isEqualTo("gzip");
+        assertThat(trailers.get().get(CHECKSUM)).containsExactly(CHECKSUM_VALUE);
+        for (Metadata metadata : List.of(headers.get(), trailers.get())) {
+            assertThat(metadata.keys()).noneMatch(name -> name.startsWith("x-trellis-fabric-")
+                    || name.startsWith("x-http2-"));
+        }
     }
 }
