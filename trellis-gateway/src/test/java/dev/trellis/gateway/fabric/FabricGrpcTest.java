@@ -51,9 +51,13 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -390,6 +394,41 @@ class FabricGrpcTest {
     void compressedMessagesAndTheServersHeadersAndBinaryTrailersCrossTheFabric() {
         for (ManagedChannel channel : entries().keySet()) {
             GrpcEcho.compressedCallWithServerMetadata(channel, "b:");
+        }
+    }
+
+    @Test
+    void anHttp1ClientGetsTrailersFromBehindThePeerAsChunkedTrailersAndATrailersOnlyErrorAsHeaders()
+            throws Exception {
+        String ok = http1GrpcCall("raw");
+        assertThat(ok).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("transfer-encoding: chunked")
+                .contains("b:raw");
+        // The last chunk, then the trailer section with grpc-status and the binary trailer, as B's target sent them.
+        String trailers = ok.substring(ok.lastIndexOf("\r\n0\r\n"));
+        assertThat(trailers).containsIgnoringCase("grpc-status: 0").containsIgnoringCase("x-checksum-bin: ");
+
+        String missing = http1GrpcCall("missing");
+        String head = missing.substring(0, missing.indexOf("\r\n\r\n")).toLowerCase();
+        assertThat(head).startsWith("http/1.1 200 ok").contains("content-length: 0").contains("grpc-status: 5")
+                .contains("grpc-message: no such item").contains("x-detail: nothing called missing")
+                .doesNotContain("x-trellis-fabric-");
+    }
+
+    /** test.Echo/Unary as an HTTP/1.1 client would send it, on port 80 of gateway A; the whole raw response. */
+    static String http1GrpcCall(String text) throws Exception {
+        byte[] message = text.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream frame = new ByteArrayOutputStream();
+        frame.write(0);
+        frame.write(ByteBuffer.allocate(4).putInt(message.length).array());
+        frame.write(message);
+        try (Socket socket = new Socket("127.0.0.1", gatewayA.port(80))) {
+            socket.setSoTimeout(10_000);
+            String head = "POST /test.Echo/Unary HTTP/1.1\r\nHost: " + DATASTORE_DOMAIN + "\r\n"
+                    + "Content-Type: application/grpc\r\nTE: trailers\r\nContent-Length: " + frame.size()
+                    + "\r\nConnection: close\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(frame.toByteArray());
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
 }

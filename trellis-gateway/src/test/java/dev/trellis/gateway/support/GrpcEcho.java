@@ -6,6 +6,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
@@ -16,7 +17,9 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
@@ -27,12 +30,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The gRPC services the gateway's gRPC tests call with a real grpc-java client: strings as messages (no protoc
@@ -80,7 +85,7 @@ public final class GrpcEcho {
     /** A response header {@link HeaderRecorder} adds to every call. */
     public static final Metadata.Key<String> SERVED_BY = Metadata.Key.of("x-served-by",
             Metadata.ASCII_STRING_MARSHALLER);
-    /** A binary trailer (base64 on the wire) {@link HeaderRecorder} adds to every call, with bytes that are not text. */
+    /** A binary trailer (base64 on the wire) {@link HeaderRecorder} adds to every call: bytes that are not text. */
     public static final Metadata.Key<byte[]> CHECKSUM = Metadata.Key.of("x-checksum-bin",
             Metadata.BINARY_BYTE_MARSHALLER);
     public static final byte[] CHECKSUM_VALUE = {0, 1, (byte) 0xfe, (byte) 0xff, '\r', '\n', ':'};
@@ -377,9 +382,9 @@ public final class GrpcEcho {
         ClientCalls.asyncServerStreamingCall(channel.newCall(WATCH,
                 CallOptions.DEFAULT.withDeadlineAfter(500, TimeUnit.MILLISECONDS)), name, collect(ticks, end));
         assertThat(end).as(name).failsWithin(5, TimeUnit.SECONDS).withThrowableOfType(
-                java.util.concurrent.ExecutionException.class).havingCause()
-                .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
-                        .isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+                ExecutionException.class).havingCause()
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
         assertThat(ticks).as(name).isNotEmpty();
         assertThat(WATCH_ENDINGS.poll(5, TimeUnit.SECONDS)).as(name).isEqualTo("cancelled:" + name);
     }
@@ -409,11 +414,10 @@ public final class GrpcEcho {
      * gateways' own ({@code x-trellis-fabric-*}, Netty's {@code x-http2-*}).
      */
     public static void compressedCallWithServerMetadata(Channel channel, String expectedAnswer) {
-        java.util.concurrent.atomic.AtomicReference<Metadata> headers = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicReference<Metadata> trailers =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        Channel capturing = io.grpc.ClientInterceptors.intercept(channel,
-                io.grpc.stub.MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
+        AtomicReference<Metadata> headers = new AtomicReference<>();
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+        Channel capturing = ClientInterceptors.intercept(channel,
+                MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
         String message = "compress me ".repeat(1000);
         assertThat(ClientCalls.blockingUnaryCall(capturing, UNARY,
                 CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS).withCompression("gzip"), message))
