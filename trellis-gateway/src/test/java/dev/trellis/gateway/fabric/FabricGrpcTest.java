@@ -22,6 +22,7 @@ import static dev.trellis.gateway.support.GrpcEcho.DETAIL;
 import static dev.trellis.gateway.support.GrpcEcho.SECURE_UNARY;
 import static dev.trellis.gateway.support.GrpcEcho.SERVER_STREAM;
 import static dev.trellis.gateway.support.GrpcEcho.UNARY;
+import static dev.trellis.gateway.support.GrpcEcho.WATCH_ENDINGS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,6 +40,7 @@ import dev.trellis.model.snapshot.ServiceListener;
 import dev.trellis.model.snapshot.TargetGroupEntry;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
@@ -66,6 +68,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,6 +108,8 @@ class FabricGrpcTest {
               "Action":"vpc-lattice-svcs:Invoke",
               "Resource":"arn:aws:vpc-lattice:us-west-2:615847537300:service/%1$s/test.Admin/Reset"}]}
             """.formatted(DATASTORE_ID);
+    static final String TICKER_ID = "svc-0711111111111111";
+    static final String TICKER_DOMAIN = "ticker-0711111111111111." + SUFFIX;
     static final TestPki PKI = TestPki.create("Trellis test fabric CA");
 
     static Path dir;
@@ -115,6 +121,7 @@ class FabricGrpcTest {
     static ManagedChannel overTls;
     static ManagedChannel overH2c;
     static ManagedChannel signed;
+    static ManagedChannel tickerTls;
 
     @BeforeAll
     static void start() throws Exception {
@@ -138,7 +145,7 @@ class FabricGrpcTest {
         TestCa ca = new TestCa("Trellis test CA");
         Path caPem = ca.writePem(dir);
         FabricTls tlsA = FabricTls.create(VPC_A, PKI.gateway(VPC_A).identity());
-        VpcSnapshot a = new VpcSnapshot(1, VPC_A, ACCOUNT, REGION, Instant.now(), List.of(datastore()),
+        VpcSnapshot a = new VpcSnapshot(1, VPC_A, ACCOUNT, REGION, Instant.now(), List.of(datastore(), ticker()),
                 List.of(grpcGroup(TG_GRPC, VPC_B, "HTTP"), grpcGroup(TG_GRPC_TLS, VPC_B, "HTTPS"),
                         grpcGroup(TG_DOWN, VPC_B, "HTTP")),
                 List.of(new FabricPeer(VPC_B, "127.0.0.1", gatewayB.server().fabricPort())),
@@ -152,13 +159,15 @@ class FabricGrpcTest {
                 .overrideAuthority(DATASTORE_DOMAIN).build();
         overH2c = Grpc.newChannelBuilderForAddress("127.0.0.1", gatewayA.port(80),
                 InsecureChannelCredentials.create()).overrideAuthority(DATASTORE_DOMAIN).build();
+        tickerTls = Grpc.newChannelBuilderForAddress("127.0.0.1", gatewayA.port(443), trustCa.build())
+                .overrideAuthority(TICKER_DOMAIN).build();
         signed = Grpc.newChannelBuilderForAddress("127.0.0.1", gatewayA.port(443), trustCa.build())
                 .overrideAuthority(DATASTORE_CUSTOM).intercept(GrpcEcho.sigV4(OPERATOR, SECRET)).build();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (ManagedChannel channel : List.of(overTls, overH2c, signed)) {
+        for (ManagedChannel channel : List.of(overTls, overH2c, signed, tickerTls)) {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
         gatewayA.close();
@@ -178,6 +187,12 @@ class FabricGrpcTest {
         return new ServiceEntry(DATASTORE_ID, serviceArn(DATASTORE_ID), "datastore", DATASTORE_DOMAIN,
                 DATASTORE_CUSTOM, ACM_ARN, NETWORK_ID, NETWORK_ARN, AuthLevel.NONE, new AuthLevel("AWS_IAM", POLICY),
                 60, List.of(listener("HTTPS", 443), listener("HTTP", 80)), List.of());
+    }
+
+    /** A service with a 1-second idle timeout, open to anyone, on the same listeners and groups. */
+    static ServiceEntry ticker() {
+        return new ServiceEntry(TICKER_ID, serviceArn(TICKER_ID), "ticker", TICKER_DOMAIN, null, null, NETWORK_ID,
+                NETWORK_ARN, AuthLevel.NONE, AuthLevel.NONE, 1, List.of(listener("HTTPS", 443)), List.of());
     }
 
     static ServiceListener listener(String protocol, int port) {
@@ -430,5 +445,45 @@ class FabricGrpcTest {
             socket.getOutputStream().write(frame.toByteArray());
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
+    }
+
+    @Test
+    void aClientThatCancelsBeforeAnyResponseCancelsTheCallAtTheTargetInVpcB() throws Exception {
+        for (Map.Entry<ManagedChannel, String> entry : entries().entrySet()) {
+            GrpcEcho.cancelBeforeAnyResponse(entry.getKey(), entry.getValue());
+        }
+    }
+
+    @Test
+    void aStreamThatKeepsTalkingOutlivesTheIdleTimeoutAndASilentOneIsEndedByIt() throws Exception {
+        // ticker's idle timeout is 1 s: Watch ticks every 20 ms for 2.5 s and is still flowing.
+        WATCH_ENDINGS.clear();
+        LinkedBlockingQueue<String> ticks = new LinkedBlockingQueue<>();
+        CompletableFuture<Void> end = new CompletableFuture<>();
+        ClientCall<String, String> watch = tickerTls.newCall(GrpcEcho.WATCH, options());
+        ClientCalls.asyncServerStreamingCall(watch, "long", GrpcEcho.collect(ticks, end));
+        Thread.sleep(2500);
+        assertThat(end).isNotDone();
+        int received = ticks.size();
+        assertThat(received).isGreaterThan(20); // 125 at 20 ms; fewer on a loaded machine
+        Thread.sleep(500);
+        assertThat(ticks.size()).isGreaterThan(received); // still flowing
+        watch.cancel("enough", null);
+        assertThat(WATCH_ENDINGS.poll(5, TimeUnit.SECONDS)).isEqualTo("cancelled:long");
+
+        // Hold answers nothing: after 1 s of silence the first hop answers 504, which gRPC reads as UNAVAILABLE,
+        // and the target's call is cancelled.
+        long started = System.nanoTime();
+        CompletableFuture<String> held = new CompletableFuture<>();
+        StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(
+                tickerTls.newCall(GrpcEcho.HOLD, options()), GrpcEcho.last(held));
+        requests.onNext("silent");
+        assertThat(WATCH_ENDINGS.poll(5, TimeUnit.SECONDS)).isEqualTo("held:silent");
+        assertThat(held).failsWithin(5, TimeUnit.SECONDS).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isBetween(900L, 4000L);
+        assertThat(WATCH_ENDINGS.poll(5, TimeUnit.SECONDS)).isEqualTo("cancelled:silent");
+        assertThat(gatewayA.accessLog().takePath("/test.Echo/Hold").failureReason()).isEqualTo("TargetTimeout");
     }
 }

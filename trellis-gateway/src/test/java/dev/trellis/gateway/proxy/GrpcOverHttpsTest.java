@@ -322,4 +322,9 @@ class GrpcOverHttpsTest {
     void compressedMessagesAndTheServersHeadersAndBinaryTrailersPassThrough() {
         GrpcEcho.compressedCallWithServerMetadata(generated, "plain:");
     }
+
+    @Test
+    void aClientThatCancelsBeforeAnyResponseCancelsTheCallAtTheTarget() throws Exception {
+        GrpcEcho.cancelBeforeAnyResponse(generated, "https-hold");
+    }
 }

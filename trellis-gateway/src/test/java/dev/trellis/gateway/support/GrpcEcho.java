@@ -74,6 +74,8 @@ public final class GrpcEcho {
             MethodDescriptor.MethodType.BIDI_STREAMING);
     public static final MethodDescriptor<String, String> WATCH = method("test.Echo", "Watch",
             MethodDescriptor.MethodType.SERVER_STREAMING);
+    public static final MethodDescriptor<String, String> HOLD = method("test.Echo", "Hold",
+            MethodDescriptor.MethodType.BIDI_STREAMING);
     public static final MethodDescriptor<String, String> SECURE_UNARY = method("test.Secure", "Unary",
             MethodDescriptor.MethodType.UNARY);
     public static final MethodDescriptor<String, String> ADMIN = method("test.Admin", "Reset",
@@ -112,7 +114,9 @@ public final class GrpcEcho {
      * {@code test.Echo}, answering as {@code who}: Unary echoes ("missing" → trailers-only NOT_FOUND with
      * {@link #DETAIL}); Count streams n items (n = 2 → RESOURCE_EXHAUSTED after them); Join concatenates; Chat
      * answers each message as it arrives; Watch sends a tick every 20 ms until the client cancels, then records
-     * that in {@link #WATCH_ENDINGS}.
+     * that in {@link #WATCH_ENDINGS}; Hold reads messages and never answers, not even headers, and records
+     * "held:<first message>" when a message arrives and "cancelled:<first message>" in {@link #WATCH_ENDINGS} when the
+     * client goes away.
      */
     public static ServerServiceDefinition echo(String who) {
         return ServerServiceDefinition.builder("test.Echo")
@@ -155,6 +159,28 @@ public final class GrpcEcho {
                             call.onNext("tick-" + ticks.incrementAndGet());
                         }
                     }, 0, 20, TimeUnit.MILLISECONDS);
+                }))
+                .addMethod(HOLD, ServerCalls.asyncBidiStreamingCall((StreamObserver<String> response) -> {
+                    ServerCallStreamObserver<String> call = (ServerCallStreamObserver<String>) response;
+                    String[] first = new String[1];
+                    call.setOnCancelHandler(() -> WATCH_ENDINGS.add("cancelled:" + first[0]));
+                    return new StreamObserver<String>() {
+                        @Override
+                        public void onNext(String value) {
+                            if (first[0] == null) {
+                                first[0] = value;
+                                WATCH_ENDINGS.add("held:" + value);
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    };
                 }))
                 .addMethod(CLIENT_STREAM, ServerCalls.asyncClientStreamingCall(
                         (StreamObserver<String> response) -> new StreamObserver<String>() {
@@ -372,6 +398,24 @@ public final class GrpcEcho {
     }
 
     /**
+     * Opens {@code test.Echo/Hold}, sends one message and keeps the request open; once the server has it, cancels
+     * before any response byte: the server must see the cancellation within 5 seconds, so the gateway(s) reset the
+     * stream towards the target although neither the request nor the response had started to end.
+     */
+    public static void cancelBeforeAnyResponse(Channel channel, String name) throws Exception {
+        WATCH_ENDINGS.clear();
+        ClientCall<String, String> call = channel.newCall(HOLD,
+                CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+        CompletableFuture<Void> end = new CompletableFuture<>();
+        StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(call,
+                collect(new LinkedBlockingQueue<>(), end));
+        requests.onNext(name);
+        assertThat(WATCH_ENDINGS.poll(5, TimeUnit.SECONDS)).as(name).isEqualTo("held:" + name);
+        call.cancel("the client gave up", null);
+        assertThat(WATCH_ENDINGS.poll(5, TimeUnit.SECONDS)).as(name).isEqualTo("cancelled:" + name);
+    }
+
+    /**
      * Starts {@code test.Echo/Watch} with a 500 ms deadline: the client gets DEADLINE_EXCEEDED after some ticks and
      * the server sees the call end (its own deadline from {@code grpc-timeout}, or the client's RST_STREAM).
      */
@@ -389,7 +433,8 @@ public final class GrpcEcho {
         assertThat(WATCH_ENDINGS.poll(5, TimeUnit.SECONDS)).as(name).isEqualTo("cancelled:" + name);
     }
 
-    private static StreamObserver<String> collect(LinkedBlockingQueue<String> messages, CompletableFuture<Void> end) {
+    /** An observer that adds each message to {@code messages} and completes {@code end} when the call ends. */
+    public static StreamObserver<String> collect(LinkedBlockingQueue<String> messages, CompletableFuture<Void> end) {
         return new StreamObserver<>() {
             @Override
             public void onNext(String value) {
