@@ -11,6 +11,17 @@ import static dev.trellis.gateway.support.Fixtures.rule;
 import static dev.trellis.gateway.support.Fixtures.service;
 import static dev.trellis.gateway.support.Fixtures.snapshot;
 import static dev.trellis.gateway.support.Fixtures.targetGroupArn;
+import static dev.trellis.gateway.support.GrpcEcho.ADMIN;
+import static dev.trellis.gateway.support.GrpcEcho.BIDI;
+import static dev.trellis.gateway.support.GrpcEcho.CLIENT_STREAM;
+import static dev.trellis.gateway.support.GrpcEcho.DETAIL;
+import static dev.trellis.gateway.support.GrpcEcho.SECURE_UNARY;
+import static dev.trellis.gateway.support.GrpcEcho.SERVER_STREAM;
+import static dev.trellis.gateway.support.GrpcEcho.UNARY;
+import static dev.trellis.gateway.support.GrpcEcho.UNROUTED;
+import static dev.trellis.gateway.support.GrpcEcho.admin;
+import static dev.trellis.gateway.support.GrpcEcho.echo;
+import static dev.trellis.gateway.support.GrpcEcho.secure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,19 +36,12 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsServerCredentials;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,124 +64,11 @@ import org.junit.jupiter.api.Test;
  */
 class GrpcThroughGatewayTest {
 
-    /** Strings as gRPC messages: no protoc step. */
-    static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(String value) {
-            return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public String parse(InputStream stream) {
-            try {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
-
-    static MethodDescriptor<String, String> method(String service, String name, MethodDescriptor.MethodType type) {
-        return MethodDescriptor.newBuilder(TEXT, TEXT).setType(type)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName(service, name)).build();
-    }
-
-    static final MethodDescriptor<String, String> UNARY = method("test.Echo", "Unary",
-            MethodDescriptor.MethodType.UNARY);
-    static final MethodDescriptor<String, String> SERVER_STREAM = method("test.Echo", "Count",
-            MethodDescriptor.MethodType.SERVER_STREAMING);
-    static final MethodDescriptor<String, String> CLIENT_STREAM = method("test.Echo", "Join",
-            MethodDescriptor.MethodType.CLIENT_STREAMING);
-    static final MethodDescriptor<String, String> BIDI = method("test.Echo", "Chat",
-            MethodDescriptor.MethodType.BIDI_STREAMING);
-    static final MethodDescriptor<String, String> SECURE_UNARY = method("test.Secure", "Unary",
-            MethodDescriptor.MethodType.UNARY);
-    static final MethodDescriptor<String, String> ADMIN = method("test.Admin", "Reset",
-            MethodDescriptor.MethodType.UNARY);
-    static final MethodDescriptor<String, String> UNROUTED = method("test.Nowhere", "Call",
-            MethodDescriptor.MethodType.UNARY);
-    static final Metadata.Key<String> DETAIL = Metadata.Key.of("x-detail", Metadata.ASCII_STRING_MARSHALLER);
-
     static Server plain;
     static Server tls;
     static Path pemDir;
     static TestGateway gateway;
     static ManagedChannel channel;
-
-    static ServerServiceDefinition echo(String who) {
-        return ServerServiceDefinition.builder("test.Echo")
-                .addMethod(UNARY, ServerCalls.asyncUnaryCall((request, response) -> {
-                    if (request.equals("missing")) {
-                        Metadata trailers = new Metadata();
-                        trailers.put(DETAIL, "nothing called missing");
-                        // No message before the error: grpc-java answers "trailers-only" (one HEADERS frame).
-                        response.onError(Status.NOT_FOUND.withDescription("no such item").asRuntimeException(
-                                trailers));
-                        return;
-                    }
-                    response.onNext(who + ":" + request);
-                    response.onCompleted();
-                }))
-                .addMethod(SERVER_STREAM, ServerCalls.asyncServerStreamingCall((request, response) -> {
-                    int n = Integer.parseInt(request);
-                    for (int i = 1; i <= n; i++) {
-                        response.onNext("item-" + i);
-                    }
-                    if (n == 2) {
-                        Metadata trailers = new Metadata();
-                        trailers.put(DETAIL, "stopped after two");
-                        response.onError(Status.RESOURCE_EXHAUSTED.withDescription("quota").asRuntimeException(
-                                trailers));
-                    } else {
-                        response.onCompleted();
-                    }
-                }))
-                .addMethod(CLIENT_STREAM, ServerCalls.asyncClientStreamingCall(
-                        (StreamObserver<String> response) -> new StreamObserver<String>() {
-                    private final StringBuilder joined = new StringBuilder();
-
-                    @Override
-                    public void onNext(String value) {
-                        joined.append(value).append('+');
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        response.onNext(joined.toString());
-                        response.onCompleted();
-                    }
-                }))
-                .addMethod(BIDI, ServerCalls.asyncBidiStreamingCall(
-                        (StreamObserver<String> response) -> new StreamObserver<String>() {
-                    @Override
-                    public void onNext(String value) {
-                        response.onNext("re:" + value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        response.onCompleted();
-                    }
-                }))
-                .build();
-    }
-
-    static ServerServiceDefinition secure() {
-        return ServerServiceDefinition.builder("test.Secure")
-                .addMethod(SECURE_UNARY, ServerCalls.asyncUnaryCall((request, response) -> {
-                    response.onNext("tls:" + request);
-                    response.onCompleted();
-                }))
-                .build();
-    }
 
     static TargetGroupEntry grpcGroup(String id, String protocol, int port) {
         return new TargetGroupEntry(id, targetGroupArn(id), "IP", protocol, "GRPC", port, VPC_A, null,
@@ -187,11 +78,7 @@ class GrpcThroughGatewayTest {
     @BeforeAll
     static void start() throws Exception {
         plain = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-                .addService(echo("plain")).addService(ServerServiceDefinition.builder("test.Admin")
-                        .addMethod(ADMIN, ServerCalls.asyncUnaryCall((request, response) -> {
-                            response.onNext("reset");
-                            response.onCompleted();
-                        })).build())
+                .addService(echo("plain")).addService(admin())
                 .build().start();
         pemDir = Files.createTempDirectory("grpc-tls");
         Path[] pem = SelfSignedTls.create().writePem(pemDir);

@@ -35,14 +35,14 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * the managed certificate of the generated names and ACM certificates for custom domains are. Gives snapshot
  * entries, a client {@link SSLContext} trusting it, and its {@code ca.pem} for openssl and curl.
  */
-final class TestCa {
+public final class TestCa {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final KeyPair keys;
     private final X509Certificate certificate;
 
-    TestCa(String name) throws Exception {
+    public TestCa(String name) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         keys = generator.generateKeyPair();
@@ -58,7 +58,7 @@ final class TestCa {
     }
 
     /** An RSA 2048 certificate for {@code names} as a snapshot entry ({@code arn} null: the managed one). */
-    CertificateEntry issue(String arn, String... names) throws Exception {
+    public CertificateEntry issue(String arn, String... names) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
         KeyPair leafKeys = generator.generateKeyPair();
@@ -85,12 +85,12 @@ final class TestCa {
                 notAfter);
     }
 
-    X509Certificate certificate() {
+    public X509Certificate certificate() {
         return certificate;
     }
 
     /** A client context that trusts this CA only. */
-    SSLContext clientContext() throws Exception {
+    public SSLContext clientContext() throws Exception {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setCertificateEntry("ca", certificate);
@@ -102,7 +102,7 @@ final class TestCa {
     }
 
     /** Writes {@code ca.pem} into {@code dir}. */
-    Path writePem(Path dir) throws Exception {
+    public Path writePem(Path dir) throws Exception {
         return Files.writeString(dir.resolve("ca.pem"), pem("CERTIFICATE", certificate.getEncoded()));
     }
 
