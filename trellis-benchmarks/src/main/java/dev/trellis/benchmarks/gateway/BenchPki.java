@@ -118,7 +118,7 @@ public final class BenchPki {
             Instant now = Instant.now();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(ca, serial(),
                     Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)),
-                    new X500Name("CN=" + dnsName), keys.getPublic());
+                    subject(dnsName), keys.getPublic());
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(algorithm.equals("RSA")
                     ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment : KeyUsage.digitalSignature));
@@ -133,6 +133,15 @@ public final class BenchPki {
         } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
             throw new IllegalStateException("cannot issue a certificate for " + dnsName + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The subject: CN = the name when it fits X.520's 64 characters, else its first label (generated names are
+     * 69 characters; clients check the SAN, which always carries the whole name).
+     */
+    private static X500Name subject(String dnsName) {
+        String cn = dnsName.length() <= 64 ? dnsName : dnsName.substring(0, dnsName.indexOf('.'));
+        return new X500Name("CN=" + cn);
     }
 
     private static KeyPair keys(String algorithm) throws GeneralSecurityException {
