@@ -52,6 +52,8 @@ public final class BenchSnapshots {
     /** The VPC whose gateway owns the target group in the fabric scenario (the first hop is {@link #VPC}). */
     public static final String VPC_B = "vpc-0b5e1c4a7d9f20e63";
     public static final String SIGNING_NAME = "vpc-lattice-svcs";
+    /** The port of {@link #large}'s targets: TCP port 9 (discard), which nothing on these machines serves. */
+    public static final int UNUSED_TARGET_PORT = 9;
 
     /** The walkthrough's SigV4 caller: role {@code aws-sigv4-client}, session {@code frontend}. */
     public static final String ACCESS_KEY_ID = "AKIDBENCHFRONTEND000";
@@ -155,7 +157,13 @@ public final class BenchSnapshots {
      * {@code AWS_IAM} with a service policy on every other service, one HTTP listener on port 80 with three rules
      * (a path prefix with a method, a header match, an exact path answered by a fixed response) and a default rule
      * splitting 90/10 between its group and the next one (a canary). Groups have Lattice's default health check and
-     * IP targets in 10.0.0.0/8. {@code callers} credentials with three derived keys and one identity policy each.
+     * IP targets in 127.1.0.0–127.255.255.255 on port {@link #UNUSED_TARGET_PORT}. {@code callers} credentials with
+     * three derived keys and one identity policy each.
+     *
+     * <p>The gateway health-checks every target of this snapshot (Lattice's default check is on), so the targets
+     * must be addresses on this machine: loopback, outside 127.0.0.x, on a port nothing listens on, so each probe
+     * is refused at once. (Targets in 10.0.0.0/8, as this snapshot had before the gateway probed, would send
+     * connection attempts off the machine.)
      */
     public static VpcSnapshot large(long revision, int backendPort, int services, int targetGroups,
                                     int targetsPerGroup, int callers, WalkthroughPolicies policies) {
@@ -169,11 +177,13 @@ public final class BenchSnapshots {
             List<TargetGroupEntry.Target> targets = new ArrayList<>(targetsPerGroup);
             for (int t = 0; t < targetsPerGroup; t++) {
                 int n = g * targetsPerGroup + t;
-                targets.add(new TargetGroupEntry.Target("10." + (n >> 16 & 255) + "." + (n >> 8 & 255) + "."
-                        + (n & 255), 8080, false));
+                int a = n + 65_536;
+                targets.add(new TargetGroupEntry.Target("127." + (a >> 16 & 255) + "." + (a >> 8 & 255) + "."
+                        + (a & 255), UNUSED_TARGET_PORT, false));
             }
             String id = groupId(g);
-            groups.add(new TargetGroupEntry(id, targetGroupArn(id), "IP", "HTTP", "HTTP1", 8080, VPC, healthCheck,
+            groups.add(new TargetGroupEntry(id, targetGroupArn(id), "IP", "HTTP", "HTTP1", UNUSED_TARGET_PORT, VPC,
+                    healthCheck,
                     targets));
         }
         AuthLevel network = new AuthLevel("AWS_IAM", policies.network());
