@@ -4,6 +4,8 @@ import dev.trellis.auth.sigv4.DerivedSigningKey;
 import dev.trellis.auth.sigv4.SigV4KeyDerivation;
 import dev.trellis.model.snapshot.AuthLevel;
 import dev.trellis.model.snapshot.CallerCredential;
+import dev.trellis.model.snapshot.CertificateEntry;
+import dev.trellis.model.snapshot.FabricPeer;
 import dev.trellis.model.snapshot.HttpMatch;
 import dev.trellis.model.snapshot.ListenerRule;
 import dev.trellis.model.snapshot.RuleAction;
@@ -45,7 +47,13 @@ public final class BenchSnapshots {
     /** The Host header every benchmark request carries (the datastore's generated name). */
     public static final String HOST = "datastore-0891088e6cc27c501.7d67968.vpc-lattice-svcs." + REGION + ".on.aws";
     public static final int LISTENER_PORT = 80;
+    /** The HTTPS scenarios' listener port (mapped to the harness's proxy port, as 80 is for HTTP). */
+    public static final int HTTPS_LISTENER_PORT = 443;
+    /** The VPC whose gateway owns the target group in the fabric scenario (the first hop is {@link #VPC}). */
+    public static final String VPC_B = "vpc-0b5e1c4a7d9f20e63";
     public static final String SIGNING_NAME = "vpc-lattice-svcs";
+    /** The port of {@link #large}'s targets: TCP port 9 (discard), which nothing on these machines serves. */
+    public static final int UNUSED_TARGET_PORT = 9;
 
     /** The walkthrough's SigV4 caller: role {@code aws-sigv4-client}, session {@code frontend}. */
     public static final String ACCESS_KEY_ID = "AKIDBENCHFRONTEND000";
@@ -84,18 +92,60 @@ public final class BenchSnapshots {
         List<CallerCredential> credentials = policies == null ? List.of()
                 : List.of(caller(ACCESS_KEY_ID, SECRET_ACCESS_KEY, "frontend", policies.client()));
         return new VpcSnapshot(1, VPC, ACCOUNT, REGION, Instant.now(), List.of(datastoreService(network, service)),
-                List.of(new TargetGroupEntry(TARGET_GROUP_ID, targetGroupArn(TARGET_GROUP_ID), "IP", "HTTP", "HTTP1",
-                        backendPort, VPC, null, List.of(new TargetGroupEntry.Target("127.0.0.1", backendPort,
-                        false)))),
-                List.of(), credentials);
+                List.of(backendGroup(backendPort, VPC)), List.of(), credentials);
+    }
+
+    /**
+     * The datastore service with an HTTPS listener (port {@link #HTTPS_LISTENER_PORT}, auth {@code NONE})
+     * forwarding to {@code backendPort}, and {@code certificate} as the managed certificate of the generated names
+     * (a {@link CertificateEntry} without ARN, which the gateway presents for {@link #HOST}).
+     */
+    public static VpcSnapshot datastoreHttps(int backendPort, CertificateEntry certificate) {
+        if (certificate.arn() != null) {
+            throw new IllegalArgumentException("the generated name's certificate has no ARN, not " + certificate.arn());
+        }
+        return new VpcSnapshot(1, VPC, ACCOUNT, REGION, Instant.now(),
+                List.of(datastoreService(AuthLevel.NONE, AuthLevel.NONE, "HTTPS", HTTPS_LISTENER_PORT)),
+                List.of(backendGroup(backendPort, VPC)), List.of(), List.of(), List.of(certificate), List.of());
+    }
+
+    /**
+     * The first hop of the fabric scenario: VPC-A's snapshot, whose datastore service (HTTP, auth {@code NONE})
+     * forwards to a target group in {@link #VPC_B}, reached through the gateway at {@code peerHost:peerPort}. The
+     * group has no targets here: VPC-B's gateway knows them ({@link #fabricPeer}).
+     */
+    public static VpcSnapshot fabricFirstHop(String peerHost, int peerPort) {
+        TargetGroupEntry remote = new TargetGroupEntry(TARGET_GROUP_ID, targetGroupArn(TARGET_GROUP_ID), "IP",
+                "HTTP", "HTTP1", 8080, VPC_B, null, List.of());
+        return new VpcSnapshot(1, VPC, ACCOUNT, REGION, Instant.now(),
+                List.of(datastoreService(AuthLevel.NONE, AuthLevel.NONE)), List.of(remote),
+                List.of(new FabricPeer(VPC_B, peerHost, peerPort)), List.of());
+    }
+
+    /**
+     * The gateway of VPC-B in the fabric scenario: no services of its own, the target group (in VPC-B) with the
+     * backend as its only target, which the first hop's requests name.
+     */
+    public static VpcSnapshot fabricPeer(int backendPort) {
+        return new VpcSnapshot(1, VPC_B, ACCOUNT, REGION, Instant.now(), List.of(),
+                List.of(backendGroup(backendPort, VPC_B)), List.of(), List.of());
+    }
+
+    private static TargetGroupEntry backendGroup(int backendPort, String vpc) {
+        return new TargetGroupEntry(TARGET_GROUP_ID, targetGroupArn(TARGET_GROUP_ID), "IP", "HTTP", "HTTP1",
+                backendPort, vpc, null, List.of(new TargetGroupEntry.Target("127.0.0.1", backendPort, false)));
     }
 
     private static ServiceEntry datastoreService(AuthLevel network, AuthLevel service) {
+        return datastoreService(network, service, "HTTP", LISTENER_PORT);
+    }
+
+    private static ServiceEntry datastoreService(AuthLevel network, AuthLevel service, String protocol, int port) {
         ListenerRule defaultRule = new ListenerRule("rule-0bench0000000000d", "arn:rule/bench-default", null, true,
                 null, RuleAction.forward(List.of(new RuleAction.WeightedTargetGroup(TARGET_GROUP_ID, 1))));
         return new ServiceEntry(SERVICE_ID, serviceArn(SERVICE_ID), "datastore", HOST, null, null, NETWORK_ID,
                 NETWORK_ARN, network, service, 60, List.of(new ServiceListener("listener-0bench000000000001",
-                listenerArn(SERVICE_ID, "listener-0bench000000000001"), "HTTP", LISTENER_PORT, List.of(defaultRule))),
+                listenerArn(SERVICE_ID, "listener-0bench000000000001"), protocol, port, List.of(defaultRule))),
                 List.of());
     }
 
@@ -107,7 +157,13 @@ public final class BenchSnapshots {
      * {@code AWS_IAM} with a service policy on every other service, one HTTP listener on port 80 with three rules
      * (a path prefix with a method, a header match, an exact path answered by a fixed response) and a default rule
      * splitting 90/10 between its group and the next one (a canary). Groups have Lattice's default health check and
-     * IP targets in 10.0.0.0/8. {@code callers} credentials with three derived keys and one identity policy each.
+     * IP targets in 127.1.0.0–127.255.255.255 on port {@link #UNUSED_TARGET_PORT}. {@code callers} credentials with
+     * three derived keys and one identity policy each.
+     *
+     * <p>The gateway health-checks every target of this snapshot (Lattice's default check is on), so the targets
+     * must be addresses on this machine: loopback, outside 127.0.0.x, on a port nothing listens on, so each probe
+     * is refused at once. (Targets in 10.0.0.0/8, as this snapshot had before the gateway probed, would send
+     * connection attempts off the machine.)
      */
     public static VpcSnapshot large(long revision, int backendPort, int services, int targetGroups,
                                     int targetsPerGroup, int callers, WalkthroughPolicies policies) {
@@ -121,11 +177,13 @@ public final class BenchSnapshots {
             List<TargetGroupEntry.Target> targets = new ArrayList<>(targetsPerGroup);
             for (int t = 0; t < targetsPerGroup; t++) {
                 int n = g * targetsPerGroup + t;
-                targets.add(new TargetGroupEntry.Target("10." + (n >> 16 & 255) + "." + (n >> 8 & 255) + "."
-                        + (n & 255), 8080, false));
+                int a = n + 65_536;
+                targets.add(new TargetGroupEntry.Target("127." + (a >> 16 & 255) + "." + (a >> 8 & 255) + "."
+                        + (a & 255), UNUSED_TARGET_PORT, false));
             }
             String id = groupId(g);
-            groups.add(new TargetGroupEntry(id, targetGroupArn(id), "IP", "HTTP", "HTTP1", 8080, VPC, healthCheck,
+            groups.add(new TargetGroupEntry(id, targetGroupArn(id), "IP", "HTTP", "HTTP1", UNUSED_TARGET_PORT, VPC,
+                    healthCheck,
                     targets));
         }
         AuthLevel network = new AuthLevel("AWS_IAM", policies.network());

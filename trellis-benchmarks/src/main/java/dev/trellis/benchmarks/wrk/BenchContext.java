@@ -1,5 +1,7 @@
 package dev.trellis.benchmarks.wrk;
 
+import dev.trellis.benchmarks.gateway.BenchPki;
+import dev.trellis.benchmarks.gateway.BenchSnapshots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,9 @@ final class BenchContext {
     static final String LOAD_CPU = "1";
 
     private final WrkOptions options;
+    private BenchPki pki;
+    private BenchPki.Issued.PemFiles httpsCertificate;
+    private Path fabricDir;
 
     BenchContext(WrkOptions options) {
         this.options = options;
@@ -36,6 +41,44 @@ final class BenchContext {
 
     Path workDir() {
         return options.workDir();
+    }
+
+    /** Where VPC-B's gateway listens for the fabric scenario's first hop (the port after the backend's). */
+    int fabricPort() {
+        return options.basePort() + 2;
+    }
+
+    /**
+     * The HTTPS scenarios' certificate and key (RSA 2048, SAN = the datastore's generated name, from this run's
+     * CA), written once per run to {@code tls/server.crt} and {@code tls/server.key}; nginx and the gateway are
+     * given the same files.
+     */
+    synchronized BenchPki.Issued.PemFiles httpsCertificate() throws IOException {
+        if (httpsCertificate == null) {
+            httpsCertificate = pki().server(BenchSnapshots.HOST).write(workDir().resolve("tls"), "server");
+        }
+        return httpsCertificate;
+    }
+
+    /**
+     * The fabric scenario's material, made once per run: {@code gateway-a.*} (VPC-A, the first hop) and
+     * {@code gateway-b.*} (VPC-B) in the returned directory, from one CA, as {@code BenchGateway --fabric} reads it.
+     */
+    synchronized Path fabricMaterial() throws IOException {
+        if (fabricDir == null) {
+            Path dir = workDir().resolve("fabric");
+            pki().gateway(BenchSnapshots.VPC).write(dir, "gateway-a");
+            pki().gateway(BenchSnapshots.VPC_B).write(dir, "gateway-b");
+            fabricDir = dir;
+        }
+        return fabricDir;
+    }
+
+    private BenchPki pki() {
+        if (pki == null) {
+            pki = BenchPki.create();
+        }
+        return pki;
     }
 
     /** Writes {@code text} to {@code name} in the work directory. */

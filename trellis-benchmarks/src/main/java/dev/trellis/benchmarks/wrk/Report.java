@@ -22,7 +22,8 @@ final class Report {
 
     static String render(WrkOptions options, Map<String, List<WrkResult>> max,
                          Map<String, List<WrkHarness.Paced>> paced, Map<String, String> notRun,
-                         Map<String, String> descriptions, String loadBefore, String loadAfter, Duration took) {
+                         Map<String, String> descriptions, Map<String, String> baselines, String loadBefore,
+                         String loadAfter, Duration took) {
         StringBuilder out = new StringBuilder();
         out.append("## ./bench wrk\n\n");
         out.append(String.format(Locale.ROOT, "wrk -t1 -c%d, %d s measured after %d s of warm-up per scenario, "
@@ -43,8 +44,11 @@ final class Report {
         out.append("|---|---:|---:|---:|---:|---:|---|---|---|\n");
         for (Map.Entry<String, List<WrkResult>> entry : max.entrySet()) {
             WrkResult r = median(entry.getValue(), WrkResult::requestsPerSecond);
-            out.append(row(entry.getKey() + " (max)", r, nginx == null ? Double.NaN
-                    : r.requestsPerSecond() / nginx.requestsPerSecond(), errors(entry.getValue()),
+            // Each scenario is compared with its counterpart: the HTTPS ones with nginx doing the same TLS work.
+            WrkResult base = median(max.get(baselines.getOrDefault(entry.getKey(), Scenarios.NGINX)),
+                    WrkResult::requestsPerSecond);
+            out.append(row(entry.getKey() + " (max)", r, base == null ? Double.NaN
+                    : r.requestsPerSecond() / base.requestsPerSecond(), errors(entry.getValue()),
                     rounds(entry.getValue(), WrkResult::requestsPerSecond) + " | "
                             + cpuRounds(entry.getValue())));
         }
@@ -57,7 +61,11 @@ final class Report {
         }
         notRun.forEach((name, why) -> out.append("| ").append(name).append(" | — | — | — | — | — | ").append(why)
                 .append(" | | |\n"));
-        out.append("\nPaced rows: \"vs nginx\" is the achieved rate over the rate asked for (the pacing's accuracy).\n\n");
+        out.append("\n\"vs nginx\": over `nginx` for the cleartext scenarios, over `nginx-https` for `gateway-https`"
+                + " and over `nginx-handshakes` for `gateway-handshakes` (nginx doing the same TLS work). Paced rows:"
+                + " the achieved rate over the rate asked for (the pacing's accuracy). In the `*-handshakes` rows"
+                + " every request is a new TLS connection: requests/s is full handshakes per second, CPU per"
+                + " request is CPU per handshake + request.\n\n");
 
         out.append("### Targets (issue 5, \"Performance\")\n\n");
         out.append("| target | measured | result |\n|---|---|---|\n");
@@ -76,6 +84,20 @@ final class Report {
         out.append(cpuTarget("gateway", max.get(Scenarios.GATEWAY), max.get(Scenarios.NGINX), 1.0));
         out.append(cpuTarget("gateway with SigV4 + auth policies", max.get(Scenarios.GATEWAY_AUTH),
                 max.get(Scenarios.NGINX), 0.8));
+        if (!notRun.containsKey(Scenarios.FABRIC)) {
+            out.append(cpuTarget("fabric", max.get(Scenarios.FABRIC), max.get(Scenarios.NGINX), 0.5));
+        }
+        out.append("\n### HTTPS (issue 6: ratios to nginx terminating TLS with the same certificate; no threshold)\n\n");
+        out.append("| figure | measured | result |\n|---|---|---|\n");
+        out.append(ratioTarget("HTTPS requests/s on kept-alive connections, gateway ÷ nginx",
+                max.get(Scenarios.GATEWAY_HTTPS), max.get(Scenarios.NGINX_HTTPS), Double.NaN));
+        out.append(ratioTarget("new TLS handshakes/s (one request each), gateway ÷ nginx",
+                max.get(Scenarios.GATEWAY_HANDSHAKES), max.get(Scenarios.NGINX_HANDSHAKES), Double.NaN));
+        out.append(cpuTarget("gateway-https", max.get(Scenarios.GATEWAY_HTTPS), max.get(Scenarios.NGINX_HTTPS),
+                Double.NaN).replace("nginx CPU/request", "nginx-https CPU/request"));
+        out.append(cpuTarget("gateway-handshakes", max.get(Scenarios.GATEWAY_HANDSHAKES),
+                max.get(Scenarios.NGINX_HANDSHAKES), Double.NaN)
+                .replace("nginx CPU/request", "nginx-handshakes CPU/request"));
         out.append("\nThe CPU rows are an estimate that other load on the machine disturbs less: nginx's CPU per "
                 + "request over the gateway's, i.e. the rate ratio each would reach with a core to itself.\n");
         WrkResult direct = median(max.get(Scenarios.DIRECT), WrkResult::requestsPerSecond);
@@ -103,7 +125,8 @@ final class Report {
 
     /** nginx's CPU per request over the scenario's, median over rounds (rounds where both were measured). */
     private static String cpuTarget(String what, List<WrkResult> measured, List<WrkResult> nginx, double threshold) {
-        String target = "(estimate) " + what + ": nginx CPU/request ÷ " + what + " CPU/request ≥ " + threshold;
+        String target = "(estimate) " + what + ": nginx CPU/request ÷ " + what + " CPU/request"
+                + (Double.isNaN(threshold) ? "" : " ≥ " + threshold);
         if (measured == null || nginx == null || measured.size() != nginx.size()) {
             return "| " + target + " | not measured | not run |\n";
         }
@@ -119,7 +142,7 @@ final class Report {
         }
         double ratio = medianOf(ratios, false);
         return String.format(Locale.ROOT, "| %s | %.2f × (rounds: %s) | %s |%n", target, ratio,
-                rounds(ratios, r -> r * 100).replace(",", "") + " %", ratio >= threshold ? "PASS" : "FAIL");
+                rounds(ratios, r -> r * 100).replace(",", "") + " %", verdict(ratio, threshold, true));
     }
 
     private static String errors(List<WrkResult> results) {
@@ -166,10 +189,20 @@ final class Report {
             ratios.add(measured.get(i).requestsPerSecond() / nginx.get(i).requestsPerSecond());
         }
         double ratio = medianOf(ratios, false);
-        String verdict = !clean(measured) || !clean(nginx) ? "FAIL (errors, figures invalid)"
-                : ratio >= threshold ? "PASS" : "FAIL";
+        String verdict = verdict(ratio, threshold, clean(measured) && clean(nginx));
         return String.format(Locale.ROOT, "| %s | %.2f × (rounds: %s) | %s |%n", target, ratio,
                 rounds(ratios, r -> r * 100).replace(",", "") + " %", verdict);
+    }
+
+    /** PASS/FAIL against {@code threshold}; "no target" for an informational figure (NaN threshold). */
+    private static String verdict(double ratio, double threshold, boolean clean) {
+        if (!clean) {
+            return Double.isNaN(threshold) ? "invalid (errors)" : "FAIL (errors, figures invalid)";
+        }
+        if (Double.isNaN(threshold)) {
+            return "— (no target)";
+        }
+        return ratio >= threshold ? "PASS" : "FAIL";
     }
 
     private static String p99Target(List<WrkHarness.Paced> gateway, List<WrkHarness.Paced> nginx) {

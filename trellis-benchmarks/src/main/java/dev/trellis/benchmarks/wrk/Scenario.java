@@ -1,5 +1,6 @@
 package dev.trellis.benchmarks.wrk;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,16 +29,47 @@ interface Scenario {
      */
     Running start(BenchContext context) throws Exception;
 
+    /**
+     * Whether wrk speaks HTTPS to it. wrk then connects to {@code https://<datastore's generated name>:<port>/},
+     * so that its TLS client sends that name as SNI, and the script resolves the name to 127.0.0.1
+     * ({@link LuaScripts}): no hosts file is touched.
+     */
+    default boolean tls() {
+        return false;
+    }
+
+    /**
+     * The scenario whose rate this one is compared with in the "vs" column (its counterpart doing the same work):
+     * nginx for the cleartext scenarios, nginx terminating TLS the same way for the HTTPS ones.
+     */
+    default String baseline() {
+        return Scenarios.NGINX;
+    }
+
     /** The headers of the request, made right before each wrk run (signatures expire). */
     default Map<String, String> requestHeaders() {
         return LuaScripts.plainHeaders();
     }
 
     /**
-     * A started scenario: where wrk connects, the proxy's process id (its CPU time is measured; -1 when there is
-     * no proxy), and how to stop it.
+     * A started scenario: where wrk connects, the proxy's process ids (their CPU time is measured together: both
+     * gateways of the fabric scenario are one proxy's work; empty when there is no proxy), and how to stop it.
      */
-    record Running(int port, long pid, AutoCloseable stop) implements AutoCloseable {
+    record Running(int port, List<Long> pids, AutoCloseable stop) implements AutoCloseable {
+
+        Running(int port, long pid, AutoCloseable stop) {
+            this(port, pid > 0 ? List.of(pid) : List.of(), stop);
+        }
+
+        /** CPU seconds the proxy's processes (and their children) have used so far; NaN without a proxy. */
+        double cpuSeconds() {
+            double total = pids.isEmpty() ? Double.NaN : 0;
+            for (long pid : pids) {
+                total += ProcessCpu.seconds(pid);
+            }
+            return total;
+        }
+
         @Override
         public void close() throws Exception {
             stop.close();

@@ -1,11 +1,16 @@
 package dev.trellis.benchmarks.wrk;
 
 import dev.trellis.benchmarks.gateway.BenchGateway;
+import dev.trellis.benchmarks.gateway.BenchPki;
+import dev.trellis.benchmarks.gateway.BenchSnapshots;
+import dev.trellis.gateway.tls.TlsPolicy;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The scenarios of {@code ./bench wrk}, in the order they run. nginx runs before the gateways: its maximum rate
@@ -19,13 +24,58 @@ final class Scenarios {
     static final String GATEWAY = "gateway";
     static final String GATEWAY_AUTH = "gateway-auth";
     static final String FABRIC = "fabric";
+    static final String NGINX_HTTPS = "nginx-https";
+    static final String GATEWAY_HTTPS = "gateway-https";
+    static final String NGINX_HANDSHAKES = "nginx-handshakes";
+    static final String GATEWAY_HANDSHAKES = "gateway-handshakes";
 
     private Scenarios() {
     }
 
     static List<Scenario> all(WrkOptions options) {
         return List.of(new Direct(), new Nginx(options.upstreamIdle()), new Haproxy(),
-                new Gateway(false, options.upstreamIdle()), new Gateway(true, options.upstreamIdle()), new Fabric());
+                new Gateway(false, options.upstreamIdle()), new Gateway(true, options.upstreamIdle()),
+                new Fabric(options.upstreamIdle()),
+                new NginxTls(false, options.upstreamIdle()), new GatewayTls(false, options.upstreamIdle()),
+                new NginxTls(true, options.upstreamIdle()), new GatewayTls(true, options.upstreamIdle()));
+    }
+
+    /** JVM options of a gateway process: the configured ones, plus a JFR recording named after it with --jfr. */
+    static List<String> gatewayJvm(BenchContext context, String name) {
+        WrkOptions options = context.options();
+        List<String> jvm = new ArrayList<>(Arrays.asList(options.gatewayJavaOpts().trim().split("\\s+")));
+        if (options.jfr()) {
+            Path jfr = context.workDir().resolve(name + ".jfr").toAbsolutePath();
+            jvm.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
+        }
+        return jvm;
+    }
+
+    /** nginx's configuration: one worker, no access log, {@code server} is the server block. */
+    static Path nginxConf(BenchContext context, Path dir, String server) throws IOException {
+        return context.write(dir.getFileName() + "/nginx.conf", """
+                worker_processes 1;
+                daemon off;
+                master_process on;
+                pid %1$s/nginx.pid;
+                error_log %1$s/error.log warn;
+                events { worker_connections 4096; }
+                http {
+                  access_log off;
+                  client_body_temp_path %1$s/client_body;
+                  proxy_temp_path %1$s/proxy;
+                  fastcgi_temp_path %1$s/fastcgi;
+                  uwsgi_temp_path %1$s/uwsgi;
+                  scgi_temp_path %1$s/scgi;
+                %2$s
+                }
+                """.formatted(dir, server.indent(2).stripTrailing()));
+    }
+
+    static ManagedProcess startNginx(BenchContext context, Path dir, Path conf) throws IOException {
+        return ManagedProcess.start(dir.getFileName().toString(), context.proxyCommand(List.of("nginx",
+                "-p", dir.toString(), "-e", dir.resolve("error.log").toString(), "-c", conf.toString())),
+                dir.resolve("nginx.out"), context.proxyPort());
     }
 
     /** wrk straight to the backend: the ceiling of this machine's loopback, backend and wrk. */
@@ -71,37 +121,21 @@ final class Scenarios {
         @Override
         public Running start(BenchContext context) throws Exception {
             Path dir = context.workDir().resolve("nginx").toAbsolutePath();
-            Path conf = context.write("nginx/nginx.conf", """
-                    worker_processes 1;
-                    daemon off;
-                    master_process on;
-                    pid %1$s/nginx.pid;
-                    error_log %1$s/error.log warn;
-                    events { worker_connections 4096; }
-                    http {
-                      access_log off;
-                      client_body_temp_path %1$s/client_body;
-                      proxy_temp_path %1$s/proxy;
-                      fastcgi_temp_path %1$s/fastcgi;
-                      uwsgi_temp_path %1$s/uwsgi;
-                      scgi_temp_path %1$s/scgi;
-                      upstream backend {
-                        server 127.0.0.1:%3$d;
-                        keepalive %4$d;
-                      }
-                      server {
-                        listen 127.0.0.1:%2$d;
-                        location / {
-                          proxy_pass http://backend;
-                          proxy_http_version 1.1;
-                          proxy_set_header Connection "";
-                        }
+            Path conf = nginxConf(context, dir, """
+                    upstream backend {
+                      server 127.0.0.1:%d;
+                      keepalive %d;
+                    }
+                    server {
+                      listen 127.0.0.1:%d;
+                      location / {
+                        proxy_pass http://backend;
+                        proxy_http_version 1.1;
+                        proxy_set_header Connection "";
                       }
                     }
-                    """.formatted(dir, context.proxyPort(), context.backendPort(), upstreamIdle));
-            ManagedProcess nginx = ManagedProcess.start("nginx", context.proxyCommand(List.of("nginx",
-                    "-p", dir.toString(), "-e", dir.resolve("error.log").toString(), "-c", conf.toString())),
-                    dir.resolve("nginx.out"), context.proxyPort());
+                    """.formatted(context.backendPort(), upstreamIdle, context.proxyPort()));
+            ManagedProcess nginx = startNginx(context, dir, conf);
             return new Running(context.proxyPort(), nginx.pid(), nginx);
         }
     }
@@ -172,11 +206,7 @@ final class Scenarios {
         @Override
         public Running start(BenchContext context) throws Exception {
             WrkOptions options = context.options();
-            List<String> jvm = new ArrayList<>(Arrays.asList(options.gatewayJavaOpts().trim().split("\\s+")));
-            if (options.jfr()) {
-                Path jfr = context.workDir().resolve(name() + ".jfr").toAbsolutePath();
-                jvm.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
-            }
+            List<String> jvm = gatewayJvm(context, name());
             List<String> args = new ArrayList<>(List.of("--port", String.valueOf(context.proxyPort()),
                     "--backend-port", String.valueOf(context.backendPort()),
                     "--max-idle-upstream", String.valueOf(upstreamIdle)));
@@ -196,16 +226,22 @@ final class Scenarios {
     }
 
     /**
-     * Two gateways with the fabric between them: the client's gateway routes to a target group in the other VPC,
-     * whose gateway proxies to the backend.
+     * Two gateways with the fabric between them (issue 5: "across the fabric (two gateways), at least 0.5 ×
+     * nginx"): VPC-A's gateway ({@code BenchGateway --fabric first-hop}) takes wrk's requests and routes them to
+     * the datastore's target group, which is in VPC-B; VPC-B's gateway ({@code --fabric peer}) receives them over
+     * the fabric (HTTP/2 over mutual TLS 1.3, certificates from this run's CA) and proxies to the backend.
      *
-     * <p>Not runnable yet: {@code dev.trellis.gateway.fabric} has only the {@code FabricForwarder} seam, which
-     * answers 502. When a real forwarder exists, {@link #unavailableReason()} returns null and {@link #start}
-     * starts two {@link BenchGateway} JVMs (a {@code --fabric} mode there: VPC-A's snapshot forwards to a target
-     * group in VPC-B with B's fabric address as peer; B's snapshot holds the group with the backend), both pinned
-     * with {@link BenchContext#proxyCommand} (they share the proxy CPU, as one proxy's work).
+     * <p><b>Pinning.</b> Both JVMs run on the proxy CPU, like every other proxy: the two hops together are the
+     * proxy under test and get the one core nginx gets. Their CPU time is added up for the CPU-per-request figure.
+     * Each has one event loop ({@code ioThreads 1}) and the usual heap.
      */
     static final class Fabric implements Scenario {
+        private final int upstreamIdle;
+
+        Fabric(int upstreamIdle) {
+            this.upstreamIdle = upstreamIdle;
+        }
+
         @Override
         public String name() {
             return FABRIC;
@@ -213,17 +249,172 @@ final class Scenarios {
 
         @Override
         public String description() {
-            return "two Trellis gateways across the fabric";
+            return "two Trellis gateways (VPC-A's first hop → fabric, HTTP/2 over mTLS 1.3 → VPC-B's gateway → "
+                    + "backend), ioThreads 1 each, auth NONE, both JVMs pinned together to the proxy CPU, "
+                    + "maxIdleConnectionsPerTarget " + upstreamIdle + " at B";
         }
 
         @Override
-        public String unavailableReason() {
-            return "not available yet: dev.trellis.gateway.fabric has no forwarder (the fabric is being built)";
+        public Running start(BenchContext context) throws Exception {
+            Path material = context.fabricMaterial().toAbsolutePath();
+            List<String> common = List.of("--backend-port", String.valueOf(context.backendPort()),
+                    "--fabric-dir", material.toString(), "--fabric-port", String.valueOf(context.fabricPort()),
+                    "--max-idle-upstream", String.valueOf(upstreamIdle));
+            List<String> peerArgs = new ArrayList<>(List.of("--fabric", "peer"));
+            peerArgs.addAll(common);
+            ManagedProcess peer = ManagedProcess.start("fabric-peer", context.proxyCommand(context.java(
+                    gatewayJvm(context, "fabric-peer"), BenchGateway.class.getName(), peerArgs)),
+                    context.workDir().resolve("fabric-peer.out"), context.fabricPort());
+            try {
+                List<String> firstArgs = new ArrayList<>(List.of("--fabric", "first-hop", "--port",
+                        String.valueOf(context.proxyPort())));
+                firstArgs.addAll(common);
+                ManagedProcess first = ManagedProcess.start("fabric-first-hop", context.proxyCommand(context.java(
+                        gatewayJvm(context, "fabric-first-hop"), BenchGateway.class.getName(), firstArgs)),
+                        context.workDir().resolve("fabric-first-hop.out"), context.proxyPort());
+                return new Running(context.proxyPort(), List.of(first.pid(), peer.pid()), () -> {
+                    first.close();
+                    peer.close();
+                });
+            } catch (IOException | RuntimeException e) {
+                peer.close();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * nginx terminating TLS for the datastore's generated name with the harness's certificate (the gateway's
+     * scenario gets the same files), then proxying as {@link Nginx} does. The TLS settings are Lattice's policy as
+     * the gateway applies it ({@code TlsPolicy}): TLS 1.2 and 1.3, the same suites in the same server-preference
+     * order, so both servers negotiate the same protocol and suite with wrk. With {@code newHandshakes} every
+     * request says {@code Connection: close}, so every request is a new TCP connection and a full handshake (wrk
+     * does not resume sessions).
+     */
+    static final class NginxTls implements Scenario {
+        private final boolean newHandshakes;
+        private final int upstreamIdle;
+
+        NginxTls(boolean newHandshakes, int upstreamIdle) {
+            this.newHandshakes = newHandshakes;
+            this.upstreamIdle = upstreamIdle;
         }
 
         @Override
-        public Running start(BenchContext context) {
-            throw new UnsupportedOperationException(unavailableReason());
+        public String name() {
+            return newHandshakes ? NGINX_HANDSHAKES : NGINX_HTTPS;
+        }
+
+        @Override
+        public String description() {
+            return "nginx as `nginx` plus `listen ssl`, the same RSA 2048 certificate, ssl_protocols TLSv1.2 TLSv1.3,"
+                    + " Lattice's suites in its order (ssl_prefer_server_ciphers on)" + (newHandshakes
+                    ? "; every request `Connection: close`: one new TLS connection per request" : "; keep-alive");
+        }
+
+        @Override
+        public boolean tls() {
+            return true;
+        }
+
+        @Override
+        public String baseline() {
+            return name();
+        }
+
+        @Override
+        public Running start(BenchContext context) throws Exception {
+            BenchPki.Issued.PemFiles certificate = context.httpsCertificate();
+            String tls12 = TlsPolicy.OPENSSL_CIPHER_SUITES.stream().filter(suite -> !suite.startsWith("TLS_"))
+                    .collect(Collectors.joining(":"));
+            String tls13 = TlsPolicy.OPENSSL_CIPHER_SUITES.stream().filter(suite -> suite.startsWith("TLS_"))
+                    .collect(Collectors.joining(":"));
+            Path dir = context.workDir().resolve(name()).toAbsolutePath();
+            Path conf = nginxConf(context, dir, """
+                    upstream backend {
+                      server 127.0.0.1:%d;
+                      keepalive %d;
+                    }
+                    server {
+                      listen 127.0.0.1:%d ssl;
+                      server_name %s;
+                      ssl_certificate %s;
+                      ssl_certificate_key %s;
+                      ssl_protocols TLSv1.2 TLSv1.3;
+                      ssl_ciphers %s;
+                      ssl_conf_command Ciphersuites %s;
+                      ssl_prefer_server_ciphers on;
+                      location / {
+                        proxy_pass http://backend;
+                        proxy_http_version 1.1;
+                        proxy_set_header Connection "";
+                      }
+                    }
+                    """.formatted(context.backendPort(), upstreamIdle, context.proxyPort(), BenchSnapshots.HOST,
+                    certificate.certificate().toAbsolutePath(), certificate.key().toAbsolutePath(), tls12, tls13));
+            ManagedProcess nginx = startNginx(context, dir, conf);
+            return new Running(context.proxyPort(), nginx.pid(), nginx);
+        }
+
+        @Override
+        public Map<String, String> requestHeaders() {
+            return newHandshakes ? LuaScripts.closingHeaders() : LuaScripts.plainHeaders();
+        }
+    }
+
+    /**
+     * The gateway with the datastore's listener HTTPS ({@code BenchGateway --https-cert/--https-key}): the harness's
+     * certificate is the snapshot's managed certificate of the generated names (a {@code CertificateEntry} without
+     * ARN), chosen by SNI. Otherwise as {@link Gateway} without auth; {@code newHandshakes} as in {@link NginxTls}.
+     */
+    static final class GatewayTls implements Scenario {
+        private final boolean newHandshakes;
+        private final int upstreamIdle;
+
+        GatewayTls(boolean newHandshakes, int upstreamIdle) {
+            this.newHandshakes = newHandshakes;
+            this.upstreamIdle = upstreamIdle;
+        }
+
+        @Override
+        public String name() {
+            return newHandshakes ? GATEWAY_HANDSHAKES : GATEWAY_HTTPS;
+        }
+
+        @Override
+        public String description() {
+            return "Trellis gateway, ioThreads 1, auth NONE, HTTPS listener with the same certificate as the managed"
+                    + " certificate of the generated name (JDK TLS provider), maxIdleConnectionsPerTarget "
+                    + upstreamIdle + (newHandshakes ? "; every request `Connection: close`" : "; keep-alive");
+        }
+
+        @Override
+        public boolean tls() {
+            return true;
+        }
+
+        @Override
+        public String baseline() {
+            return newHandshakes ? NGINX_HANDSHAKES : NGINX_HTTPS;
+        }
+
+        @Override
+        public Running start(BenchContext context) throws Exception {
+            BenchPki.Issued.PemFiles certificate = context.httpsCertificate();
+            List<String> args = List.of("--port", String.valueOf(context.proxyPort()),
+                    "--backend-port", String.valueOf(context.backendPort()),
+                    "--max-idle-upstream", String.valueOf(upstreamIdle),
+                    "--https-cert", certificate.certificate().toAbsolutePath().toString(),
+                    "--https-key", certificate.key().toAbsolutePath().toString());
+            ManagedProcess gateway = ManagedProcess.start(name(), context.proxyCommand(context.java(
+                    gatewayJvm(context, name()), BenchGateway.class.getName(), args)),
+                    context.workDir().resolve(name() + ".out"), context.proxyPort());
+            return new Running(context.proxyPort(), gateway.pid(), gateway);
+        }
+
+        @Override
+        public Map<String, String> requestHeaders() {
+            return newHandshakes ? LuaScripts.closingHeaders() : LuaScripts.plainHeaders();
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.trellis.benchmarks.wrk;
 
 import dev.trellis.benchmarks.gateway.BenchBackend;
+import dev.trellis.benchmarks.gateway.BenchSnapshots;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,6 +37,7 @@ public final class WrkHarness {
     private final Map<String, List<Paced>> paced = new LinkedHashMap<>();
     private final Map<String, String> notRun = new LinkedHashMap<>();
     private final Map<String, String> descriptions = new LinkedHashMap<>();
+    private final Map<String, String> baselines = new LinkedHashMap<>();
 
     /** A paced run: the rate asked for, the delay that was used, and what wrk measured. */
     record Paced(double targetRate, double delayMillis, WrkResult result) {
@@ -77,6 +79,7 @@ public final class WrkHarness {
                         continue;
                     }
                     descriptions.put(scenario.name(), scenario.description());
+                    baselines.put(scenario.name(), scenario.baseline());
                     String unavailable = scenario.unavailableReason();
                     if (unavailable != null) {
                         if (round == 1) {
@@ -89,7 +92,7 @@ public final class WrkHarness {
                 }
             }
         }
-        String report = Report.render(options, max, paced, notRun, descriptions, loadBefore, loadAverage(),
+        String report = Report.render(options, max, paced, notRun, descriptions, baselines, loadBefore, loadAverage(),
                 Duration.between(started, Instant.now()));
         Files.writeString(options.workDir().resolve("report.md"), report);
         return report;
@@ -106,9 +109,9 @@ public final class WrkHarness {
                 log(name + ": warm-up had " + warm.problems() + " (see " + label + "-warmup.txt)");
             }
             log(name + ": maximum throughput, " + options.duration().toSeconds() + " s");
-            double cpuBefore = ProcessCpu.seconds(running.pid());
+            double cpuBefore = running.cpuSeconds();
             WrkResult result = wrk(label + "-max", running.port(), scenario, 0, options.duration())
-                    .withProxyCpuSeconds(ProcessCpu.seconds(running.pid()) - cpuBefore);
+                    .withProxyCpuSeconds(running.cpuSeconds() - cpuBefore);
             max.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
             log(name + ": " + Report.rate(result.requestsPerSecond()) + " req/s, p99 " + Report.ms(result.p99Micros())
                     + (Double.isNaN(result.proxyCpuMicrosPerRequest()) ? "" : String.format(Locale.ROOT,
@@ -147,10 +150,14 @@ public final class WrkHarness {
 
     private WrkResult wrk(String label, int port, Scenario scenario, double delayMillis, Duration duration)
             throws IOException, InterruptedException {
-        Path script = context.write(label + ".lua", LuaScripts.script(scenario.requestHeaders(), delayMillis));
+        Path script = context.write(label + ".lua", LuaScripts.script(scenario.requestHeaders(), delayMillis,
+                scenario.tls()));
+        // Over TLS the URL's host is what wrk sends as SNI: the generated name, which the script resolves.
+        String url = scenario.tls() ? "https://" + BenchSnapshots.HOST + ":" + port + "/"
+                : "http://127.0.0.1:" + port + "/";
         List<String> command = context.loadCommand(List.of("wrk", "-t1", "-c" + options.connections(),
                 "-d" + duration.toSeconds() + "s", "--timeout", "5s", "--latency", "-s",
-                script.toAbsolutePath().toString(), "http://127.0.0.1:" + port + "/"));
+                script.toAbsolutePath().toString(), url));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int exit = process.waitFor();

@@ -31,9 +31,11 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
               --duration 20s        each measured run (s or m suffix)
               --warmup 10s          the unmeasured run before it
               --connections 64      keep-alive connections (every scenario)
-              --base-port 18080     the proxy listens here, the backend on the next port
+              --base-port 18080     the proxy listens here, the backend on the next port, the fabric
+                                    scenario's second gateway on the one after
               --no-pin              do not pin with taskset (default: proxy on CPU 0, backend and wrk on CPU 1)
-              --only a,b            only these scenarios (direct, nginx, haproxy, gateway, gateway-auth, fabric)
+              --only a,b            only these scenarios (direct, nginx, haproxy, gateway, gateway-auth, fabric,
+                                    nginx-https, gateway-https, nginx-handshakes, gateway-handshakes)
               --rounds 1            run every scenario this many times, in turn; the report shows medians
               --upstream-idle N     idle backend connections nginx and the gateway keep (default: --connections)
               --jfr                 record the gateway scenarios with Java Flight Recorder (work dir)
@@ -78,8 +80,9 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         if (jar == null) {
             throw new UsageException("--jar is required (./bench sets it)\n" + USAGE);
         }
-        if (basePort > 65534) {
-            throw new UsageException("--base-port must leave room for the backend on the next port");
+        if (basePort > 65533) {
+            throw new UsageException("--base-port must leave room for the backend and the fabric peer on the next"
+                    + " two ports");
         }
         return new WrkOptions(duration, warmup, connections, basePort, pin, List.copyOf(only), jar.toAbsolutePath(),
                 reference.toAbsolutePath(), workDir.toAbsolutePath(), jfr, javaOpts,

@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.trellis.benchmarks.gateway.BenchBackend;
+import dev.trellis.benchmarks.gateway.BenchPki;
 import dev.trellis.benchmarks.gateway.BenchSnapshots;
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
+import dev.trellis.gateway.fabric.FabricClient;
+import dev.trellis.gateway.fabric.FabricTls;
+import dev.trellis.model.snapshot.CertificateEntry;
+import dev.trellis.model.snapshot.TargetGroupEntry;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +21,16 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,6 +64,65 @@ class WrkHarnessPartsTest {
             assertThat(exchange(gateway.localPort(BenchSnapshots.LISTENER_PORT), LuaScripts.plainHeaders()))
                     .startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nok");
         }
+    }
+
+    @Test
+    void theHttpsScenarioPresentsTheHarnesssCertificateForTheGeneratedNameAndForwards() throws Exception {
+        BenchPki pki = BenchPki.create();
+        BenchPki.Issued certificate = pki.server(BenchSnapshots.HOST);
+        try (BenchBackend backend = BenchBackend.start("127.0.0.1", 0);
+             GatewayServer gateway = new GatewayServer(GatewayConfig.builder().bindAddress("127.0.0.1")
+                     .mapPort(BenchSnapshots.HTTPS_LISTENER_PORT, 0).ioThreads(1).build(),
+                     new GatewaySnapshots(BenchSnapshots.datastoreHttps(backend.port(), new CertificateEntry(null,
+                             List.of(BenchSnapshots.HOST), certificate.certificatePem(),
+                             certificate.privateKeyPem(), null)))).start()) {
+            int port = gateway.localPort(BenchSnapshots.HTTPS_LISTENER_PORT);
+
+            // What wrk does: SNI = the URL's host (the generated name), connected to 127.0.0.1. The client checks
+            // the chain against the run's CA and the name against the SAN, as a real HTTPS client would.
+            try (SSLSocket socket = tlsSocket(pki, certificate, port, BenchSnapshots.HOST)) {
+                String response = exchange(socket, LuaScripts.closingHeaders());
+                assertThat(response).startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nok");
+                assertThat(socket.getSession().getProtocol()).isEqualTo("TLSv1.3");
+            }
+            // Another name gets no certificate: the SNI really chooses it.
+            assertThatThrownBy(() -> exchange(tlsSocket(pki, certificate, port, "other.example.com"),
+                    LuaScripts.plainHeaders())).isInstanceOf(SSLException.class);
+        }
+    }
+
+    @Test
+    void theFabricScenariosFirstHopReachesTheBackendThroughThePeerGateway() throws Exception {
+        BenchPki pki = BenchPki.create();
+        FabricTls tlsA = FabricTls.create(BenchSnapshots.VPC, pki.gateway(BenchSnapshots.VPC).fabricIdentity());
+        FabricTls tlsB = FabricTls.create(BenchSnapshots.VPC_B, pki.gateway(BenchSnapshots.VPC_B).fabricIdentity());
+        try (BenchBackend backend = BenchBackend.start("127.0.0.1", 0);
+             GatewayServer peer = new GatewayServer(GatewayConfig.builder().bindAddress("127.0.0.1").ioThreads(1)
+                     .fabric(new FabricClient(tlsB)).fabricTls(tlsB).fabricListener("127.0.0.1", 0).build(),
+                     new GatewaySnapshots(BenchSnapshots.fabricPeer(backend.port()))).start();
+             GatewayServer firstHop = new GatewayServer(GatewayConfig.builder().bindAddress("127.0.0.1")
+                     .mapPort(BenchSnapshots.LISTENER_PORT, 0).ioThreads(1).fabric(new FabricClient(tlsA)).build(),
+                     new GatewaySnapshots(BenchSnapshots.fabricFirstHop("127.0.0.1", peer.fabricPort()))).start()) {
+            // The first hop knows no target of the group: a 200 can only come through the peer.
+            TargetGroupEntry remote = BenchSnapshots.fabricFirstHop("127.0.0.1", peer.fabricPort()).targetGroups()
+                    .get(0);
+            assertThat(remote.vpcId()).isEqualTo(BenchSnapshots.VPC_B);
+            assertThat(remote.targets()).isEmpty();
+
+            assertThat(exchange(firstHop.localPort(BenchSnapshots.LISTENER_PORT), LuaScripts.plainHeaders()))
+                    .startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nok");
+        }
+    }
+
+    @Test
+    void theTlsScriptsResolveTheGeneratedNameLocallyAndTheHandshakeScriptsCloseEachConnection() {
+        String lua = LuaScripts.script(LuaScripts.closingHeaders(), 0, true);
+
+        assertThat(lua).contains("function wrk.resolve(host, service)")
+                .contains("wrk.addrs = wrk.lookup(\"127.0.0.1\", service)")
+                .contains("wrk.headers[\"Connection\"] = \"close\"")
+                .contains("wrk.headers[\"Host\"] = \"" + BenchSnapshots.HOST + "\"");
+        assertThat(LuaScripts.script(LuaScripts.plainHeaders(), 0)).doesNotContain("resolve");
     }
 
     @Test
@@ -103,12 +177,38 @@ class WrkHarnessPartsTest {
                 .mapPort(BenchSnapshots.LISTENER_PORT, 0).ioThreads(1).build(), snapshots).start();
     }
 
+    /** A TLS client socket to 127.0.0.1:{@code port} sending {@code serverName} as SNI, verifying against the CA. */
+    private static SSLSocket tlsSocket(BenchPki pki, BenchPki.Issued issued, int port, String serverName)
+            throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(
+                new ByteArrayInputStream(issued.caPem().getBytes(StandardCharsets.US_ASCII))));
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trustManagers.getTrustManagers(), null);
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setServerNames(List.of(new SNIHostName(serverName)));
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        socket.setSSLParameters(parameters);
+        return socket;
+    }
+
     /** Sends {@code GET /} with these headers, as wrk does, and returns the whole response (the gateway closes). */
     private static String exchange(int port, Map<String, String> headers) throws IOException {
+        return exchange(new Socket("127.0.0.1", port), headers);
+    }
+
+    private static String exchange(Socket connected, Map<String, String> headers) throws IOException {
         StringBuilder request = new StringBuilder("GET / HTTP/1.1\r\n");
         headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
-        request.append("Connection: close\r\n\r\n");
-        try (Socket socket = new Socket("127.0.0.1", port)) {
+        if (!headers.containsKey("Connection")) {
+            request.append("Connection: close\r\n");
+        }
+        request.append("\r\n");
+        try (Socket socket = connected) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
