@@ -43,7 +43,8 @@ public final class HealthChecker implements AutoCloseable {
     private final EventLoopGroup loops;
     private final long unitNanos;
     private final HealthReporter reporter;
-    private final Map<String, TargetCheck> checks = new HashMap<>();
+    /** The running checks, by target group and then by target ({@link TargetPool#healthKey}). */
+    private final Map<String, Map<String, TargetCheck>> checks = new HashMap<>();
     private GatewaySnapshot seen;
     private boolean closed;
 
@@ -77,65 +78,90 @@ public final class HealthChecker implements AutoCloseable {
             return;
         }
         seen = current;
-        Map<String, PoolTarget> before = new HashMap<>();
-        Map<String, Boolean> checkedBefore = new HashMap<>();
-        if (previous != null) {
-            for (TargetPool pool : previous.targetPools().values()) {
-                checkedBefore.put(pool.group().id(), checksEnabled(pool));
-                for (PoolTarget target : pool.allTargets()) {
-                    before.put(key(pool, target), target);
-                }
-            }
-        }
-        Map<String, TargetCheck> keep = new HashMap<>();
+        Map<String, Map<String, TargetCheck>> keep = new HashMap<>();
         for (TargetPool pool : current.targetPools().values()) {
             String groupId = pool.group().id();
-            HealthCheckSettings settings = null;
-            String unusable = null;
-            try {
-                settings = HealthCheckSettings.of(pool.group());
-            } catch (HealthCheckSettings.UnusableException e) {
-                unusable = e.reasonCode();
-                log.warn("target group {}: health checks are on but cannot run ({}); its targets are UNAVAILABLE",
-                        groupId, e.getMessage());
+            TargetPool old = previous == null ? null : previous.targetPool(groupId);
+            if (old == pool) {
+                // The swap reused the pool: the group did not change, nor did its targets or settings. Its checks
+                // go on as they are; nothing per target to look at (a swap of 50,000 unchanged targets costs a map
+                // move per group, not per target).
+                Map<String, TargetCheck> running = checks.remove(groupId);
+                if (running != null) {
+                    keep.put(groupId, running);
+                }
+                continue;
             }
-            boolean switched = !Objects.equals(checkedBefore.get(groupId), checksEnabled(pool));
-            for (PoolTarget target : pool.allTargets()) {
-                String key = key(pool, target);
-                PoolTarget old = before.get(key);
-                boolean changed = old == null || old.draining() != target.draining() || switched;
-                if (unusable != null && !target.draining()) {
-                    changed |= target.health().set(TargetStatus.UNAVAILABLE, unusable);
-                }
-                if (changed) {
-                    reporter.changed(groupId, target);
-                }
-                if (settings == null || target.draining()) {
-                    continue;
-                }
-                TargetCheck running = checks.get(key);
-                if (running != null && running.settings.equals(settings)
-                        && running.target.health() == target.health()) {
-                    checks.remove(key);
-                    keep.put(key, running);
-                } else {
-                    if (target.health().status() == TargetStatus.UNAVAILABLE
-                            && target.health().set(TargetStatus.INITIAL, null)) {
-                        // Its settings could not run before: it must pass a check again.
-                        reporter.changed(groupId, target);
-                    }
-                    TargetCheck check = new TargetCheck(groupId, target, settings, loops.next());
-                    keep.put(key, check);
-                    check.start();
-                }
-            }
+            keep.put(groupId, updateGroup(pool, old, checks.remove(groupId)));
         }
-        for (TargetCheck gone : checks.values()) {
-            gone.stop();
+        for (Map<String, TargetCheck> gone : checks.values()) {
+            gone.values().forEach(TargetCheck::stop);
         }
         checks.clear();
         checks.putAll(keep);
-        log.debug("health checks: {} targets of revision {}", checks.size(), current.revision());
+        log.debug("health checks: {} target groups of revision {}", checks.size(), current.revision());
+    }
+
+    /**
+     * The checks of a group that changed (or is new): keeps those whose target and settings are the same, starts
+     * the others, stops the rest; marks for reporting the targets that are new, started or stopped draining, or had
+     * checks switched on or off.
+     *
+     * @param old the group's pool in the previous snapshot, or null
+     * @param running the group's checks until now, or null
+     */
+    private Map<String, TargetCheck> updateGroup(TargetPool pool, TargetPool old, Map<String, TargetCheck> running) {
+        String groupId = pool.group().id();
+        Map<String, PoolTarget> before = new HashMap<>();
+        if (old != null) {
+            for (PoolTarget target : old.allTargets()) {
+                before.put(key(old, target), target);
+            }
+        }
+        Map<String, TargetCheck> previousChecks = running == null ? new HashMap<>() : running;
+        HealthCheckSettings settings = null;
+        String unusable = null;
+        try {
+            settings = HealthCheckSettings.of(pool.group());
+        } catch (HealthCheckSettings.UnusableException e) {
+            unusable = e.reasonCode();
+            log.warn("target group {}: health checks are on but cannot run ({}); its targets are UNAVAILABLE",
+                    groupId, e.getMessage());
+        }
+        boolean switched = old != null && checksEnabled(old) != checksEnabled(pool);
+        Map<String, TargetCheck> kept = new HashMap<>();
+        for (PoolTarget target : pool.allTargets()) {
+            String key = key(pool, target);
+            PoolTarget was = before.get(key);
+            boolean changed = was == null || was.draining() != target.draining() || switched;
+            if (unusable != null && !target.draining()) {
+                changed |= target.health().set(TargetStatus.UNAVAILABLE, unusable);
+            }
+            if (changed) {
+                reporter.changed(groupId, target);
+            }
+            if (settings == null || target.draining()) {
+                continue;
+            }
+            TargetCheck check = previousChecks.remove(key);
+            if (check != null && check.settings.equals(settings) && check.target.health() == target.health()) {
+                kept.put(key, check);
+            } else {
+                if (check != null) {
+                    check.stop();
+                }
+                if (target.health().status() == TargetStatus.UNAVAILABLE
+                        && target.health().set(TargetStatus.INITIAL, null)) {
+                    // Its settings could not run before: it must pass a check again.
+                    reporter.changed(groupId, target);
+                }
+                TargetCheck started = new TargetCheck(groupId, target, settings, loops.next());
+                kept.put(key, started);
+                started.start();
+            }
+        }
+        previousChecks.values().forEach(TargetCheck::stop);
+        return kept;
     }
 
     /**
@@ -150,15 +176,19 @@ public final class HealthChecker implements AutoCloseable {
 
     /** Targets checked now (not draining, in a group whose check is enabled and can run). */
     public synchronized int checkedTargets() {
-        return checks.size();
+        int count = 0;
+        for (Map<String, TargetCheck> group : checks.values()) {
+            count += group.size();
+        }
+        return count;
     }
 
     /** Stops every check and the reporting thread. Checks in flight finish on their own and are ignored. */
     @Override
     public synchronized void close() {
         closed = true;
-        for (TargetCheck check : checks.values()) {
-            check.stop();
+        for (Map<String, TargetCheck> group : checks.values()) {
+            group.values().forEach(TargetCheck::stop);
         }
         checks.clear();
         reporter.close();
