@@ -52,7 +52,7 @@ final class AppServer implements AutoCloseable {
 
     private AppServer(String name, HttpServer server, ExecutorService workers) {
         this.name = name;
-        this.accessLog = LoggerFactory.getLogger("dev.trellis.examples." + name + ".access");
+        this.accessLog = LoggerFactory.getLogger("dev.trellis.examples." + name + "-access");
         this.server = server;
         this.workers = workers;
     }
