@@ -64,7 +64,8 @@ public record DatabaseSettings(String postgresHost, int postgresPort, String use
             // AUTO_SERVER lets a second process (datastore v2) open the file the first one holds.
             return "jdbc:h2:file:" + h2File.toAbsolutePath() + ";AUTO_SERVER=TRUE";
         }
-        return "jdbc:h2:mem:trellis-datastore;DB_CLOSE_DELAY=-1";
+        // DB_CLOSE_ON_EXIT=FALSE: the datastore's own SIGTERM hook closes the pool; H2's hook must not race it.
+        return "jdbc:h2:mem:trellis-datastore;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE";
     }
 
     /** For logs: where the data is, never the password. */
