@@ -12,6 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Set;
@@ -40,6 +41,7 @@ public final class GatewayServer implements AutoCloseable {
     private final PipelineContext context;
     private final Map<Integer, Channel> listeners = new TreeMap<>();
     private EventLoopGroup group;
+    private EventLoopGroup healthGroup;
     private FabricServer fabricServer;
     private HealthChecker healthChecker;
     private boolean closed;
@@ -72,8 +74,11 @@ public final class GatewayServer implements AutoCloseable {
         }
         snapshots.onSwap((previous, current) -> reconcilePorts(current));
         reconcilePorts(snapshots.current());
-        // Health checks run on the same event loops as the traffic and follow every swap.
-        healthChecker = new HealthChecker(group, config.targetHealthSink(), snapshots::current,
+        // Health checks have their own event loop, so that probing many targets (a VPC with 50,000 of them checks
+        // well over a thousand per second) never delays a client's request; they follow every swap.
+        healthGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("trellis-health", true),
+                NioIoHandler.newFactory());
+        healthChecker = new HealthChecker(healthGroup, config.targetHealthSink(), snapshots::current,
                 config.healthCheckTimeUnit(), config.targetHealthReportInterval(),
                 config.targetHealthFullReportInterval());
         HealthChecker checker = healthChecker;
@@ -168,6 +173,9 @@ public final class GatewayServer implements AutoCloseable {
         closed = true;
         if (healthChecker != null) {
             healthChecker.close();
+        }
+        if (healthGroup != null) {
+            healthGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         for (Channel channel : listeners.values()) {
             channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
