@@ -73,6 +73,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean requestEnded;
     private CompositeByteBuf collected;
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private Channel upstream;
     private boolean upstreamReady;
     private boolean responseStarted;
@@ -93,6 +94,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (request != null && requestEnded) {
+            // Pipelined: decoded from the same read as the request in progress; handled after its response.
+            queued.add(msg);
+            return;
+        }
         if (msg instanceof HttpRequest req) {
             onRequest(req);
         }
@@ -104,11 +110,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequest(HttpRequest req) {
-        if (request != null) {
-            // A pipelined request: the proxy reads the next request only after the previous response.
-            ctx.close();
-            return;
-        }
         request = req;
         requestEnded = false;
         responseStarted = false;
@@ -361,7 +362,13 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (!keepAlive) {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else {
-            ctx.channel().config().setAutoRead(true);
+            Object next;
+            while (!(request != null && requestEnded) && (next = queued.poll()) != null) {
+                channelRead(ctx, next);
+            }
+            if (request == null) {
+                ctx.channel().config().setAutoRead(true);
+            }
         }
     }
 
@@ -435,6 +442,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             upstream = null;
         }
         resetRequest();
+        Object next;
+        while ((next = queued.poll()) != null) {
+            ReferenceCountUtil.release(next);
+        }
     }
 
     @Override
