@@ -115,8 +115,9 @@ class Sigv4ProxyGatewayTest {
                     + "\"Condition\":{\"StringEquals\":{\"" + PROVIDER + ":sub\":\"" + SERVICE_ACCOUNT + "\","
                     + "\"" + PROVIDER + ":aud\":\"sts.amazonaws.com\"}}}]}";
             roleArn = iam.createRole(r -> r.roleName("aws-sigv4-client").assumeRolePolicyDocument(trust)).role().arn();
+            String clientPolicy = read("seed/sample/lattice-client-policy.json");
             iam.putRolePolicy(r -> r.roleName("aws-sigv4-client").policyName("VPCLatticeClientPolicy")
-                    .policyDocument(read("seed/sample/lattice-client-policy.json")));
+                    .policyDocument(clientPolicy));
         }
         Path tokenFile = dir.resolve("token");
         Files.writeString(tokenFile, token(clusterKey));
@@ -137,11 +138,11 @@ class Sigv4ProxyGatewayTest {
             lattice.createServiceNetworkServiceAssociation(r -> r.serviceNetworkIdentifier(network)
                     .serviceIdentifier(service.id()));
             // The walkthrough's service policy, adapted: this role, this service, this VPC.
-            String policy = read("seed/sample/lattice-service-policy.json")
+            String servicePolicy = read("seed/sample/lattice-service-policy.json")
                     .replace("arn:aws:iam::615847537300:role/aws-sigv4-client", roleArn)
                     .replace("arn:aws:vpc-lattice:us-west-2:615847537300:service/svc-0891088e6cc27c501", serviceArn)
                     .replace("vpc-027baaaf7156c6075", vpcId);
-            lattice.putAuthPolicy(r -> r.resourceIdentifier(service.id()).policy(policy));
+            lattice.putAuthPolicy(r -> r.resourceIdentifier(service.id()).policy(servicePolicy));
         }
 
         listenerPort = freePort();
