@@ -149,8 +149,10 @@ class Sigv4ProxyGatewayTest {
         gateway = GatewayProcess.start(null, vpcId, controlPlane.endpoint(), controlPlane.accessKeyId(),
                 controlPlane.secretAccessKey(), dir.resolve("gateway"), "--bind", "127.0.0.1",
                 "--port-offset", String.valueOf(listenerPort - 80), "--admin-port", "0", "--dns-port", "0");
-        proxy = startProxy(tokenFile);
+        this.tokenFile = tokenFile;
     }
+
+    private Path tokenFile;
 
     @AfterEach
     void tearDown() throws Exception {
@@ -169,6 +171,7 @@ class Sigv4ProxyGatewayTest {
 
     @Test
     void aRequestThroughTheProxyPassesTheServicePolicyAndTheSameRequestUnsignedIsRefused() throws Exception {
+        proxy = startProxy(tokenFile, true);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
                 .until(() -> direct("/summary").statusCode() != 404);
 
@@ -185,19 +188,36 @@ class Sigv4ProxyGatewayTest {
 
         String proxyLog = Files.readString(proxyLogFile);
         assertThat(proxyLog).contains("GET http://127.0.0.1:" + listenerPort + "/summary -> 200 in ");
+        assertThat(proxyLog).doesNotContain(Files.readString(tokenFile));
+    }
+
+    @Test
+    void theSdksOwnChainFindsTrellisStsThroughAwsEndpointUrlSts() throws Exception {
+        proxy = startProxy(tokenFile, false);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                .until(() -> direct("/popular").statusCode() != 404);
+
+        HttpResponse<String> signed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxyPort
+                + "/popular")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(signed.statusCode()).isEqualTo(200);
+        assertThat(signed.body()).isEqualTo("datastore saw /popular from " + vpcId);
     }
 
     private int proxyPort;
     private Path proxyLogFile;
 
-    private Process startProxy(Path tokenFile) throws IOException {
+    /** @param stsFlag --sts-endpoint; else AWS_ENDPOINT_URL_STS for the SDK's own default chain */
+    private Process startProxy(Path tokenFile, boolean stsFlag) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
                 "-cp", System.getProperty("java.class.path"), TrellisCommand.class.getName(), "sigv4-proxy",
                 "--port", "127.0.0.1:0", "--name", "vpc-lattice-svcs", "--region", "us-west-2",
                 "--host", "127.0.0.1:" + listenerPort, "--sign-host", domainName,
-                "--upstream-url-scheme", "http", "--unsigned-payload",
-                "--sts-endpoint", controlPlane.endpoint().toString(), "-v"));
+                "--upstream-url-scheme", "http", "--unsigned-payload", "-v"));
+        if (stsFlag) {
+            command.addAll(List.of("--sts-endpoint", controlPlane.endpoint().toString()));
+        }
         proxyLogFile = Files.createTempFile(dir, "sigv4-proxy", ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(proxyLogFile.toFile());
         Map<String, String> env = builder.environment();
@@ -205,6 +225,10 @@ class Sigv4ProxyGatewayTest {
         env.put("AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile.toString());
         env.put("AWS_ROLE_ARN", roleArn);
         env.put("AWS_ROLE_SESSION_NAME", "frontend-pod");
+        if (!stsFlag) {
+            env.put("AWS_ENDPOINT_URL_STS", controlPlane.endpoint().toString());
+            env.put("AWS_REGION", "us-west-2");
+        }
         env.put("AWS_CONFIG_FILE", dir.resolve("no-config").toString());
         env.put("AWS_SHARED_CREDENTIALS_FILE", dir.resolve("no-credentials").toString());
         Process process = builder.start();
