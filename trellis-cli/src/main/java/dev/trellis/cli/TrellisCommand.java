@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         versionProvider = TrellisCommand.Version.class,
         description = "Application networking in the Amazon VPC Lattice model: service networks, services,"
                 + " routing, SigV4 authentication and IAM-style auth policies.",
-        subcommands = {ServerCommand.class, GatewayCommand.class, CaCertificateCommand.class, PolicyCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServerCommand.class, GatewayCommand.class, Sigv4ProxyCommand.class, ExampleCommand.class,
+            CaCertificateCommand.class, PolicyCommand.class, CommandLine.HelpCommand.class})
 public final class TrellisCommand implements Runnable {
 
     @CommandLine.Spec
