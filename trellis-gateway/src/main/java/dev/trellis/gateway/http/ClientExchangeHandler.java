@@ -16,7 +16,9 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +52,15 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private int pauses;
     private boolean draining;
+    /**
+     * The idle-timeout timer of this connection's exchanges. An exchange used to schedule a timer when its request
+     * went out and cancel it when the response ended: two timer-queue operations per request. Now an HTTP/1.1
+     * connection keeps one armed across its exchanges; when it fires it asks the exchange of the moment, which
+     * arms it again for the time it has left (or not, when it is done). HTTP/2 streams have one exchange each.
+     */
+    private ScheduledFuture<?> idleTimer;
+    private long idleTimerDeadline;
+    private final Runnable idleTimerTask = this::idleTimerFired;
 
     ClientExchangeHandler(PipelineContext context, boolean http2) {
         this.context = context;
@@ -118,6 +129,7 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        cancelIdleTimer();
         Exchange exchange = current;
         if (exchange != null) {
             exchange.onClientClosed();
@@ -192,6 +204,37 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The current exchange's idle check runs within {@code delayNanos}: the connection's timer is left as it is when
+     * it fires soon enough (the exchange re-arms it if it fires early), else it is scheduled for then.
+     */
+    void armIdleCheck(long delayNanos) {
+        long deadline = System.nanoTime() + delayNanos;
+        if (idleTimer != null) {
+            if (idleTimerDeadline - deadline <= 0) {
+                return;
+            }
+            idleTimer.cancel(false);
+        }
+        idleTimerDeadline = deadline;
+        idleTimer = ctx.executor().schedule(idleTimerTask, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void idleTimerFired() {
+        idleTimer = null;
+        Exchange exchange = current;
+        if (exchange != null) {
+            exchange.idleCheck();
+        }
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+
     /** The exchange is over (response sent or abandoned, request read or dropped). */
     void exchangeFinished(Exchange exchange, boolean closeConnection) {
         if (exchange != current) {
@@ -200,6 +243,8 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         current = null;
         guard.exchangeEnded(exchange.idleTimeout());
         if (http2) {
+            // A stream serves one exchange: its timer must not linger in the loop's queue after it.
+            cancelIdleTimer();
             return;
         }
         if (closeConnection) {

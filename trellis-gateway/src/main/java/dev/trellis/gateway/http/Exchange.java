@@ -52,7 +52,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -157,7 +156,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private long responseBodyBytes;
     private boolean closeAfterResponse;
 
-    private ScheduledFuture<?> idleTimer;
+    /** True while the idle timeout runs for this exchange (the timer itself is the connection's: see idleCheck). */
+    private boolean idleCheckArmed;
     private long lastActivityNanos = startNanos;
     private boolean finished;
 
@@ -757,19 +757,24 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     }
 
     private void scheduleIdleCheck(long delayNanos) {
-        idleTimer = client.eventLoop().schedule(this::idleCheck, Math.max(delayNanos, 1_000_000L),
-                TimeUnit.NANOSECONDS);
+        idleCheckArmed = true;
+        client.armIdleCheck(Math.max(delayNanos, 1_000_000L));
     }
 
     private void cancelIdleCheck() {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
+        // Nothing to cancel: the connection's timer finds no armed exchange when it fires.
+        idleCheckArmed = false;
     }
 
-    private void idleCheck() {
-        idleTimer = null;
+    /**
+     * Called by the connection's idle timer ({@link ClientExchangeHandler#armIdleCheck}), which may fire before this
+     * exchange's own deadline (it was armed for an earlier one): then it is armed again for the time left.
+     */
+    void idleCheck() {
+        if (!idleCheckArmed) {
+            return;
+        }
+        idleCheckArmed = false;
         if (finished || responseComplete) {
             return;
         }
