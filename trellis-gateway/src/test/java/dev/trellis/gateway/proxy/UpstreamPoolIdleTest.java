@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class UpstreamPoolIdleTest {
 
-    private static final Duration IDLE = Duration.ofMillis(400);
+    private static final Duration IDLE = Duration.ofSeconds(3);
 
     private MultiThreadIoEventLoopGroup group;
     private EventLoop loop;
@@ -89,19 +89,19 @@ class UpstreamPoolIdleTest {
         }).get();
         await().until(() -> accepted.get() == 2);
 
-        // Half the timeout later, one of them serves again and goes back: its idle time starts over.
-        Thread.sleep(IDLE.toMillis() / 2);
+        // A third of the timeout later, one of them serves again and goes back: its idle time starts over.
+        Thread.sleep(IDLE.toMillis() / 3);
         UpstreamConnection reused = acquire(pool, target);
         assertThat(reused.reused()).isTrue();
         loop.submit(() -> reused.release(true)).get();
 
         // The other one is closed once its timeout has passed; the reused one is still open then.
-        await().atMost(Duration.ofSeconds(3)).until(() -> closedByGateway.get() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> closedByGateway.get() == 1);
         assertThat(loop.submit(pool::idleConnections).get()).isEqualTo(1);
         assertThat(reused.channel().isActive()).isTrue();
 
         // And it goes too, a timeout after its own release.
-        await().atMost(Duration.ofSeconds(3)).until(() -> closedByGateway.get() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> closedByGateway.get() == 2);
         await().until(() -> loop.submit(pool::idleConnections).get() == 0);
         assertThat(accepted.get()).isEqualTo(2);
     }
