@@ -61,6 +61,7 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> idleTimer;
     private long idleTimerDeadline;
     private final Runnable idleTimerTask = this::idleTimerFired;
+    private final Runnable nextRequestTask = this::nextRequest;
 
     ClientExchangeHandler(PipelineContext context, boolean http2) {
         this.context = context;
@@ -255,8 +256,20 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         // Next request: first those already decoded, then the socket again. Later, not re-entrantly: this may be
-        // called from inside a request's own handling.
-        ctx.executor().execute(this::nextRequest);
+        // called from inside a request's own handling. Nothing to do (the usual case: reading never stopped) costs
+        // no task.
+        if (!pipelined.isEmpty() || (pauses & PAUSE_PIPELINING) != 0) {
+            ctx.executor().execute(nextRequestTask);
+        }
+    }
+
+    /**
+     * HTTP/1.1: the current request has been read whole; bytes from now on are the next request's. Reading goes on
+     * (a request that arrives before this response is done waits in {@link #pipelined}, and reading stops then),
+     * and the guard times the next head from its first byte.
+     */
+    void requestReadWhole() {
+        guard.requestReadWhole();
     }
 
     private void nextRequest() {

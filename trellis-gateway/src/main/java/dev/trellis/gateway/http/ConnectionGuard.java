@@ -45,6 +45,11 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     /** When the first byte of the HTTP/1.1 request head in progress arrived; 0 when no head is in progress. */
     private long headStartNanos;
     /**
+     * HTTP/1.1: the request of the exchange in progress has been read whole, so bytes arriving now begin the next
+     * request's head (the connection keeps reading while a response is in progress), and are timed from now.
+     */
+    private boolean awaitingNextHead;
+    /**
      * Checks the head in progress, if any. Not scheduled and cancelled per request (two timer-queue operations on
      * every request of a keep-alive connection): it stays armed while requests follow each other, and on firing it
      * re-arms itself for the head in progress or lapses when there is none.
@@ -82,7 +87,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         long now = System.nanoTime();
         lastActivityNanos = now;
-        if (!http2 && activeExchanges == 0 && headStartNanos == 0) {
+        if (!http2 && headStartNanos == 0 && (activeExchanges == 0 || awaitingNextHead)) {
             headStartNanos = now | 1; // never 0, which means "no head in progress"
             if (headTimer == null) {
                 scheduleHeadCheck(context.config().requestHeadTimeout().toNanos());
@@ -118,13 +123,25 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     /** A request (HTTP/1.1) or stream (HTTP/2) is being served: the connection is not idle. */
     void exchangeStarted() {
         activeExchanges++;
+        awaitingNextHead = false;
         requestHeadReceived();
+    }
+
+    /** HTTP/1.1: the current request has been read whole (see {@link #awaitingNextHead}). */
+    void requestReadWhole() {
+        awaitingNextHead = true;
     }
 
     /** A request ended; {@code idleTimeout} is its service's (null when no service was found). */
     void exchangeEnded(Duration idleTimeout) {
         activeExchanges--;
+        awaitingNextHead = false;
         lastActivityNanos = System.nanoTime();
+        if (headStartNanos != 0 && headTimer == null && !http2) {
+            // The next head began during this exchange and its timer lapsed meanwhile: time what is left of it.
+            scheduleHeadCheck(Math.max(1, context.config().requestHeadTimeout().toNanos()
+                    - (lastActivityNanos - headStartNanos)));
+        }
         if (idleTimeout != null) {
             idleTimeoutNanos = idleTimeout.toNanos();
         }
@@ -150,13 +167,17 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     private void headCheck() {
         headTimer = null;
-        if (http2 || activeExchanges > 0 || headStartNanos == 0 || !ctx.channel().isActive()) {
+        if (http2 || headStartNanos == 0 || !ctx.channel().isActive()) {
             return;
         }
         long remaining = context.config().requestHeadTimeout().toNanos() - (System.nanoTime() - headStartNanos);
         if (remaining > 0) {
             // A later request's head, begun after this timer was armed: it gets its full time.
             scheduleHeadCheck(remaining);
+            return;
+        }
+        if (activeExchanges > 0) {
+            // A response is still being sent: the 408 cannot cut into it; exchangeEnded re-arms the check.
             return;
         }
         // Below the codec: the 408 goes out as bytes, the HTTP encoder never sees it.

@@ -140,6 +140,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     /** The stream to the peer gateway while a remote target group's request is in flight. */
     private FabricStream fabricStream;
     private boolean upstreamReady;
+    /** True from asking the pool for a connection until it answers (at once when it has an idle one). */
+    private boolean connecting;
     private boolean upstreamKeepAlive;
     private boolean requestFullySent;
     private boolean retriedConnect;
@@ -366,8 +368,13 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             continueSent = true;
         }
         upstreamHead = upstreamRequestHead();
-        client.pause(ClientExchangeHandler.PAUSE_CONNECTING);
+        connecting = true;
         connect();
+        if (connecting) {
+            // Only while a new connection is being made: with a pooled one the request is already on its way, and
+            // switching reading off and on again costs interest-set updates (epoll_ctl) on every request.
+            client.pause(ClientExchangeHandler.PAUSE_CONNECTING);
+        }
     }
 
     /** The request head as the target sees it (facts §2): same method, target and Host; Lattice's headers. */
@@ -405,6 +412,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     }
 
     private void onConnected(UpstreamConnection connection, Throwable cause) {
+        connecting = false;
         if (finished || discardBody) {
             if (connection != null) {
                 connection.release(true);
@@ -529,7 +537,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (last) {
             requestComplete = true;
             if (!http2) {
-                client.pause(ClientExchangeHandler.PAUSE_PIPELINING);
+                client.requestReadWhole();
             }
         }
         if (finished || discardBody) {
