@@ -48,6 +48,9 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     /** What the connection's TLS handshake negotiated; null on cleartext connections. */
     private TlsConnection tls;
     private InetSocketAddress remote;
+    /** The client's address and the listener port as text, made once per connection for the requests' headers. */
+    private String clientIp;
+    private String listenerPortText;
     private Exchange current;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private int pauses;
@@ -77,6 +80,14 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         this.tls = TlsConnection.of(connection);
     }
 
+    String clientIp() {
+        return clientIp;
+    }
+
+    String listenerPortText() {
+        return listenerPortText;
+    }
+
     /** The connection's TLS facts, or null when it is cleartext. */
     TlsConnection tls() {
         return tls;
@@ -98,6 +109,8 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
             if (remote == null) {
                 Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
                 remote = (InetSocketAddress) connection.remoteAddress();
+                clientIp = remote.getAddress().getHostAddress();
+                listenerPortText = Integer.toString(listenerPort);
             }
             // A whole request (HTTP/2 with END_STREAM, or a head the decoder refused): its body travels on as a
             // last content, which the exchange owns (and releases) from here.
