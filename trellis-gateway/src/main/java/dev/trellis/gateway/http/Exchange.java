@@ -411,12 +411,13 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         LatticeHeaders.appendForwardedFor(headers, clientIp);
         headers.set(FORWARDED_PORT, client.listenerPortText());
         headers.set(FORWARDED_PROTO, forwardedProto());
+        // removeSpoofable took every client copy of these four: add, which skips set's search for old values.
         if (!caller.isAnonymous()) {
-            headers.set(IDENTITY, LatticeHeaders.identity(caller));
+            headers.add(IDENTITY, LatticeHeaders.identity(caller));
         }
-        headers.set(NETWORK, snapshot.networkHeader());
-        headers.set(TARGET, targetHeader());
-        headers.set(SOURCE_VPC, snapshot.snapshot().vpcId());
+        headers.add(NETWORK, snapshot.networkHeader());
+        headers.add(TARGET, targetHeader());
+        headers.add(SOURCE_VPC, snapshot.snapshot().vpcId());
         headers.set(REQUEST_ID, requestId);
         if (declaredLength < 0) {
             if (requestHasBody) {

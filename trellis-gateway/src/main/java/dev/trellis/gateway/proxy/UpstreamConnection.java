@@ -82,7 +82,10 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
      */
     public void release(boolean reusable) {
         listener = null;
-        channel.config().setAutoRead(true);
+        if (!channel.config().isAutoRead()) {
+            // Only after backpressure turned it off; otherwise it would be an atomic swap for nothing.
+            channel.config().setAutoRead(true);
+        }
         if (reusable && channel.isActive() && http2 == null) {
             reused = true;
             pool.giveBack(this);
