@@ -16,7 +16,9 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,10 +48,23 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     /** What the connection's TLS handshake negotiated; null on cleartext connections. */
     private TlsConnection tls;
     private InetSocketAddress remote;
+    /** The client's address and the listener port as text, made once per connection for the requests' headers. */
+    private String clientIp;
+    private String listenerPortText;
     private Exchange current;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private int pauses;
     private boolean draining;
+    /**
+     * The idle-timeout timer of this connection's exchanges. An exchange used to schedule a timer when its request
+     * went out and cancel it when the response ended: two timer-queue operations per request. Now an HTTP/1.1
+     * connection keeps one armed across its exchanges; when it fires it asks the exchange of the moment, which
+     * arms it again for the time it has left (or not, when it is done). HTTP/2 streams have one exchange each.
+     */
+    private ScheduledFuture<?> idleTimer;
+    private long idleTimerDeadline;
+    private final Runnable idleTimerTask = this::idleTimerFired;
+    private final Runnable nextRequestTask = this::nextRequest;
 
     ClientExchangeHandler(PipelineContext context, boolean http2) {
         this.context = context;
@@ -63,6 +78,14 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         this.guard = connection.attr(PipelineContext.GUARD).get();
         this.listenerPort = connection.attr(PipelineContext.LISTENER_PORT).get();
         this.tls = TlsConnection.of(connection);
+    }
+
+    String clientIp() {
+        return clientIp;
+    }
+
+    String listenerPortText() {
+        return listenerPortText;
     }
 
     /** The connection's TLS facts, or null when it is cleartext. */
@@ -86,6 +109,8 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
             if (remote == null) {
                 Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
                 remote = (InetSocketAddress) connection.remoteAddress();
+                clientIp = remote.getAddress().getHostAddress();
+                listenerPortText = Integer.toString(listenerPort);
             }
             // A whole request (HTTP/2 with END_STREAM, or a head the decoder refused): its body travels on as a
             // last content, which the exchange owns (and releases) from here.
@@ -118,6 +143,7 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        cancelIdleTimer();
         Exchange exchange = current;
         if (exchange != null) {
             exchange.onClientClosed();
@@ -192,6 +218,37 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The current exchange's idle check runs within {@code delayNanos}: the connection's timer is left as it is when
+     * it fires soon enough (the exchange re-arms it if it fires early), else it is scheduled for then.
+     */
+    void armIdleCheck(long delayNanos) {
+        long deadline = System.nanoTime() + delayNanos;
+        if (idleTimer != null) {
+            if (idleTimerDeadline - deadline <= 0) {
+                return;
+            }
+            idleTimer.cancel(false);
+        }
+        idleTimerDeadline = deadline;
+        idleTimer = ctx.executor().schedule(idleTimerTask, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void idleTimerFired() {
+        idleTimer = null;
+        Exchange exchange = current;
+        if (exchange != null) {
+            exchange.idleCheck();
+        }
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+
     /** The exchange is over (response sent or abandoned, request read or dropped). */
     void exchangeFinished(Exchange exchange, boolean closeConnection) {
         if (exchange != current) {
@@ -200,6 +257,8 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         current = null;
         guard.exchangeEnded(exchange.idleTimeout());
         if (http2) {
+            // A stream serves one exchange: its timer must not linger in the loop's queue after it.
+            cancelIdleTimer();
             return;
         }
         if (closeConnection) {
@@ -210,8 +269,20 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         // Next request: first those already decoded, then the socket again. Later, not re-entrantly: this may be
-        // called from inside a request's own handling.
-        ctx.executor().execute(this::nextRequest);
+        // called from inside a request's own handling. Nothing to do (the usual case: reading never stopped) costs
+        // no task.
+        if (!pipelined.isEmpty() || (pauses & PAUSE_PIPELINING) != 0) {
+            ctx.executor().execute(nextRequestTask);
+        }
+    }
+
+    /**
+     * HTTP/1.1: the current request has been read whole; bytes from now on are the next request's. Reading goes on
+     * (a request that arrives before this response is done waits in {@link #pipelined}, and reading stops then),
+     * and the guard times the next head from its first byte.
+     */
+    void requestReadWhole() {
+        guard.requestReadWhole();
     }
 
     private void nextRequest() {

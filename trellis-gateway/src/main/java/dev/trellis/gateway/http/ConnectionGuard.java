@@ -42,6 +42,18 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private int activeExchanges;
     private long lastActivityNanos;
     private long idleTimeoutNanos;
+    /** When the first byte of the HTTP/1.1 request head in progress arrived; 0 when no head is in progress. */
+    private long headStartNanos;
+    /**
+     * HTTP/1.1: the request of the exchange in progress has been read whole, so bytes arriving now begin the next
+     * request's head (the connection keeps reading while a response is in progress), and are timed from now.
+     */
+    private boolean awaitingNextHead;
+    /**
+     * Checks the head in progress, if any. Not scheduled and cancelled per request (two timer-queue operations on
+     * every request of a keep-alive connection): it stays armed while requests follow each other, and on firing it
+     * re-arms itself for the head in progress or lapses when there is none.
+     */
     private ScheduledFuture<?> headTimer;
     private ScheduledFuture<?> idleTimer;
     private ScheduledFuture<?> lifetimeTimer;
@@ -73,10 +85,13 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        lastActivityNanos = System.nanoTime();
-        if (!http2 && activeExchanges == 0 && headTimer == null) {
-            headTimer = ctx.executor().schedule(this::headTimedOut,
-                    context.config().requestHeadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        long now = System.nanoTime();
+        lastActivityNanos = now;
+        if (!http2 && headStartNanos == 0 && (activeExchanges == 0 || awaitingNextHead)) {
+            headStartNanos = now | 1; // never 0, which means "no head in progress"
+            if (headTimer == null) {
+                scheduleHeadCheck(context.config().requestHeadTimeout().toNanos());
+            }
         }
         ctx.fireChannelRead(msg);
     }
@@ -101,20 +116,32 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     /** The head of an HTTP/1.1 request has been decoded. */
     void requestHeadReceived() {
-        cancel(headTimer);
-        headTimer = null;
+        // The timer stays armed for the next request (see headTimer); it finds no head in progress and lapses.
+        headStartNanos = 0;
     }
 
     /** A request (HTTP/1.1) or stream (HTTP/2) is being served: the connection is not idle. */
     void exchangeStarted() {
         activeExchanges++;
+        awaitingNextHead = false;
         requestHeadReceived();
+    }
+
+    /** HTTP/1.1: the current request has been read whole (see {@link #awaitingNextHead}). */
+    void requestReadWhole() {
+        awaitingNextHead = true;
     }
 
     /** A request ended; {@code idleTimeout} is its service's (null when no service was found). */
     void exchangeEnded(Duration idleTimeout) {
         activeExchanges--;
+        awaitingNextHead = false;
         lastActivityNanos = System.nanoTime();
+        if (headStartNanos != 0 && headTimer == null && !http2) {
+            // The next head began during this exchange and its timer lapsed meanwhile: time what is left of it.
+            scheduleHeadCheck(Math.max(1, context.config().requestHeadTimeout().toNanos()
+                    - (lastActivityNanos - headStartNanos)));
+        }
         if (idleTimeout != null) {
             idleTimeoutNanos = idleTimeout.toNanos();
         }
@@ -134,9 +161,23 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         return draining;
     }
 
-    private void headTimedOut() {
+    private void scheduleHeadCheck(long delayNanos) {
+        headTimer = ctx.executor().schedule(this::headCheck, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void headCheck() {
         headTimer = null;
-        if (http2 || activeExchanges > 0 || !ctx.channel().isActive()) {
+        if (http2 || headStartNanos == 0 || !ctx.channel().isActive()) {
+            return;
+        }
+        long remaining = context.config().requestHeadTimeout().toNanos() - (System.nanoTime() - headStartNanos);
+        if (remaining > 0) {
+            // A later request's head, begun after this timer was armed: it gets its full time.
+            scheduleHeadCheck(remaining);
+            return;
+        }
+        if (activeExchanges > 0) {
+            // A response is still being sent: the 408 cannot cut into it; exchangeEnded re-arms the check.
             return;
         }
         // Below the codec: the 408 goes out as bytes, the HTTP encoder never sees it.

@@ -10,6 +10,7 @@ import dev.trellis.auth.sigv4.SigV4Outcome;
 import dev.trellis.auth.sigv4.SignedRequest;
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewaySnapshot;
+import dev.trellis.gateway.accesslog.AccessLog;
 import dev.trellis.gateway.accesslog.AccessLogRecord;
 import dev.trellis.gateway.fabric.FabricStream;
 import dev.trellis.gateway.fabric.RemoteForward;
@@ -52,7 +53,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -93,6 +94,16 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private static final Duration DEFAULT_SERVICE_IDLE = Duration.ofSeconds(60);
     private static final int MAX_ECHOED = 128;
 
+    // Names of the headers the gateway sets on every request, as AsciiString: their hash codes are computed once,
+    // not on every set (facts §2).
+    private static final AsciiString FORWARDED_PORT = AsciiString.cached(LatticeHeaders.FORWARDED_PORT);
+    private static final AsciiString FORWARDED_PROTO = AsciiString.cached(LatticeHeaders.FORWARDED_PROTO);
+    private static final AsciiString IDENTITY = AsciiString.cached(LatticeHeaders.IDENTITY);
+    private static final AsciiString NETWORK = AsciiString.cached(LatticeHeaders.NETWORK);
+    private static final AsciiString TARGET = AsciiString.cached(LatticeHeaders.TARGET);
+    private static final AsciiString SOURCE_VPC = AsciiString.cached(LatticeHeaders.SOURCE_VPC);
+    private static final AsciiString REQUEST_ID = AsciiString.cached(LatticeHeaders.REQUEST_ID);
+
     private final ClientExchangeHandler client;
     private final PipelineContext context;
     private final GatewayConfig config;
@@ -103,6 +114,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     /** The connection's TLS facts; null on a cleartext connection. */
     private final TlsConnection tls;
     private final InetSocketAddress remote;
+    /** The client's address as text, made once per connection. */
+    private final String clientIp;
     private final String requestId = newRequestId();
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
@@ -128,7 +141,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     private boolean requestComplete;
     private long requestBodyBytes;
-    private ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
+    /** Small: a request's body rarely waits here for more than a piece or two (and most requests have none). */
+    private ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
     private boolean discardBody;
     private boolean continueSent;
     private HttpRequest upstreamHead;
@@ -141,6 +155,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     /** The stream to the peer gateway while a remote target group's request is in flight. */
     private FabricStream fabricStream;
     private boolean upstreamReady;
+    /** True from asking the pool for a connection until it answers (at once when it has an idle one). */
+    private boolean connecting;
     private boolean upstreamKeepAlive;
     private boolean requestFullySent;
     private boolean retriedConnect;
@@ -157,7 +173,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private long responseBodyBytes;
     private boolean closeAfterResponse;
 
-    private ScheduledFuture<?> idleTimer;
+    /** True while the idle timeout runs for this exchange (the timer itself is the connection's: see idleCheck). */
+    private boolean idleCheckArmed;
     private long lastActivityNanos = startNanos;
     private boolean finished;
 
@@ -172,12 +189,14 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         this.listenerPort = listenerPort;
         this.tls = client.tls();
         this.remote = remote;
+        this.clientIp = client.clientIp();
         this.method = request.method().name();
         this.uri = request.uri();
         this.path = rawPath(uri);
         this.host = request.headers().get(HttpHeaderNames.HOST);
         this.userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
-        this.headBytes = headSize(request);
+        // Only the access log needs the byte counts (and the head is rewritten in place before the log is written).
+        this.headBytes = logsAnything() ? headSize(request) : 0;
         this.declaredLength = contentLength(request);
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.expectsContinue = !http2 && HttpUtil.is100ContinueExpected(request);
@@ -261,6 +280,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     /** Verifies a signed request; false when it answered 403. */
     private boolean authenticate() {
+        if (!request.headers().contains(HttpHeaderNames.AUTHORIZATION) && uri.indexOf('?') < 0) {
+            // Neither an Authorization header nor a query that could hold a presigned signature: the verifier
+            // would find the request unsigned; skip copying its headers for it.
+            return true;
+        }
         SignedRequest.Builder signed = SignedRequest.builder(method, uri);
         for (HeaderFields it = new HeaderFields(request.headers()); it.next(); ) {
             signed.header(it.name, it.value);
@@ -303,7 +327,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 .serviceNetworkArn(route.service().networkArn())
                 .sourceVpc(snapshot.snapshot().vpcId())
                 .sourceVpcOwnerAccount(snapshot.snapshot().accountId())
-                .sourceIp(remote.getAddress().getHostAddress())
+                .sourceIp(clientIp)
                 .secureTransport(tls != null)
                 .requestTimeMillis(startMillis)
                 .build();
@@ -366,8 +390,13 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             continueSent = true;
         }
         upstreamHead = upstreamRequestHead();
-        client.pause(ClientExchangeHandler.PAUSE_CONNECTING);
+        connecting = true;
         connect();
+        if (connecting) {
+            // Only while a new connection is being made: with a pooled one the request is already on its way, and
+            // switching reading off and on again costs interest-set updates (epoll_ctl) on every request.
+            client.pause(ClientExchangeHandler.PAUSE_CONNECTING);
+        }
     }
 
     /** The request head as the target sees it (facts §2): same method, target and Host; Lattice's headers. */
@@ -379,17 +408,17 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 "GRPC".equals(targetGroup.protocolVersion()));
         headers.remove(HttpHeaderNames.EXPECT);
         LatticeHeaders.removeSpoofable(headers);
-        LatticeHeaders.appendForwardedFor(headers, remote.getAddress().getHostAddress());
-        headers.set(LatticeHeaders.FORWARDED_PORT, listenerPort);
-        headers.set(LatticeHeaders.FORWARDED_PROTO, forwardedProto());
+        LatticeHeaders.appendForwardedFor(headers, clientIp);
+        headers.set(FORWARDED_PORT, client.listenerPortText());
+        headers.set(FORWARDED_PROTO, forwardedProto());
+        // removeSpoofable took every client copy of these four: add, which skips set's search for old values.
         if (!caller.isAnonymous()) {
-            headers.set(LatticeHeaders.IDENTITY, LatticeHeaders.identity(caller));
+            headers.add(IDENTITY, LatticeHeaders.identity(caller));
         }
-        headers.set(LatticeHeaders.NETWORK, snapshot.networkHeader());
-        headers.set(LatticeHeaders.TARGET, LatticeHeaders.target(route.service().arn(),
-                route.service().networkArn(), targetGroup.arn()));
-        headers.set(LatticeHeaders.SOURCE_VPC, snapshot.snapshot().vpcId());
-        headers.set(LatticeHeaders.REQUEST_ID, requestId);
+        headers.add(NETWORK, snapshot.networkHeader());
+        headers.add(TARGET, targetHeader());
+        headers.add(SOURCE_VPC, snapshot.snapshot().vpcId());
+        headers.set(REQUEST_ID, requestId);
         if (declaredLength < 0) {
             if (requestHasBody) {
                 headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
@@ -400,11 +429,22 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), uri, headers);
     }
 
+    /** {@code x-amzn-lattice-target}, made once per (listener, target group) and kept by the route. */
+    private String targetHeader() {
+        String value = route.targetHeaders().get(targetGroup.arn());
+        if (value == null) {
+            value = LatticeHeaders.target(route.service().arn(), route.service().networkArn(), targetGroup.arn());
+            route.targetHeaders().putIfAbsent(targetGroup.arn(), value);
+        }
+        return value;
+    }
+
     private void connect() {
         context.upstreams().of(client.eventLoop()).acquire(target.address(), transport, this::onConnected);
     }
 
     private void onConnected(UpstreamConnection connection, Throwable cause) {
+        connecting = false;
         if (finished || discardBody) {
             if (connection != null) {
                 connection.release(true);
@@ -529,7 +569,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (last) {
             requestComplete = true;
             if (!http2) {
-                client.pause(ClientExchangeHandler.PAUSE_PIPELINING);
+                client.requestReadWhole();
             }
         }
         if (finished || discardBody) {
@@ -599,7 +639,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         boolean endsResponse = response instanceof LastHttpContent;
         LatticeHeaders.removeHopByHop(headers);
         UpstreamHeads.removeConversionHeaders(headers);
-        headers.set(LatticeHeaders.REQUEST_ID, requestId);
+        headers.set(REQUEST_ID, requestId);
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers);
         if (!http2) {
             boolean bodyless = request.method().equals(HttpMethod.HEAD) || status == 204 || status == 304;
@@ -615,7 +655,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             setConnectionHeader(head);
         }
         responseStarted = true;
-        responseHeadBytes = headSize(head);
+        responseHeadBytes = logsAnything() ? headSize(head) : 0;
         if (endsResponse) {
             // Sent together with its (empty) end, so an HTTP/2 client gets one HEADERS frame with END_STREAM:
             // a gRPC "trailers-only" answer must stay one, or the client sees a response without trailers.
@@ -757,19 +797,24 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     }
 
     private void scheduleIdleCheck(long delayNanos) {
-        idleTimer = client.eventLoop().schedule(this::idleCheck, Math.max(delayNanos, 1_000_000L),
-                TimeUnit.NANOSECONDS);
+        idleCheckArmed = true;
+        client.armIdleCheck(Math.max(delayNanos, 1_000_000L));
     }
 
     private void cancelIdleCheck() {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
+        // Nothing to cancel: the connection's timer finds no armed exchange when it fires.
+        idleCheckArmed = false;
     }
 
-    private void idleCheck() {
-        idleTimer = null;
+    /**
+     * Called by the connection's idle timer ({@link ClientExchangeHandler#armIdleCheck}), which may fire before this
+     * exchange's own deadline (it was armed for an earlier one): then it is armed again for the time left.
+     */
+    void idleCheck() {
+        if (!idleCheckArmed) {
+            return;
+        }
+        idleCheckArmed = false;
         if (finished || responseComplete) {
             return;
         }
@@ -826,13 +871,13 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         }
         response.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        response.headers().set(LatticeHeaders.REQUEST_ID, requestId);
+        response.headers().set(REQUEST_ID, requestId);
         if (!http2) {
             setConnectionHeader(response);
         }
         responseStarted = true;
         responseComplete = true;
-        responseHeadBytes = headSize(response);
+        responseHeadBytes = logsAnything() ? headSize(response) : 0;
         responseBodyBytes = bytes.length;
         ChannelFuture write = client.writeAndFlush(response);
         if (resetStream) {
@@ -928,7 +973,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 targetGroup == null ? null : targetGroup.arn(),
                 snapshot.sourceVpcArn(),
                 targetGroup == null ? null : targetGroup.vpcId(),
-                remote.getAddress().getHostAddress() + ":" + remote.getPort(),
+                clientIp + ":" + remote.getPort(),
                 route == null ? null : route.listener().id(),
                 sent && target != null ? target.ipPort() : null,
                 failureReason,
@@ -1036,7 +1081,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     @Override
     public String clientIp() {
-        return remote.getAddress().getHostAddress();
+        return clientIp;
     }
 
     @Override
@@ -1155,6 +1200,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         return method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD) || method.equals(HttpMethod.OPTIONS)
                 || method.equals(HttpMethod.PUT) || method.equals(HttpMethod.DELETE)
                 || method.equals(HttpMethod.TRACE);
+    }
+
+    /** False when the access log takes no record of any request (then nothing is measured for it). */
+    private boolean logsAnything() {
+        return config.accessLog() != AccessLog.NONE;
     }
 
     /** An estimate of a head's size on the wire (HTTP/1.1 form), for the access log's byte counts. */

@@ -27,6 +27,7 @@ import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
@@ -108,14 +109,25 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         boolean cleartext = current.cleartextPorts().contains(listenerPort);
         ChannelPipeline pipeline = ch.pipeline();
         if (tls && cleartext) {
-            pipeline.addLast("detect", new TlsDetector()).addLast("guard", guard);
+            pipeline.addLast("detect", new TlsDetector()).addLast("guard", guard).addLast("flush", flushes());
         } else if (tls) {
-            pipeline.addLast("guard", guard);
+            pipeline.addLast("guard", guard).addLast("flush", flushes());
             addTls(pipeline);
         } else {
-            pipeline.addLast("guard", guard);
+            pipeline.addLast("guard", guard).addLast("flush", flushes());
             addCleartext(pipeline);
         }
+    }
+
+    /**
+     * A response is written as a head and its content, each with a flush, and the responses of many connections
+     * are written in one turn of the event loop: every flush is a write syscall. Consolidated, the flushes made
+     * while the connection reads wait for the end of the read, and those made while another connection reads (a
+     * target's response arriving) wait for the loop's task queue, which it runs after this turn's I/O: one write
+     * per connection per turn. Above the guard, so its own 408 is not delayed.
+     */
+    static FlushConsolidationHandler flushes() {
+        return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
     }
 
     /** HTTP/1.1 with keep-alive, HTTP/2 with prior knowledge or after an h2c upgrade (the HTTP listener's). */

@@ -3,9 +3,11 @@ package dev.trellis.gateway.http;
 import dev.trellis.auth.Principal;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 
 /**
  * The header rewriting of a proxied request and response (facts §2): hop-by-hop headers go, client-supplied
@@ -23,25 +25,34 @@ public final class LatticeHeaders {
     public static final String FORWARDED_PROTO = "x-forwarded-proto";
 
     /** Connection-specific headers (RFC 9110 §7.6.1), plus what the HTTP/2 upgrade and conversion leave behind. */
-    private static final List<CharSequence> HOP_BY_HOP = List.of(HttpHeaderNames.CONNECTION,
-            "keep-alive", "proxy-connection", HttpHeaderNames.TE,
+    private static final List<AsciiString> HOP_BY_HOP = List.of(HttpHeaderNames.CONNECTION,
+            AsciiString.cached("keep-alive"), AsciiString.cached("proxy-connection"), HttpHeaderNames.TE,
             HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
-            HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.PROXY_AUTHENTICATE, "http2-settings");
+            HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.PROXY_AUTHENTICATE, AsciiString.cached("http2-settings"));
+
+    // Name prefixes of removeSpoofable, matched without allocating (AsciiString names keep their hash codes).
+    private static final AsciiString LATTICE_PREFIX = AsciiString.cached("x-amzn-lattice-");
+    private static final AsciiString HTTP2_PREFIX = AsciiString.cached("x-http2-");
+    private static final AsciiString SOURCE_VPC_NAME = AsciiString.cached(SOURCE_VPC);
+    private static final AsciiString FORWARDED_FOR_NAME = AsciiString.cached(FORWARDED_FOR);
 
     private LatticeHeaders() {
     }
 
     /** Removes hop-by-hop headers, including those the {@code Connection} header names. */
     public static void removeHopByHop(HttpHeaders headers) {
-        for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : connection.split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty()) {
-                    headers.remove(name);
+        // Most requests have no Connection header (HTTP/1.1 keep-alive is the default): no list, no split.
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+                for (String token : connection.split(",")) {
+                    String name = token.trim();
+                    if (!name.isEmpty()) {
+                        headers.remove(name);
+                    }
                 }
             }
         }
-        for (CharSequence name : HOP_BY_HOP) {
+        for (AsciiString name : HOP_BY_HOP) {
             headers.remove(name);
         }
     }
@@ -51,10 +62,13 @@ public final class LatticeHeaders {
      * {@code x-amzn-source-vpc} header, and the {@code x-http2-*} headers Netty's HTTP/2 conversion adds.
      */
     public static void removeSpoofable(HttpHeaders headers) {
-        List<String> doomed = null;
-        for (String name : headers.names()) {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (lower.startsWith("x-amzn-lattice-") || lower.equals(SOURCE_VPC) || lower.startsWith("x-http2-")) {
+        // Walks the names as they are stored (headers.names() would copy each into a String in a new set), and
+        // collects only when there is something to remove: on a normal request, no allocation.
+        List<CharSequence> doomed = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (startsWithIgnoreCase(name, LATTICE_PREFIX) || startsWithIgnoreCase(name, HTTP2_PREFIX)
+                    || AsciiString.contentEqualsIgnoreCase(name, SOURCE_VPC_NAME)) {
                 if (doomed == null) {
                     doomed = new ArrayList<>();
                 }
@@ -62,20 +76,25 @@ public final class LatticeHeaders {
             }
         }
         if (doomed != null) {
-            for (String name : doomed) {
+            for (CharSequence name : doomed) {
                 headers.remove(name);
             }
         }
     }
 
+    private static boolean startsWithIgnoreCase(CharSequence name, AsciiString prefix) {
+        return name.length() >= prefix.length()
+                && AsciiString.regionMatches(name, true, 0, prefix, 0, prefix.length());
+    }
+
     /** {@code X-Forwarded-For} with the client's address appended to any value the client sent. */
     public static void appendForwardedFor(HttpHeaders headers, String clientIp) {
-        List<String> existing = headers.getAll(FORWARDED_FOR);
-        if (existing.isEmpty()) {
-            headers.set(FORWARDED_FOR, clientIp);
-        } else {
-            headers.set(FORWARDED_FOR, String.join(", ", existing) + ", " + clientIp);
+        if (!headers.contains(FORWARDED_FOR_NAME)) {
+            headers.set(FORWARDED_FOR_NAME, clientIp);
+            return;
         }
+        List<String> existing = headers.getAll(FORWARDED_FOR_NAME);
+        headers.set(FORWARDED_FOR_NAME, String.join(", ", existing) + ", " + clientIp);
     }
 
     /**

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 
 /**
@@ -31,7 +30,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private UpstreamListener listener;
     private boolean reused;
-    private ScheduledFuture<?> idleClose;
+    /** When this connection was last given back to the pool ({@link UpstreamPool} closes it after the timeout). */
+    private long idleSinceNanos;
 
     UpstreamConnection(UpstreamPool pool, UpstreamPool.Key key, Http2Upstream http2, boolean reused) {
         this.pool = pool;
@@ -73,10 +73,6 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** Serves {@code listener} from now until {@link #release}. */
     public void attach(UpstreamListener listener) {
         this.listener = listener;
-        if (idleClose != null) {
-            idleClose.cancel(false);
-            idleClose = null;
-        }
     }
 
     /**
@@ -86,7 +82,10 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
      */
     public void release(boolean reusable) {
         listener = null;
-        channel.config().setAutoRead(true);
+        if (!channel.config().isAutoRead()) {
+            // Only after backpressure turned it off; otherwise it would be an atomic swap for nothing.
+            channel.config().setAutoRead(true);
+        }
         if (reusable && channel.isActive() && http2 == null) {
             reused = true;
             pool.giveBack(this);
@@ -101,8 +100,12 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         channel.close();
     }
 
-    void idleClose(ScheduledFuture<?> timer) {
-        this.idleClose = timer;
+    void idleSince(long nanos) {
+        this.idleSinceNanos = nanos;
+    }
+
+    long idleSince() {
+        return idleSinceNanos;
     }
 
     @Override
@@ -149,9 +152,6 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         UpstreamListener current = listener;
         listener = null;
-        if (idleClose != null) {
-            idleClose.cancel(false);
-        }
         if (http2 != null) {
             http2.streamClosed();
         } else {

@@ -1,9 +1,13 @@
 package dev.trellis.gateway.proxy;
 
+
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -12,11 +16,16 @@ import java.util.List;
  */
 public final class UpstreamHeads {
 
+    private static final AsciiString HTTP2_PREFIX = AsciiString.cached("x-http2-");
+
     private UpstreamHeads() {
     }
 
     /** True when the client said it accepts trailers ({@code TE: trailers}); ask before hop-by-hop headers go. */
     public static boolean acceptsTrailers(HttpHeaders headers) {
+        if (!headers.contains(HttpHeaderNames.TE)) {
+            return false;
+        }
         for (String value : headers.getAll(HttpHeaderNames.TE)) {
             for (String part : value.split(",")) {
                 String coding = part.trim();
@@ -44,9 +53,13 @@ public final class UpstreamHeads {
 
     /** Removes Netty's {@code x-http2-*} conversion headers (stream id, scheme) from a target's response head. */
     public static void removeConversionHeaders(HttpHeaders headers) {
-        List<String> doomed = null;
-        for (String name : headers.names()) {
-            if (name.regionMatches(true, 0, "x-http2-", 0, 8)) {
+        // Walks the names as stored (headers.names() would copy each into a String in a new set); allocates only
+        // when there is something to remove (responses from HTTP/2 targets).
+        List<CharSequence> doomed = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (name.length() >= HTTP2_PREFIX.length()
+                    && AsciiString.regionMatches(name, true, 0, HTTP2_PREFIX, 0, HTTP2_PREFIX.length())) {
                 if (doomed == null) {
                     doomed = new ArrayList<>(2);
                 }

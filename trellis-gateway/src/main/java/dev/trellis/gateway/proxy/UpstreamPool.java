@@ -10,6 +10,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import io.netty.util.concurrent.ScheduledFuture;
 
 /**
  * Connections to targets, for one event loop: exchanges on that loop borrow a connection to a target and give it
@@ -50,6 +52,13 @@ public final class UpstreamPool {
     private final Bootstrap bootstrap;
     private final Map<Key, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
     private final Map<Key, List<Http2Upstream>> http2 = new HashMap<>();
+    /**
+     * Closes idle connections past {@link GatewayConfig#upstreamIdleTimeout()}. One timer for the whole pool,
+     * armed only while connections are idle, instead of one scheduled on every release and cancelled on the next
+     * acquire (two timer-queue operations per request): each connection records when it went idle.
+     */
+    private ScheduledFuture<?> idleSweep;
+    private final Runnable idleSweepTask = this::sweepIdle;
 
     UpstreamPool(EventLoop loop, GatewayConfig config) {
         this.loop = loop;
@@ -96,6 +105,10 @@ public final class UpstreamPool {
                             ch.pipeline().addLast("tls", UpstreamTls.newHandler(ch.alloc(), target, false,
                                     config.targetConnectTimeout().toMillis()));
                         }
+                        // The request head and its end are flushed one after the other, while the client's
+                        // connection reads: consolidated, they go out in one write after that read.
+                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(
+                                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
                         ch.pipeline().addLast(new HttpClientCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(MAX_RESPONSE_LINE)
                                 .setMaxHeaderSize(MAX_RESPONSE_HEADERS), false, false), connection);
@@ -157,10 +170,38 @@ public final class UpstreamPool {
             connection.channel().close();
             return;
         }
+        connection.idleSince(System.nanoTime());
         connections.addLast(connection);
-        connection.idleClose(loop.schedule(() -> {
-            connection.channel().close();
-        }, config.upstreamIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        if (idleSweep == null) {
+            idleSweep = loop.schedule(idleSweepTask, config.upstreamIdleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Closes the connections idle for the timeout or longer, then arms itself for the next one to expire, if any.
+     * Connections are reused last-in first-out, so in each queue the longest idle are first.
+     */
+    private void sweepIdle() {
+        idleSweep = null;
+        long timeout = config.upstreamIdleTimeout().toNanos();
+        long now = System.nanoTime();
+        long next = Long.MAX_VALUE;
+        for (ArrayDeque<UpstreamConnection> connections : List.copyOf(idle.values())) {
+            UpstreamConnection oldest;
+            while ((oldest = connections.peekFirst()) != null) {
+                long left = oldest.idleSince() + timeout - now;
+                if (left > 0) {
+                    next = Math.min(next, left);
+                    break;
+                }
+                connections.pollFirst();
+                oldest.channel().close();
+            }
+        }
+        idle.values().removeIf(ArrayDeque::isEmpty);
+        if (next != Long.MAX_VALUE) {
+            idleSweep = loop.schedule(idleSweepTask, next, TimeUnit.NANOSECONDS);
+        }
     }
 
     void forget(UpstreamConnection connection) {

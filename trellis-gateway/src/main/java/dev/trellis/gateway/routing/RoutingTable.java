@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,13 @@ public final class RoutingTable {
     public static final String PASSTHROUGH = "TLS_PASSTHROUGH";
 
     private final Map<String, ServiceRoute> routes;
+    /**
+     * The same routes by listener port (the few ports a gateway serves, side by side), then by host name: a
+     * lookup builds no {@code host|port} key, so a request whose Host is already a bare lower-case name allocates
+     * nothing to be routed.
+     */
+    private final int[] hostPorts;
+    private final Map<String, ServiceRoute>[] routesByPort;
     private final Map<String, ServiceRoute> passthroughRoutes;
     private final Set<Integer> ports;
     /** Auth settings by policy text: the network's one policy is shared by all its services, and kept across swaps. */
@@ -40,6 +48,16 @@ public final class RoutingTable {
     private RoutingTable(Map<String, ServiceRoute> routes, Map<String, ServiceRoute> passthroughRoutes,
                          Set<Integer> ports, Map<String, AuthSetting> parsed) {
         this.routes = routes;
+        Map<Integer, Map<String, ServiceRoute>> byPort = new TreeMap<>();
+        routes.forEach((key, route) -> {
+            int bar = key.lastIndexOf('|');
+            byPort.computeIfAbsent(Integer.parseInt(key.substring(bar + 1)), p -> new HashMap<>())
+                    .put(key.substring(0, bar), route);
+        });
+        this.hostPorts = byPort.keySet().stream().mapToInt(Integer::intValue).toArray();
+        @SuppressWarnings("unchecked")
+        Map<String, ServiceRoute>[] maps = byPort.values().stream().map(Map::copyOf).toArray(Map[]::new);
+        this.routesByPort = maps;
         this.passthroughRoutes = passthroughRoutes;
         this.ports = ports;
         this.parsedPolicies = parsed;
@@ -126,7 +144,12 @@ public final class RoutingTable {
         if (host == null) {
             return null;
         }
-        return routes.get(key(host, port));
+        for (int i = 0; i < hostPorts.length; i++) {
+            if (hostPorts[i] == port) {
+                return routesByPort[i].get(hostName(host));
+            }
+        }
+        return null;
     }
 
     /**

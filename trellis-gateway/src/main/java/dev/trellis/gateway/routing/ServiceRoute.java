@@ -4,6 +4,8 @@ import dev.trellis.auth.policy.LatticeAuthorizer;
 import dev.trellis.model.snapshot.ServiceEntry;
 import dev.trellis.model.snapshot.ServiceListener;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * One listener of one reachable service, compiled: its rules in evaluation order and the authorizer of the service
@@ -15,6 +17,8 @@ public final class ServiceRoute {
     private final ServiceListener listener;
     private final List<CompiledRule> rules;
     private final LatticeAuthorizer authorizer;
+    /** See {@link #targetHeaders()}: the same value for every request forwarded to a group. */
+    private final ConcurrentHashMap<String, String> targetHeaders = new ConcurrentHashMap<>();
 
     ServiceRoute(ServiceEntry service, ServiceListener listener, List<CompiledRule> rules,
                  LatticeAuthorizer authorizer) {
@@ -40,6 +44,14 @@ public final class ServiceRoute {
             throw new IllegalStateException("listener " + listener.id() + " has no default rule");
         }
         return rules.get(rules.size() - 1);
+    }
+
+    /**
+     * The {@code x-amzn-lattice-target} values of this listener's requests by target group ARN, filled by the
+     * gateway's request path on first use (it owns the header's form; this route only keeps them as long as it lives).
+     */
+    public ConcurrentMap<String, String> targetHeaders() {
+        return targetHeaders;
     }
 
     public ServiceEntry service() {
