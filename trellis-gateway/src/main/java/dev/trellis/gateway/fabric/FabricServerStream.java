@@ -357,11 +357,9 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
             connection.release(upstreamKeepAlive && requestFullySent);
         }
         if (headEndingResponse != null) {
-            LastHttpContent last = (LastHttpContent) content;
             HttpResponse head = headEndingResponse;
             headEndingResponse = null;
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), last.content(),
-                    head.headers(), last.trailingHeaders()));
+            ctx.writeAndFlush(UpstreamHeads.joinedWithEnd(head, (LastHttpContent) content));
         } else {
             ctx.writeAndFlush(content);
         }

@@ -128,16 +128,47 @@ final class HealthProbe {
                         + settings.matcher());
     }
 
-    /** HTTP/1.1: sends the request when connected, judges the first final response head. */
-    private static final class Http1Probe extends ChannelInboundHandlerAdapter {
-        private final HealthCheckSettings settings;
-        private final String authority;
-        private final Promise<ProbeResult> result;
+    /**
+     * What the three probe handlers share: the check's settings and the target's authority, the promise they
+     * complete (first answer wins: {@code trySuccess}), and failing on an exception or a request that could not be
+     * sent.
+     */
+    private abstract static class ProbeHandler extends ChannelInboundHandlerAdapter {
+        final HealthCheckSettings settings;
+        final String authority;
+        final Promise<ProbeResult> result;
 
-        Http1Probe(HealthCheckSettings settings, String authority, Promise<ProbeResult> result) {
+        ProbeHandler(HealthCheckSettings settings, String authority, Promise<ProbeResult> result) {
             this.settings = settings;
             this.authority = authority;
             this.result = result;
+        }
+
+        final void fail(String why) {
+            result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, why));
+        }
+
+        /** Fails the check when {@code write} (the request) could not be sent. */
+        final void failUnlessSent(Future<?> write) {
+            write.addListener(f -> {
+                if (!f.isSuccess()) {
+                    fail("could not send: " + f.cause());
+                }
+            });
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(cause.toString());
+            ctx.close();
+        }
+    }
+
+    /** HTTP/1.1: sends the request when connected, judges the first final response head. */
+    private static final class Http1Probe extends ProbeHandler {
+
+        Http1Probe(HealthCheckSettings settings, String authority, Promise<ProbeResult> result) {
+            super(settings, authority, result);
         }
 
         @Override
@@ -149,11 +180,7 @@ final class HealthProbe {
                     .set(HttpHeaderNames.USER_AGENT, USER_AGENT)
                     .set(HttpHeaderNames.ACCEPT, "*/*")
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(request).addListener(f -> {
-                if (!f.isSuccess()) {
-                    result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, "could not send: " + f.cause()));
-                }
-            });
+            failUnlessSent(ctx.writeAndFlush(request));
         }
 
         @Override
@@ -161,8 +188,7 @@ final class HealthProbe {
             try {
                 if (msg instanceof HttpResponse response) {
                     if (response.decoderResult().isFailure()) {
-                        result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, "not an HTTP response: "
-                                + response.decoderResult().cause().getMessage()));
+                        fail("not an HTTP response: " + response.decoderResult().cause().getMessage());
                     } else if (response.status().code() >= 200) {
                         result.trySuccess(judge(settings, response.status().code()));
                     }
@@ -174,13 +200,7 @@ final class HealthProbe {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, "connection closed before a response"));
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, cause.toString()));
-            ctx.close();
+            fail("connection closed before a response");
         }
     }
 
@@ -188,19 +208,12 @@ final class HealthProbe {
      * HTTP/2, on the connection: opens the one stream when connected (the codec has sent the preface), and turns
      * connection-level trouble into a failure. Frames for the connection itself (SETTINGS, PING, GOAWAY) end here.
      */
-    private static final class Http2ConnectionProbe extends ChannelInboundHandlerAdapter {
-        private final HealthCheckSettings settings;
-        private final String authority;
-        private final Promise<ProbeResult> result;
-
+    private static final class Http2ConnectionProbe extends ProbeHandler {
         private final String scheme;
 
-        Http2ConnectionProbe(HealthCheckSettings settings, String authority, String scheme,
-                             Promise<ProbeResult> result) {
-            this.settings = settings;
-            this.authority = authority;
+        Http2ConnectionProbe(HealthCheckSettings settings, String authority, String scheme, Promise<ProbeResult> result) {
+            super(settings, authority, result);
             this.scheme = scheme;
-            this.result = result;
         }
 
         @Override
@@ -211,8 +224,7 @@ final class HealthProbe {
                     .open();
             open.addListener(f -> {
                 if (!f.isSuccess()) {
-                    result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, "could not open a stream: "
-                            + f.cause()));
+                    fail("could not open a stream: " + f.cause());
                 }
             });
         }
@@ -224,30 +236,17 @@ final class HealthProbe {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, "connection closed before a response"));
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, cause.toString()));
-            ctx.close();
+            fail("connection closed before a response");
         }
     }
 
     /** HTTP/2, on the stream: sends the request headers (END_STREAM), judges the first final response head. */
-    private static final class Http2StreamProbe extends ChannelInboundHandlerAdapter {
-        private final HealthCheckSettings settings;
-        private final String authority;
-        private final Promise<ProbeResult> result;
-
+    private static final class Http2StreamProbe extends ProbeHandler {
         private final String scheme;
 
-        Http2StreamProbe(HealthCheckSettings settings, String authority, String scheme,
-                         Promise<ProbeResult> result) {
-            this.settings = settings;
-            this.authority = authority;
+        Http2StreamProbe(HealthCheckSettings settings, String authority, String scheme, Promise<ProbeResult> result) {
+            super(settings, authority, result);
             this.scheme = scheme;
-            this.result = result;
         }
 
         @Override
@@ -259,11 +258,7 @@ final class HealthProbe {
                     .path(settings.path());
             headers.set(HttpHeaderNames.USER_AGENT, USER_AGENT);
             headers.set(HttpHeaderNames.ACCEPT, "*/*");
-            ctx.writeAndFlush(new DefaultHttp2HeadersFrame(headers, true)).addListener(f -> {
-                if (!f.isSuccess()) {
-                    result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, "could not send: " + f.cause()));
-                }
-            });
+            failUnlessSent(ctx.writeAndFlush(new DefaultHttp2HeadersFrame(headers, true)));
         }
 
         @Override
@@ -273,24 +268,16 @@ final class HealthProbe {
                     CharSequence status = frame.headers().status();
                     int code = parseStatus(status);
                     if (code < 0) {
-                        result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, "response without a valid :status ("
-                                + status + ")"));
+                        fail("response without a valid :status (" + status + ")");
                     } else if (code >= 200) {
                         result.trySuccess(judge(settings, code));
                     }
                 } else if (msg instanceof Http2ResetFrame reset) {
-                    result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, "stream reset ("
-                            + reset.errorCode() + ")"));
+                    fail("stream reset (" + reset.errorCode() + ")");
                 }
             } finally {
                 ReferenceCountUtil.release(msg);
             }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            result.trySuccess(ProbeResult.fail(ProbeResult.FAILED, cause.toString()));
-            ctx.close();
         }
 
         private static int parseStatus(CharSequence status) {

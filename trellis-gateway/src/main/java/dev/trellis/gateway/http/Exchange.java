@@ -721,8 +721,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             if (!http2 && !bodyless && !HttpUtil.isContentLengthSet(head)) {
                 head.headers().set(HttpHeaderNames.CONTENT_LENGTH, last.content().readableBytes());
             }
-            write = client.writeAndFlush(new DefaultFullHttpResponse(head.protocolVersion(), head.status(),
-                    last.content(), head.headers(), last.trailingHeaders()));
+            write = client.writeAndFlush(UpstreamHeads.joinedWithEnd(head, last));
         } else {
             write = client.writeAndFlush(content);
         }

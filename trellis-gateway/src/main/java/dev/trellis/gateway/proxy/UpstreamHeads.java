@@ -1,9 +1,13 @@
 package dev.trellis.gateway.proxy;
 
 
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -49,6 +53,16 @@ public final class UpstreamHeads {
         if (transport.http2() && (clientAccepts || grpc)) {
             headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
         }
+    }
+
+    /**
+     * A response head the target ended at once (an HTTP/2 HEADERS frame with END_STREAM: a gRPC "trailers-only"
+     * answer) joined with its end into one message, so that it leaves as one frame too: split in two, an HTTP/2
+     * client sees a response without trailers.
+     */
+    public static FullHttpResponse joinedWithEnd(HttpResponse head, LastHttpContent end) {
+        return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), end.content(), head.headers(),
+                end.trailingHeaders());
     }
 
     /** Removes Netty's {@code x-http2-*} conversion headers (stream id, scheme) from a target's response head. */
