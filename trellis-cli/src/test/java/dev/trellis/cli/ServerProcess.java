@@ -76,10 +76,17 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts a server listening on {@code host} (an address of this machine) on a free port. */
     static ServerProcess start(Path dataDir, String store, String host) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                TrellisCommand.class.getName(), "server",
+        return start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), TrellisCommand.class.getName()), dataDir, store, host);
+    }
+
+    /**
+     * Starts a server with {@code launcher} as the command that runs {@code trellis} (the test class path, or
+     * {@code java -jar trellis.jar} to check the distribution itself).
+     */
+    static ServerProcess start(List<String> launcher, Path dataDir, String store, String host) throws IOException {
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of("server",
                 "--data-dir", dataDir.toString(), "--host", host, "--port", "0", "--store", store));
         Path log = java.nio.file.Files.createTempFile("trellis-server", ".log");
         Process process = new ProcessBuilder(command)
