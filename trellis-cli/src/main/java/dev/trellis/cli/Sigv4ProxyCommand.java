@@ -106,6 +106,11 @@ final class Sigv4ProxyCommand implements Callable<Integer> {
                     + " refused with 413. Default: ${DEFAULT-VALUE}.")
     long maxSignedBody;
 
+    @Option(names = "--transport.idle-conn-timeout", defaultValue = "40s", paramLabel = "DURATION",
+            description = "How long an upstream connection is kept, unused, for the next request (Go duration as in"
+                    + " aws-sigv4-proxy: 40s, 1m30s, 500ms; 0 closes it after each request). Default: ${DEFAULT-VALUE}.")
+    String idleConnTimeout;
+
     @Option(names = {"-v", "--verbose"},
             description = "Log one line per request: method, upstream URL, status and time.")
     boolean verbose;
@@ -132,6 +137,7 @@ final class Sigv4ProxyCommand implements Callable<Integer> {
                     .bindAddress(bind).port(port).host(host).signHost(signHost).scheme(scheme)
                     .signingName(name).region(region).unsignedPayload(unsignedPayload)
                     .verifySsl(!noVerifySsl).verbose(verbose).maxSignedBody(maxSignedBody)
+                    .idleConnTimeout(goDuration(idleConnTimeout))
                     .credentials(ProxyCredentials.create(region, stsEndpoint, roleArn, System.getenv()));
             strip.forEach(builder::strip);
             duplicateHeaders.forEach(builder::duplicateHeader);
@@ -157,5 +163,39 @@ final class Sigv4ProxyCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    private static final java.util.regex.Pattern GO_DURATION_PART =
+            java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
+
+    /**
+     * A Go duration ({@code time.ParseDuration}: {@code 40s}, {@code 1m30s}, {@code 500ms}, {@code 0}), the form
+     * aws-sigv4-proxy's flags take; a plain number is refused, as Go refuses it (except 0).
+     */
+    static java.time.Duration goDuration(String text) {
+        String value = text.trim();
+        if (value.equals("0")) {
+            return java.time.Duration.ZERO;
+        }
+        java.util.regex.Matcher part = GO_DURATION_PART.matcher(value);
+        double nanos = 0;
+        int end = 0;
+        while (part.find() && part.start() == end) {
+            double amount = Double.parseDouble(part.group(1));
+            nanos += amount * switch (part.group(2)) {
+                case "ns" -> 1d;
+                case "us", "µs" -> 1e3;
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+            };
+            end = part.end();
+        }
+        if (end == 0 || end != value.length()) {
+            throw new IllegalArgumentException("--transport.idle-conn-timeout must be a duration such as 40s,"
+                    + " 1m30s or 500ms, not '" + text + "'");
+        }
+        return java.time.Duration.ofNanos((long) nanos);
     }
 }

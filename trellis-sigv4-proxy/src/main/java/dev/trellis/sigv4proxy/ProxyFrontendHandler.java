@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -45,14 +44,22 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
- * One client connection of the proxy. Requests on it are handled one at a time, each over a new upstream
- * connection: headers are signed as soon as they arrive and the body then streams through (with
- * {@code --unsigned-payload}), or the body is first collected up to {@code --max-signed-body} so that its hash can
- * be signed. Backpressure both ways: a side stops reading while the other side's socket is not writable.
+ * One client connection of the proxy. Requests on it are handled one at a time: headers are signed as soon as they
+ * arrive and the body then streams through (with {@code --unsigned-payload}), or the body is first collected up to
+ * {@code --max-signed-body} so that its hash can be signed. Backpressure both ways: a side stops reading while the
+ * other side's socket is not writable.
+ *
+ * <p>The upstream connection outlives its request: when both sides keep the connection alive it is parked and the
+ * client connection's next request to the same upstream reuses it (an HTTPS upstream would otherwise cost a TLS
+ * handshake per request, which dominates a sidecar's latency). It is closed after
+ * {@code --transport.idle-conn-timeout} unused (40 s, before the gateway's 60-second idle timeout, so that the proxy
+ * rather than the upstream usually ends it; zero: never reused) and when the client connection closes. A request that finds its reused connection closed under it before any answer, and
+ * that has sent no body bytes, is sent again once on a new connection (the upstream cannot have acted on it).
  */
 final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyFrontendHandler.class);
+
 
     /** Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the proxy replaces. */
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
@@ -75,6 +82,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private Channel upstream;
+    /** Whether {@link #upstream} carried an earlier request (so closing under the request may be a race). */
+    private boolean upstreamReused;
+    /** Body bytes of the request in progress already written upstream (a retry is only safe at zero). */
+    private long bodyBytesSent;
+    private Map<String, List<String>> signedHeaders;
+    private byte[] signedBody;
+    private boolean upstreamKeepAlive;
+    /** The upstream connection kept between requests, the upstream it reaches, and the timer that closes it. */
+    private Channel idleUpstream;
+    private String idleUpstreamKey;
+    private io.netty.util.concurrent.ScheduledFuture<?> idleUpstreamTimer;
     private boolean upstreamReady;
     private boolean responseStarted;
     private boolean responseEnded;
@@ -181,6 +199,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void forward(HttpContent content) {
+        bodyBytesSent += content.content().readableBytes();
+        lastContentSent |= content instanceof LastHttpContent;
         upstream.writeAndFlush(content);
         if (!upstream.isWritable()) {
             ctx.channel().config().setAutoRead(false);
@@ -221,6 +241,23 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         String connectHost = address.host().startsWith("[")
                 ? address.host().substring(1, address.host().length() - 1) : address.host();
         String sniHost = RequestSigner.HostAndPort.parse(hostHeader, 443).host();
+        String key = connectHost + "|" + address.port() + "|" + sniHost;
+        signedHeaders = signed;
+        signedBody = body;
+        bodyBytesSent = 0;
+        lastContentSent = false;
+        String parkedKey = idleUpstreamKey;
+        Channel parked = takeIdleUpstream();
+        if (parked != null && parked.isActive() && key.equals(parkedKey)) {
+            upstreamKey = key;
+            upstreamReused = true;
+            send(req, parked);
+            return;
+        }
+        if (parked != null) {
+            parked.close();
+        }
+        upstreamReused = false;
         Channel downstream = ctx.channel();
         Bootstrap bootstrap = new Bootstrap()
                 .group(downstream.eventLoop())
@@ -249,22 +286,88 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
                         + oneLine(f.cause().getMessage()));
                 return;
             }
-            upstream = f.channel();
-            upstream.write(outgoing(req, signed, body));
-            if (body != null) {
-                upstream.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)));
-            } else {
-                upstream.flush();
-                upstreamReady = true;
-                HttpContent content;
-                while ((content = pending.poll()) != null) {
-                    forward(content);
-                }
-                if (!requestEnded && upstream.isWritable()) {
-                    downstream.config().setAutoRead(true);
-                }
-            }
+            upstreamKey = key;
+            send(req, f.channel());
         });
+    }
+
+    /** The upstream the connection in use reaches (host, port, server name), kept to park it after the request. */
+    private String upstreamKey;
+    /** A retry must send the request's end again: the failed connection took an empty one. */
+    private boolean resendEmptyEnd;
+    private boolean lastContentSent;
+
+    /** Writes the signed request on {@code channel}, then whatever body has arrived, and lets the rest flow. */
+    private void send(HttpRequest req, Channel channel) {
+        upstream = channel;
+        upstream.write(outgoing(req, signedHeaders, signedBody));
+        if (signedBody != null) {
+            bodyBytesSent = signedBody.length;
+            upstream.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(signedBody)));
+        } else {
+            upstream.flush();
+            upstreamReady = true;
+            if (resendEmptyEnd) {
+                resendEmptyEnd = false;
+                forward(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
+            HttpContent content;
+            while ((content = pending.poll()) != null) {
+                forward(content);
+            }
+            if (!requestEnded && upstream.isWritable()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+    }
+
+    /** Takes the parked upstream connection, if any, out of the park (its key in {@link #idleUpstreamKeyTaken}). */
+    private Channel takeIdleUpstream() {
+        Channel parked = idleUpstream;
+        idleUpstream = null;
+        idleUpstreamKey = null;
+        if (idleUpstreamTimer != null) {
+            idleUpstreamTimer.cancel(false);
+            idleUpstreamTimer = null;
+        }
+        return parked;
+    }
+
+    /** Keeps the finished request's upstream connection for the next request, closing it if it stays unused. */
+    private void park(Channel channel, String key) {
+        idleUpstream = channel;
+        idleUpstreamKey = key;
+        channel.config().setAutoRead(true);
+        idleUpstreamTimer = ctx.channel().eventLoop().schedule(() -> {
+            if (idleUpstream == channel) {
+                takeIdleUpstream().close();
+            }
+        }, config.idleConnTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A reused connection that closes before any answer, with no body byte sent: the upstream closed it while idle
+     * as the request went out, so it never acted on the request; send it once more on a new connection.
+     */
+    private boolean retryOnNewConnection() {
+        if (!upstreamReused || responseStarted || bodyBytesSent > 0 || request == null) {
+            return false;
+        }
+        Channel failed = upstream;
+        upstream = null;
+        upstreamReady = false;
+        resendEmptyEnd = lastContentSent;
+        lastContentSent = false;
+        if (failed != null) {
+            failed.close();
+        }
+        HttpRequest req = request;
+        String hostHeader = config.signHost != null ? config.signHost
+                : config.host != null ? config.host : req.headers().get(HttpHeaderNames.HOST);
+        log.debug("{} {}: the reused upstream connection closed before answering; retrying on a new one",
+                req.method(), upstreamUrl);
+        connect(req, hostHeader, signedHeaders, signedBody);
+        return true;
     }
 
     /** The request as it goes upstream: the caller's headers, less hop-by-hop and stripped ones, plus signed ones. */
@@ -306,8 +409,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
                 headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
             }
         }
-        // One upstream connection per request: the end of the response is always clear.
-        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         return out;
     }
 
@@ -317,6 +418,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         responseStarted = true;
         responseStatus = response.status().code();
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         DefaultHttpResponse out = new DefaultHttpResponse(request.protocolVersion(), response.status());
         HttpHeaders headers = out.headers();
         headers.set(response.headers());
@@ -355,7 +457,13 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             log.info("{} {} -> {} in {} ms", request.method(), upstreamUrl, responseStatus, elapsedMillis());
         }
         if (upstream != null) {
-            upstream.close();
+            // Reusable when the upstream keeps it and the whole request went out (a body cut short would not be).
+            if (upstreamKeepAlive && requestEnded && keepAlive && upstream.isActive()
+                    && !config.idleConnTimeout.isZero()) {
+                park(upstream, upstreamKey);
+            } else {
+                upstream.close();
+            }
             upstream = null;
         }
         resetRequest();
@@ -375,6 +483,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void resetRequest() {
         request = null;
         upstreamReady = false;
+        upstreamKeepAlive = false;
+        signedHeaders = null;
+        signedBody = null;
         HttpContent content;
         while ((content = pending.poll()) != null) {
             content.release();
@@ -441,6 +552,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             upstream.close();
             upstream = null;
         }
+        Channel parked = takeIdleUpstream();
+        if (parked != null) {
+            parked.close();
+        }
         resetRequest();
         Object next;
         while ((next = queued.poll()) != null) {
@@ -460,7 +575,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext upstreamCtx, Object msg) {
             if (upstreamCtx.channel() != upstream) {
+                // Nothing is expected on a parked connection: whatever comes makes it unusable.
                 ReferenceCountUtil.release(msg);
+                if (upstreamCtx.channel() == idleUpstream) {
+                    takeIdleUpstream().close();
+                }
                 return;
             }
             if (msg instanceof HttpResponse response) {
@@ -489,14 +608,16 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelInactive(ChannelHandlerContext upstreamCtx) {
-            if (upstreamCtx.channel() == upstream) {
+            if (upstreamCtx.channel() == idleUpstream) {
+                takeIdleUpstream();
+            } else if (upstreamCtx.channel() == upstream && !retryOnNewConnection()) {
                 fail(HttpResponseStatus.BAD_GATEWAY, "the upstream closed the connection before it answered");
             }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext upstreamCtx, Throwable cause) {
-            if (upstreamCtx.channel() == upstream) {
+            if (upstreamCtx.channel() == upstream && !retryOnNewConnection()) {
                 fail(HttpResponseStatus.BAD_GATEWAY, "the upstream connection failed: "
                         + oneLine(cause.getMessage() != null ? cause.getMessage() : cause.toString()));
             }

@@ -21,6 +21,8 @@ public final class Sigv4ProxyConfig {
     public static final int DEFAULT_PORT = 8005;
     /** Without {@code --unsigned-payload} a body is held in memory to be hashed; larger ones are refused (413). */
     public static final long DEFAULT_MAX_SIGNED_BODY = 10L * 1024 * 1024;
+    /** aws-sigv4-proxy's {@code --transport.idle-conn-timeout} default; below the gateway's 60-second idle timeout. */
+    public static final java.time.Duration DEFAULT_IDLE_CONN_TIMEOUT = java.time.Duration.ofSeconds(40);
 
     final String bindAddress;
     final int port;
@@ -37,6 +39,8 @@ public final class Sigv4ProxyConfig {
     final boolean verbose;
     final long maxSignedBody;
     final int connectTimeoutMillis;
+    /** How long an upstream connection waits, unused, for the next request before it is closed. */
+    final java.time.Duration idleConnTimeout;
     final AwsCredentialsProvider credentials;
 
     private Sigv4ProxyConfig(Builder b) {
@@ -57,6 +61,7 @@ public final class Sigv4ProxyConfig {
         this.verbose = b.verbose;
         this.maxSignedBody = b.maxSignedBody;
         this.connectTimeoutMillis = b.connectTimeoutMillis;
+        this.idleConnTimeout = b.idleConnTimeout;
         this.credentials = b.credentials;
     }
 
@@ -117,6 +122,7 @@ public final class Sigv4ProxyConfig {
         private boolean verbose;
         private long maxSignedBody = DEFAULT_MAX_SIGNED_BODY;
         private int connectTimeoutMillis = 10_000;
+        private java.time.Duration idleConnTimeout = DEFAULT_IDLE_CONN_TIMEOUT;
         private AwsCredentialsProvider credentials;
 
         private Builder() {
@@ -215,6 +221,12 @@ public final class Sigv4ProxyConfig {
             return this;
         }
 
+        /** How long an unused upstream connection is kept for the next request; zero closes it after each one. */
+        public Builder idleConnTimeout(java.time.Duration timeout) {
+            this.idleConnTimeout = timeout;
+            return this;
+        }
+
         /** Where signing credentials come from; see {@link ProxyCredentials} for the usual chain. */
         public Builder credentials(AwsCredentialsProvider credentials) {
             this.credentials = credentials;
@@ -231,6 +243,9 @@ public final class Sigv4ProxyConfig {
             }
             if (!"http".equals(scheme) && !"https".equals(scheme)) {
                 throw new IllegalArgumentException("--upstream-url-scheme must be http or https, not '" + scheme + "'");
+            }
+            if (idleConnTimeout == null || idleConnTimeout.isNegative()) {
+                throw new IllegalArgumentException("--transport.idle-conn-timeout must not be negative");
             }
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("--port must be 0-65535, not " + port);
