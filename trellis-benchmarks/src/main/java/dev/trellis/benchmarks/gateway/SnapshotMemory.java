@@ -5,6 +5,7 @@ import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.model.snapshot.SnapshotCodec;
+import dev.trellis.model.snapshot.SnapshotDecoder;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -26,8 +27,10 @@ import javax.management.openmbean.CompositeData;
  * <p>One JVM (run it with {@code -Xmx256m}; {@code ./bench} does) holds a gateway with one event-loop thread
  * serving the datastore service to an in-process {@link BenchBackend}, and a {@link SteadyClient} keeping requests
  * flowing. The big snapshot ({@link BenchSnapshots#large}) is encoded to JSON once, as the control plane would send
- * it; then, with traffic flowing, it is decoded with {@link SnapshotCodec} and swapped in through
- * {@link GatewaySnapshots#swap} — what the gateway's snapshot client does — {@code --swaps} times. The client's
+ * it; then, with traffic flowing, it is decoded with a {@link SnapshotDecoder} and swapped in through
+ * {@link GatewaySnapshots#swap} — what the gateway's snapshot client does: first once (the first load), then
+ * {@code --swaps} times the same bytes again, then {@code --changed-swaps} revisions that each change a few
+ * services and groups ({@link BenchSnapshots#changed}). The client's
  * latencies and response gaps during the swaps are compared with a window of the same traffic without swaps, and
  * every GC pause is recorded from the collectors' notifications. Everything here (backend, client, JSON bytes)
  * shares the 256 MB with the gateway, so the heap figures are an upper bound.
@@ -35,6 +38,11 @@ import javax.management.openmbean.CompositeData;
 public final class SnapshotMemory {
 
     private static final double PAUSE_BUDGET_MILLIS = 10;
+    /**
+     * One decoder for all swaps, as the gateway's snapshot client has: each snapshot is decoded against the one
+     * before (unchanged entries are not decoded again and keep their identity, which the compile then reuses).
+     */
+    private static final SnapshotDecoder DECODER = new SnapshotDecoder();
 
     private record GcPause(String collector, String cause, long startMillis, long durationMillis) {
     }
@@ -183,6 +191,7 @@ public final class SnapshotMemory {
                                    List<GcPause> pauses, int count, long intervalMillis, SnapshotBytes source)
             throws Exception {
         SteadyClient.Window window = new SteadyClient.Window(name);
+        SnapshotDecoder decoder = DECODER;
         int pausesBefore = pauses.size();
         client.switchTo(window);
         log("swapping " + name);
@@ -195,15 +204,16 @@ public final class SnapshotMemory {
                 long a = System.nanoTime();
                 byte[] json = source.get(i);
                 long b = System.nanoTime();
-                VpcSnapshot decoded = SnapshotCodec.decode(json);
+                VpcSnapshot decoded = decoder.decode(json);
                 long c = System.nanoTime();
                 snapshots.swap(decoded);
                 long d = System.nanoTime();
                 readMillis[i] = (b - a) / 1e6;
                 decodeMillis[i] = (c - b) / 1e6;
                 swapMillis[i] = (d - c) / 1e6;
-                log(String.format(Locale.ROOT, "swap %d (revision %d): decode %.1f ms, swap (compile + publish) "
-                        + "%.1f ms", i + 1, decoded.revision(), decodeMillis[i], swapMillis[i]));
+                log(String.format(Locale.ROOT, "swap %d (revision %d): decode %.1f ms (%d entries decoded, %d "
+                        + "reused), swap (compile + publish) %.1f ms", i + 1, decoded.revision(), decodeMillis[i],
+                        decoder.decodedEntries(), decoder.reusedEntries(), swapMillis[i]));
                 json = null;
                 decoded = null;
                 Thread.sleep(intervalMillis);
