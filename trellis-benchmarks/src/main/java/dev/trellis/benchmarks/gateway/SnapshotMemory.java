@@ -176,8 +176,13 @@ public final class SnapshotMemory {
 
     /** One window of traffic with swaps: what the client saw, what each swap cost, the GC pauses in it. */
     private record Phase(String name, SteadyClient.Window window, double[] readMillis, double[] decodeMillis,
-                         double[] swapMillis, List<GcPause> pauses, String failure) {
+                         double[] swapMillis, double[] cpuMillis, double[] allocatedMb, List<GcPause> pauses,
+                         String failure) {
     }
+
+    /** CPU time and allocation of the swapping thread: what a swap costs, whatever else the machine runs. */
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private interface SnapshotBytes {
         byte[] get(int swap) throws Exception;
@@ -198,22 +203,29 @@ public final class SnapshotMemory {
         double[] readMillis = new double[count];
         double[] decodeMillis = new double[count];
         double[] swapMillis = new double[count];
+        double[] cpuMillis = new double[count];
+        double[] allocatedMb = new double[count];
         String failure = null;
         try {
             for (int i = 0; i < count; i++) {
                 long a = System.nanoTime();
                 byte[] json = source.get(i);
+                long cpu = THREADS.getCurrentThreadCpuTime();
+                long allocated = THREADS.getCurrentThreadAllocatedBytes();
                 long b = System.nanoTime();
                 VpcSnapshot decoded = decoder.decode(json);
                 long c = System.nanoTime();
                 snapshots.swap(decoded);
                 long d = System.nanoTime();
+                cpuMillis[i] = (THREADS.getCurrentThreadCpuTime() - cpu) / 1e6;
+                allocatedMb[i] = (THREADS.getCurrentThreadAllocatedBytes() - allocated) / 1048576.0;
                 readMillis[i] = (b - a) / 1e6;
                 decodeMillis[i] = (c - b) / 1e6;
                 swapMillis[i] = (d - c) / 1e6;
                 log(String.format(Locale.ROOT, "swap %d (revision %d): decode %.1f ms (%d entries decoded, %d "
-                        + "reused), swap (compile + publish) %.1f ms", i + 1, decoded.revision(), decodeMillis[i],
-                        decoder.decodedEntries(), decoder.reusedEntries(), swapMillis[i]));
+                        + "reused), swap (compile + publish) %.1f ms; CPU %.1f ms, allocated %.1f MB", i + 1,
+                        decoded.revision(), decodeMillis[i], decoder.decodedEntries(), decoder.reusedEntries(),
+                        swapMillis[i], cpuMillis[i], allocatedMb[i]));
                 json = null;
                 decoded = null;
                 Thread.sleep(intervalMillis);
@@ -222,7 +234,7 @@ public final class SnapshotMemory {
             failure = "OutOfMemoryError during the swaps: " + e.getMessage();
             log(failure);
         }
-        return new Phase(name, window, readMillis, decodeMillis, swapMillis,
+        return new Phase(name, window, readMillis, decodeMillis, swapMillis, cpuMillis, allocatedMb,
                 new ArrayList<>(pauses.subList(pausesBefore, pauses.size())), failure);
     }
 
@@ -259,9 +271,11 @@ public final class SnapshotMemory {
         for (Phase phase : all) {
             out.append(String.format(Locale.ROOT, "%n%s: per swap, reading the bytes median %.1f ms; decode (JSON → "
                     + "VpcSnapshot) median %.1f ms, max %.1f ms; swap (compile + publish, on the caller's thread) "
-                    + "median %.1f ms, max %.1f ms. GC pauses: %s.%n", phase.name(), median(phase.readMillis()),
+                    + "median %.1f ms, max %.1f ms; CPU of decode + swap median %.1f ms, max %.1f ms; allocated "
+                    + "median %.1f MB. GC pauses: %s.%n", phase.name(), median(phase.readMillis()),
                     median(phase.decodeMillis()), max(phase.decodeMillis()), median(phase.swapMillis()),
-                    max(phase.swapMillis()), pauseSummary(phase.pauses())));
+                    max(phase.swapMillis()), median(phase.cpuMillis()), max(phase.cpuMillis()),
+                    median(phase.allocatedMb()), pauseSummary(phase.pauses())));
         }
         String failure = all.stream().map(Phase::failure).filter(f -> f != null).findFirst().orElse(null);
         boolean fits = failure == null && heapBig < maxHeap;

@@ -1,7 +1,6 @@
 package dev.trellis.model.snapshot;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +8,7 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -69,57 +69,80 @@ public final class SnapshotDecoder {
         ObjectNode scalars = JSON.createObjectNode();
         int reusedNow = 0;
         int decodedNow = 0;
-        try (JsonParser parser = JSON.getFactory().createParser(json)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("a snapshot is a JSON object");
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                JsonToken value = parser.nextToken();
+        // The structure (fields, entries) is found by a scanner that only matches brackets and skips strings:
+        // tokenizing all of an 8 MB text with Jackson, even without building anything, costs most of a full
+        // decode. Everything that is decoded goes through Jackson, which checks it; an entry that is not decoded
+        // is byte for byte one that Jackson checked before.
+        Scanner scanner = new Scanner(json);
+        if (!scanner.next('{')) {
+            throw new IOException("a snapshot is a JSON object");
+        }
+        if (!scanner.next('}')) {
+            do {
+                String field = scanner.fieldName();
+                scanner.expect(':', "a ':' after the field name \"" + field + "\"");
                 ObjectReader reader = SECTIONS.get(field);
-                if (reader == null || value != JsonToken.START_ARRAY) {
+                if (reader == null || !scanner.next('[')) {
                     // Scalars (and a list that is null or not a list) are decoded by Jackson below, as before.
-                    scalars.set(field, JSON.readTree(parser));
+                    int start = scanner.valueStart();
+                    scanner.skipValue();
+                    scalars.set(field, readTree(json, start, scanner.position(), field));
                     continue;
                 }
                 Map<Long, Known> known = previousEntries.getOrDefault(field, Map.of());
                 Map<Long, Known> index = new HashMap<>();
                 List<Object> list = new ArrayList<>();
-                while (parser.nextToken() != JsonToken.END_ARRAY) {
-                    if (parser.currentToken() != JsonToken.START_OBJECT) {
-                        throw new IOException(field + "[" + list.size() + "] is not a JSON object");
-                    }
-                    int start = (int) parser.currentTokenLocation().getByteOffset();
-                    parser.skipChildren();
-                    int end = (int) parser.currentLocation().getByteOffset();
-                    long hash = hash(json, start, end);
-                    Object entry = find(known.get(hash), json, start, end);
-                    if (entry != null) {
-                        reusedNow++;
-                    } else {
-                        decodedNow++;
-                        try {
-                            entry = reader.readValue(json, start, end - start);
-                        } catch (IOException | RuntimeException e) {
-                            throw new IOException(field + "[" + list.size() + "] is not valid: " + e.getMessage(), e);
+                if (!scanner.next(']')) {
+                    do {
+                        int start = scanner.valueStart();
+                        if (json[start] != '{') {
+                            throw new IOException(field + "[" + list.size() + "] is not a JSON object");
                         }
-                    }
-                    index.put(hash, new Known(start, end - start, entry, index.get(hash)));
-                    list.add(entry);
+                        scanner.skipValue();
+                        int end = scanner.position();
+                        long hash = hash(json, start, end);
+                        Object entry = find(known.get(hash), json, start, end);
+                        if (entry != null) {
+                            reusedNow++;
+                        } else {
+                            decodedNow++;
+                            try {
+                                entry = reader.readValue(json, start, end - start);
+                            } catch (IOException | RuntimeException e) {
+                                throw new IOException(field + "[" + list.size() + "] is not valid: " + e.getMessage(),
+                                        e);
+                            }
+                        }
+                        index.put(hash, new Known(start, end - start, entry, index.get(hash)));
+                        list.add(entry);
+                    } while (scanner.next(','));
+                    scanner.expect(']', "a ',' or ']' after " + field + "[" + (list.size() - 1) + "]");
                 }
                 entries.put(field, index);
                 lists.put(field, list);
-            }
-            if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
-                throw new IOException("a snapshot is one JSON object");
-            }
+            } while (scanner.next(','));
+            scanner.expect('}', "a ',' or '}' between the snapshot's fields");
         }
+        scanner.expectEnd();
         VpcSnapshot snapshot = assemble(scalars, lists).ensureConsistent();
         previousJson = json;
         previousEntries = entries;
         reused = reusedNow;
         decoded = decodedNow;
         return snapshot;
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode readTree(byte[] json, int start, int end, String field)
+            throws IOException {
+        try (JsonParser parser = JSON.getFactory().createParser(json, start, end - start)) {
+            com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(parser);
+            if (parser.nextToken() != null) {
+                throw new IOException("the value of \"" + field + "\" is not one JSON value");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new IOException("the value of \"" + field + "\" is not valid: " + e.getMessage(), e);
+        }
     }
 
     /** How many list entries the last {@link #decode} reused from the snapshot before it. */
@@ -186,5 +209,146 @@ public final class SnapshotDecoder {
             h = (h ^ bytes[i]) * 0x100000001B3L;
         }
         return h ^ (h >>> 29);
+    }
+
+    /**
+     * Finds where JSON values begin and end without decoding them: whitespace, string quotes and escapes, and
+     * bracket depth. It checks only the structure the decoder walks (object, fields, arrays, commas); the values
+     * themselves are checked by Jackson when they are decoded.
+     */
+    private static final class Scanner {
+        private final byte[] json;
+        private int position;
+
+        Scanner(byte[] json) {
+            this.json = json;
+        }
+
+        int position() {
+            return position;
+        }
+
+        private void skipWhitespace() {
+            while (position < json.length) {
+                byte c = json[position];
+                if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                    return;
+                }
+                position++;
+            }
+        }
+
+        /** Consumes {@code c} (after whitespace) when it comes next. */
+        boolean next(char c) {
+            skipWhitespace();
+            if (position < json.length && json[position] == c) {
+                position++;
+                return true;
+            }
+            return false;
+        }
+
+        void expect(char c, String what) throws IOException {
+            if (!next(c)) {
+                throw error("expected " + what);
+            }
+        }
+
+        void expectEnd() throws IOException {
+            skipWhitespace();
+            if (position != json.length) {
+                throw new IOException("a snapshot is one JSON object");
+            }
+        }
+
+        /** The start of the next value (after whitespace). */
+        int valueStart() throws IOException {
+            skipWhitespace();
+            if (position >= json.length) {
+                throw error("the snapshot ends where a value was expected");
+            }
+            return position;
+        }
+
+        String fieldName() throws IOException {
+            int start = valueStart();
+            if (json[start] != '"') {
+                throw error("expected a field name");
+            }
+            skipString();
+            for (int i = start + 1; i < position - 1; i++) {
+                if (json[i] == '\\') {
+                    return JSON.readTree(json, start, position - start).asText();
+                }
+            }
+            return new String(json, start + 1, position - start - 2, StandardCharsets.UTF_8);
+        }
+
+        /** Skips the value at {@link #valueStart()}: a string, an object or array (whole), or a literal. */
+        void skipValue() throws IOException {
+            byte c = json[position];
+            if (c == '"') {
+                skipString();
+            } else if (c == '{' || c == '[') {
+                skipNested();
+            } else {
+                int start = position;
+                while (position < json.length && !isDelimiter(json[position])) {
+                    position++;
+                }
+                if (position == start) {
+                    throw error("expected a value");
+                }
+            }
+        }
+
+        private void skipString() throws IOException {
+            int p = position + 1;
+            byte[] b = json;
+            while (p < b.length) {
+                byte c = b[p++];
+                if (c == '"') {
+                    position = p;
+                    return;
+                }
+                if (c == '\\') {
+                    p++;
+                }
+            }
+            throw error("a string is not terminated");
+        }
+
+        private void skipNested() throws IOException {
+            int depth = 0;
+            byte[] b = json;
+            int p = position;
+            while (p < b.length) {
+                byte c = b[p];
+                if (c == '"') {
+                    position = p;
+                    skipString();
+                    p = position;
+                    continue;
+                }
+                p++;
+                if (c == '{' || c == '[') {
+                    depth++;
+                } else if (c == '}' || c == ']') {
+                    if (--depth == 0) {
+                        position = p;
+                        return;
+                    }
+                }
+            }
+            throw error("an object or array is not closed");
+        }
+
+        private static boolean isDelimiter(byte c) {
+            return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+        }
+
+        private IOException error(String what) {
+            return new IOException("not a snapshot: " + what + " at byte " + position);
+        }
     }
 }

@@ -112,6 +112,22 @@ class SnapshotDecoderTest {
     }
 
     @Test
+    void readsPrettyPrintedJsonAndStringsFullOfBracketsQuotesAndEscapes() throws Exception {
+        VpcSnapshot tricky = new VpcSnapshot(3, VPC_A, "111122223333", "us-west-2", first().compiledAt(),
+                first().services(), first().targetGroups(), List.of(new FabricPeer(VPC_B, "h}]\\\"{[,:x\u00e9\n", 1),
+                        new FabricPeer("vpc-0cccccccccccccccc", "\\", 2)),
+                first().credentials(), first().certificates(), first().dnsZones());
+        byte[] pretty = new com.fasterxml.jackson.databind.ObjectMapper()
+                .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+                .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .writerWithDefaultPrettyPrinter().writeValueAsBytes(tricky);
+        SnapshotDecoder decoder = new SnapshotDecoder();
+
+        assertThat(decoder.decode(pretty)).isEqualTo(tricky);
+        assertThat(decoder.decode(SnapshotCodec.encode(tricky))).isEqualTo(tricky);
+    }
+
+    @Test
     void ignoresUnknownFieldsAtTheTopAndInEntries() throws Exception {
         String json = new String(SnapshotCodec.encode(first()), StandardCharsets.UTF_8)
                 .replaceFirst("\\{", "{\"fromTheFuture\":{\"a\":[1,2]},")
@@ -138,6 +154,16 @@ class SnapshotDecoderTest {
                 .isInstanceOf(IOException.class);
         assertThatThrownBy(() -> decoder.decode((good + "{}").getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(IOException.class).hasMessage("a snapshot is one JSON object");
+        assertThatThrownBy(() -> decoder.decode(good.replace("\"peers\":[{",
+                "\"peers\":[{\"vpcId\":\"vpc-0c\",\"host\":\"h\",\"port\":1} {")
+                .getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IOException.class).hasMessageStartingWith("not a snapshot: expected a ',' or ']' after peers[0]");
+        assertThatThrownBy(() -> decoder.decode(good.replace("\"revision\":7", "\"revision\":7x")
+                .getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IOException.class).hasMessageStartingWith("the value of \"revision\" is not valid");
+        assertThatThrownBy(() -> decoder.decode(good.replace("\"peers\":[{", "\"peers\":[{\"x\":[1}, {")
+                .getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IOException.class).hasMessageStartingWith("peers[0] is not valid");
         assertThatThrownBy(() -> decoder.decode(good.replace("\"services\":[", "\"services\":null,\"x\":[")
                 .getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(IOException.class);
