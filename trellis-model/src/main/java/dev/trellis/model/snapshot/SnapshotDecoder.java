@@ -1,6 +1,7 @@
 package dev.trellis.model.snapshot;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,8 +30,9 @@ import java.util.Map;
  * size of the JSON) for as long as the decoder lives.
  *
  * <p>The result is the same as {@link SnapshotCodec#decode} (same field semantics, unknown fields ignored, checked
- * with {@link VpcSnapshot#ensureConsistent()}). Not thread-safe by design, but synchronised: one decoder per
- * snapshot stream (the gateway's snapshot client). The caller must not modify a byte array after handing it over.
+ * with {@link VpcSnapshot#ensureConsistent()}). One decoder serves one snapshot stream (the gateway's snapshot
+ * client); its methods are synchronised so that a second caller cannot corrupt what it remembers. The caller must
+ * not modify a byte array after handing it over: the decoder compares the next text with it.
  */
 public final class SnapshotDecoder {
 
@@ -134,10 +136,10 @@ public final class SnapshotDecoder {
         return snapshot;
     }
 
-    private static com.fasterxml.jackson.databind.JsonNode readTree(byte[] json, int start, int end, String field)
+    private static JsonNode readTree(byte[] json, int start, int end, String field)
             throws IOException {
         try (JsonParser parser = JSON.getFactory().createParser(json, start, end - start)) {
-            com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(parser);
+            JsonNode node = JSON.readTree(parser);
             if (parser.nextToken() != null) {
                 throw new IOException("the value of \"" + field + "\" is not one JSON value");
             }
