@@ -53,6 +53,8 @@ public final class GatewaySnapshot {
     private final RoutingTable routing;
     private final SigV4Verifier verifier;
     private final Map<String, List<Policy>> identityPolicies;
+    /** Every caller credential as compiled, by access key id, refused ones too: what the next compile reuses. */
+    private final Map<String, CompiledCaller> callers;
     private final Map<String, TargetGroupEntry> targetGroups;
     private final Map<String, TargetPool> targetPools;
     private final Map<String, FabricPeer> peers;
@@ -64,22 +66,36 @@ public final class GatewaySnapshot {
     private final String sourceVpcArn;
     private final String networkHeader;
 
+    /** A caller credential of the snapshot and what it compiled to (null credential: it cannot be used). */
+    private record CompiledCaller(CallerCredential source, SigningCredential credential, List<Policy> policies) {
+    }
+
     private GatewaySnapshot(VpcSnapshot snapshot, GatewaySnapshot previous) {
         this.snapshot = snapshot;
         this.routing = RoutingTable.compile(snapshot, previous == null ? null : previous.routing);
+        Map<String, CompiledCaller> before = previous == null ? Map.of() : previous.callers;
+        Map<String, CompiledCaller> callers = new HashMap<>();
         List<SigningCredential> credentials = new ArrayList<>();
         Map<String, List<Policy>> policies = new HashMap<>();
         for (CallerCredential caller : snapshot.credentials()) {
-            if (policies.containsKey(caller.accessKeyId())) {
+            if (callers.containsKey(caller.accessKeyId())) {
                 log.warn("access key {} appears twice in {}; the first one is used", caller.accessKeyId(), snapshot);
                 continue;
             }
-            SigningCredential credential = signingCredential(caller);
-            if (credential != null) {
-                credentials.add(credential);
-                policies.put(caller.accessKeyId(), identityPolicies(caller));
+            CompiledCaller compiled = before.get(caller.accessKeyId());
+            if (compiled == null || compiled.source() != caller) {
+                // New or changed (an unchanged one is the very same object: see SnapshotDecoder).
+                SigningCredential credential = signingCredential(caller);
+                compiled = new CompiledCaller(caller, credential,
+                        credential == null ? List.of() : identityPolicies(caller));
+            }
+            callers.put(caller.accessKeyId(), compiled);
+            if (compiled.credential() != null) {
+                credentials.add(compiled.credential());
+                policies.put(caller.accessKeyId(), compiled.policies());
             }
         }
+        this.callers = callers;
         this.identityPolicies = Map.copyOf(policies);
         this.verifier = SigV4Verifier.builder()
                 .signingName(SIGNING_NAME)
@@ -108,11 +124,15 @@ public final class GatewaySnapshot {
         Set<Integer> cleartext = new TreeSet<>();
         Set<Integer> tlsPassthroughPorts = new TreeSet<>();
         String partition = "aws";
-        for (ServiceEntry service : snapshot.services()) {
-            Arn arn = Arn.tryParse(service.arn());
+        // The partition of the last service whose ARN parses (they all share one): parsed from the end, once.
+        for (int i = snapshot.services().size() - 1; i >= 0; i--) {
+            Arn arn = Arn.tryParse(snapshot.services().get(i).arn());
             if (arn != null) {
                 partition = arn.partition();
+                break;
             }
+        }
+        for (ServiceEntry service : snapshot.services()) {
             for (ServiceListener listener : service.listeners()) {
                 if ("HTTP".equals(listener.protocol())) {
                     ports.add(listener.port());
@@ -138,8 +158,13 @@ public final class GatewaySnapshot {
 
     /**
      * Compiles {@code snapshot}, reusing what did not change since {@code previous}: target pools of unchanged
-     * target groups (with their health), parsed auth policies, certificates and their TLS contexts. Targets of
-     * changed groups keep their health.
+     * target groups (with their health), the routes of unchanged services, the compiled credentials (keys and
+     * parsed identity policies) of unchanged callers, parsed auth policies, certificates and their TLS contexts.
+     * Targets of changed groups keep their health. "Unchanged" is identity for services and callers: a
+     * {@code SnapshotDecoder} hands over the very entry objects of the snapshot before when their JSON did not
+     * change, so a swap that changes a few entries compiles only those (equal but distinct entries, as from
+     * {@code SnapshotCodec.decode}, are compiled afresh: correct, only slower); target groups are compared by
+     * equality, which identity makes immediate.
      *
      * @param previous the snapshot served until now, or null
      * @throws IllegalStateException when the snapshot is not consistent

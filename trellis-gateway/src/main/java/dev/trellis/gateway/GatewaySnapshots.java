@@ -15,7 +15,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #swap} compiles the new snapshot completely (a snapshot that does not compile is refused and the old
  * one stays), then publishes it with one volatile write, then tells listeners (the server opens and closes ports):
  * make before break. Target health carries over: a target registered in both snapshots keeps its
- * {@link TargetHealth}.
+ * {@link TargetHealth}. A swap costs what changed when {@code next} comes from the same
+ * {@link dev.trellis.model.snapshot.SnapshotDecoder} as the snapshot before (as the snapshot client's do): its
+ * unchanged entries are the very same objects, and the compile keeps what it built from them
+ * ({@link GatewaySnapshot#compile}).
  */
 public final class GatewaySnapshots {
 

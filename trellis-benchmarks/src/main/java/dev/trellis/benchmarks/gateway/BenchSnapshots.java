@@ -176,10 +176,8 @@ public final class BenchSnapshots {
         for (int g = 0; g < targetGroups; g++) {
             List<TargetGroupEntry.Target> targets = new ArrayList<>(targetsPerGroup);
             for (int t = 0; t < targetsPerGroup; t++) {
-                int n = g * targetsPerGroup + t;
-                int a = n + 65_536;
-                targets.add(new TargetGroupEntry.Target("127." + (a >> 16 & 255) + "." + (a >> 8 & 255) + "."
-                        + (a & 255), UNUSED_TARGET_PORT, false));
+                targets.add(new TargetGroupEntry.Target(loopbackTarget(g * targetsPerGroup + t), UNUSED_TARGET_PORT,
+                        false));
             }
             String id = groupId(g);
             groups.add(new TargetGroupEntry(id, targetGroupArn(id), "IP", "HTTP", "HTTP1", UNUSED_TARGET_PORT, VPC,
@@ -223,6 +221,91 @@ public final class BenchSnapshots {
         }
         return new VpcSnapshot(revision, VPC, ACCOUNT, REGION, Instant.now(), entries, groups, List.of(),
                 credentials);
+    }
+
+    /**
+     * The revision after {@code previous} (a {@link #large} snapshot or one of these), as the control plane would
+     * compile it after a few API calls, so that a gateway swapping it in has real work: the default rule of
+     * {@code weightShifts} services moves one point of weight from its group to its canary (a canary rollout), half
+     * of {@code targetChanges} groups gain a target and the other half lose their last one (registrations and
+     * deregistrations), and one new service arrives with a new target group of {@code targetsPerGroup} targets.
+     * Which services and groups change moves on with {@code step} (1, 2, ...), so consecutive revisions change
+     * different ones. Everything else is the very same entry as in {@code previous}.
+     */
+    public static VpcSnapshot changed(VpcSnapshot previous, int step, int weightShifts, int targetChanges,
+                                      int targetsPerGroup) {
+        List<ServiceEntry> services = new ArrayList<>(previous.services());
+        int others = services.size() - 1; // index 0 is the datastore service, which the traffic uses: unchanged
+        for (int k = 0; k < weightShifts && others > 0; k++) {
+            int index = 1 + Math.floorMod((step - 1) * weightShifts + k, others);
+            services.set(index, shiftCanary(services.get(index)));
+        }
+        List<TargetGroupEntry> groups = new ArrayList<>(previous.targetGroups());
+        int changeable = groups.size() - 1; // index 0 is the datastore's group
+        for (int k = 0; k < targetChanges && changeable > 0; k++) {
+            int index = 1 + Math.floorMod((step - 1) * targetChanges + k, changeable);
+            TargetGroupEntry group = groups.get(index);
+            List<TargetGroupEntry.Target> targets = new ArrayList<>(group.targets());
+            if (k % 2 == 0) {
+                targets.add(new TargetGroupEntry.Target(loopbackTarget(10_000_000 + step * 1_000 + k),
+                        UNUSED_TARGET_PORT, false));
+            } else if (targets.size() > 1) {
+                targets.remove(targets.size() - 1);
+            }
+            groups.set(index, new TargetGroupEntry(group.id(), group.arn(), group.type(), group.protocol(),
+                    group.protocolVersion(), group.port(), group.vpcId(), group.healthCheck(), targets));
+        }
+        String groupId = String.format("tg-0%016x", 0x3000_0000L + step);
+        List<TargetGroupEntry.Target> targets = new ArrayList<>(targetsPerGroup);
+        for (int t = 0; t < targetsPerGroup; t++) {
+            targets.add(new TargetGroupEntry.Target(loopbackTarget(12_000_000 + step * 1_000 + t), UNUSED_TARGET_PORT,
+                    false));
+        }
+        groups.add(new TargetGroupEntry(groupId, targetGroupArn(groupId), "IP", "HTTP", "HTTP1", UNUSED_TARGET_PORT,
+                VPC, new TargetGroupEntry.HealthCheck(true, "HTTP", "HTTP1", 0, "/", 30, 5, 5, 2, "200"), targets));
+        String id = String.format("svc-0%016x", 0x3000_0000L + step);
+        String name = "new-service-" + step;
+        String listenerId = String.format("listener-0%016x", 0x3000_0000L + step);
+        AuthLevel network = services.size() > 1 ? services.get(1).networkAuth() : AuthLevel.NONE;
+        services.add(new ServiceEntry(id, serviceArn(id), name,
+                name + "-" + id.substring(4) + ".7d67968.vpc-lattice-svcs." + REGION + ".on.aws", null, null,
+                NETWORK_ID, NETWORK_ARN, network, AuthLevel.NONE, 60, List.of(new ServiceListener(listenerId,
+                listenerArn(id, listenerId), "HTTP", LISTENER_PORT, List.of(new ListenerRule(ruleId(0x3000 + step, 0),
+                ruleArn(id, 0), null, true, null, forward(groupId, 1))))), List.of()));
+        return new VpcSnapshot(previous.revision() + 1, previous.vpcId(), previous.accountId(), previous.region(),
+                Instant.now(), services, groups, previous.peers(), previous.credentials(), previous.certificates(),
+                previous.dnsZones());
+    }
+
+    /** {@code service} with one point of its default rule's weight moved from the first group to the second. */
+    private static ServiceEntry shiftCanary(ServiceEntry service) {
+        List<ServiceListener> listeners = new ArrayList<>();
+        for (ServiceListener listener : service.listeners()) {
+            List<ListenerRule> rules = new ArrayList<>(listener.rules());
+            ListenerRule last = rules.get(rules.size() - 1);
+            List<RuleAction.WeightedTargetGroup> forward = last.action().forward();
+            if (forward.size() == 2) {
+                int moved = forward.get(0).weight() > 1 ? 1 : -forward.get(1).weight();
+                rules.set(rules.size() - 1, new ListenerRule(last.id(), last.arn(), null, true, null,
+                        RuleAction.forward(List.of(
+                                new RuleAction.WeightedTargetGroup(forward.get(0).targetGroupId(),
+                                        forward.get(0).weight() - moved),
+                                new RuleAction.WeightedTargetGroup(forward.get(1).targetGroupId(),
+                                        forward.get(1).weight() + moved)))));
+            }
+            listeners.add(new ServiceListener(listener.id(), listener.arn(), listener.protocol(), listener.port(),
+                    rules));
+        }
+        return new ServiceEntry(service.id(), service.arn(), service.name(), service.domainName(),
+                service.customDomainName(), service.certificateArn(), service.networkId(), service.networkArn(),
+                service.networkAuth(), service.serviceAuth(), service.idleTimeoutSeconds(), listeners,
+                service.accessLogDestinations());
+    }
+
+    /** An address on loopback outside 127.0.0.x, numbered {@code n} (unique per n below 16 million). */
+    private static String loopbackTarget(int n) {
+        int a = n + 65_536;
+        return "127." + (a >> 16 & 255) + "." + (a >> 8 & 255) + "." + (a & 255);
     }
 
     /** A caller of role {@link #ROLE_NAME} with derived keys for yesterday, today and tomorrow (UTC). */

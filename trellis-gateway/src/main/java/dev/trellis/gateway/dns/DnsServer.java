@@ -93,7 +93,8 @@ public final class DnsServer implements AutoCloseable {
      * write: queries in progress finish with the table they started with.
      */
     public void serve(VpcSnapshot snapshot) {
-        DnsTable compiled = DnsTable.compile(snapshot, config);
+        // Built from the table served until now: what did not change is reused (DnsTable.compile).
+        DnsTable compiled = DnsTable.compile(snapshot, config, table);
         table = compiled;
         log.debug("DNS serving {}", compiled);
     }

@@ -5,7 +5,9 @@ import dev.trellis.model.snapshot.ServiceEntry;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,27 +46,52 @@ final class DnsTable {
     private final Map<Name, DnsZoneView> zones;
     private final int maxLabels;
     private final long revision;
+    /** What the next compile reuses: each private zone's view by its snapshot entry object (identity). */
+    private final Map<DnsZone, DnsZoneView> privateViews;
+    /** ... and the generated-name zones, with the region and the service names (in order) they were built from. */
+    private final String generatedRegion;
+    private final List<String> generatedNames;
+    private final List<DnsZoneView> generatedZones;
 
-    private DnsTable(Map<Name, DnsZoneView> zones, long revision) {
+    private DnsTable(Map<Name, DnsZoneView> zones, long revision, Map<DnsZone, DnsZoneView> privateViews,
+                     String generatedRegion, List<String> generatedNames, List<DnsZoneView> generatedZones) {
         this.zones = Map.copyOf(zones);
         this.maxLabels = zones.keySet().stream().mapToInt(Name::labels).max().orElse(0);
         this.revision = revision;
+        this.privateViews = privateViews;
+        this.generatedRegion = generatedRegion;
+        this.generatedNames = generatedNames;
+        this.generatedZones = generatedZones;
     }
 
     /** A table with no zones: every query is forwarded (or refused). */
     static DnsTable empty() {
-        return new DnsTable(Map.of(), 0);
+        return new DnsTable(Map.of(), 0, Map.of(), null, List.of(), List.of());
+    }
+
+    static DnsTable compile(VpcSnapshot snapshot, DnsServerConfig config) {
+        return compile(snapshot, config, null);
     }
 
     /**
      * Compiles the zones of {@code snapshot}. Records that do not parse are left out and logged (the control plane
      * validated them; a gateway does not refuse a whole snapshot for one record).
+     *
+     * <p>Reuses what {@code previous} (compiled with the same {@code config}, or null) built: the view of a private
+     * zone whose entry is the very same object (a {@code SnapshotDecoder} hands unchanged entries over that way),
+     * and the generated-name zones when the services' names are the same — only their SOA (serial = revision) is
+     * new. A swap that changes no name and no zone thus parses no name and builds no record.
      */
-    static DnsTable compile(VpcSnapshot snapshot, DnsServerConfig config) {
+    static DnsTable compile(VpcSnapshot snapshot, DnsServerConfig config, DnsTable previous) {
         Map<Name, DnsZoneView> zones = new HashMap<>();
+        Map<DnsZone, DnsZoneView> privateViews = new IdentityHashMap<>();
         for (DnsZone zone : snapshot.dnsZones()) {
             try {
-                DnsZoneView view = privateZone(zone);
+                DnsZoneView view = previous == null ? null : previous.privateViews.get(zone);
+                if (view == null) {
+                    view = privateZone(zone);
+                }
+                privateViews.put(zone, view);
                 if (zones.putIfAbsent(view.origin(), view) != null) {
                     log.warn("{}: private hosted zone {} ({}) has the name of another zone of the VPC; ignored",
                             snapshot.vpcId(), zone.name(), zone.id());
@@ -75,13 +102,29 @@ final class DnsTable {
             }
         }
         // Generated names go last and win over a private zone of the same name: they must always resolve.
-        generatedNameZones(snapshot, config).forEach(zone -> {
+        List<String> names = new ArrayList<>(snapshot.services().size());
+        for (ServiceEntry service : snapshot.services()) {
+            names.add(service.domainName());
+        }
+        List<DnsZoneView> generated;
+        if (previous != null && snapshot.region().equals(previous.generatedRegion)
+                && names.equals(previous.generatedNames)) {
+            generated = new ArrayList<>();
+            for (DnsZoneView zone : previous.generatedZones) {
+                generated.add(zone.withSoa(syntheticSoa(zone.origin(), snapshot.revision(),
+                        config.generatedNameTtl())));
+            }
+        } else {
+            generated = generatedNameZones(snapshot, config);
+        }
+        generated.forEach(zone -> {
             if (zones.put(zone.origin(), zone) != null) {
                 log.warn("{}: a private hosted zone named {} is shadowed by the generated service names",
                         snapshot.vpcId(), zone.origin());
             }
         });
-        return new DnsTable(zones, snapshot.revision());
+        return new DnsTable(zones, snapshot.revision(), Collections.unmodifiableMap(privateViews),
+                snapshot.region(), List.copyOf(names), List.copyOf(generated));
     }
 
     long revision() {

@@ -10,6 +10,7 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Type;
 
 /**
  * One zone the gateway answers with authority: a Route 53 private hosted zone of the VPC, or the zone of generated
@@ -68,6 +69,26 @@ final class DnsZoneView {
         });
         this.nodes = Map.copyOf(frozen);
         this.existing = Set.copyOf(names);
+    }
+
+    private DnsZoneView(Name origin, SOARecord soa, Map<Name, Map<Integer, List<Record>>> nodes,
+                        Set<Name> existing) {
+        this.origin = origin;
+        this.soa = soa;
+        this.nodes = nodes;
+        this.existing = existing;
+    }
+
+    /**
+     * This zone with {@code newSoa} at its apex instead of its SOA, every other record shared: the generated-name
+     * zone's serial follows the snapshot revision, and its thousands of names need not be rebuilt for that.
+     */
+    DnsZoneView withSoa(SOARecord newSoa) {
+        Map<Name, Map<Integer, List<Record>>> copy = new HashMap<>(nodes);
+        Map<Integer, List<Record>> apex = new HashMap<>(nodes.getOrDefault(origin, Map.of()));
+        apex.put(Type.SOA, List.of(newSoa));
+        copy.put(origin, Map.copyOf(apex));
+        return new DnsZoneView(origin, newSoa, Map.copyOf(copy), existing);
     }
 
     Name origin() {

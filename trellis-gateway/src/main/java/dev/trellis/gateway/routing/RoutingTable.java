@@ -32,11 +32,10 @@ public final class RoutingTable {
     /** The listener protocol whose connections are routed by SNI and spliced, not terminated. */
     public static final String PASSTHROUGH = "TLS_PASSTHROUGH";
 
-    private final Map<String, ServiceRoute> routes;
     /**
-     * The same routes by listener port (the few ports a gateway serves, side by side), then by host name: a
-     * lookup builds no {@code host|port} key, so a request whose Host is already a bare lower-case name allocates
-     * nothing to be routed.
+     * The routes by listener port (the few ports a gateway serves, side by side), then by host name: a lookup
+     * builds no {@code host|port} key, so a request whose Host is already a bare lower-case name allocates nothing
+     * to be routed.
      */
     private final int[] hostPorts;
     private final Map<String, ServiceRoute>[] routesByPort;
@@ -44,16 +43,12 @@ public final class RoutingTable {
     private final Set<Integer> ports;
     /** Auth settings by policy text: the network's one policy is shared by all its services, and kept across swaps. */
     private final Map<String, AuthSetting> parsedPolicies;
+    /** Each service's routes (one per listener), by service id: what the next compile reuses. */
+    private final Map<String, List<ServiceRoute>> byService;
 
-    private RoutingTable(Map<String, ServiceRoute> routes, Map<String, ServiceRoute> passthroughRoutes,
-                         Set<Integer> ports, Map<String, AuthSetting> parsed) {
-        this.routes = routes;
-        Map<Integer, Map<String, ServiceRoute>> byPort = new TreeMap<>();
-        routes.forEach((key, route) -> {
-            int bar = key.lastIndexOf('|');
-            byPort.computeIfAbsent(Integer.parseInt(key.substring(bar + 1)), p -> new HashMap<>())
-                    .put(key.substring(0, bar), route);
-        });
+    private RoutingTable(Map<Integer, Map<String, ServiceRoute>> byPort, Map<String, ServiceRoute> passthroughRoutes,
+                         Set<Integer> ports, Map<String, AuthSetting> parsed,
+                         Map<String, List<ServiceRoute>> byService) {
         this.hostPorts = byPort.keySet().stream().mapToInt(Integer::intValue).toArray();
         @SuppressWarnings("unchecked")
         Map<String, ServiceRoute>[] maps = byPort.values().stream().map(Map::copyOf).toArray(Map[]::new);
@@ -61,6 +56,7 @@ public final class RoutingTable {
         this.passthroughRoutes = passthroughRoutes;
         this.ports = ports;
         this.parsedPolicies = parsed;
+        this.byService = byService;
     }
 
     public static RoutingTable compile(VpcSnapshot snapshot) {
@@ -68,39 +64,58 @@ public final class RoutingTable {
     }
 
     /**
-     * Compiles the routes of {@code snapshot}; auth policies whose text {@code previous} already parsed are not
-     * parsed again.
+     * Compiles the routes of {@code snapshot}, reusing what {@code previous} compiled: a service whose entry is the
+     * very object {@code previous} was compiled from (a {@code SnapshotDecoder} hands over unchanged entries that
+     * way) keeps its {@link ServiceRoute}s — rules, weighted-forwarding position, authorizer and all — so a swap
+     * costs per changed service, plus a map entry per route; auth policies whose text {@code previous} already
+     * parsed are not parsed again.
      */
     public static RoutingTable compile(VpcSnapshot snapshot, RoutingTable previous) {
         Map<String, AuthSetting> known = previous == null ? Map.of() : previous.parsedPolicies;
+        Map<String, List<ServiceRoute>> compiled = previous == null ? Map.of() : previous.byService;
         Map<String, AuthSetting> parsed = new HashMap<>();
-        Map<String, ServiceRoute> routes = new HashMap<>();
+        Map<Integer, Map<String, ServiceRoute>> byPort = new TreeMap<>();
         Map<String, ServiceRoute> passthroughRoutes = new HashMap<>();
+        Map<String, List<ServiceRoute>> byService = new HashMap<>();
         Set<Integer> ports = new TreeSet<>();
         for (ServiceEntry service : snapshot.services()) {
-            LatticeAuthorizer authorizer = new LatticeAuthorizer(service.arn(),
-                    setting(service.networkAuth(), service.networkArn(), known, parsed),
-                    setting(service.serviceAuth(), service.arn(), known, parsed));
-            for (ServiceListener listener : service.listeners()) {
-                List<CompiledRule> rules = new ArrayList<>();
-                for (ListenerRule rule : listener.rules()) {
-                    rules.add(new CompiledRule(rule, rule.action().forwards()
-                            ? new Forwarding(rule.action().forward()) : null));
-                }
-                ServiceRoute route = new ServiceRoute(service, listener, List.copyOf(rules), authorizer);
-                routes.put(key(service.domainName(), listener.port()), route);
+            // Looked up even for a reused service, so that the policies it uses stay known to the next compile.
+            AuthSetting network = setting(service.networkAuth(), service.networkArn(), known, parsed);
+            AuthSetting own = setting(service.serviceAuth(), service.arn(), known, parsed);
+            List<ServiceRoute> routes = compiled.get(service.id());
+            if (routes == null || routes.isEmpty() || routes.get(0).service() != service) {
+                routes = compileService(service, new LatticeAuthorizer(service.arn(), network, own));
+            }
+            byService.put(service.id(), routes);
+            for (ServiceRoute route : routes) {
+                int port = route.listener().port();
+                Map<String, ServiceRoute> hosts = byPort.computeIfAbsent(port, p -> new HashMap<>());
+                hosts.put(hostName(service.domainName()), route);
                 if (service.customDomainName() != null) {
-                    routes.put(key(service.customDomainName(), listener.port()), route);
+                    hosts.put(hostName(service.customDomainName()), route);
                 }
-                if (PASSTHROUGH.equals(listener.protocol()) && service.customDomainName() != null) {
+                if (PASSTHROUGH.equals(route.listener().protocol()) && service.customDomainName() != null) {
                     // Facts §3: matched exactly against the SNI, and only the custom domain (never the generated name).
-                    passthroughRoutes.put(key(service.customDomainName(), listener.port()), route);
+                    passthroughRoutes.put(key(service.customDomainName(), port), route);
                 }
-                ports.add(listener.port());
+                ports.add(port);
             }
         }
-        return new RoutingTable(Map.copyOf(routes), Map.copyOf(passthroughRoutes),
-                Collections.unmodifiableSet(ports), parsed);
+        return new RoutingTable(byPort, Map.copyOf(passthroughRoutes), Collections.unmodifiableSet(ports), parsed,
+                byService);
+    }
+
+    private static List<ServiceRoute> compileService(ServiceEntry service, LatticeAuthorizer authorizer) {
+        List<ServiceRoute> routes = new ArrayList<>(service.listeners().size());
+        for (ServiceListener listener : service.listeners()) {
+            List<CompiledRule> rules = new ArrayList<>();
+            for (ListenerRule rule : listener.rules()) {
+                rules.add(new CompiledRule(rule, rule.action().forwards()
+                        ? new Forwarding(rule.action().forward()) : null));
+            }
+            routes.add(new ServiceRoute(service, listener, List.copyOf(rules), authorizer));
+        }
+        return List.copyOf(routes);
     }
 
     /**

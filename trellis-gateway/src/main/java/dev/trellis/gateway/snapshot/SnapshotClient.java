@@ -1,6 +1,6 @@
 package dev.trellis.gateway.snapshot;
 
-import dev.trellis.model.snapshot.SnapshotCodec;
+import dev.trellis.model.snapshot.SnapshotDecoder;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import java.io.IOException;
 import java.net.URI;
@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a gateway's snapshot current: long-polls the control plane for a newer snapshot of its VPC, hands each one
- * (already checked by {@link SnapshotCodec#decode}) to the gateway, and persists it as the last good snapshot. On
+ * (decoded and checked by a {@link SnapshotDecoder}, which decodes only the entries that changed since the snapshot
+ * before, and hands the unchanged ones over as the very same objects) to the gateway, and persists it — the bytes as
+ * received — as the last good snapshot. On
  * start it first hands over the persisted snapshot, so a gateway serves even while the control plane is down
  * (static stability). Runs on its own thread; never on an event loop.
  *
@@ -58,6 +60,8 @@ public final class SnapshotClient implements AutoCloseable {
     private final boolean ownsClient;
     private final Clock clock;
     private final Thread thread;
+    /** One decoder for the whole stream of snapshots, so each revision reuses the entries of the one before. */
+    private final SnapshotDecoder decoder = new SnapshotDecoder();
     private volatile boolean running = true;
     private volatile long revision = -1;
     private volatile VpcSnapshot served;
@@ -93,7 +97,7 @@ public final class SnapshotClient implements AutoCloseable {
     public void start() {
         loadPersisted().ifPresent(snapshot -> {
             log.info("serving the persisted snapshot {} until the control plane answers", snapshot);
-            accept(snapshot, false);
+            accept(snapshot, null);
         });
         thread.start();
     }
@@ -109,7 +113,7 @@ public final class SnapshotClient implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            return Optional.of(SnapshotCodec.decode(Files.readAllBytes(file)));
+            return Optional.of(decoder.decode(Files.readAllBytes(file)));
         } catch (IOException | RuntimeException e) {
             log.warn("ignoring the persisted snapshot {}: {}", file, e.getMessage());
             return Optional.empty();
@@ -144,16 +148,17 @@ public final class SnapshotClient implements AutoCloseable {
                 || Duration.between(current.compiledAt(), clock.instant()).compareTo(REFRESH_AFTER) > 0;
         byte[] body = controlPlane.snapshot(settings.vpcId(), unconditional ? -1 : revision, WAIT_SECONDS);
         if (body != null) {
-            accept(SnapshotCodec.decode(body), true);
+            accept(decoder.decode(body), body);
         }
     }
 
-    private void accept(VpcSnapshot snapshot, boolean persist) {
+    /** @param json the snapshot as received, to persist; null when it came from the persisted file */
+    private void accept(VpcSnapshot snapshot, byte[] json) {
         if (!snapshot.vpcId().equals(settings.vpcId())) {
             throw new IllegalStateException("got a snapshot of " + snapshot.vpcId() + " for " + settings.vpcId());
         }
-        if (persist) {
-            persist(snapshot);
+        if (json != null) {
+            persist(snapshot, json);
         }
         gateway.accept(snapshot);
         served = snapshot;
@@ -163,9 +168,10 @@ public final class SnapshotClient implements AutoCloseable {
 
     /**
      * Writes the snapshot to a temporary file readable by the owner only (it holds derived signing keys) and renames
-     * it over the last one, so a crash leaves a whole file.
+     * it over the last one, so a crash leaves a whole file. The bytes are those received (and decoded): encoding the
+     * snapshot again would cost as much CPU as decoding it.
      */
-    private void persist(VpcSnapshot snapshot) {
+    private void persist(VpcSnapshot snapshot, byte[] json) {
         Path file = persistedSnapshot();
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try {
@@ -177,7 +183,7 @@ public final class SnapshotClient implements AutoCloseable {
             } catch (UnsupportedOperationException e) {
                 Files.createFile(temporary); // not a POSIX file system: its default permissions stand
             }
-            Files.write(temporary, SnapshotCodec.encode(snapshot));
+            Files.write(temporary, json);
             try {
                 Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {

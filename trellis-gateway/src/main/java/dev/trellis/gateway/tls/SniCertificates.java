@@ -5,7 +5,9 @@ import dev.trellis.model.snapshot.ServiceEntry;
 import dev.trellis.model.snapshot.ServiceListener;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -27,19 +29,27 @@ public final class SniCertificates {
     private static final Logger log = LoggerFactory.getLogger(SniCertificates.class);
 
     /** No names, no certificates: a snapshot without HTTPS listeners. */
-    public static final SniCertificates NONE = new SniCertificates(Map.of(), Map.of());
+    public static final SniCertificates NONE = new SniCertificates(Map.of(), Map.of(), Map.of());
 
     private final Map<String, ServerCertificate> byName;
     private final Map<String, ServerCertificate> byFingerprint;
+    /**
+     * The compiled certificate of each snapshot entry object: an entry that is the very same object in the next
+     * snapshot (a {@code SnapshotDecoder} hands unchanged entries over that way) needs no fingerprint.
+     */
+    private final Map<CertificateEntry, ServerCertificate> byEntry;
 
-    private SniCertificates(Map<String, ServerCertificate> byName, Map<String, ServerCertificate> byFingerprint) {
+    private SniCertificates(Map<String, ServerCertificate> byName, Map<String, ServerCertificate> byFingerprint,
+                            Map<CertificateEntry, ServerCertificate> byEntry) {
         this.byName = byName;
         this.byFingerprint = byFingerprint;
+        this.byEntry = byEntry;
     }
 
     /**
      * Compiles the certificates of {@code snapshot}, reusing the parsed certificates (and their SSL contexts) of
-     * {@code previous} whose chain and key are unchanged. A certificate that does not parse or whose key does not
+     * {@code previous} whose chain and key are unchanged (the very same entry object, or equal chain and key by
+     * fingerprint). A certificate that does not parse or whose key does not
      * match is left out and logged (its names then fail the handshake); the rest of the snapshot is served.
      */
     public static SniCertificates compile(VpcSnapshot snapshot, SniCertificates previous) {
@@ -49,11 +59,18 @@ public final class SniCertificates {
         Map<String, ServerCertificate> byFingerprint = new HashMap<>();
         Map<String, ServerCertificate> managed = new HashMap<>(1);
         Map<String, ServerCertificate> byArn = new HashMap<>();
+        Map<CertificateEntry, ServerCertificate> byEntry = new IdentityHashMap<>();
         for (CertificateEntry entry : snapshot.certificates()) {
-            String fingerprint = ServerCertificate.fingerprint(entry);
-            ServerCertificate certificate = byFingerprint.get(fingerprint);
-            if (certificate == null) {
-                certificate = previous.byFingerprint.get(fingerprint);
+            ServerCertificate certificate = previous.byEntry.get(entry);
+            String fingerprint;
+            if (certificate != null) {
+                fingerprint = certificate.fingerprint();
+            } else {
+                fingerprint = ServerCertificate.fingerprint(entry);
+                certificate = byFingerprint.get(fingerprint);
+                if (certificate == null) {
+                    certificate = previous.byFingerprint.get(fingerprint);
+                }
             }
             if (certificate == null) {
                 try {
@@ -65,6 +82,7 @@ public final class SniCertificates {
                 }
             }
             byFingerprint.put(fingerprint, certificate);
+            byEntry.put(entry, certificate);
             if (entry.arn() == null) {
                 managed.putIfAbsent("", certificate);
             } else {
@@ -82,7 +100,8 @@ public final class SniCertificates {
                         service.certificateArn());
             }
         }
-        return new SniCertificates(Map.copyOf(byName), Map.copyOf(byFingerprint));
+        return new SniCertificates(Map.copyOf(byName), Map.copyOf(byFingerprint),
+                Collections.unmodifiableMap(byEntry));
     }
 
     private static void map(Map<String, ServerCertificate> byName, String name, ServerCertificate certificate,

@@ -332,6 +332,34 @@ class DnsServerTest {
     }
 
     @Test
+    void aSwapThatKeepsTheNamesReusesTheZonesButAnswersWithTheNewSerial() throws Exception {
+        DnsZone zone = sarathyZone();
+        DnsServer server = start(config(), snapshot(1, zone));
+        String generatedZone = "vpc-lattice-svcs." + Fixtures.REGION + ".on.aws.";
+        assertThat(((SOARecord) ask(server, generatedZone, Type.SOA).getSection(Section.ANSWER).get(0)).getSerial())
+                .isEqualTo(1);
+
+        // The same zone object and the same service names (what a SnapshotDecoder hands over when they did not
+        // change): the generated zone's serial follows the revision, every answer stays.
+        server.serve(snapshot(2, zone));
+        assertThat(((SOARecord) ask(server, generatedZone, Type.SOA).getSection(Section.ANSWER).get(0)).getSerial())
+                .isEqualTo(2);
+        assertThat(ask(server, "datastore.sarathy.io.", Type.A).getSection(Section.ANSWER))
+                .extracting(Record::getType).containsExactly(Type.CNAME, Type.A);
+        assertThat(ask(server, OTHER_SERVICE_DOMAIN + ".", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+
+        // A new service: its name is answered from this revision on.
+        ServiceEntry billing = Fixtures.service("svc-0aaaaaaaaaaaaaaaa", "billing", OTHER_SERVICE_DOMAIN, null,
+                dev.trellis.model.snapshot.AuthLevel.NONE, dev.trellis.model.snapshot.AuthLevel.NONE, 60);
+        server.serve(new VpcSnapshot(3, Fixtures.VPC_A, Fixtures.ACCOUNT, Fixtures.REGION, Instant.now(),
+                List.of(Fixtures.datastore(), billing), List.of(), List.of(), List.of(), List.of(), List.of(zone)));
+        assertThat(((ARecord) ask(server, OTHER_SERVICE_DOMAIN + ".", Type.A).getSection(Section.ANSWER).get(0))
+                .getAddress()).isEqualTo(GATEWAY);
+        assertThat(((SOARecord) ask(server, generatedZone, Type.SOA).getSection(Section.ANSWER).get(0)).getSerial())
+                .isEqualTo(3);
+    }
+
+    @Test
     void followsTheGatewaysSnapshotSwaps() throws Exception {
         GatewaySnapshots snapshots = new GatewaySnapshots(VpcSnapshot.empty(Fixtures.VPC_A, Fixtures.REGION));
         DnsServer server = new DnsServer(config().build()).follow(snapshots);

@@ -9,7 +9,8 @@ import java.io.IOException;
 /**
  * Snapshots as JSON, the form they travel in (control plane → gateway) and rest in (a gateway's last good snapshot on
  * disk). Unknown fields are ignored, so an older gateway reads a newer control plane's snapshots; every decoded
- * snapshot is checked with {@link VpcSnapshot#ensureConsistent()}.
+ * snapshot is checked with {@link VpcSnapshot#ensureConsistent()}. A gateway decoding one revision after another
+ * uses a {@link SnapshotDecoder}, which decodes only what changed.
  */
 public final class SnapshotCodec {
 
@@ -19,6 +20,11 @@ public final class SnapshotCodec {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private SnapshotCodec() {
+    }
+
+    /** The mapper both decoders use, so a {@link SnapshotDecoder} reads exactly what {@link #decode} reads. */
+    static ObjectMapper mapper() {
+        return JSON;
     }
 
     public static byte[] encode(VpcSnapshot snapshot) {

@@ -37,7 +37,7 @@ class VpcSnapshotTest {
         return new ListenerRule("rule-default", "arn:rd", null, true, null, RuleAction.fixedResponse(404));
     }
 
-    private static VpcSnapshot snapshot(List<ListenerRule> rules, List<TargetGroupEntry> groups,
+    static VpcSnapshot snapshot(List<ListenerRule> rules, List<TargetGroupEntry> groups,
                                         List<FabricPeer> peers) {
         return new VpcSnapshot(7, VPC_A, "111122223333", "us-west-2", Instant.parse("2026-11-27T00:00:00Z"),
                 List.of(service(rules)), groups, peers, List.of(new CallerCredential("AKIAEXAMPLE", "AssumedRole",
