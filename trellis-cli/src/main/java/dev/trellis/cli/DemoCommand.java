@@ -321,6 +321,7 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf("[%d/%d] %s ... ", n, STEPS, narration);
             out.flush();
             long start = System.nanoTime();
+            stepStart = start;
             try {
                 body.run();
             } catch (InterruptedException e) {
@@ -335,7 +336,9 @@ public final class DemoCommand implements Callable<Integer> {
             out.flush();
         }
 
+        /** Set by a step that printed its own "done" line (with results under it). */
         private boolean stepPrinted;
+        private long stepStart;
 
         // Step 1. Processes that need nothing from the control plane (the apps) start at once, in parallel with it;
         // the gateways as soon as their VPCs exist.
@@ -530,7 +533,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             Probe.Result refused = unsigned.result();
             Probe.Result nowhere = outsider.result();
-            out.println("done");
+            out.println("done" + seconds(stepStart));
             stepPrinted = true;
             out.printf("      %-10s %5s %5s%n", "path", "v1", "v2");
             for (var row : counts.entrySet()) {
