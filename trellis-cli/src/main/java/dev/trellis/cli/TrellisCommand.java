@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                 + " routing, SigV4 authentication and IAM-style auth policies.",
         subcommands = {ServerCommand.class, GatewayCommand.class, Sigv4ProxyCommand.class, ExampleCommand.class,
             CaCertificateCommand.class, PolicyCommand.class,
-            DemoCommand.class,
+            DemoCommand.class, UpCommand.class,
             CommandLine.HelpCommand.class})
 public final class TrellisCommand implements Runnable {
 

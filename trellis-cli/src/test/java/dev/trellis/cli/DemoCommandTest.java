@@ -4,16 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.trellis.cli.lab.Isolation;
-import dev.trellis.cli.lab.Lab;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -104,61 +97,9 @@ class DemoCommandTest {
         assertThat(result.out()).containsPattern("Walkthrough done in \\d+\\.\\d s\\.");
     }
 
-    /** No namespace, /etc/netns entry, interface, process or work directory of this JVM's labs is left. */
     private static void assertNothingLeftBehind(CliTestSupport.Result result) throws Exception {
-        long pid = ProcessHandle.current().pid();
-        String namespacePrefix = "trellis-t" + (pid % 1_000_000);
-        assertThat(run("ip", "netns", "list")).doesNotContain(namespacePrefix);
-        if (Files.isDirectory(Path.of("/etc/netns"))) {
-            try (Stream<Path> entries = Files.list(Path.of("/etc/netns"))) {
-                assertThat(entries.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(namespacePrefix));
-            }
-        }
-        assertThat(run("ip", "-o", "link", "show")).doesNotContainPattern(": t" + (pid % 1_000_000) + "[a-z]");
-        assertThat(processesOfThisJvmsLabs(pid)).isEmpty();
         Matcher workDir = WORK_DIR.matcher(result.out());
         assertThat(workDir.find()).as(result.out()).isTrue();
-        assertThat(Path.of(workDir.group(1))).doesNotExist();
-    }
-
-    /** Processes whose environment has {@code TRELLIS_LAB_RUN=demo-<pid>-...}, by a scan of /proc. */
-    private static List<String> processesOfThisJvmsLabs(long pid) throws IOException {
-        byte[] marker = (Lab.RUN_VARIABLE + "=demo-" + pid + "-").getBytes(StandardCharsets.UTF_8);
-        List<String> found = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
-            for (Path entry : entries.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-                byte[] environment;
-                try {
-                    environment = Files.readAllBytes(entry.resolve("environ"));
-                } catch (IOException e) {
-                    continue; // gone meanwhile, or not ours to read
-                }
-                if (indexOf(environment, marker) >= 0) {
-                    found.add(entry.getFileName() + " " + new String(Files.readAllBytes(entry.resolve("cmdline")),
-                            StandardCharsets.UTF_8).replace('\0', ' '));
-                }
-            }
-        }
-        return found;
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        process.waitFor();
-        return output;
+        LabLeftovers.assertNoneLeft("demo", ProcessHandle.current().pid(), Path.of(workDir.group(1)));
     }
 }
