@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.trellis.cli.lab.ApiClients;
 import dev.trellis.cli.lab.Isolation;
 import dev.trellis.cli.lab.Lab;
 import dev.trellis.cli.lab.LabControlPlane;
@@ -38,7 +40,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -46,8 +54,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.acm.AcmClient;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.Tag;
@@ -169,7 +177,9 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter out = cli.getOut();
         PrintWriter err = cli.getErr();
         long started = System.nanoTime();
-        Lab lab = Lab.create("demo", mode, dataDir, CHILD_JAVA_OPTIONS);
+        String childOptions = System.getenv("TRELLIS_DEMO_JAVA_OPTS");
+        Lab lab = Lab.create("demo", mode, dataDir, childOptions == null ? CHILD_JAVA_OPTIONS
+                : List.of(childOptions.trim().split("\\s+")));
         Run run = new Run(lab, out, database);
         out.println("Trellis demo: the VPC Lattice walkthrough on this machine, " + (mode == Isolation.NAMESPACES
                 ? "each VPC a network namespace with the same addresses (the overlap is real)"
@@ -276,6 +286,10 @@ public final class DemoCommand implements Callable<Integer> {
         private LabVpc vpcB;
         private LabVpc vpcC;
         private LabControlPlane controlPlane;
+        /** The admin's key once the control plane has written it; a placeholder for the SDK's warm-up before. */
+        private final AtomicReference<AwsCredentials> admin =
+                new AtomicReference<>(AwsBasicCredentials.create("AKIAWARMINGUPTHESDK0", "placeholder"));
+        private ApiClients api;
         private String vpcIdA;
         private String vpcIdB;
         private String vpcIdC;
@@ -298,6 +312,16 @@ public final class DemoCommand implements Callable<Integer> {
         }
 
         void steps() throws StepFailure, InterruptedException {
+            try {
+                allSteps();
+            } finally {
+                if (api != null && !keep) {
+                    api.close();
+                }
+            }
+        }
+
+        private void allSteps() throws StepFailure, InterruptedException {
             step(1, "control plane and VPCs", "control plane; VPC-A and VPC-B (both " + CIDR + ") and VPC-C, each"
                     + " with its gateway", this::controlPlaneAndVpcs);
             out.println("      control plane " + controlPlane.endpoint() + " (account " + controlPlane.account()
@@ -343,7 +367,14 @@ public final class DemoCommand implements Callable<Integer> {
         // Step 1. Processes that need nothing from the control plane (the apps) start at once, in parallel with it;
         // the gateways as soon as their VPCs exist.
         private void controlPlaneAndVpcs() throws Exception {
-            LabProcess controlPlaneProcess = LabControlPlane.launch(lab);
+            int controlPlanePort = freePort(lab.hostAddress());
+            LabProcess controlPlaneProcess = LabControlPlane.launch(lab, controlPlanePort);
+            URI endpoint = URI.create("http://" + lab.hostAddress() + ":" + controlPlanePort);
+            CompletableFuture<ApiClients> clients = CompletableFuture.supplyAsync(() -> {
+                ApiClients built = new ApiClients(endpoint, admin::get);
+                built.warmUp();
+                return built;
+            });
             vpcA = lab.addVpc("vpc-a");
             vpcB = lab.addVpc("vpc-b");
             vpcC = lab.addVpc("vpc-c");
@@ -355,11 +386,12 @@ public final class DemoCommand implements Callable<Integer> {
                     "--host", frontendHost, "--port", vpcA.namespace() != null ? "3000" : "0",
                     "--datastore-url", (vpcA.namespace() != null ? "localhost" : vpcA.host(5)) + ":" + proxyPort));
             controlPlane = LabControlPlane.await(lab, controlPlaneProcess, START_TIMEOUT);
-            try (Ec2Client ec2 = controlPlane.client(Ec2Client.builder(), Region.US_WEST_2)) {
-                vpcIdA = ec2.createVpc(r -> r.cidrBlock(CIDR)).vpc().vpcId();
-                vpcIdB = ec2.createVpc(r -> r.cidrBlock(CIDR)).vpc().vpcId();
-                vpcIdC = ec2.createVpc(r -> r.cidrBlock(CIDR)).vpc().vpcId();
-            }
+            admin.set(controlPlane.adminCredentials());
+            api = clients.get();
+            Ec2Client ec2 = api.ec2();
+            vpcIdA = ec2.createVpc(r -> r.cidrBlock(CIDR)).vpc().vpcId();
+            vpcIdB = ec2.createVpc(r -> r.cidrBlock(CIDR)).vpc().vpcId();
+            vpcIdC = ec2.createVpc(r -> r.cidrBlock(CIDR)).vpc().vpcId();
             List<LabProcess> gateways = List.of(controlPlane.startGateway(lab, vpcA, vpcIdA),
                     controlPlane.startGateway(lab, vpcB, vpcIdB), controlPlane.startGateway(lab, vpcC, vpcIdC));
             for (LabProcess gateway : gateways) {
@@ -373,28 +405,22 @@ public final class DemoCommand implements Callable<Integer> {
                     "--port", vpcB.namespace() != null ? "3000" : "0", "--host-name", "datastore-" + version));
         }
 
-        private VpcLatticeClient lattice() {
-            return controlPlane.client(VpcLatticeClient.builder(), Region.US_WEST_2);
-        }
 
         private void serviceNetwork() {
-            try (VpcLatticeClient lattice = lattice()) {
-                networkId = lattice.createServiceNetwork(r -> r.name(NETWORK)).id();
-                for (String vpc : List.of(vpcIdA, vpcIdB)) {
-                    lattice.createServiceNetworkVpcAssociation(r -> r.serviceNetworkIdentifier(networkId)
-                            .vpcIdentifier(vpc));
-                }
+            VpcLatticeClient lattice = api.lattice();
+            networkId = lattice.createServiceNetwork(r -> r.name(NETWORK)).id();
+            for (String vpc : List.of(vpcIdA, vpcIdB)) {
+                lattice.createServiceNetworkVpcAssociation(r -> r.serviceNetworkIdentifier(networkId)
+                        .vpcIdentifier(vpc));
             }
         }
 
         private void datastore() throws Exception {
             int portV1 = appPort(datastoreV1);
             int portV2 = appPort(datastoreV2);
-            String certificate;
-            try (AcmClient acm = controlPlane.client(AcmClient.builder(), Region.US_WEST_2)) {
-                certificate = acm.requestCertificate(r -> r.domainName(CUSTOM_DOMAIN)).certificateArn();
-            }
-            try (VpcLatticeClient lattice = lattice()) {
+            String certificate = api.acm().requestCertificate(r -> r.domainName(CUSTOM_DOMAIN)).certificateArn();
+            {
+                VpcLatticeClient lattice = api.lattice();
                 String v1 = targetGroup(lattice, "datastore-v1", vpcB.host(5), portV1);
                 String v2 = targetGroup(lattice, "datastore-v2", vpcB.host(6), portV2);
                 var service = lattice.createService(r -> r.name("datastore").customDomainName(CUSTOM_DOMAIN)
@@ -415,7 +441,8 @@ public final class DemoCommand implements Callable<Integer> {
                 lattice.createServiceNetworkServiceAssociation(r -> r.serviceNetworkIdentifier(networkId)
                         .serviceIdentifier(serviceId));
             }
-            try (Route53Client route53 = controlPlane.client(Route53Client.builder(), Region.AWS_GLOBAL)) {
+            {
+                Route53Client route53 = api.route53();
                 String zone = route53.createHostedZone(r -> r.name(ZONE).callerReference("trellis-demo")
                         .vpc(v -> v.vpcId(vpcIdA).vpcRegion(VPCRegion.US_WEST_2))
                         .hostedZoneConfig(c -> c.privateZone(true))).hostedZone().id();
@@ -449,12 +476,15 @@ public final class DemoCommand implements Callable<Integer> {
         // Step 4: IRSA as EKS does it — the cluster's OIDC issuer (its signing key made here), a role its service
         // account may assume, the client policy — and the sidecar holding only a token file and the role's ARN.
         private void frontend() throws Exception {
-            RSAKey clusterKey = new RSAKeyGenerator(2048).keyID("demo-cluster").generate();
+            // An EC P-256 key (ES256), which STS accepts as it does EKS's RS256: generating it costs a cold JVM
+            // milliseconds, an RSA-2048 key's prime search about a second.
+            ECKey clusterKey = new ECKeyGenerator(Curve.P_256).keyID("demo-cluster").generate();
             Path irsa = Files.createDirectories(lab.workDir().resolve("irsa"));
             Path jwks = irsa.resolve("jwks.json");
             Files.writeString(jwks, new JWKSet(clusterKey.toPublicJWK()).toString());
             String provider = ISSUER.substring("https://".length());
-            try (IamClient iam = controlPlane.client(IamClient.builder(), Region.AWS_GLOBAL)) {
+            {
+                IamClient iam = api.iam();
                 String providerArn = iam.createOpenIDConnectProvider(r -> r.url(ISSUER)
                         .clientIDList("sts.amazonaws.com").thumbprintList("9e99a48a9960b14926bb7f3b02e22da2b0ab7280")
                         .tags(Tag.builder().key("trellis:jwks-uri").value(jwks.toUri().toString()).build()))
@@ -491,14 +521,14 @@ public final class DemoCommand implements Callable<Integer> {
             proxy.awaitReady(START_TIMEOUT);
         }
 
-        private String token(RSAKey key) throws Exception {
+        private String token(ECKey key) throws Exception {
             Instant now = Instant.now();
             JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER).subject(SERVICE_ACCOUNT)
                     .audience("sts.amazonaws.com").issueTime(Date.from(now)).notBeforeTime(Date.from(now))
                     .expirationTime(Date.from(now.plus(Duration.ofHours(24)))).build();
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID())
                     .type(JOSEObjectType.JWT).build(), claims);
-            jwt.sign(new RSASSASigner(key));
+            jwt.sign(new ECDSASigner(key));
             return jwt.serialize();
         }
 
@@ -509,7 +539,8 @@ public final class DemoCommand implements Callable<Integer> {
                     "Action":"vpc-lattice-svcs:Invoke","Resource":"%s/*",\
                     "Condition":{"StringEquals":{"vpc-lattice-svcs:SourceVpc":"%s"}}}]}"""
                     .formatted(roleArn, serviceArn, vpcIdA);
-            try (VpcLatticeClient lattice = lattice()) {
+            {
+                VpcLatticeClient lattice = api.lattice();
                 lattice.updateServiceNetwork(r -> r.serviceNetworkIdentifier(networkId).authType(AuthType.AWS_IAM));
                 lattice.putAuthPolicy(r -> r.resourceIdentifier(networkId).policy(Walkthrough.NETWORK_POLICY));
                 lattice.updateService(r -> r.serviceIdentifier(serviceId).authType(AuthType.AWS_IAM));
@@ -524,12 +555,27 @@ public final class DemoCommand implements Callable<Integer> {
             ProbeRun unsigned = probe(vpcA, "probe-vpc-a", CUSTOM_DOMAIN);
             ProbeRun outsider = probe(vpcC, "probe-vpc-c", generatedName);
             Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
-            for (String path : List.of("/popular", "/summary")) {
-                Map<String, Integer> byVersion = new LinkedHashMap<>(Map.of("v1", 0, "v2", 0));
-                for (int i = 0; i < requests; i++) {
-                    byVersion.merge(callFrontend(path), 1, Integer::sum);
+            // A few calls at a time, as several users of the frontend would make them: the chain (frontend, sidecar,
+            // two gateways, datastore) waits on the network more than it computes.
+            ExecutorService callers = Executors.newFixedThreadPool(4);
+            try {
+                for (String path : List.of("/popular", "/summary")) {
+                    List<Future<String>> calls = new ArrayList<>();
+                    for (int i = 0; i < requests; i++) {
+                        calls.add(callers.submit(() -> callFrontend(path)));
+                    }
+                    Map<String, Integer> byVersion = new LinkedHashMap<>(Map.of("v1", 0, "v2", 0));
+                    for (Future<String> call : calls) {
+                        try {
+                            byVersion.merge(call.get(), 1, Integer::sum);
+                        } catch (ExecutionException e) {
+                            throw e.getCause() instanceof Exception cause ? cause : e;
+                        }
+                    }
+                    counts.put(path, byVersion);
                 }
-                counts.put(path, byVersion);
+            } finally {
+                callers.shutdownNow();
             }
             Probe.Result refused = unsigned.result();
             Probe.Result nowhere = outsider.result();

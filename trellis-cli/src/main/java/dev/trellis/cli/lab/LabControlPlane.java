@@ -52,9 +52,14 @@ public final class LabControlPlane {
 
     /** Starts {@code trellis server} in {@code <work dir>/control-plane} on a free port; see {@link #await}. */
     public static LabProcess launch(Lab lab) throws IOException {
+        return launch(lab, 0);
+    }
+
+    /** Starts {@code trellis server} on {@code port} of the lab's host address (0: a free one). */
+    public static LabProcess launch(Lab lab, int port) throws IOException {
         Path dataDir = lab.workDir().resolve("control-plane");
         return lab.startTrellis("control-plane", null, Map.of(), List.of("server", "--data-dir", dataDir.toString(),
-                "--host", lab.hostAddress(), "--port", "0", "--store", "h2", "--region", REGION));
+                "--host", lab.hostAddress(), "--port", String.valueOf(port), "--store", "h2", "--region", REGION));
     }
 
     /** Waits until the launched control plane serves, and reads its endpoint and admin key. */
@@ -96,6 +101,11 @@ public final class LabControlPlane {
     /** The admin's AWS profile ({@value ControlPlane#PROFILE}), for {@code AWS_CONFIG_FILE}. */
     public Path awsConfigFile() {
         return dataDir.resolve(ControlPlane.AWS_CONFIG_FILE);
+    }
+
+    /** The admin's key. */
+    public AwsBasicCredentials adminCredentials() {
+        return AwsBasicCredentials.create(accessKeyId, secretAccessKey);
     }
 
     /** The admin's key as environment variables, for child processes that call the control plane. */
