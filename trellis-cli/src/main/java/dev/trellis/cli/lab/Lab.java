@@ -184,6 +184,16 @@ public final class Lab implements AutoCloseable {
             HostCommand.run("ip", "-n", namespace, "addr", "add", uplink + "/24", "dev", "uplink");
             HostCommand.run("ip", "-n", namespace, "link", "set", "uplink", "up");
             Path resolvConf = Path.of("/etc/netns", namespace, "resolv.conf");
+            if (!Files.exists(resolvConf.getParent().getParent())) {
+                // /etc/netns is ours too: removed when empty (another lab or tool may have entries by then).
+                undo("/etc/netns", () -> {
+                    try (Stream<Path> entries = Files.list(Path.of("/etc/netns"))) {
+                        if (entries.findAny().isEmpty()) {
+                            Files.delete(Path.of("/etc/netns"));
+                        }
+                    }
+                });
+            }
             Files.createDirectories(resolvConf.getParent());
             undo("/etc/netns/" + namespace, () -> deleteTree(resolvConf.getParent()));
             Files.writeString(resolvConf, "nameserver " + LabVpc.NAMESPACE_GATEWAY + "\n");
