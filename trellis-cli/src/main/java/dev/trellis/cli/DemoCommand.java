@@ -166,6 +166,12 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cli, e.getMessage());
         }
+        if (mode == Isolation.NAMESPACES && database.getOrDefault("POSTGRES_HOST", "").matches(
+                "localhost|127\\.[0-9.]+|\\[?::1\\]?")) {
+            throw new CommandLine.ParameterException(cli, "--postgres: " + database.get("POSTGRES_HOST") + " inside"
+                    + " VPC-B's namespace is VPC-B's own loopback, not this machine's; give an address VPC-B can"
+                    + " reach, or use --isolation loopback");
+        }
         if (dataDir != null && Files.isDirectory(dataDir)) {
             try (var entries = Files.list(dataDir)) {
                 if (entries.findAny().isPresent()) {
@@ -178,8 +184,14 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter err = cli.getErr();
         long started = System.nanoTime();
         String childOptions = System.getenv("TRELLIS_DEMO_JAVA_OPTS");
-        Lab lab = Lab.create("demo", mode, dataDir, childOptions == null ? CHILD_JAVA_OPTIONS
-                : List.of(childOptions.trim().split("\\s+")));
+        Lab lab;
+        try {
+            lab = Lab.create("demo", mode, dataDir, childOptions == null ? CHILD_JAVA_OPTIONS
+                    : List.of(childOptions.trim().split("\\s+")));
+        } catch (IOException e) {
+            err.println("trellis demo: cannot make the work directory: " + e);
+            return 1;
+        }
         Run run = new Run(lab, out, database);
         out.println("Trellis demo: the VPC Lattice walkthrough on this machine, " + (mode == Isolation.NAMESPACES
                 ? "each VPC a network namespace with the same addresses (the overlap is real)"

@@ -92,7 +92,13 @@ public final class UpCommand implements Callable<Integer> {
             }
         }
         PrintWriter out = cli.getOut();
-        Lab lab = Lab.create("up", mode, dataDir, List.of("-Xmx512m"));
+        Lab lab;
+        try {
+            lab = Lab.create("up", mode, dataDir, List.of("-Xmx512m"));
+        } catch (java.io.IOException e) {
+            cli.getErr().println("trellis up: cannot make the work directory: " + e);
+            return 1;
+        }
         try {
             LabProcess controlPlaneProcess = LabControlPlane.launch(lab);
             List<LabVpc> labVpcs = new ArrayList<>();

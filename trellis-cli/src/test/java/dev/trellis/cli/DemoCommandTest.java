@@ -66,6 +66,13 @@ class DemoCommandTest {
                 .contains("--isolation must be auto, namespaces or loopback, not 'vms'");
         assertThat(CliTestSupport.run("demo", "--postgres", "postgres://x").err())
                 .contains("--postgres must look like jdbc:postgresql://HOST[:PORT]/DATABASE");
+        if (Isolation.whyNamespacesUnavailable() == null) {
+            assertThat(CliTestSupport.run("demo", "--isolation", "namespaces", "--postgres",
+                    "jdbc:postgresql://127.0.0.1/shop?user=app").err())
+                    .contains("--postgres: 127.0.0.1 inside VPC-B's namespace is VPC-B's own loopback");
+        }
+        assertThat(CliTestSupport.run("demo", "--isolation", "loopback", "--data-dir", "pom.xml").err())
+                .contains("trellis demo: cannot make the work directory: ");
     }
 
     private static void assertClaims(CliTestSupport.Result result, int requests, String outsiderGateway) {

@@ -225,11 +225,6 @@ public final class Lab implements AutoCloseable {
     /** Starts a main class of this jar ({@code mainAndArgs}: class name then its arguments) as a child JVM. */
     public LabProcess startJava(String name, LabVpc vpc, Map<String, String> env, List<String> mainAndArgs)
             throws IOException {
-        synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("the lab is closed");
-            }
-        }
         List<String> command = new ArrayList<>();
         if (vpc != null && vpc.namespace() != null) {
             // ip netns exec execs the command in the namespace: the child's pid is the JVM's.
@@ -249,9 +244,16 @@ public final class Lab implements AutoCloseable {
         environment.put("AWS_SHARED_CREDENTIALS_FILE", workDir.resolve("no-aws-credentials").toString());
         environment.putAll(env);
         environment.put(RUN_VARIABLE, runId);
-        LabProcess process = new LabProcess(name, builder.start(), log);
-        processes.add(process);
-        return process;
+        // Started under the lock that close() takes to mark the lab closed: a process is either refused or in the
+        // list close() stops — never started behind a clean-up that Ctrl-C triggered meanwhile.
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the lab is closed (stopping)");
+            }
+            LabProcess process = new LabProcess(name, builder.start(), log);
+            processes.add(process);
+            return process;
+        }
     }
 
     /**
