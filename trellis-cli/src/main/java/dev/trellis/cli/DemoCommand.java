@@ -87,7 +87,9 @@ import software.amazon.awssdk.services.vpclattice.model.WeightedTargetGroup;
             "It calls the frontend, prints which version served (/popular always v1, /summary split near 50/50),"
                 + " shows that an unsigned call from VPC-A is refused with a 403 and that VPC-C gets nowhere, then"
                 + " removes everything it made. A failure stops with 'step N (<name>) failed: <why>', still cleans"
-                + " up, and exits with status 1."
+                + " up, and exits with status 1.",
+            "Every part runs as a child JVM of this jar, with the options -Xmx192m -XX:TieredStopAtLevel=1"
+                + " -XX:+UseSerialGC unless TRELLIS_DEMO_JAVA_OPTS gives others. docs/demo.md tells the whole story."
         })
 public final class DemoCommand implements Callable<Integer> {
 
@@ -107,7 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--requests", defaultValue = "20",
+    @Option(names = "--requests", defaultValue = "20", paramLabel = "N",
             description = "How many times to call each of /popular and /summary through the frontend (1-10000)."
                     + " Default: ${DEFAULT-VALUE}.")
     int requests;
