@@ -14,7 +14,9 @@ import picocli.CommandLine.Command;
         description = "Application networking in the Amazon VPC Lattice model: service networks, services,"
                 + " routing, SigV4 authentication and IAM-style auth policies.",
         subcommands = {ServerCommand.class, GatewayCommand.class, Sigv4ProxyCommand.class, ExampleCommand.class,
-            CaCertificateCommand.class, PolicyCommand.class, CommandLine.HelpCommand.class})
+            CaCertificateCommand.class, PolicyCommand.class,
+            DemoCommand.class, UpCommand.class,
+            CommandLine.HelpCommand.class})
 public final class TrellisCommand implements Runnable {
 
     @CommandLine.Spec
