@@ -69,6 +69,23 @@ class DistributionIT {
     }
 
     /**
+     * The README's main command from the distribution: {@code trellis demo} starts every part as a child of the jar
+     * it came from, so this is the run that shows the jar holds all they need (DemoCommandTest runs the same
+     * scenario from the test class path and checks each claim). Loopback, so it runs without root too.
+     */
+    @Test
+    void theDemoRunsFromTheJar() throws Exception {
+        Path output = dir.resolve("demo.out");
+        Process demo = new ProcessBuilder(command("demo", "--isolation", "loopback", "--requests", "10"))
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        processes.add(demo);
+        assertThat(demo.waitFor(240, TimeUnit.SECONDS)).as("the demo finished within 4 minutes").isTrue();
+        String printed = Files.readString(output);
+        assertThat(demo.exitValue()).as(printed).isZero();
+        assertThat(printed).contains("/popular      10     0", "HTTP 403 AccessDeniedException", "Walkthrough done in");
+    }
+
+    /**
      * {@code sigv4-proxy --role-arn} from the jar: the proxy builds an STS client (which needs an HTTP client on the
      * jar's class path), assumes a role with the admin's keys, and signs with the role session. The control plane
      * itself is the upstream (signing name {@code vpc-lattice}), so its answers show who signed: the role may list
