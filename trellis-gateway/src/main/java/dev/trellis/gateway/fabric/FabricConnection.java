@@ -192,6 +192,7 @@ final class FabricConnection {
     }
 
     private void ready(Channel ch) {
+        ch.pipeline().addLast("flush", FabricServer.flushes());
         ch.pipeline().addLast("h2", Http2FrameCodecBuilder.forClient()
                         .initialSettings(Http2Settings.defaultSettings()
                                 .pushEnabled(false)
