@@ -1,6 +1,7 @@
 package dev.trellis.benchmarks.wrk;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -34,13 +35,41 @@ final class ProcessCpu {
         return total * SECONDS_PER_TICK;
     }
 
+    /**
+     * Seconds of CPU used so far by the JIT compiler threads ({@code C1/C2 CompilerThread*}) of {@code pid}, a JVM,
+     * or NaN when they cannot be read. Part of {@link #seconds}: a JVM that is still compiling its request path
+     * spends a large share of its CPU there, which says nothing about the steady state. Two gateway JVMs sharing
+     * one core of a loaded machine were still compiling after a 45-second warm-up (half the first hop's CPU).
+     */
+    static double compilerSeconds(long pid) {
+        Path tasks = Path.of("/proc", String.valueOf(pid), "task");
+        long total = 0;
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+            for (Path thread : threads) {
+                try {
+                    if (Files.readString(thread.resolve("comm")).contains("CompilerThre")) {
+                        total += ticksOf(Files.readString(thread.resolve("stat")));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // The thread ended while we looked.
+                }
+            }
+        } catch (IOException e) {
+            return Double.NaN;
+        }
+        return total * SECONDS_PER_TICK;
+    }
+
+    private static long ticksOf(String stat) {
+        // Fields after the command (which may contain spaces) start after the last ')'.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // utime and stime are fields 14 and 15 of the whole line, i.e. 11 and 12 after the command.
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
     private static long ticks(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-            // Fields after the command (which may contain spaces) start after the last ')'.
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // utime and stime are fields 14 and 15 of the whole line, i.e. 11 and 12 after the command.
-            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return ticksOf(Files.readString(Path.of("/proc", String.valueOf(pid), "stat")));
         } catch (IOException | RuntimeException e) {
             return 0;
         }

@@ -70,6 +70,15 @@ interface Scenario {
             return total;
         }
 
+        /** CPU seconds the JIT compiler threads of the proxy's JVMs have used so far (NaN: not JVMs). */
+        double compilerSeconds() {
+            double total = pids.isEmpty() ? Double.NaN : 0;
+            for (long pid : pids) {
+                total += ProcessCpu.compilerSeconds(pid);
+            }
+            return total;
+        }
+
         @Override
         public void close() throws Exception {
             stop.close();

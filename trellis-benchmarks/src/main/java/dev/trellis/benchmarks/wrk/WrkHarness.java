@@ -110,12 +110,17 @@ public final class WrkHarness {
             }
             log(name + ": maximum throughput, " + options.duration().toSeconds() + " s");
             double cpuBefore = running.cpuSeconds();
+            double jitBefore = running.compilerSeconds();
             WrkResult result = wrk(label + "-max", running.port(), scenario, 0, options.duration())
                     .withProxyCpuSeconds(running.cpuSeconds() - cpuBefore);
+            double jitMicros = (running.compilerSeconds() - jitBefore) * 1e6 / Math.max(1, result.requests());
             max.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
+            // The JIT's share tells whether the warm-up was long enough for the CPU figure to be the steady state.
             log(name + ": " + Report.rate(result.requestsPerSecond()) + " req/s, p99 " + Report.ms(result.p99Micros())
                     + (Double.isNaN(result.proxyCpuMicrosPerRequest()) ? "" : String.format(Locale.ROOT,
-                    ", proxy CPU %.1f µs/request", result.proxyCpuMicrosPerRequest())));
+                    ", proxy CPU %.1f µs/request", result.proxyCpuMicrosPerRequest()))
+                    + (Double.isNaN(jitMicros) || jitMicros <= 0 ? "" : String.format(Locale.ROOT,
+                    " (JIT compiler threads %.1f of it)", jitMicros)));
             // This round's nginx sets the pace: nginx and the gateway of one round saw the same machine.
             List<WrkResult> nginx = max.getOrDefault(Scenarios.NGINX, List.of());
             if ((name.equals(Scenarios.NGINX) || name.equals(Scenarios.GATEWAY)) && nginx.size() == round) {

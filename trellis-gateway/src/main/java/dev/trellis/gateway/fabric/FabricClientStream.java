@@ -36,6 +36,8 @@ final class FabricClientStream extends ChannelInboundHandlerAdapter implements F
     private HttpRequest head;
     private Channel channel;
     private boolean headWritten;
+    /** The head waits for the end of the loop turn (see {@link #flush()}). */
+    private boolean headScheduled;
     private boolean responseEnded;
     private boolean detached;
     private boolean added;
@@ -93,10 +95,26 @@ final class FabricClientStream extends ChannelInboundHandlerAdapter implements F
             return;
         }
         if (!headWritten) {
-            headWritten = true;
-            channel.write(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            // Nothing of the body yet. The exchange opens the stream while its client's head is being read, and a
+            // bodiless request's end follows in the same read: held to the end of this loop turn, the head then
+            // goes out with it as one HEADERS frame with END_STREAM (else a GET costs an extra empty DATA frame,
+            // and the peer, seeing a body of unknown length, sends its target a chunked GET). A head whose body
+            // has not come by then is sent alone, so a client that waits for the response before sending its
+            // body (gRPC streaming) is not held up.
+            if (!headScheduled) {
+                headScheduled = true;
+                channel.eventLoop().execute(this::sendHeadIfStillWaiting);
+            }
+            return;
         }
         channel.flush();
+    }
+
+    private void sendHeadIfStillWaiting() {
+        if (!headWritten && !detached) {
+            headWritten = true;
+            channel.writeAndFlush(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        }
     }
 
     @Override

@@ -192,6 +192,7 @@ final class FabricConnection {
     }
 
     private void ready(Channel ch) {
+        ch.pipeline().addLast("flush", FabricServer.flushes());
         ch.pipeline().addLast("h2", Http2FrameCodecBuilder.forClient()
                         .initialSettings(Http2Settings.defaultSettings()
                                 .pushEnabled(false)
@@ -199,6 +200,10 @@ final class FabricConnection {
                                 .maxHeaderListSize(FabricServer.MAX_HEADER_LIST))
                         // Streams beyond the peer's SETTINGS_MAX_CONCURRENT_STREAMS wait instead of failing.
                         .encoderEnforceMaxConcurrentStreams(true)
+                        // The request id is new on every request: HPACK-indexing it would only push the values
+                        // that repeat (ARNs, VPC, target group) out of the 4 KiB dynamic table.
+                        .headerSensitivityDetector((name, value) ->
+                                FabricHeaders.REQUEST_ID.contentEqualsIgnoreCase(name))
                         .validateHeaders(true)
                         .build())
                 .addLast("streams", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {

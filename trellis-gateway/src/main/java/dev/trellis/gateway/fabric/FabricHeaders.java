@@ -1,10 +1,13 @@
 package dev.trellis.gateway.fabric;
 
 import dev.trellis.auth.Principal;
+import dev.trellis.gateway.proxy.UpstreamHeads;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 
 /**
  * The headers a forwarded request carries over the fabric: the first hop's routing decision and the caller it
@@ -34,36 +37,42 @@ import java.util.Locale;
 public final class FabricHeaders {
 
     static final String PREFIX = "x-trellis-fabric-";
-    static final String TARGET_GROUP = PREFIX + "target-group";
-    static final String SERVICE_ARN = PREFIX + "service-arn";
-    static final String NETWORK_ARN = PREFIX + "network-arn";
-    static final String SOURCE_VPC = PREFIX + "source-vpc";
-    static final String SOURCE_VPC_ARN = PREFIX + "source-vpc-arn";
-    static final String CALLER_ARN = PREFIX + "caller-arn";
-    static final String CALLER_ORG_ID = PREFIX + "caller-org-id";
-    static final String CALLER_SESSION = PREFIX + "caller-session";
-    static final String REQUEST_ID = PREFIX + "request-id";
-    static final String CLIENT_IP = PREFIX + "client-ip";
-    static final String LISTENER_PORT = PREFIX + "listener-port";
-    static final String PROTO = PREFIX + "proto";
-    static final String TIMEOUT = PREFIX + "timeout";
+    // The names are AsciiStrings: they keep their hash codes, so setting and reading them hashes nothing per request.
+    private static final AsciiString PREFIX_NAME = AsciiString.cached(PREFIX);
+    static final AsciiString TARGET_GROUP = AsciiString.cached("x-trellis-fabric-target-group");
+    static final AsciiString SERVICE_ARN = AsciiString.cached("x-trellis-fabric-service-arn");
+    static final AsciiString NETWORK_ARN = AsciiString.cached("x-trellis-fabric-network-arn");
+    static final AsciiString SOURCE_VPC = AsciiString.cached("x-trellis-fabric-source-vpc");
+    static final AsciiString SOURCE_VPC_ARN = AsciiString.cached("x-trellis-fabric-source-vpc-arn");
+    static final AsciiString CALLER_ARN = AsciiString.cached("x-trellis-fabric-caller-arn");
+    static final AsciiString CALLER_ORG_ID = AsciiString.cached("x-trellis-fabric-caller-org-id");
+    static final AsciiString CALLER_SESSION = AsciiString.cached("x-trellis-fabric-caller-session");
+    static final AsciiString REQUEST_ID = AsciiString.cached("x-trellis-fabric-request-id");
+    static final AsciiString CLIENT_IP = AsciiString.cached("x-trellis-fabric-client-ip");
+    static final AsciiString LISTENER_PORT = AsciiString.cached("x-trellis-fabric-listener-port");
+    static final AsciiString PROTO = AsciiString.cached("x-trellis-fabric-proto");
+    static final AsciiString TIMEOUT = AsciiString.cached("x-trellis-fabric-timeout");
     /** On a request: {@code tcp} asks for a TCP tunnel (TLS passthrough) instead of a proxied HTTP request. */
-    static final String TUNNEL = PREFIX + "tunnel";
+    static final AsciiString TUNNEL = AsciiString.cached("x-trellis-fabric-tunnel");
     /** On a tunnel's 200 response: the target the peer connected to ({@code ip:port}), for the access log. */
-    static final String TARGET = PREFIX + "target";
+    static final AsciiString TARGET = AsciiString.cached("x-trellis-fabric-target");
     /** On a response the receiving gateway made itself: the failure reason for the first hop's access log. */
-    static final String ERROR = PREFIX + "error";
+    static final AsciiString ERROR = AsciiString.cached("x-trellis-fabric-error");
 
     private FabricHeaders() {
     }
 
     /** Removes every {@code x-trellis-fabric-*} header (whoever sent it). */
     public static void strip(HttpHeaders headers) {
-        List<String> doomed = null;
-        for (String name : headers.names()) {
-            if (name.toLowerCase(Locale.ROOT).startsWith(PREFIX)) {
+        // Walks the names as stored (headers.names() would copy each into a String in a new set, and lower-casing
+        // each would copy it again): on the receiving side this runs on every forwarded request and response.
+        List<CharSequence> doomed = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (name.length() >= PREFIX_NAME.length()
+                    && AsciiString.regionMatches(name, true, 0, PREFIX_NAME, 0, PREFIX_NAME.length())) {
                 if (doomed == null) {
-                    doomed = new ArrayList<>();
+                    doomed = new ArrayList<>(16);
                 }
                 doomed.add(name);
             }
@@ -75,18 +84,7 @@ public final class FabricHeaders {
 
     /** Removes Netty's {@code x-http2-*} conversion headers (stream id, scheme). */
     static void stripHttp2Conversion(HttpHeaders headers) {
-        List<String> doomed = null;
-        for (String name : headers.names()) {
-            if (name.toLowerCase(Locale.ROOT).startsWith("x-http2-")) {
-                if (doomed == null) {
-                    doomed = new ArrayList<>();
-                }
-                doomed.add(name);
-            }
-        }
-        if (doomed != null) {
-            doomed.forEach(headers::remove);
-        }
+        UpstreamHeads.removeConversionHeaders(headers);
     }
 
     /** Adds the routing decision and the verified caller of {@code forward} (after removing any client copies). */

@@ -50,7 +50,7 @@ record FabricRequest(String targetGroupId, String serviceArn, String networkArn,
                 Duration.ofSeconds(number(headers, FabricHeaders.TIMEOUT, 1, MAX_TIMEOUT_SECONDS)));
     }
 
-    private static String required(HttpHeaders headers, String name) {
+    private static String required(HttpHeaders headers, CharSequence name) {
         String value = headers.get(name);
         if (value == null || value.isEmpty()) {
             throw new IllegalArgumentException("the fabric request has no " + name + " header");
@@ -58,7 +58,7 @@ record FabricRequest(String targetGroupId, String serviceArn, String networkArn,
         return value;
     }
 
-    private static int number(HttpHeaders headers, String name, long min, long max) {
+    private static int number(HttpHeaders headers, CharSequence name, long min, long max) {
         String value = required(headers, name);
         try {
             long number = Long.parseLong(value);

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -105,6 +106,18 @@ public final class FabricServer implements AutoCloseable {
         return server;
     }
 
+    /**
+     * Between TLS and HTTP/2 on both ends of a fabric connection. Every stream flushes its own frames, and most
+     * do so while <em>another</em> connection reads (the receiving side writes a response as its target's answer
+     * arrives; the first hop writes a request as its client's arrives): unconsolidated, each flush is one TLS record
+     * and one write syscall per frame. Consolidated, the flushes of one loop turn wait for the end of the fabric
+     * connection's read or for the loop's task queue, and go out as one wrap (records of up to 16 KiB) and one
+     * write. Measured in docs/benchmarks.md ("The fabric's request path").
+     */
+    static FlushConsolidationHandler flushes() {
+        return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
+    }
+
     /** The local port the fabric listens on. */
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
@@ -170,6 +183,7 @@ public final class FabricServer implements AutoCloseable {
             accepted.incrementAndGet();
             ctx.channel().attr(PEER_VPC).set(peerVpc);
             ctx.pipeline().remove(this);
+            ctx.pipeline().addLast("flush", flushes());
             ctx.pipeline().addLast("h2", Http2FrameCodecBuilder.forServer()
                             .initialSettings(Http2Settings.defaultSettings()
                                     .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)

@@ -11,7 +11,10 @@ public interface FabricStream {
     /** Writes a piece of the request body (ownership passes); a {@code LastHttpContent} ends the stream's side. */
     void write(HttpContent content);
 
-    /** Sends what was written (and the request head, if nothing was written yet). */
+    /**
+     * Sends what was written; if nothing was written yet, the request head goes out by the end of the current loop
+     * turn (alone, or with the body's end if that comes first).
+     */
     void flush();
 
     /** False while HTTP/2 flow control or the connection's buffer holds the request back. */
