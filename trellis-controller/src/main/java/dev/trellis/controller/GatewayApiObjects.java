@@ -140,13 +140,36 @@ final class GatewayApiObjects {
         return k;
     }
 
-    /** Whether {@code parentRef} of a route in {@code routeNamespace} points at this Gateway at all (name, kind, group). */
-    static boolean refersTo(ParentReference parentRef, String routeNamespace, GatewayView gateway) {
+    /**
+     * The Gateway a route's parentRef names. An explicit namespace is used as given; without one the Gateway API means
+     * the route's namespace. If no Gateway of that name is there, the one Gateway of that name of our classes in another
+     * namespace is taken — the AWS controller treats Gateways as global by name (controller-facts §4.16) and the
+     * walkthrough relies on it (Gateway in {@code default}, route in {@code apps}); that Gateway's allowedRoutes must
+     * still admit the route's namespace, so no Gateway is joined without its consent (docs/controller.md).
+     */
+    Optional<GatewayView> parent(ParentReference parentRef, String routeNamespace) {
         String kind = parentRef.getKind() == null ? "Gateway" : parentRef.getKind();
         String group = parentRef.getGroup() == null ? GROUP : parentRef.getGroup();
-        String namespace = parentRef.getNamespace() == null ? routeNamespace : parentRef.getNamespace();
-        return "Gateway".equals(kind) && GROUP.equals(group) && gateway.name().equals(parentRef.getName())
-                && Objects.equals(gateway.namespace(), namespace);
+        if (!"Gateway".equals(kind) || !GROUP.equals(group) || parentRef.getName() == null) {
+            return Optional.empty();
+        }
+        if (parentRef.getNamespace() != null) {
+            return gateway(parentRef.getNamespace(), parentRef.getName());
+        }
+        Optional<GatewayView> local = gateway(routeNamespace, parentRef.getName());
+        if (local.isPresent()) {
+            return local;
+        }
+        List<GatewayView> elsewhere = gatewaysNamed(parentRef.getName()).stream()
+                .filter(g -> g.spec() != null && isOurClass(g.spec().getGatewayClassName())).toList();
+        return elsewhere.size() == 1 ? Optional.of(elsewhere.get(0)) : Optional.empty();
+    }
+
+    /** Whether {@code parentRef} of a route in {@code routeNamespace} resolves to this Gateway. */
+    boolean refersTo(ParentReference parentRef, String routeNamespace, GatewayView gateway) {
+        return parent(parentRef, routeNamespace)
+                .map(g -> g.name().equals(gateway.name()) && Objects.equals(g.namespace(), gateway.namespace()))
+                .orElse(false);
     }
 
     /** Listeners of the Gateway that {@code parentRef} selects by sectionName and port (all when neither is set). */

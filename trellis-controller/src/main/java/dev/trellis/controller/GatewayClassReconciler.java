@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassSpec;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassStatus;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Clock;
@@ -46,6 +47,7 @@ public abstract class GatewayClassReconciler<P extends HasMetadata> implements R
     }
 
     /** gateway.networking.k8s.io/v1 GatewayClasses. */
+    @ControllerConfiguration(name = "gatewayclass-v1")
     public static final class V1 extends GatewayClassReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass> {
         V1(ControllerConfig config, Clock clock) {
             super(config, clock);
@@ -68,6 +70,7 @@ public abstract class GatewayClassReconciler<P extends HasMetadata> implements R
     }
 
     /** gateway.networking.k8s.io/v1beta1 GatewayClasses. */
+    @ControllerConfiguration(name = "gatewayclass-v1beta1")
     public static final class V1beta1 extends GatewayClassReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass> {
         V1beta1(ControllerConfig config, Clock clock) {
             super(config, clock);

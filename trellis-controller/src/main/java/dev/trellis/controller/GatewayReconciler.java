@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -130,7 +131,7 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
                 || !("HTTP".equals(listener.getProtocol()) || "HTTPS".equals(listener.getProtocol()))) {
             return false;
         }
-        return spec.getParentRefs().stream().anyMatch(ref -> GatewayApiObjects.refersTo(ref, route.namespace(), gateway)
+        return spec.getParentRefs().stream().anyMatch(ref -> objects.refersTo(ref, route.namespace(), gateway)
                 && GatewayApiObjects.selectedListeners(ref, gateway).contains(listener));
     }
 
@@ -173,22 +174,26 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
             Function<R, HTTPRouteSpec> spec, String name) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
                 .withName(name)
-                .withSecondaryToPrimaryMapper(route -> parents(route, spec.apply(route)))
+                .withSecondaryToPrimaryMapper(route -> parents(context, route, spec.apply(route)))
                 .build(), context);
     }
 
-    private static Set<ResourceID> parents(HasMetadata route, HTTPRouteSpec spec) {
+    /** The Gateways a route's parentRefs may mean: the named namespace, else any cached Gateway of that name. */
+    private Set<ResourceID> parents(EventSourceContext<P> context, HasMetadata route, HTTPRouteSpec spec) {
         if (spec == null || spec.getParentRefs() == null) {
             return Set.of();
         }
         return spec.getParentRefs().stream()
                 .filter(ref -> ref.getKind() == null || "Gateway".equals(ref.getKind()))
-                .map((ParentReference ref) -> new ResourceID(ref.getName(),
-                        ref.getNamespace() == null ? route.getMetadata().getNamespace() : ref.getNamespace()))
+                .flatMap((ParentReference ref) -> ref.getNamespace() != null
+                        ? java.util.stream.Stream.of(new ResourceID(ref.getName(), ref.getNamespace()))
+                        : context.getPrimaryCache().list().filter(g -> ref.getName().equals(g.getMetadata().getName()))
+                                .map(ResourceID::fromResource))
                 .collect(Collectors.toSet());
     }
 
     /** gateway.networking.k8s.io/v1 Gateways. */
+    @ControllerConfiguration(name = "gateway-v1")
     public static final class V1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway> {
         V1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
             super(config, objects, networks, clock);
@@ -211,6 +216,7 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     }
 
     /** gateway.networking.k8s.io/v1beta1 Gateways (the walkthrough's manifests). */
+    @ControllerConfiguration(name = "gateway-v1beta1")
     public static final class V1beta1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway> {
         V1beta1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
             super(config, objects, networks, clock);

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -209,6 +210,7 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     }
 
     /** gateway.networking.k8s.io/v1 HTTPRoutes. */
+    @ControllerConfiguration(name = "httproute-v1")
     public static final class V1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute> {
         V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock) {
             super(config, builder, deployer, clock);
@@ -231,6 +233,7 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     }
 
     /** gateway.networking.k8s.io/v1beta1 HTTPRoutes (the walkthrough's manifests). */
+    @ControllerConfiguration(name = "httproute-v1beta1")
     public static final class V1beta1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute> {
         V1beta1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock) {
             super(config, builder, deployer, clock);

@@ -72,7 +72,7 @@ final class RouteModelBuilder {
         List<ParentReference> parentRefs = route.spec().getParentRefs() == null ? List.of() : route.spec().getParentRefs();
         for (ParentReference parentRef : parentRefs) {
             String namespace = parentRef.getNamespace() == null ? route.namespace() : parentRef.getNamespace();
-            Optional<GatewayView> gateway = objects.gateway(namespace, parentRef.getName());
+            Optional<GatewayView> gateway = objects.parent(parentRef, route.namespace());
             if (gateway.isEmpty()) {
                 verdicts.add(new ParentVerdict(parentRef, null, false, "NoMatchingParent",
                         "Gateway " + namespace + "/" + parentRef.getName() + " not found"));
@@ -84,7 +84,7 @@ final class RouteModelBuilder {
             List<Listener> selected = GatewayApiObjects.selectedListeners(parentRef, gateway.get());
             if (selected.isEmpty()) {
                 verdicts.add(new ParentVerdict(parentRef, gateway.get(), false, "NoMatchingParent",
-                        "Gateway " + namespace + "/" + parentRef.getName() + " has no listener"
+                        "Gateway " + gateway.get().namespace() + "/" + parentRef.getName() + " has no listener"
                                 + (parentRef.getSectionName() == null ? "" : " named " + parentRef.getSectionName())));
                 continue;
             }
