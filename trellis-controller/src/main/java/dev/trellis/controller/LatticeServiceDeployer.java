@@ -175,11 +175,17 @@ final class LatticeServiceDeployer {
                 .map(t -> new RouteModel.Target(t.id(), t.port())).collect(Collectors.toSet());
         List<Target> stale = current.stream().filter(t -> !desired.contains(t)).map(LatticeServiceDeployer::target).toList();
         List<Target> missing = desired.stream().filter(t -> !current.contains(t)).map(LatticeServiceDeployer::target).toList();
+        if (!stale.isEmpty() || !missing.isEmpty()) {
+            log.info("target group {}: deregistering {}, registering {}", groupId, stale.size(), missing.size());
+        }
         for (List<Target> batch : batches(stale)) {
             lattice.deregisterTargets(r -> r.targetGroupIdentifier(groupId).targets(batch));
         }
         for (List<Target> batch : batches(missing)) {
-            lattice.registerTargets(r -> r.targetGroupIdentifier(groupId).targets(batch));
+            var refused = lattice.registerTargets(r -> r.targetGroupIdentifier(groupId).targets(batch)).unsuccessful();
+            if (!refused.isEmpty()) {
+                log.warn("target group {}: Lattice refused targets {}", groupId, refused);
+            }
         }
     }
 

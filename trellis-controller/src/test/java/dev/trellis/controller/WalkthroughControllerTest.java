@@ -190,11 +190,14 @@ class WalkthroughControllerTest {
         assertThat(targets(groupIdsByService.get("v2"))).containsExactly("127.0.0.1:" + v2.getAddress().getPort());
 
         // an endpoint change: a new pod comes up, the old one terminates
+        org.slf4j.LoggerFactory.getLogger(getClass()).info("test: endpoint change");
         client.resource(sliceWithTerminating("datastore-v2-svc", "datastore-v2-svc-fghij", "127.0.0.1", "127.0.0.2",
                 v2.getAddress().getPort())).update();
+        // the terminating pod is deregistered (Lattice lists it DRAINING for a while), the new one registered
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> assertThat(targets(groupIdsByService.get("v2")))
                 .containsExactly("127.0.0.2:" + v2.getAddress().getPort()));
 
+        org.slf4j.LoggerFactory.getLogger(getClass()).info("test: deleting the route");
         // deleting the route removes its service, listeners, rules, association and target groups
         client.resources(HTTPRoute.class).inNamespace("apps").withName("datastore").delete();
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
@@ -254,8 +257,10 @@ class WalkthroughControllerTest {
         return lattice.listTargetGroups(r -> r.vpcIdentifier(vpcId)).items();
     }
 
+    /** The group's targets that are not draining, as {@code ip:port}. */
     private Set<String> targets(String groupId) {
         return lattice.listTargets(r -> r.targetGroupIdentifier(groupId)).items().stream()
+                .filter(t -> !"DRAINING".equals(t.statusAsString()))
                 .map(t -> t.id() + ":" + t.port()).collect(Collectors.toSet());
     }
 
