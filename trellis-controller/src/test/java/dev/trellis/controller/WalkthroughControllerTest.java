@@ -189,6 +189,21 @@ class WalkthroughControllerTest {
         assertThat(targets(groupIdsByService.get("v1"))).containsExactly("127.0.0.1:" + v1.getAddress().getPort());
         assertThat(targets(groupIdsByService.get("v2"))).containsExactly("127.0.0.1:" + v2.getAddress().getPort());
 
+        // real requests through a Trellis gateway for the cluster VPC, as a client in that VPC sends them
+        try (InProcessGateway gateway = new InProcessGateway(controlPlane, vpcId, dataDir.resolve("gateway"))) {
+            await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> gateway.get("datastore.sarathy.io", "/popular").startsWith("200"));
+            for (int i = 0; i < 20; i++) {
+                assertThat(gateway.get("datastore.sarathy.io", "/popular")).isEqualTo("200 datastore v1 /popular");
+            }
+            Set<String> summaries = new java.util.HashSet<>();
+            for (int i = 0; i < 60; i++) {
+                summaries.add(gateway.get("datastore.sarathy.io", "/summary"));
+            }
+            assertThat(summaries).containsExactlyInAnyOrder("200 datastore v1 /summary", "200 datastore v2 /summary");
+            assertThat(gateway.get("datastore.sarathy.io", "/other")).startsWith("404");
+        }
+
         // an endpoint change: a new pod comes up, the old one terminates
         org.slf4j.LoggerFactory.getLogger(getClass()).info("test: endpoint change");
         client.resource(sliceWithTerminating("datastore-v2-svc", "datastore-v2-svc-fghij", "127.0.0.1", "127.0.0.2",
