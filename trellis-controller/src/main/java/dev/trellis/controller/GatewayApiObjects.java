@@ -76,35 +76,46 @@ final class GatewayApiObjects {
         return specs.stream().anyMatch(s -> s != null && config.controllerName().equals(s.getControllerName()));
     }
 
+    /**
+     * The Gateway {@code namespace/name}, unless it is being deleted: a Gateway on its way out is no parent any more, so
+     * no route re-associates its service with the network the Gateway's cleanup is removing.
+     */
     Optional<GatewayView> gateway(String namespace, String name) {
         if (config.watches("v1")) {
             var g = client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class)
                     .inNamespace(namespace).withName(name).get();
-            if (g != null) {
+            if (live(g)) {
                 return Optional.of(new GatewayView(g, g.getSpec()));
             }
         }
         if (config.watches("v1beta1")) {
             var g = client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway.class)
                     .inNamespace(namespace).withName(name).get();
-            if (g != null) {
+            if (live(g)) {
                 return Optional.of(new GatewayView(g, g.getSpec()));
             }
         }
         return Optional.empty();
     }
 
-    /** Every Gateway (any namespace, watched versions) whose name is {@code name}: they share one service network. */
+    private static boolean live(HasMetadata resource) {
+        return resource != null && resource.getMetadata().getDeletionTimestamp() == null;
+    }
+
+    /**
+     * Every Gateway not being deleted (any namespace, watched versions) whose name is {@code name}: they share one
+     * service network.
+     */
     List<GatewayView> gatewaysNamed(String name) {
         List<GatewayView> out = new ArrayList<>();
         if (config.watches("v1")) {
             client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class).inAnyNamespace().list().getItems()
-                    .stream().filter(g -> name.equals(g.getMetadata().getName()))
+                    .stream().filter(g -> name.equals(g.getMetadata().getName()) && live(g))
                     .forEach(g -> out.add(new GatewayView(g, g.getSpec())));
         }
         if (config.watches("v1beta1")) {
             client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway.class).inAnyNamespace().list()
-                    .getItems().stream().filter(g -> name.equals(g.getMetadata().getName()))
+                    .getItems().stream().filter(g -> name.equals(g.getMetadata().getName()) && live(g))
                     .forEach(g -> out.add(new GatewayView(g, g.getSpec())));
         }
         return out;

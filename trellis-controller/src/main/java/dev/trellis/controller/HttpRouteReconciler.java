@@ -171,7 +171,11 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
                 annotations == null ? null : annotations.get(LatticeNames.SERVICE_NAME_OVERRIDE));
     }
 
-    /** EndpointSlice and Service changes re-run every route whose backendRefs name that Service. */
+    /**
+     * EndpointSlice and Service changes re-run every route whose backendRefs name that Service; Gateway changes (both
+     * watched versions) re-run every route whose parentRefs name a Gateway of that name, so a deleted Gateway's routes
+     * remove their Lattice services and a changed listener reaches its routes.
+     */
     @Override
     public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
         var slices = new InformerEventSource<>(InformerEventSourceConfiguration.from(EndpointSlice.class, context.getPrimaryResourceClass())
@@ -187,7 +191,28 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
                 .withSecondaryToPrimaryMapper(service -> routesUsing(context, service.getMetadata().getNamespace(),
                         service.getMetadata().getName()))
                 .build(), context);
-        return List.of(slices, services);
+        List<EventSource<?, P>> sources = new ArrayList<>(List.of(slices, services));
+        if (config.watches("v1")) {
+            sources.add(gatewaySource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class, "gateways-v1"));
+        }
+        if (config.watches("v1beta1")) {
+            sources.add(gatewaySource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway.class,
+                    "gateways-v1beta1"));
+        }
+        return sources;
+    }
+
+    private <G extends HasMetadata> EventSource<G, P> gatewaySource(EventSourceContext<P> context, Class<G> type,
+            String name) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
+                .withName(name)
+                .withSecondaryToPrimaryMapper(gateway -> context.getPrimaryCache().list()
+                        .filter(route -> spec(route) != null && spec(route).getParentRefs() != null
+                                && spec(route).getParentRefs().stream()
+                                        .anyMatch(ref -> gateway.getMetadata().getName().equals(ref.getName())))
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+                .build(), context);
     }
 
     private Set<ResourceID> routesUsing(EventSourceContext<P> context, String namespace, String service) {

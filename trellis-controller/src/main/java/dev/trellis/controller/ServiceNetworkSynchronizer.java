@@ -72,8 +72,8 @@ final class ServiceNetworkSynchronizer {
     }
 
     /**
-     * Undoes what {@link #ensure} made for the last Gateway of this name in the cluster: the cluster VPC's association
-     * (if this controller made it) and the network itself (if this controller made it and nothing else is associated
+     * Undoes what {@link #ensure} made for the last Gateway of this name in the cluster: the associations of this
+     * controller's services with the network, the cluster VPC's association (if this controller made it) and the network itself (if this controller made it and nothing else is associated
      * with it any more — another cluster may still share it, as in the walkthrough).
      */
     void release(String gatewayName) {
@@ -83,6 +83,19 @@ final class ServiceNetworkSynchronizer {
             return;
         }
         Network network = found.get();
+        // this cluster's services leave with the Gateway (their routes, re-run by the Gateway event, see no parent any
+        // more and delete the services); another cluster's services stay
+        for (var association : lattice.listServiceNetworkServiceAssociationsPaginator(
+                r -> r.serviceNetworkIdentifier(network.id())).items()) {
+            if (ownedByUs(association.serviceArn())) {
+                try {
+                    lattice.deleteServiceNetworkServiceAssociation(
+                            r -> r.serviceNetworkServiceAssociationIdentifier(association.id()));
+                } catch (ResourceNotFoundException gone) {
+                    // deleted concurrently (the route's own cleanup): the goal is reached
+                }
+            }
+        }
         for (var association : lattice.listServiceNetworkVpcAssociationsPaginator(
                 r -> r.serviceNetworkIdentifier(network.id())).items()) {
             if (config.clusterVpcId().equals(association.vpcId()) && ownedByUs(association.arn())) {
@@ -100,6 +113,15 @@ final class ServiceNetworkSynchronizer {
             lattice.deleteServiceNetwork(r -> r.serviceNetworkIdentifier(network.id()));
             log.info("deleted service network {}", network.name());
         } catch (ConflictException stillUsed) {
+            // a route of this cluster that was mid-deploy may have associated its service again: retry (the route,
+            // seeing no parent any more, removes it); another cluster's associations keep the network for good
+            boolean oursRemain = lattice.listServiceNetworkServiceAssociationsPaginator(
+                    r -> r.serviceNetworkIdentifier(network.id())).items().stream()
+                    .anyMatch(a -> ownedByUs(a.serviceArn()));
+            if (oursRemain) {
+                throw new IllegalStateException("service network " + network.name()
+                        + " is still associated with this cluster's services; retrying", stillUsed);
+            }
             log.info("service network {} kept: still associated ({})", network.name(), stillUsed.getMessage());
         } catch (ResourceNotFoundException gone) {
             // already deleted

@@ -131,6 +131,22 @@ class RouteStatusTest {
         assertThat(readyz.statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void deletingTheGatewayBeforeItsRouteStillLeavesNothingInLattice() {
+        client.resource(route("web", "http", "web")).create();
+        awaitCondition("web", "Accepted", "True", "Accepted");
+
+        client.resources(Gateway.class).inNamespace("apps").withName("my-network").delete();
+
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+            assertThat(client.resources(Gateway.class).inNamespace("apps").withName("my-network").get()).isNull();
+            assertThat(condition("web", "Accepted").getReason()).isEqualTo("NoMatchingParent");
+            assertThat(fixture.lattice.listServices(r -> { }).items()).isEmpty();
+            assertThat(fixture.lattice.listTargetGroups(r -> { }).items()).isEmpty();
+            assertThat(fixture.lattice.listServiceNetworks(r -> { }).items()).isEmpty();
+        });
+    }
+
     private static HTTPRoute route(String name, String sectionName, String backend) {
         return new HTTPRouteBuilder().withNewMetadata().withName(name).withNamespace("apps").endMetadata()
                 .withNewSpec()
