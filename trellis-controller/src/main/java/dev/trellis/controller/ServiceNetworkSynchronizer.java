@@ -53,9 +53,18 @@ final class ServiceNetworkSynchronizer {
             if (!config.createServiceNetworks()) {
                 return Optional.empty();
             }
-            var created = lattice.createServiceNetwork(r -> r.name(name).tags(Map.of(LatticeTags.MANAGED_BY, config.managedBy())));
-            log.info("created service network {} ({}) for Gateway {}", name, created.id(), gatewayName);
-            found = Optional.of(new Network(created.name(), created.id(), created.arn()));
+            try {
+                var created = lattice.createServiceNetwork(
+                        r -> r.name(name).tags(Map.of(LatticeTags.MANAGED_BY, config.managedBy())));
+                log.info("created service network {} ({}) for Gateway {}", name, created.id(), gatewayName);
+                found = Optional.of(new Network(created.name(), created.id(), created.arn()));
+            } catch (ConflictException raced) {
+                // another cluster's controller created it a moment ago: use theirs
+                found = find(name);
+                if (found.isEmpty()) {
+                    throw raced;
+                }
+            }
         }
         Network network = found.get();
         if (config.createServiceNetworks()) {
@@ -73,8 +82,9 @@ final class ServiceNetworkSynchronizer {
 
     /**
      * Undoes what {@link #ensure} made for the last Gateway of this name in the cluster: the associations of this
-     * controller's services with the network, the cluster VPC's association (if this controller made it) and the network itself (if this controller made it and nothing else is associated
-     * with it any more — another cluster may still share it, as in the walkthrough).
+     * controller's services with the network, the cluster VPC's association (if this controller made it) and the network
+     * itself (if some cluster's controller made it and nothing is associated with it any more — another cluster may
+     * still share it, as in the walkthrough).
      */
     void release(String gatewayName) {
         String name = networkName(gatewayName);
@@ -106,8 +116,8 @@ final class ServiceNetworkSynchronizer {
                 }
             }
         }
-        if (!ownedByUs(network.arn())) {
-            return;
+        if (!createdByAController(network.arn())) {
+            return; // made outside Kubernetes: never ours to delete
         }
         try {
             lattice.deleteServiceNetwork(r -> r.serviceNetworkIdentifier(network.id()));
@@ -126,6 +136,14 @@ final class ServiceNetworkSynchronizer {
         } catch (ResourceNotFoundException gone) {
             // already deleted
         }
+    }
+
+    /**
+     * A network any cluster's controller created (it carries a ManagedBy tag) is deleted by whichever controller's
+     * Gateway leaves it last — the creator's cluster may leave first, as in the walkthrough's two clusters.
+     */
+    private boolean createdByAController(String arn) {
+        return lattice.listTagsForResource(r -> r.resourceArn(arn)).tags().containsKey(LatticeTags.MANAGED_BY);
     }
 
     private boolean ownedByUs(String arn) {
