@@ -45,6 +45,8 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     public static final String SERVICE_ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn";
     /** How often a route waiting for its service network is looked at again. */
     static final long PENDING_RETRY_MILLIS = 5_000;
+    /** How often a route Lattice refused is tried again (it may have been fixed outside, e.g. a certificate imported). */
+    static final long REFUSED_RETRY_MILLIS = 60_000;
 
     private static final Logger log = LoggerFactory.getLogger(HttpRouteReconciler.class);
 
@@ -86,6 +88,13 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
             } catch (LatticeServiceDeployer.NetworkMissing missing) {
                 failureReason = "Pending";
                 failure = missing.getMessage();
+                pending = true;
+            } catch (software.amazon.awssdk.services.vpclattice.model.ValidationException refused) {
+                // Lattice refused what the route asks for (a certificate it does not know, a bad name): the user must
+                // change the route, so say so on it instead of retrying forever; look again later in case it was fixed
+                // outside (a certificate imported)
+                failureReason = "UnsupportedValue";
+                failure = "VPC Lattice refused the route: " + refused.awsErrorDetails().errorMessage();
                 pending = true;
             }
         } else {
@@ -145,7 +154,8 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         } else {
             control = UpdateControl.patchStatus(route);
         }
-        return pending ? control.rescheduleAfter(PENDING_RETRY_MILLIS) : control;
+        return pending ? control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS : REFUSED_RETRY_MILLIS)
+                : control;
     }
 
     @Override

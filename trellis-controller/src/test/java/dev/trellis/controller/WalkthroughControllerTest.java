@@ -63,8 +63,9 @@ class WalkthroughControllerTest {
         java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
     }
 
-    static KubernetesMockServer server;
-    static KubernetesClient client;
+    // instance fields: a fresh API server for every test
+    KubernetesMockServer server;
+    KubernetesClient client;
 
     @TempDir
     Path dataDir;
@@ -225,6 +226,42 @@ class WalkthroughControllerTest {
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
             assertThat(client.resources(Gateway.class).inNamespace("default").withName("eks-lattice-network").get()).isNull();
             assertThat(lattice.listServiceNetworks(r -> { }).items()).isEmpty();
+        });
+    }
+
+    @Test
+    void theTlsWalkthroughGivesAnHttpsListenerWithLatticesCertificateAndTheCustomDomainListenerAdmitsOnlyItsNamespace()
+            throws Exception {
+        apply("gateway-lattice-tls.yaml");
+        apply("datastore.yaml");
+        apply("route-datastore-canary-default-tls.yaml");
+
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+            HTTPRoute route = client.resources(HTTPRoute.class).inNamespace("apps").withName("datastore").get();
+            assertThat(Conditions.find(route.getStatus().getParents().get(0).getConditions(), "Accepted").getStatus())
+                    .isEqualTo("True");
+            assertThat(lattice.listListeners(r -> r.serviceIdentifier(service("datastore-apps").id())).items())
+                    .singleElement().satisfies(l -> {
+                        assertThat(l.name()).isEqualTo("datastore-apps-443-https");
+                        assertThat(l.protocolAsString()).isEqualTo("HTTPS");
+                        assertThat(l.port()).isEqualTo(443);
+                    });
+        });
+        var service = lattice.getService(r -> r.serviceIdentifier(service("datastore-apps").id()));
+        assertThat(service.certificateArn()).isNull();
+        assertThat(service.customDomainName()).isNull();
+
+        // tls-with-custom-domain has no allowedRoutes: Gateway API's default admits routes of the Gateway's own
+        // namespace only, and the route lives in apps (docs/controller.md)
+        try (InputStream in = Files.newInputStream(ReferenceFiles.resolve("seed/sample/route-datastore-canary-custom-tls.yaml"))) {
+            HasMetadata custom = client.load(in).items().get(0);
+            custom.getMetadata().setName("datastore-custom");
+            client.resource(custom).create();
+        }
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+            HTTPRoute route = client.resources(HTTPRoute.class).inNamespace("apps").withName("datastore-custom").get();
+            var accepted = Conditions.find(route.getStatus().getParents().get(0).getConditions(), "Accepted");
+            assertThat(accepted.getStatus() + "/" + accepted.getReason()).isEqualTo("False/NotAllowedByListeners");
         });
     }
 
