@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.trellis.controlplane.ControlPlane;
-import dev.trellis.controlplane.ControlPlaneConfig;
-import dev.trellis.controlplane.identity.IdentityDirectory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
@@ -20,14 +18,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +30,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
 import software.amazon.awssdk.services.vpclattice.model.ListenerSummary;
 import software.amazon.awssdk.services.vpclattice.model.RuleSummary;
@@ -70,47 +59,28 @@ class WalkthroughControllerTest {
     @TempDir
     Path dataDir;
 
+    private ControllerFixture fixture;
     private ControlPlane controlPlane;
     private VpcLatticeClient lattice;
     private String vpcId;
-    private TrellisController controller;
     private HttpServer v1;
     private HttpServer v2;
 
     @BeforeEach
     void start() throws Exception {
-        controlPlane = ControlPlane.start(new ControlPlane.Options(dataDir, "127.0.0.1", 0, "h2",
-                ControlPlaneConfig.defaults("us-west-2", "111122223333")), Clock.systemUTC());
-        IdentityDirectory.AdminCredentials admin = controlPlane.firstStartCredentials().orElseThrow();
-        StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey()));
-        try (Ec2Client ec2 = Ec2Client.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
-                .credentialsProvider(credentials).build()) {
-            vpcId = ec2.createVpc(r -> r.cidrBlock("192.168.0.0/16")).vpc().vpcId();
-        }
-        lattice = VpcLatticeClient.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
-                .credentialsProvider(credentials).build();
         v1 = backend("v1");
         v2 = backend("v2");
-        ControllerConfig config = ControllerConfig.fromEnvironment(Map.of(
-                "CLUSTER_NAME", "eks-cluster-a",
-                "CLUSTER_VPC_ID", vpcId,
-                "AWS_ACCOUNT_ID", "111122223333",
-                "REGION", "us-west-2",
-                "LATTICE_ENDPOINT", controlPlane.endpoint().toString(),
-                // the mock server does not convert between versions, so both are watched (docs/controller.md)
-                "GATEWAY_API_VERSIONS", "v1,v1beta1",
-                "HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0"));
-        controller = new TrellisController(config, client, lattice).start();
+        fixture = new ControllerFixture(dataDir, client, Map.of());
+        controlPlane = fixture.controlPlane;
+        lattice = fixture.lattice;
+        vpcId = fixture.vpcId;
     }
 
     @AfterEach
     void stop() {
-        if (controller != null) {
-            controller.close();
+        if (fixture != null) {
+            fixture.close();
         }
-        lattice.close();
-        controlPlane.close();
         v1.stop(0);
         v2.stop(0);
     }
@@ -186,7 +156,7 @@ class WalkthroughControllerTest {
         assertThat(summary.action().forward().targetGroups())
                 .extracting(t -> t.targetGroupIdentifier() + "=" + t.weight())
                 .containsExactlyInAnyOrder(groupIdsByService.get("v1") + "=50", groupIdsByService.get("v2") + "=50");
-        // port 3000 of the route is the Services' targetPort: the endpoints' port 3000... here the backends' real ports
+        // the routes' port 3000 is the Services' targetPort (the port rule); targets carry the endpoints' ports
         assertThat(targets(groupIdsByService.get("v1"))).containsExactly("127.0.0.1:" + v1.getAddress().getPort());
         assertThat(targets(groupIdsByService.get("v2"))).containsExactly("127.0.0.1:" + v2.getAddress().getPort());
 
@@ -333,10 +303,5 @@ class WalkthroughControllerTest {
         });
         server.start();
         return server;
-    }
-
-    @SuppressWarnings("unused")
-    private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
     }
 }
