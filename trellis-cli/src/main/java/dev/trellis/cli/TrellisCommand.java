@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {ServerCommand.class, GatewayCommand.class, Sigv4ProxyCommand.class, ExampleCommand.class,
             CaCertificateCommand.class, PolicyCommand.class,
             DemoCommand.class, UpCommand.class,
+            ControllerCommand.class,
             CommandLine.HelpCommand.class})
 public final class TrellisCommand implements Runnable {
 

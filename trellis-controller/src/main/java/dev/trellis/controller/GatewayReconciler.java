@@ -1,0 +1,240 @@
+package dev.trellis.controller;
+
+import dev.trellis.controller.GatewayApiObjects.GatewayView;
+import dev.trellis.controller.GatewayApiObjects.RouteView;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewaySpec;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteSpec;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gateway → service network ({@link ServiceNetworkSynchronizer}); status Accepted and Programmed, and per listener
+ * supportedKinds, attachedRoutes and conditions. Route changes re-run the Gateways they name, so attachedRoutes follows.
+ */
+public abstract class GatewayReconciler<P extends HasMetadata> implements Reconciler<P>, Cleaner<P> {
+
+    /** The AWS controller's finalizer for Gateways. */
+    public static final String FINALIZER = "gateway.k8s.aws/resources";
+    static final long PENDING_RETRY_MILLIS = 10_000;
+
+    private static final Logger log = LoggerFactory.getLogger(GatewayReconciler.class);
+
+    private final ControllerConfig config;
+    private final GatewayApiObjects objects;
+    private final ServiceNetworkSynchronizer networks;
+    private final Clock clock;
+
+    GatewayReconciler(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
+        this.config = config;
+        this.objects = objects;
+        this.networks = networks;
+        this.clock = clock;
+    }
+
+    abstract GatewaySpec spec(P gateway);
+
+    abstract GatewayStatus status(P gateway);
+
+    abstract void setStatus(P gateway, GatewayStatus status);
+
+    /** Only Gateways of our class get a finalizer and status (JOSDK filter, evaluated per event). */
+    boolean isOurs(P gateway) {
+        return spec(gateway) != null && objects.isOurClass(spec(gateway).getGatewayClassName());
+    }
+
+    @Override
+    public UpdateControl<P> reconcile(P gateway, Context<P> context) {
+        if (!isOurs(gateway)) {
+            return UpdateControl.noUpdate();
+        }
+        GatewayView view = new GatewayView(gateway, spec(gateway));
+        Long generation = gateway.getMetadata().getGeneration();
+        GatewayStatus previous = status(gateway) == null ? new GatewayStatus() : status(gateway);
+        GatewayStatus status = new GatewayStatus();
+        status.setAddresses(previous.getAddresses());
+        List<Condition> conditions = Conditions.set(previous.getConditions(), "Accepted", true, "Accepted",
+                config.controllerName(), generation, clock);
+        boolean programmed;
+        try {
+            Optional<ServiceNetworkSynchronizer.Network> network = networks.ensure(view.name());
+            programmed = network.isPresent();
+            conditions = network.isPresent()
+                    ? Conditions.set(conditions, "Programmed", true, "Programmed",
+                            "aws-service-network-arn: " + network.get().arn(), generation, clock)
+                    : Conditions.set(conditions, "Programmed", false, "Pending",
+                            "VPC Lattice Service Network not found", generation, clock);
+        } catch (IllegalStateException ambiguous) {
+            programmed = false;
+            conditions = Conditions.set(conditions, "Programmed", false, "Invalid", ambiguous.getMessage(), generation, clock);
+        }
+        status.setConditions(conditions);
+        status.setListeners(listenerStatuses(view, previous, generation));
+        setStatus(gateway, status);
+        log.info("gateway {}/{}: programmed={}", view.namespace(), view.name(), programmed);
+        UpdateControl<P> control = UpdateControl.patchStatus(gateway);
+        return programmed ? control : control.rescheduleAfter(PENDING_RETRY_MILLIS);
+    }
+
+    private List<ListenerStatus> listenerStatuses(GatewayView gateway, GatewayStatus previous, Long generation) {
+        List<RouteView> routes = objects.routes();
+        List<ListenerStatus> out = new ArrayList<>();
+        for (Listener listener : gateway.spec().getListeners() == null ? List.<Listener>of() : gateway.spec().getListeners()) {
+            List<Condition> old = previous.getListeners() == null ? List.of() : previous.getListeners().stream()
+                    .filter(l -> listener.getName().equals(l.getName())).findFirst()
+                    .map(ListenerStatus::getConditions).orElse(List.of());
+            var kinds = GatewayApiObjects.supportedKinds(listener.getProtocol());
+            boolean kindsOk = listener.getAllowedRoutes() == null || listener.getAllowedRoutes().getKinds() == null
+                    || listener.getAllowedRoutes().getKinds().stream()
+                            .allMatch(k -> kinds.stream().anyMatch(s -> s.getKind().equals(k.getKind())));
+            List<Condition> conditions = Conditions.set(old, "Accepted", true, "Accepted", "", generation, clock);
+            conditions = Conditions.set(conditions, "ResolvedRefs", kindsOk, kindsOk ? "ResolvedRefs" : "InvalidRouteKinds",
+                    kindsOk ? "" : "allowedRoutes.kinds names a kind this listener's protocol does not support", generation, clock);
+            conditions = Conditions.set(conditions, "Programmed", true, "Programmed", "", generation, clock);
+            ListenerStatus status = new ListenerStatus();
+            status.setName(listener.getName());
+            status.setSupportedKinds(kinds);
+            status.setAttachedRoutes((int) routes.stream().filter(r -> attaches(r, gateway, listener)).count());
+            status.setConditions(conditions);
+            out.add(status);
+        }
+        return out;
+    }
+
+    private boolean attaches(RouteView route, GatewayView gateway, Listener listener) {
+        HTTPRouteSpec spec = route.spec();
+        if (spec == null || spec.getParentRefs() == null || !objects.allows(listener, gateway.namespace(), route.namespace())
+                || !("HTTP".equals(listener.getProtocol()) || "HTTPS".equals(listener.getProtocol()))) {
+            return false;
+        }
+        return spec.getParentRefs().stream().anyMatch(ref -> objects.refersTo(ref, route.namespace(), gateway)
+                && GatewayApiObjects.selectedListeners(ref, gateway).contains(listener));
+    }
+
+    @Override
+    public DeleteControl cleanup(P gateway, Context<P> context) {
+        GatewayView view = new GatewayView(gateway, spec(gateway));
+        boolean othersRemain = objects.gatewaysNamed(view.name()).stream()
+                .anyMatch(g -> !Objects.equals(g.namespace(), view.namespace()) || g.resource().getClass() != gateway.getClass());
+        if (othersRemain) {
+            return DeleteControl.defaultDelete();
+        }
+        try {
+            networks.release(view.name());
+        } catch (RuntimeException e) {
+            if (ControllerRetry.givesUp(context)) {
+                log.error("gateway {}/{}: giving up releasing service network after retries", view.namespace(), view.name(), e);
+                return DeleteControl.defaultDelete();
+            }
+            throw e;
+        }
+        return DeleteControl.defaultDelete();
+    }
+
+    /** HTTPRoute events (both watched versions) re-run the Gateways their parentRefs name. */
+    @Override
+    public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
+        List<EventSource<?, P>> sources = new ArrayList<>();
+        if (config.watches("v1")) {
+            sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getSpec, "httproutes-v1"));
+        }
+        if (config.watches("v1beta1")) {
+            sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getSpec, "httproutes-v1beta1"));
+        }
+        return sources;
+    }
+
+    private <R extends HasMetadata> EventSource<R, P> routeSource(EventSourceContext<P> context, Class<R> type,
+            Function<R, HTTPRouteSpec> spec, String name) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
+                .withName(name)
+                .withSecondaryToPrimaryMapper(route -> parents(context, route, spec.apply(route)))
+                .build(), context);
+    }
+
+    /** The Gateways a route's parentRefs may mean: the named namespace, else any cached Gateway of that name. */
+    private Set<ResourceID> parents(EventSourceContext<P> context, HasMetadata route, HTTPRouteSpec spec) {
+        if (spec == null || spec.getParentRefs() == null) {
+            return Set.of();
+        }
+        return spec.getParentRefs().stream()
+                .filter(ref -> ref.getKind() == null || "Gateway".equals(ref.getKind()))
+                .flatMap((ParentReference ref) -> ref.getNamespace() != null
+                        ? java.util.stream.Stream.of(new ResourceID(ref.getName(), ref.getNamespace()))
+                        : context.getPrimaryCache().list().filter(g -> ref.getName().equals(g.getMetadata().getName()))
+                                .map(ResourceID::fromResource))
+                .collect(Collectors.toSet());
+    }
+
+    /** gateway.networking.k8s.io/v1 Gateways. */
+    @ControllerConfiguration(name = "gateway-v1")
+    public static final class V1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway> {
+        V1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
+            super(config, objects, networks, clock);
+        }
+
+        @Override
+        GatewaySpec spec(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway gateway) {
+            return gateway.getSpec();
+        }
+
+        @Override
+        GatewayStatus status(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway gateway) {
+            return gateway.getStatus();
+        }
+
+        @Override
+        void setStatus(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway gateway, GatewayStatus status) {
+            gateway.setStatus(status);
+        }
+    }
+
+    /** gateway.networking.k8s.io/v1beta1 Gateways (the walkthrough's manifests). */
+    @ControllerConfiguration(name = "gateway-v1beta1")
+    public static final class V1beta1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway> {
+        V1beta1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
+            super(config, objects, networks, clock);
+        }
+
+        @Override
+        GatewaySpec spec(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway gateway) {
+            return gateway.getSpec();
+        }
+
+        @Override
+        GatewayStatus status(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway gateway) {
+            return gateway.getStatus();
+        }
+
+        @Override
+        void setStatus(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway gateway, GatewayStatus status) {
+            gateway.setStatus(status);
+        }
+    }
+}

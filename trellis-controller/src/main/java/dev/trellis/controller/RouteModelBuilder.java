@@ -1,0 +1,299 @@
+package dev.trellis.controller;
+
+import dev.trellis.controller.GatewayApiObjects.GatewayView;
+import dev.trellis.controller.GatewayApiObjects.RouteView;
+import dev.trellis.controller.RouteModel.ListenerModel;
+import dev.trellis.controller.RouteModel.RuleModel;
+import dev.trellis.controller.RouteModel.Target;
+import dev.trellis.controller.RouteModel.TargetGroupModel;
+import dev.trellis.controller.RouteModel.WeightedTargetGroup;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderMatch;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns an HTTPRoute and what it references (Gateways, Services, EndpointSlices) into a {@link RouteModel} plus the
+ * per-parent verdicts its status reports. Reads Kubernetes only; never calls Lattice.
+ */
+final class RouteModelBuilder {
+
+    static final String CERTIFICATE_ARN_OPTION = "application-networking.k8s.aws/certificate-arn";
+    static final String RULE_PRIORITY_ANNOTATION = "application-networking.k8s.aws/rule-%d-priority";
+    private static final int MAX_HEADER_MATCHES = 5;
+
+    /** The verdict for one parentRef: accepted, or the reason (NoMatchingParent, NotAllowedByListeners, ...). */
+    record ParentVerdict(ParentReference parentRef, GatewayView gateway, boolean accepted, String reason, String message) {
+    }
+
+    /**
+     * @param model        null when no parent accepted the route or the route cannot be expressed in Lattice
+     * @param parents      one verdict per parentRef that names a Gateway of this controller
+     * @param resolvedRefs null when all backendRefs resolve, else {reason, message}
+     * @param unsupported  null when Lattice can express the route, else why not (reported as Accepted=False UnsupportedValue)
+     */
+    record Result(RouteModel model, List<ParentVerdict> parents, String[] resolvedRefs, String unsupported) {
+    }
+
+    private final KubernetesClient client;
+    private final GatewayApiObjects objects;
+    private final ControllerConfig config;
+
+    RouteModelBuilder(KubernetesClient client, GatewayApiObjects objects, ControllerConfig config) {
+        this.client = client;
+        this.objects = objects;
+        this.config = config;
+    }
+
+    Result build(RouteView route, String routeKind) {
+        List<ParentVerdict> verdicts = new ArrayList<>();
+        Map<String, ListenerModel> listeners = new LinkedHashMap<>();
+        Set<String> networks = new LinkedHashSet<>();
+        String serviceName = LatticeNames.serviceName(route.name(), route.namespace(),
+                annotation(route, LatticeNames.SERVICE_NAME_OVERRIDE));
+        String certificateArn = null;
+        List<ParentReference> parentRefs = route.spec().getParentRefs() == null ? List.of() : route.spec().getParentRefs();
+        for (ParentReference parentRef : parentRefs) {
+            String namespace = parentRef.getNamespace() == null ? route.namespace() : parentRef.getNamespace();
+            Optional<GatewayView> gateway = objects.parent(parentRef, route.namespace());
+            if (gateway.isEmpty()) {
+                verdicts.add(new ParentVerdict(parentRef, null, false, "NoMatchingParent",
+                        "Gateway " + namespace + "/" + parentRef.getName() + " not found"));
+                continue;
+            }
+            if (!objects.isOurClass(gateway.get().spec().getGatewayClassName())) {
+                continue; // another controller's parent: its status is not ours to write
+            }
+            List<Listener> selected = GatewayApiObjects.selectedListeners(parentRef, gateway.get());
+            if (selected.isEmpty()) {
+                verdicts.add(new ParentVerdict(parentRef, gateway.get(), false, "NoMatchingParent",
+                        "Gateway " + gateway.get().namespace() + "/" + parentRef.getName() + " has no listener"
+                                + (parentRef.getSectionName() == null ? "" : " named " + parentRef.getSectionName())));
+                continue;
+            }
+            List<Listener> allowed = selected.stream()
+                    .filter(l -> objects.allows(l, gateway.get().namespace(), route.namespace())).toList();
+            if (allowed.isEmpty()) {
+                verdicts.add(new ParentVerdict(parentRef, gateway.get(), false, "NotAllowedByListeners",
+                        "the listeners' allowedRoutes do not admit HTTPRoutes from namespace " + route.namespace()));
+                continue;
+            }
+            List<Listener> usable = allowed.stream()
+                    .filter(l -> "HTTP".equals(l.getProtocol()) || "HTTPS".equals(l.getProtocol())).toList();
+            if (usable.isEmpty()) {
+                verdicts.add(new ParentVerdict(parentRef, gateway.get(), false, "NotAllowedByListeners",
+                        "an HTTPRoute attaches to HTTP or HTTPS listeners only"));
+                continue;
+            }
+            for (Listener listener : usable) {
+                listeners.putIfAbsent(listener.getProtocol() + ":" + listener.getPort(), new ListenerModel(
+                        LatticeNames.listenerName(serviceName, listener.getPort(), listener.getProtocol()),
+                        listener.getProtocol(), listener.getPort()));
+                if (certificateArn == null && "HTTPS".equals(listener.getProtocol()) && listener.getTls() != null
+                        && listener.getTls().getOptions() != null) {
+                    certificateArn = listener.getTls().getOptions().get(CERTIFICATE_ARN_OPTION);
+                }
+            }
+            networks.add(gateway.get().name());
+            verdicts.add(new ParentVerdict(parentRef, gateway.get(), true, "Accepted", ""));
+        }
+
+        String unsupported = unsupported(route);
+        List<String[]> refProblems = new ArrayList<>();
+        Map<String, TargetGroupModel> groups = new LinkedHashMap<>();
+        List<RuleModel> rules = new ArrayList<>();
+        List<HTTPRouteRule> routeRules = route.spec().getRules() == null ? List.of() : route.spec().getRules();
+        for (int i = 0; i < routeRules.size(); i++) {
+            HTTPRouteRule rule = routeRules.get(i);
+            List<WeightedTargetGroup> forwards = new ArrayList<>();
+            boolean allResolved = true;
+            for (HTTPBackendRef ref : rule.getBackendRefs() == null ? List.<HTTPBackendRef>of() : rule.getBackendRefs()) {
+                Optional<TargetGroupModel> group = resolve(route, ref, refProblems);
+                if (group.isEmpty()) {
+                    allResolved = false;
+                    continue;
+                }
+                groups.putIfAbsent(group.get().name(), group.get());
+                forwards.add(new WeightedTargetGroup(group.get().name(), ref.getWeight() == null ? 1 : ref.getWeight()));
+            }
+            if (!allResolved || forwards.stream().allMatch(f -> f.weight() == 0)) {
+                forwards = List.of();
+            }
+            HTTPRouteMatch match = rule.getMatches() == null || rule.getMatches().isEmpty() ? null : rule.getMatches().get(0);
+            String pathType = "prefix";
+            String path = "/";
+            if (match != null && match.getPath() != null && match.getPath().getValue() != null) {
+                pathType = "Exact".equals(match.getPath().getType()) ? "exact" : "prefix";
+                path = match.getPath().getValue();
+            }
+            Map<String, String> headers = new LinkedHashMap<>();
+            if (match != null && match.getHeaders() != null) {
+                for (HTTPHeaderMatch header : match.getHeaders()) {
+                    headers.put(header.getName(), header.getValue());
+                }
+            }
+            rules.add(new RuleModel(priority(route, i), pathType, path, match == null ? null : match.getMethod(), headers,
+                    forwards));
+        }
+        String[] resolvedRefs = refProblems.isEmpty() ? null : refProblems.get(0);
+        boolean anyAccepted = verdicts.stream().anyMatch(ParentVerdict::accepted);
+        RouteModel model = !anyAccepted || unsupported != null ? null : new RouteModel(route.namespace(), route.name(), routeKind,
+                serviceName, hostname(route), certificateArn, List.copyOf(listeners.values()), rules,
+                List.copyOf(groups.values()), List.copyOf(networks));
+        return new Result(model, verdicts, resolvedRefs, unsupported);
+    }
+
+    /** What Lattice rules cannot express, as the AWS controller refuses it (controller-facts §3 "In practice"). */
+    private static String unsupported(RouteView route) {
+        List<HTTPRouteRule> rules = route.spec().getRules() == null ? List.of() : route.spec().getRules();
+        if (rules.size() > 100) {
+            return "a Lattice listener holds at most 100 rules, the route has " + rules.size();
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            HTTPRouteRule rule = rules.get(i);
+            if (rule.getFilters() != null && !rule.getFilters().isEmpty()) {
+                return "rule " + i + ": HTTPRoute filters are not supported by VPC Lattice";
+            }
+            if (rule.getMatches() != null && rule.getMatches().size() > 1) {
+                return "rule " + i + ": a Lattice rule has one match, the rule has " + rule.getMatches().size()
+                        + " (split it into one rule per match)";
+            }
+            HTTPRouteMatch match = rule.getMatches() == null || rule.getMatches().isEmpty() ? null : rule.getMatches().get(0);
+            if (match == null) {
+                continue;
+            }
+            if (match.getQueryParams() != null && !match.getQueryParams().isEmpty()) {
+                return "rule " + i + ": query parameter matches are not supported by VPC Lattice";
+            }
+            if (match.getPath() != null && "RegularExpression".equals(match.getPath().getType())) {
+                return "rule " + i + ": path matches must be Exact or PathPrefix";
+            }
+            if (match.getHeaders() != null) {
+                if (match.getHeaders().size() > MAX_HEADER_MATCHES) {
+                    return "rule " + i + ": at most 5 header matches, the rule has " + match.getHeaders().size();
+                }
+                if (match.getHeaders().stream().anyMatch(h -> h.getType() != null && !"Exact".equals(h.getType()))) {
+                    return "rule " + i + ": header matches must be Exact";
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A backendRef → its target group, or a problem recorded as {reason, message}. The port rule (docs/controller.md):
+     * the backendRef port is a Service port; if no Service port has that number, a port whose targetPort has it is
+     * used, so the walkthrough's routes (port 3000 = the targetPort behind Service port 80) work unchanged.
+     */
+    private Optional<TargetGroupModel> resolve(RouteView route, HTTPBackendRef ref, List<String[]> problems) {
+        String kind = ref.getKind() == null ? "Service" : ref.getKind();
+        String group = ref.getGroup() == null ? "" : ref.getGroup();
+        if (!"Service".equals(kind) || !group.isEmpty()) {
+            problems.add(new String[] {"InvalidKind", "backendRef " + ref.getName() + ": kind " + (group.isEmpty() ? "" : group + "/")
+                    + kind + " is not supported (Service only)"});
+            return Optional.empty();
+        }
+        String namespace = ref.getNamespace() == null ? route.namespace() : ref.getNamespace();
+        Service service = client.services().inNamespace(namespace).withName(ref.getName()).get();
+        if (service == null) {
+            problems.add(new String[] {"BackendNotFound", "Service " + namespace + "/" + ref.getName() + " not found"});
+            return Optional.empty();
+        }
+        if (ref.getPort() == null) {
+            problems.add(new String[] {"UnsupportedValue", "backendRef " + ref.getName() + ": port is required for a Service"});
+            return Optional.empty();
+        }
+        int wanted = ref.getPort();
+        List<ServicePort> ports = service.getSpec() == null || service.getSpec().getPorts() == null ? List.of()
+                : service.getSpec().getPorts();
+        Optional<ServicePort> port = ports.stream().filter(p -> Objects.equals(p.getPort(), wanted)).findFirst()
+                .or(() -> ports.stream().filter(p -> targetPortNumber(p) == wanted).findFirst());
+        if (port.isEmpty()) {
+            problems.add(new String[] {"BackendNotFound", "Service " + namespace + "/" + ref.getName() + " has no port "
+                    + wanted + " (neither as port nor as targetPort)"});
+            return Optional.empty();
+        }
+        String name = LatticeNames.targetGroupName(config.clusterName(), config.clusterVpcId(), route.namespace(),
+                route.name(), namespace, ref.getName(), port.get().getPort());
+        return Optional.of(new TargetGroupModel(name, namespace, ref.getName(), port.get().getPort(),
+                targets(namespace, ref.getName(), port.get())));
+    }
+
+    private static int targetPortNumber(ServicePort port) {
+        IntOrString target = port.getTargetPort();
+        return target != null && target.getIntVal() != null ? target.getIntVal() : -1;
+    }
+
+    /**
+     * Ready, non-terminating endpoints of the Service's EndpointSlices, on the slice port whose name is the Service
+     * port's name. A terminating endpoint is left out so it is deregistered; unknown readiness counts as ready, as
+     * Kubernetes defines it.
+     */
+    List<Target> targets(String namespace, String serviceName, ServicePort servicePort) {
+        String portName = servicePort.getName() == null ? "" : servicePort.getName();
+        List<Target> targets = new ArrayList<>();
+        for (EndpointSlice slice : client.discovery().v1().endpointSlices().inNamespace(namespace)
+                .withLabel("kubernetes.io/service-name", serviceName).list().getItems()) {
+            Optional<EndpointPort> port = slice.getPorts() == null ? Optional.empty() : slice.getPorts().stream()
+                    .filter(p -> portName.equals(p.getName() == null ? "" : p.getName()) && p.getPort() != null)
+                    .findFirst();
+            if (port.isEmpty() || slice.getEndpoints() == null) {
+                continue;
+            }
+            for (Endpoint endpoint : slice.getEndpoints()) {
+                var conditions = endpoint.getConditions();
+                boolean ready = conditions == null || !Boolean.FALSE.equals(conditions.getReady());
+                boolean terminating = conditions != null && Boolean.TRUE.equals(conditions.getTerminating());
+                if (!ready || terminating || endpoint.getAddresses() == null) {
+                    continue;
+                }
+                for (String address : endpoint.getAddresses()) {
+                    targets.add(new Target(address, port.get().getPort()));
+                }
+            }
+        }
+        return targets.stream().distinct().toList();
+    }
+
+    private int priority(RouteView route, int index) {
+        String override = annotation(route, String.format(RULE_PRIORITY_ANNOTATION, index));
+        if (override != null) {
+            try {
+                int value = Integer.parseInt(override.trim());
+                if (value >= 1 && value <= 100) {
+                    return value;
+                }
+            } catch (NumberFormatException ignored) {
+                // fall through to the default: a bad annotation must not stop the route
+            }
+        }
+        return index + 1;
+    }
+
+    private static String hostname(RouteView route) {
+        List<String> hostnames = route.spec().getHostnames();
+        return hostnames == null || hostnames.isEmpty() ? null : hostnames.get(0);
+    }
+
+    private static String annotation(RouteView route, String key) {
+        Map<String, String> annotations = route.resource().getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(key);
+    }
+}
