@@ -69,6 +69,22 @@ class DistributionIT {
     }
 
     /**
+     * Every subcommand's help from the jar: a subcommand whose classes the jar lacks fails here (the controller's
+     * VPC Lattice client was once test-scoped in trellis-cli, so only the test class path had it).
+     */
+    @Test
+    void everySubcommandLoadsFromTheJar() throws Exception {
+        for (String subcommand : new String[] {"server", "gateway", "sigv4-proxy", "controller", "demo", "up",
+                "example", "policy", "ca-certificate"}) {
+            Process help = new ProcessBuilder(command(subcommand, "--help")).redirectErrorStream(true).start();
+            String out = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(help.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(help.exitValue()).as(subcommand + ": " + out).isZero();
+            assertThat(out).as(subcommand).startsWith("Usage: trellis " + subcommand);
+        }
+    }
+
+    /**
      * The README's main command from the distribution: {@code trellis demo} starts every part as a child of the jar
      * it came from, so this is the run that shows the jar holds all they need (DemoCommandTest runs the same
      * scenario from the test class path and checks each claim). Loopback, so it runs without root too.
