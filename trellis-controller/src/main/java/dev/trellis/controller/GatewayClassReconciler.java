@@ -19,17 +19,26 @@ public abstract class GatewayClassReconciler<P extends HasMetadata> implements R
 
     private final ControllerConfig config;
     private final Clock clock;
+    private final VersionAccess<P, GatewayClassSpec, GatewayClassStatus> access;
 
-    GatewayClassReconciler(ControllerConfig config, Clock clock) {
+    GatewayClassReconciler(ControllerConfig config, Clock clock,
+            VersionAccess<P, GatewayClassSpec, GatewayClassStatus> access) {
+        this.access = access;
         this.config = config;
         this.clock = clock;
     }
 
-    abstract GatewayClassSpec spec(P gatewayClass);
+    final GatewayClassSpec spec(P gatewayClass) {
+        return access.spec().apply(gatewayClass);
+    }
 
-    abstract GatewayClassStatus status(P gatewayClass);
+    final GatewayClassStatus status(P gatewayClass) {
+        return access.status().apply(gatewayClass);
+    }
 
-    abstract void setStatus(P gatewayClass, GatewayClassStatus status);
+    final void setStatus(P gatewayClass, GatewayClassStatus status) {
+        access.setStatus().accept(gatewayClass, status);
+    }
 
     @Override
     public UpdateControl<P> reconcile(P gatewayClass, Context<P> context) {
@@ -50,22 +59,10 @@ public abstract class GatewayClassReconciler<P extends HasMetadata> implements R
     @ControllerConfiguration(name = "gatewayclass-v1")
     public static final class V1 extends GatewayClassReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass> {
         V1(ControllerConfig config, Clock clock) {
-            super(config, clock);
-        }
-
-        @Override
-        GatewayClassSpec spec(io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass c) {
-            return c.getSpec();
-        }
-
-        @Override
-        GatewayClassStatus status(io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass c) {
-            return c.getStatus();
-        }
-
-        @Override
-        void setStatus(io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass c, GatewayClassStatus status) {
-            c.setStatus(status);
+            super(config, clock, new VersionAccess<>(
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass::getSpec,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass::getStatus,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass::setStatus));
         }
     }
 
@@ -73,22 +70,10 @@ public abstract class GatewayClassReconciler<P extends HasMetadata> implements R
     @ControllerConfiguration(name = "gatewayclass-v1beta1")
     public static final class V1beta1 extends GatewayClassReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass> {
         V1beta1(ControllerConfig config, Clock clock) {
-            super(config, clock);
-        }
-
-        @Override
-        GatewayClassSpec spec(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass c) {
-            return c.getSpec();
-        }
-
-        @Override
-        GatewayClassStatus status(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass c) {
-            return c.getStatus();
-        }
-
-        @Override
-        void setStatus(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass c, GatewayClassStatus status) {
-            c.setStatus(status);
+            super(config, clock, new VersionAccess<>(
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass::getSpec,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass::getStatus,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass::setStatus));
         }
     }
 }

@@ -48,19 +48,28 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     private final GatewayApiObjects objects;
     private final ServiceNetworkSynchronizer networks;
     private final Clock clock;
+    private final VersionAccess<P, GatewaySpec, GatewayStatus> access;
 
-    GatewayReconciler(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
+    GatewayReconciler(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock,
+            VersionAccess<P, GatewaySpec, GatewayStatus> access) {
+        this.access = access;
         this.config = config;
         this.objects = objects;
         this.networks = networks;
         this.clock = clock;
     }
 
-    abstract GatewaySpec spec(P gateway);
+    final GatewaySpec spec(P gateway) {
+        return access.spec().apply(gateway);
+    }
 
-    abstract GatewayStatus status(P gateway);
+    final GatewayStatus status(P gateway) {
+        return access.status().apply(gateway);
+    }
 
-    abstract void setStatus(P gateway, GatewayStatus status);
+    final void setStatus(P gateway, GatewayStatus status) {
+        access.setStatus().accept(gateway, status);
+    }
 
     /** Only Gateways of our class get a finalizer and status (JOSDK filter, evaluated per event). */
     boolean isOurs(P gateway) {
@@ -196,22 +205,10 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     @ControllerConfiguration(name = "gateway-v1")
     public static final class V1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway> {
         V1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
-            super(config, objects, networks, clock);
-        }
-
-        @Override
-        GatewaySpec spec(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway gateway) {
-            return gateway.getSpec();
-        }
-
-        @Override
-        GatewayStatus status(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway gateway) {
-            return gateway.getStatus();
-        }
-
-        @Override
-        void setStatus(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway gateway, GatewayStatus status) {
-            gateway.setStatus(status);
+            super(config, objects, networks, clock, new VersionAccess<>(
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway::getSpec,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway::getStatus,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway::setStatus));
         }
     }
 
@@ -219,22 +216,10 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     @ControllerConfiguration(name = "gateway-v1beta1")
     public static final class V1beta1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway> {
         V1beta1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
-            super(config, objects, networks, clock);
-        }
-
-        @Override
-        GatewaySpec spec(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway gateway) {
-            return gateway.getSpec();
-        }
-
-        @Override
-        GatewayStatus status(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway gateway) {
-            return gateway.getStatus();
-        }
-
-        @Override
-        void setStatus(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway gateway, GatewayStatus status) {
-            gateway.setStatus(status);
+            super(config, objects, networks, clock, new VersionAccess<>(
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway::getSpec,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway::getStatus,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway::setStatus));
         }
     }
 }

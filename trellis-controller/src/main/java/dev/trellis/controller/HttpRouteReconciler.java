@@ -54,19 +54,28 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     private final RouteModelBuilder builder;
     private final LatticeServiceDeployer deployer;
     private final Clock clock;
+    private final VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access;
 
-    HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock) {
+    HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock,
+            VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access) {
+        this.access = access;
         this.config = config;
         this.builder = builder;
         this.deployer = deployer;
         this.clock = clock;
     }
 
-    abstract HTTPRouteSpec spec(P route);
+    final HTTPRouteSpec spec(P route) {
+        return access.spec().apply(route);
+    }
 
-    abstract HTTPRouteStatus status(P route);
+    final HTTPRouteStatus status(P route) {
+        return access.status().apply(route);
+    }
 
-    abstract void setStatus(P route, HTTPRouteStatus status);
+    final void setStatus(P route, HTTPRouteStatus status) {
+        access.setStatus().accept(route, status);
+    }
 
     @Override
     public UpdateControl<P> reconcile(P route, Context<P> context) {
@@ -248,22 +257,10 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     @ControllerConfiguration(name = "httproute-v1")
     public static final class V1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute> {
         V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock) {
-            super(config, builder, deployer, clock);
-        }
-
-        @Override
-        HTTPRouteSpec spec(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute route) {
-            return route.getSpec();
-        }
-
-        @Override
-        HTTPRouteStatus status(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute route) {
-            return route.getStatus();
-        }
-
-        @Override
-        void setStatus(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute route, HTTPRouteStatus status) {
-            route.setStatus(status);
+            super(config, builder, deployer, clock, new VersionAccess<>(
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getSpec,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getStatus,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::setStatus));
         }
     }
 
@@ -271,22 +268,10 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     @ControllerConfiguration(name = "httproute-v1beta1")
     public static final class V1beta1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute> {
         V1beta1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock) {
-            super(config, builder, deployer, clock);
-        }
-
-        @Override
-        HTTPRouteSpec spec(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute route) {
-            return route.getSpec();
-        }
-
-        @Override
-        HTTPRouteStatus status(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute route) {
-            return route.getStatus();
-        }
-
-        @Override
-        void setStatus(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute route, HTTPRouteStatus status) {
-            route.setStatus(status);
+            super(config, builder, deployer, clock, new VersionAccess<>(
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getSpec,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getStatus,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::setStatus));
         }
     }
 }
