@@ -18,7 +18,6 @@ import static dev.trellis.gateway.support.Fixtures.serviceArn;
 import static dev.trellis.gateway.support.Fixtures.targetGroupArn;
 import static dev.trellis.gateway.support.GrpcEcho.ADMIN;
 import static dev.trellis.gateway.support.GrpcEcho.CLIENT_STREAM;
-import static dev.trellis.gateway.support.GrpcEcho.DETAIL;
 import static dev.trellis.gateway.support.GrpcEcho.SECURE_UNARY;
 import static dev.trellis.gateway.support.GrpcEcho.SERVER_STREAM;
 import static dev.trellis.gateway.support.GrpcEcho.UNARY;
@@ -294,12 +293,7 @@ class FabricGrpcTest {
     @Test
     void aTrailersOnlyErrorCrossesTheFabricWithItsStatusAndTrailers() throws Exception {
         for (ManagedChannel channel : entries().keySet()) {
-            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, UNARY, options(), "missing"))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-                        assertThat(e.getStatus().getDescription()).isEqualTo("no such item");
-                        assertThat(e.getTrailers().get(DETAIL)).isEqualTo("nothing called missing");
-                    });
+            GrpcEcho.assertTrailersOnlyError(channel);
             AccessLogRecord record = gatewayA.accessLog().takePath("/test.Echo/Unary");
             assertThat(record.responseCode()).isEqualTo(200);
             assertThat(record.failureReason()).isNull();
@@ -309,14 +303,7 @@ class FabricGrpcTest {
     @Test
     void anErrorAfterMessagesCrossesTheFabricAsTrailersAfterTheMessages() {
         for (ManagedChannel channel : entries().keySet()) {
-            Iterator<String> items = ClientCalls.blockingServerStreamingCall(channel, SERVER_STREAM, options(), "2");
-            assertThat(items.next()).isEqualTo("item-1");
-            assertThat(items.next()).isEqualTo("item-2");
-            assertThatThrownBy(items::hasNext).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-                assertThat(e.getStatus().getDescription()).isEqualTo("quota");
-                assertThat(e.getTrailers().get(DETAIL)).isEqualTo("stopped after two");
-            });
+            GrpcEcho.assertErrorAfterMessages(channel);
         }
     }
 

@@ -16,7 +16,6 @@ import static dev.trellis.gateway.support.Fixtures.serviceArn;
 import static dev.trellis.gateway.support.Fixtures.targetGroupArn;
 import static dev.trellis.gateway.support.GrpcEcho.ADMIN;
 import static dev.trellis.gateway.support.GrpcEcho.CLIENT_STREAM;
-import static dev.trellis.gateway.support.GrpcEcho.DETAIL;
 import static dev.trellis.gateway.support.GrpcEcho.SECURE_UNARY;
 import static dev.trellis.gateway.support.GrpcEcho.SERVER_STREAM;
 import static dev.trellis.gateway.support.GrpcEcho.UNARY;
@@ -247,25 +246,13 @@ class GrpcOverHttpsTest {
 
     @Test
     void aTrailersOnlyErrorReachesTheClientWithItsStatusAndTrailers() throws Exception {
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(generated, UNARY, options(), "missing"))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-                    assertThat(e.getStatus().getDescription()).isEqualTo("no such item");
-                    assertThat(e.getTrailers().get(DETAIL)).isEqualTo("nothing called missing");
-                });
+        GrpcEcho.assertTrailersOnlyError(generated);
         assertThat(gateway.accessLog().takePath("/test.Echo/Unary").responseCode()).isEqualTo(200);
     }
 
     @Test
     void anErrorAfterMessagesArrivesAsTrailersAfterTheMessages() {
-        Iterator<String> items = ClientCalls.blockingServerStreamingCall(generated, SERVER_STREAM, options(), "2");
-        assertThat(items.next()).isEqualTo("item-1");
-        assertThat(items.next()).isEqualTo("item-2");
-        assertThatThrownBy(items::hasNext).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-            assertThat(e.getStatus().getDescription()).isEqualTo("quota");
-            assertThat(e.getTrailers().get(DETAIL)).isEqualTo("stopped after two");
-        });
+        GrpcEcho.assertErrorAfterMessages(generated);
     }
 
     @Test

@@ -12,9 +12,7 @@ import static dev.trellis.gateway.support.Fixtures.service;
 import static dev.trellis.gateway.support.Fixtures.snapshot;
 import static dev.trellis.gateway.support.Fixtures.targetGroupArn;
 import static dev.trellis.gateway.support.GrpcEcho.ADMIN;
-import static dev.trellis.gateway.support.GrpcEcho.BIDI;
 import static dev.trellis.gateway.support.GrpcEcho.CLIENT_STREAM;
-import static dev.trellis.gateway.support.GrpcEcho.DETAIL;
 import static dev.trellis.gateway.support.GrpcEcho.SECURE_UNARY;
 import static dev.trellis.gateway.support.GrpcEcho.SERVER_STREAM;
 import static dev.trellis.gateway.support.GrpcEcho.UNARY;
@@ -26,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.trellis.gateway.accesslog.AccessLogRecord;
+import dev.trellis.gateway.support.GrpcEcho;
 import dev.trellis.gateway.support.SelfSignedTls;
 import dev.trellis.gateway.support.TestGateway;
 import dev.trellis.model.snapshot.AuthLevel;
@@ -49,7 +48,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -156,56 +154,19 @@ class GrpcThroughGatewayTest {
 
     @Test
     void bidiStreamingAnswersEachMessageWhileTheRequestIsStillOpen() throws Exception {
-        LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();
-        CompletableFuture<String> done = new CompletableFuture<>();
-        StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(channel.newCall(BIDI, options()),
-                new StreamObserver<>() {
-                    @Override
-                    public void onNext(String value) {
-                        replies.add(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        done.complete("done");
-                    }
-                });
-        // Ping-pong: each reply must arrive before the next message is sent, so nothing is buffered whole.
-        for (int i = 0; i < 5; i++) {
-            requests.onNext("m" + i);
-            assertThat(replies.poll(5, TimeUnit.SECONDS)).isEqualTo("re:m" + i);
-        }
-        requests.onCompleted();
-        assertThat(done.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+        GrpcEcho.pingPong(channel);
     }
 
     @Test
     void aTrailersOnlyErrorReachesTheClientWithItsStatusAndTrailers() throws Exception {
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, UNARY, options(), "missing"))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-                    assertThat(e.getStatus().getDescription()).isEqualTo("no such item");
-                    assertThat(e.getTrailers().get(DETAIL)).isEqualTo("nothing called missing");
-                });
+        GrpcEcho.assertTrailersOnlyError(channel);
         AccessLogRecord record = gateway.accessLog().takePath("/test.Echo/Unary");
         assertThat(record.responseCode()).isEqualTo(200);
     }
 
     @Test
     void anErrorAfterMessagesArrivesAsTrailersAfterTheMessages() {
-        Iterator<String> items = ClientCalls.blockingServerStreamingCall(channel, SERVER_STREAM, options(), "2");
-        assertThat(items.next()).isEqualTo("item-1");
-        assertThat(items.next()).isEqualTo("item-2");
-        assertThatThrownBy(items::hasNext).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-            assertThat(e.getStatus().getDescription()).isEqualTo("quota");
-            assertThat(e.getTrailers().get(DETAIL)).isEqualTo("stopped after two");
-        });
+        GrpcEcho.assertErrorAfterMessages(channel);
     }
 
     @Test

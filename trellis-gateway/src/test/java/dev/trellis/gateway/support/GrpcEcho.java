@@ -1,6 +1,7 @@
 package dev.trellis.gateway.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -27,6 +28,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -329,6 +331,35 @@ public final class GrpcEcho {
                 };
             }
         };
+    }
+
+    /**
+     * A call the server ends at once with NOT_FOUND and a trailer (a trailers-only answer: one HEADERS frame) reaches
+     * the client with its status, description and trailer.
+     */
+    public static void assertTrailersOnlyError(Channel channel) {
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, UNARY, deadline(), "missing"))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("no such item");
+                    assertThat(e.getTrailers().get(DETAIL)).isEqualTo("nothing called missing");
+                });
+    }
+
+    /** A stream that fails after two messages: the client gets both, then the status and trailer. */
+    public static void assertErrorAfterMessages(Channel channel) {
+        Iterator<String> items = ClientCalls.blockingServerStreamingCall(channel, SERVER_STREAM, deadline(), "2");
+        assertThat(items.next()).isEqualTo("item-1");
+        assertThat(items.next()).isEqualTo("item-2");
+        assertThatThrownBy(items::hasNext).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(e.getStatus().getDescription()).isEqualTo("quota");
+            assertThat(e.getTrailers().get(DETAIL)).isEqualTo("stopped after two");
+        });
+    }
+
+    private static CallOptions deadline() {
+        return CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
     /** Five messages, each answered before the next is sent: nothing is buffered whole on the way. */
