@@ -443,6 +443,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         boolean last = content instanceof LastHttpContent;
+        if (last && config.verbose) {
+            // Logged before the end goes out, so that a client holding its answer also finds the line logged.
+            log.info("{} {} -> {} in {} ms", request.method(), upstreamUrl, responseStatus, elapsedMillis());
+        }
         ctx.writeAndFlush(content);
         if (last) {
             finish();
@@ -453,9 +457,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void finish() {
         responseEnded = true;
-        if (config.verbose) {
-            log.info("{} {} -> {} in {} ms", request.method(), upstreamUrl, responseStatus, elapsedMillis());
-        }
         if (upstream != null) {
             // Reusable when the upstream keeps it and the whole request went out (a body cut short would not be).
             if (upstreamKeepAlive && requestEnded && keepAlive && upstream.isActive()
