@@ -195,9 +195,14 @@ final class GatewayApiObjects {
 
     /** allowedRoutes of a listener: namespaces From Same (the default), All, or Selector (matchLabels only). */
     boolean allows(Listener listener, String gatewayNamespace, String routeNamespace) {
+        return allows(listener, gatewayNamespace, routeNamespace, "HTTPRoute");
+    }
+
+    /** As {@link #allows(Listener, String, String)} for a route of {@code routeKind} (allowedRoutes.kinds). */
+    boolean allows(Listener listener, String gatewayNamespace, String routeNamespace, String routeKind) {
         var allowed = listener.getAllowedRoutes();
         if (allowed != null && allowed.getKinds() != null && !allowed.getKinds().isEmpty()
-                && allowed.getKinds().stream().noneMatch(k -> "HTTPRoute".equals(k.getKind()))) {
+                && allowed.getKinds().stream().noneMatch(k -> routeKind.equals(k.getKind()))) {
             return false;
         }
         String from = allowed == null || allowed.getNamespaces() == null || allowed.getNamespaces().getFrom() == null

@@ -55,10 +55,23 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     private final LatticeServiceDeployer deployer;
     private final Clock clock;
     private final VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access;
+    private final RouteKind kind;
+    private final CustomDomains domains;
 
-    HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock,
-            VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access) {
+    HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer,
+            CustomDomains domains, Clock clock, VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access) {
+        this(config, builder, deployer, domains, clock, access, RouteKind.HTTP_ROUTE);
+    }
+
+    /**
+     * For GRPCRoutes and TLSRoutes too: {@code access} reads their spec in the HTTPRoute shape ({@link RouteSpecs}) and
+     * their status as an HTTPRouteStatus (all route statuses are a list of parent statuses).
+     */
+    HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer,
+            CustomDomains domains, Clock clock, VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access, RouteKind kind) {
         this.access = access;
+        this.kind = kind;
+        this.domains = domains;
         this.config = config;
         this.builder = builder;
         this.deployer = deployer;
@@ -80,7 +93,8 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     @Override
     public UpdateControl<P> reconcile(P route, Context<P> context) {
         RouteView view = new RouteView(route, spec(route));
-        RouteModelBuilder.Result result = builder.build(view, "HTTPRoute");
+        RouteModelBuilder.Result result = builder.build(view, kind.kind());
+        List<String> notes = new ArrayList<>(); // findings that do not stop the route (CustomDomains)
         String failure = null;
         String failureReason = null;
         boolean pending = false;
@@ -90,7 +104,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
             failure = result.unsupported();
         } else if (result.model() != null) {
             try {
-                deployed = deployer.deploy(result.model());
+                RouteModel model = domains.withCertificate(result.model(), notes);
+                deployed = deployer.deploy(model);
+                domains.afterDeploy(route, kind, model, deployed, notes);
             } catch (LatticeServiceDeployer.ServiceConflict conflict) {
                 failureReason = "Conflicted";
                 failure = conflict.getMessage();
@@ -109,6 +125,7 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         } else {
             // no parent accepts the route (any more): nothing of it may stay in Lattice
             deployer.delete(view.namespace(), view.name(), serviceName(view));
+            domains.removeDnsEndpoint(route);
         }
         List<RouteParentStatus> parents = new ArrayList<>();
         List<RouteParentStatus> previous = status(route) == null || status(route).getParents() == null ? List.of()
@@ -120,6 +137,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
             Long generation = route.getMetadata().getGeneration();
             if (verdict.accepted() && failure != null) {
                 conditions = Conditions.set(conditions, "Accepted", false, failureReason, failure, generation, clock);
+            } else if (verdict.accepted() && !notes.isEmpty()) {
+                conditions = Conditions.set(conditions, "Accepted", true, verdict.reason(), String.join("; ", notes),
+                        generation, clock);
             } else {
                 conditions = Conditions.set(conditions, "Accepted", verdict.accepted(), verdict.reason(), verdict.message(),
                         generation, clock);
@@ -172,6 +192,7 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         RouteView view = new RouteView(route, spec(route));
         try {
             deployer.delete(view.namespace(), view.name(), serviceName(view));
+            domains.removeDnsEndpoint(route);
         } catch (RuntimeException e) {
             if (ControllerRetry.givesUp(context)) {
                 // deletion must always finish (controller-facts §4.6): say loudly what may be left behind
@@ -256,8 +277,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     /** gateway.networking.k8s.io/v1 HTTPRoutes. */
     @ControllerConfiguration(name = "httproute-v1")
     public static final class V1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute> {
-        V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock) {
-            super(config, builder, deployer, clock, new VersionAccess<>(
+        V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, CustomDomains domains,
+                Clock clock) {
+            super(config, builder, deployer, domains, clock, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::setStatus));
@@ -267,8 +289,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     /** gateway.networking.k8s.io/v1beta1 HTTPRoutes (the walkthrough's manifests). */
     @ControllerConfiguration(name = "httproute-v1beta1")
     public static final class V1beta1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute> {
-        V1beta1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock) {
-            super(config, builder, deployer, clock, new VersionAccess<>(
+        V1beta1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, CustomDomains domains,
+                Clock clock) {
+            super(config, builder, deployer, domains, clock, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::setStatus));
