@@ -11,6 +11,7 @@ import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.acm.AcmClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
 
@@ -22,6 +23,8 @@ final class ControllerFixture implements AutoCloseable {
 
     final ControlPlane controlPlane;
     final VpcLatticeClient lattice;
+    /** The control plane's ACM API, also given to the controller (certificates by hostname). */
+    final AcmClient acm;
     final String vpcId;
     final TrellisController controller;
 
@@ -37,6 +40,8 @@ final class ControllerFixture implements AutoCloseable {
         }
         lattice = VpcLatticeClient.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
                 .credentialsProvider(credentials).build();
+        acm = AcmClient.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
+                .credentialsProvider(credentials).build();
         Map<String, String> env = new HashMap<>(Map.of(
                 "CLUSTER_NAME", "eks-cluster-a",
                 "CLUSTER_VPC_ID", vpcId,
@@ -47,13 +52,14 @@ final class ControllerFixture implements AutoCloseable {
                 "GATEWAY_API_VERSIONS", "v1,v1beta1",
                 "HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0"));
         env.putAll(extraEnv);
-        controller = new TrellisController(ControllerConfig.fromEnvironment(env), kubernetes, lattice).start();
+        controller = new TrellisController(ControllerConfig.fromEnvironment(env), kubernetes, lattice, acm).start();
     }
 
     @Override
     public void close() {
         controller.close();
         lattice.close();
+        acm.close();
         controlPlane.close();
     }
 }

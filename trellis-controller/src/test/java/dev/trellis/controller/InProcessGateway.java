@@ -17,7 +17,7 @@ import java.nio.file.Path;
 /**
  * A real Trellis gateway (data plane) for one VPC on 127.0.0.1, configured by the control plane's snapshots as
  * {@code trellis gateway} is, without the fabric (clients and targets are in the same VPC). Listener port 80 is bound
- * on a free local port.
+ * on a free local port, and 443 (HTTPS and TLS passthrough listeners) on another.
  */
 final class InProcessGateway implements AutoCloseable {
 
@@ -28,11 +28,16 @@ final class InProcessGateway implements AutoCloseable {
         IdentityDirectory.AdminCredentials admin = controlPlane.firstStartCredentials().orElseThrow();
         String region = controlPlane.config().region();
         GatewaySnapshots current = new GatewaySnapshots(VpcSnapshot.empty(vpcId, region));
-        server = new GatewayServer(GatewayConfig.builder().bindAddress("127.0.0.1").mapPort(80, 0).ioThreads(2).build(),
+        server = new GatewayServer(GatewayConfig.builder().bindAddress("127.0.0.1").mapPort(80, 0).mapPort(443, 0).ioThreads(2).build(),
                 current).start();
         snapshots = new SnapshotClient(new SnapshotClient.Settings(controlPlane.endpoint(), vpcId, region,
                 admin.accessKeyId(), admin.secretAccessKey(), dataDir), current::swap);
         snapshots.start();
+    }
+
+    /** The local port listener port {@code listenerPort} (80 or 443) is bound on. */
+    int port(int listenerPort) {
+        return server.localPort(listenerPort);
     }
 
     /** One HTTP/1.1 GET with {@code host} as Host: "status body", or "error ..." when nothing answered. */
