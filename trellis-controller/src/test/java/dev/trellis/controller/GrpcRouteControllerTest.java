@@ -137,6 +137,9 @@ class GrpcRouteControllerTest {
             assertThat(condition(route, "ResolvedRefs").getStatus()).isEqualTo("True");
             assertThat(route.getMetadata().getFinalizers()).containsExactly("grpcroute.k8s.aws/resources");
             assertThat(route.getMetadata().getAnnotations()).containsKey(HttpRouteReconciler.ASSIGNED_DOMAIN_ANNOTATION);
+            var listeners = client.resources(Gateway.class).inNamespace("apps").withName("grpc-network").get().getStatus()
+                    .getListeners();
+            assertThat(listeners).extracting(l -> l.getName() + ":" + l.getAttachedRoutes()).containsExactly("https:1", "http:0");
         });
         ServiceSummary service = service("echo-apps");
         assertThat(fixture.lattice.listTagsForResource(r -> r.resourceArn(service.arn())).tags())
@@ -197,7 +200,9 @@ class GrpcRouteControllerTest {
 
     @Test
     void aGrpcRouteOnAnHttpListenerIsNotAllowedAndAMethodWithoutServiceIsUnsupported() {
-        client.resource(new GRPCRouteBuilder().withNewMetadata().withName("plain").withNamespace("apps").endMetadata()
+        // v1alpha2, as Gateway API before v1.1 serves GRPCRoutes (watched with GATEWAY_API_VERSIONS=v1beta1)
+        client.resource(new io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.GRPCRouteBuilder()
+                .withNewMetadata().withName("plain").withNamespace("apps").endMetadata()
                 .withNewSpec()
                 .addNewParentRef().withName("grpc-network").withSectionName("http").endParentRef()
                 .addNewRule().addNewBackendRef().withName("echo-v1").withPort(50051).endBackendRef().endRule()
@@ -211,7 +216,9 @@ class GrpcRouteControllerTest {
                 .endSpec().build()).create();
 
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
-            Condition plain = condition(route("plain"), "Accepted");
+            var old = client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.GRPCRoute.class)
+                    .inNamespace("apps").withName("plain").get();
+            Condition plain = Conditions.find(old.getStatus().getParents().get(0).getConditions(), "Accepted");
             assertThat(plain.getStatus() + "/" + plain.getReason()).isEqualTo("False/NotAllowedByListeners");
             assertThat(plain.getMessage()).contains("a GRPCRoute attaches to HTTPS listeners only");
             Condition any = condition(route("anyservice"), "Accepted");

@@ -112,6 +112,10 @@ class TlsRouteControllerTest {
             assertThat(condition(route, "Accepted").getStatus()).isEqualTo("True");
             assertThat(condition(route, "ResolvedRefs").getStatus()).isEqualTo("True");
             assertThat(route.getMetadata().getFinalizers()).containsExactly("tlsroute.k8s.aws/resources");
+            var listener = client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class).inNamespace("apps")
+                    .withName("tls-network").get().getStatus().getListeners().get(0);
+            assertThat(listener.getSupportedKinds()).extracting(k -> k.getKind()).containsExactly("TLSRoute");
+            assertThat(listener.getAttachedRoutes()).isEqualTo(1);
         });
         ServiceSummary service = fixture.lattice.listServices(r -> { }).items().stream()
                 .filter(s -> s.name().equals("secure-apps")).findFirst().orElseThrow();
