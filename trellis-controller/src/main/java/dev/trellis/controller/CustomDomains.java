@@ -84,6 +84,12 @@ final class CustomDomains {
                 model.serviceNetworkNames());
     }
 
+    /** Whether {@code model} (after {@link #withCertificate}) would take an ACM certificate for its hostname but has none. */
+    boolean awaitsCertificate(RouteModel model) {
+        return acm != null && model.certificateArn() == null && model.customDomainName() != null
+                && model.listeners().stream().anyMatch(l -> "HTTPS".equals(l.protocol()));
+    }
+
     private Optional<String> findCertificate(String host) {
         record Candidate(String arn, boolean exact, Instant issued) {
         }
@@ -143,11 +149,31 @@ final class CustomDomains {
                     + ": Lattice fixes it when the service is created. Delete and re-create the route, or give it a new"
                     + " service with the annotation " + LatticeNames.SERVICE_NAME_OVERRIDE + ", to apply the change");
         }
-        syncDnsEndpoint(route, kind, actual, deployed.domainName(), notes);
+        try {
+            syncDnsEndpoint(route, kind, actual, deployed.domainName(), notes);
+        } catch (KubernetesClientException e) {
+            // the service is deployed; a DNS record the controller may not write (RBAC) must not fail the route
+            log.warn("route {}/{}: DNSEndpoint {} could not be written: {}", route.getMetadata().getNamespace(),
+                    route.getMetadata().getName(), dnsEndpointName(route), e.getMessage());
+            notes.add("DNSEndpoint " + dnsEndpointName(route) + " could not be written: " + e.getMessage());
+        }
     }
 
-    /** Removes the route's DNSEndpoint (when the CRD exists and the object is this route's). */
+    /**
+     * Removes the route's DNSEndpoint (when the CRD exists and the object is this route's). A failure is logged, not
+     * thrown: the owner reference lets Kubernetes' garbage collector remove it, so it must not hold up the route's
+     * deletion.
+     */
     void removeDnsEndpoint(HasMetadata route) {
+        try {
+            deleteDnsEndpoint(route);
+        } catch (KubernetesClientException e) {
+            log.warn("route {}/{}: DNSEndpoint {} could not be deleted: {}", route.getMetadata().getNamespace(),
+                    route.getMetadata().getName(), dnsEndpointName(route), e.getMessage());
+        }
+    }
+
+    private void deleteDnsEndpoint(HasMetadata route) {
         if (!dnsEndpointCrdExists()) {
             return;
         }
@@ -167,7 +193,7 @@ final class CustomDomains {
             return; // ExternalDNS's CRD source is not installed: nothing to write, and no error (controller-facts §2)
         }
         if (customDomain == null || generatedName == null) {
-            removeDnsEndpoint(route);
+            deleteDnsEndpoint(route);
             return;
         }
         String namespace = route.getMetadata().getNamespace();

@@ -99,12 +99,14 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         String failureReason = null;
         boolean pending = false;
         LatticeServiceDeployer.Deployed deployed = null;
+        boolean awaitingCertificate = false;
         if (result.unsupported() != null) {
             failureReason = "UnsupportedValue";
             failure = result.unsupported();
         } else if (result.model() != null) {
             try {
                 RouteModel model = domains.withCertificate(result.model(), notes);
+                awaitingCertificate = domains.awaitsCertificate(model);
                 deployed = deployer.deploy(model);
                 domains.afterDeploy(route, kind, model, deployed, notes);
             } catch (LatticeServiceDeployer.ServiceConflict conflict) {
@@ -183,8 +185,11 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         } else {
             control = UpdateControl.patchStatus(route);
         }
-        return pending ? control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS : REFUSED_RETRY_MILLIS)
-                : control;
+        if (pending) {
+            return control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS : REFUSED_RETRY_MILLIS);
+        }
+        // served with Lattice's certificate for want of one in ACM: look again, a certificate may be imported later
+        return awaitingCertificate ? control.rescheduleAfter(REFUSED_RETRY_MILLIS) : control;
     }
 
     @Override

@@ -121,7 +121,7 @@ class CustomDomainsControllerTest {
     }
 
     @Test
-    void withoutACoveringCertificateLatticesServesAndTheRouteSaysSoAndWithoutTheCrdNoDnsEndpointIsWritten() {
+    void withoutACoveringCertificateLatticesServesTheRouteSaysSoAndALaterCertificateIsTakenWithoutCrdNoDnsEndpoint() {
         importCertificate("*.example.com"); // one label only: does not cover a.b.example.com
         importCertificate("other.example.org");
 
@@ -138,6 +138,13 @@ class CustomDomainsControllerTest {
         assertThat(fixture.lattice.getService(r -> r.serviceIdentifier(service.id())).certificateArn()).isNull();
         // the mock server would store a DNSEndpoint without its CRD; the controller must not write one
         assertThat(client.resources(DnsEndpoint.class).inAnyNamespace().list().getItems()).isEmpty();
+
+        // a certificate imported afterwards is found by the route's periodic look (every minute), with no route change
+        String later = importCertificate("*.b.example.com");
+        await().atMost(Duration.ofSeconds(150)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(fixture.lattice.getService(r -> r.serviceIdentifier(service.id())).certificateArn()).isEqualTo(later);
+            assertThat(accepted("plain").getMessage()).contains(later);
+        });
     }
 
     @Test
