@@ -82,8 +82,7 @@ public class DnsEndpoint extends CustomResource<DnsEndpoint.Spec, Void> implemen
             this.recordType = recordType;
         }
 
-        // ExternalDNS spells it recordTTL; Jackson would otherwise derive "recordTTL" from the getter as "recordTTL" too,
-        // but say it explicitly so a rename of the accessor cannot change the wire name
+        // the wire name is ExternalDNS's; fixed here so renaming the accessor cannot change it
         @com.fasterxml.jackson.annotation.JsonProperty("recordTTL")
         public Long getRecordTTL() {
             return recordTTL;

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * HTTPRoute → one Lattice service ({@link RouteModelBuilder} plans, {@link LatticeServiceDeployer} applies), with the
  * route's status per parent and the AWS controller's annotations written back. One subclass per served version
- * ({@link V1}, {@link V1beta1}): JOSDK learns the resource class from the type argument.
+ * ({@link V1}, {@link V1beta1}): JOSDK learns the resource class from the type argument. GRPCRoutes and TLSRoutes are
+ * subclasses too ({@link GrpcRouteReconciler}, {@link TlsRouteReconciler}), reading their spec in the HTTPRoute shape;
+ * {@link RouteKind} says what differs, {@link CustomDomains} adds certificates by hostname and DNSEndpoints.
  */
 public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reconciler<P>, Cleaner<P> {
 

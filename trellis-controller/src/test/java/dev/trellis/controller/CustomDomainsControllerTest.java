@@ -147,15 +147,6 @@ class CustomDomainsControllerTest {
         });
     }
 
-    @Test
-    void aWildcardCoversExactlyOneLabel() {
-        assertThat(CustomDomains.wildcardCovers("*.example.com", "a.example.com")).isTrue();
-        assertThat(CustomDomains.wildcardCovers("*.Example.com", "A.example.COM")).isTrue();
-        assertThat(CustomDomains.wildcardCovers("*.example.com", "example.com")).isFalse();
-        assertThat(CustomDomains.wildcardCovers("*.example.com", "a.b.example.com")).isFalse();
-        assertThat(CustomDomains.wildcardCovers("example.com", "example.com")).isFalse();
-    }
-
     private String importCertificate(String name) {
         IssuedCertificate issued = fixture.controlPlane.internalCa().issue(List.of(name), Duration.ofDays(30),
                 KeyType.RSA_2048);
