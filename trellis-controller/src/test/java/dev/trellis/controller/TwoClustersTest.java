@@ -88,7 +88,7 @@ class TwoClustersTest {
         ControllerConfig config = ControllerConfig.fromEnvironment(Map.of(
                 "CLUSTER_NAME", name, "CLUSTER_VPC_ID", vpcId, "AWS_ACCOUNT_ID", "111122223333", "REGION", "us-west-2",
                 "LATTICE_ENDPOINT", controlPlane.endpoint().toString(), "GATEWAY_API_VERSIONS", "v1,v1beta1",
-                "HEALTH_PROBE_BIND_ADDRESS", ""));
+                "HEALTH_PROBE_BIND_ADDRESS", "", "METRICS_BIND_ADDRESS", "0"));
         return new Cluster(server, client, vpcId, new TrellisController(config, client, lattice).start());
     }
 
