@@ -28,8 +28,8 @@ final class GrpcRouteReconciler {
     @ControllerConfiguration(name = "grpcroute-v1")
     public static final class V1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute> {
         V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, CustomDomains domains,
-                Clock clock) {
-            super(config, builder, deployer, domains, clock, new VersionAccess<>(
+                Clock clock, ControllerEvents events) {
+            super(config, builder, deployer, domains, clock, events, new VersionAccess<>(
                     r -> RouteSpecs.fromGrpc(r.getSpec()),
                     r -> toHttp(r.getStatus()),
                     (r, s) -> r.setStatus(fromHttp(s))), RouteKind.GRPC_ROUTE);
@@ -41,8 +41,8 @@ final class GrpcRouteReconciler {
     public static final class V1alpha2
             extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.GRPCRoute> {
         V1alpha2(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, CustomDomains domains,
-                Clock clock) {
-            super(config, builder, deployer, domains, clock, new VersionAccess<>(
+                Clock clock, ControllerEvents events) {
+            super(config, builder, deployer, domains, clock, events, new VersionAccess<>(
                     r -> RouteSpecs.fromGrpc(r.getSpec()),
                     r -> toHttp(r.getStatus()),
                     (r, s) -> r.setStatus(fromHttp(s))), RouteKind.GRPC_ROUTE);

@@ -56,13 +56,15 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     private final RouteModelBuilder builder;
     private final LatticeServiceDeployer deployer;
     private final Clock clock;
+    private final ControllerEvents events;
     private final VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access;
     private final RouteKind kind;
     private final CustomDomains domains;
 
     HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer,
-            CustomDomains domains, Clock clock, VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access) {
-        this(config, builder, deployer, domains, clock, access, RouteKind.HTTP_ROUTE);
+            CustomDomains domains, Clock clock, ControllerEvents events,
+            VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access) {
+        this(config, builder, deployer, domains, clock, events, access, RouteKind.HTTP_ROUTE);
     }
 
     /**
@@ -70,8 +72,10 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
      * their status as an HTTPRouteStatus (all route statuses are a list of parent statuses).
      */
     HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer,
-            CustomDomains domains, Clock clock, VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access, RouteKind kind) {
+            CustomDomains domains, Clock clock, ControllerEvents events,
+            VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access, RouteKind kind) {
         this.access = access;
+        this.events = events;
         this.kind = kind;
         this.domains = domains;
         this.config = config;
@@ -161,6 +165,7 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         previous.stream().filter(p -> !config.controllerName().equals(p.getControllerName())).forEach(parents::add);
         HTTPRouteStatus status = new HTTPRouteStatus();
         status.setParents(parents);
+        events.statusChanged(route, status(route), status);
         setStatus(route, status);
 
         Map<String, String> annotations = new HashMap<>(route.getMetadata().getAnnotations() == null ? Map.of()
@@ -205,6 +210,8 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
                 // deletion must always finish (controller-facts §4.6): say loudly what may be left behind
                 log.error("route {}/{}: giving up cleaning Lattice after retries; service {} and its target groups may remain",
                         view.namespace(), view.name(), serviceName(view), e);
+                events.record(route, "Warning", "CleanupAbandoned", "gave up deleting service " + serviceName(view)
+                        + " after retries; it and its target groups may remain in Lattice: " + e.getMessage());
                 return DeleteControl.defaultDelete();
             }
             throw e;
@@ -285,8 +292,8 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     @ControllerConfiguration(name = "httproute-v1")
     public static final class V1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute> {
         V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, CustomDomains domains,
-                Clock clock) {
-            super(config, builder, deployer, domains, clock, new VersionAccess<>(
+                Clock clock, ControllerEvents events) {
+            super(config, builder, deployer, domains, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::setStatus));
@@ -297,8 +304,8 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     @ControllerConfiguration(name = "httproute-v1beta1")
     public static final class V1beta1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute> {
         V1beta1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, CustomDomains domains,
-                Clock clock) {
-            super(config, builder, deployer, domains, clock, new VersionAccess<>(
+                Clock clock, ControllerEvents events) {
+            super(config, builder, deployer, domains, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::setStatus));

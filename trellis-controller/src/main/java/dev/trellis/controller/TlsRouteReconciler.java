@@ -15,8 +15,8 @@ import java.time.Clock;
 public final class TlsRouteReconciler extends HttpRouteReconciler<TLSRoute> {
 
     TlsRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer,
-            CustomDomains domains, Clock clock) {
-        super(config, builder, deployer, domains, clock, new VersionAccess<>(
+            CustomDomains domains, Clock clock, ControllerEvents events) {
+        super(config, builder, deployer, domains, clock, events, new VersionAccess<>(
                 r -> r.getSpec() == null ? null
                         : RouteSpecs.fromTls(r.getSpec().getHostnames(), r.getSpec().getParentRefs(), r.getSpec().getRules()),
                 r -> r.getStatus() == null ? null : new HTTPRouteStatus(r.getStatus().getParents()),
