@@ -37,6 +37,8 @@ public final class InjectorServer implements AutoCloseable {
     /** The path of the webhook, as aws-sigv4-proxy-admission-controller serves it. */
     public static final String MUTATE_PATH = "/mutate";
     public static final String HEALTH_PATH = "/healthz";
+    /** How much of an oversized body is read and thrown away so that the 413 reaches the client. */
+    private static final long DRAIN_LIMIT = 64L * 1024 * 1024;
 
     private final HttpsServer server;
     private final ThreadPoolExecutor workers;
@@ -97,12 +99,13 @@ public final class InjectorServer implements AutoCloseable {
             return;
         }
         String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > maxBytes) {
-            send(exchange, 413, "text/plain; charset=utf-8", tooLarge(maxBytes));
-            return;
-        }
-        byte[] body = readAtMost(exchange.getRequestBody(), maxBytes);
+        byte[] body = length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > maxBytes
+                ? null : readAtMost(exchange.getRequestBody(), maxBytes);
         if (body == null) {
+            // Read the rest before answering (up to a bound): closing a socket with unread bytes resets the connection,
+            // and the reset would destroy the 413 on its way to the client.
+            discardAtMost(exchange.getRequestBody(), DRAIN_LIMIT);
+            exchange.getResponseHeaders().set("Connection", "close");
             send(exchange, 413, "text/plain; charset=utf-8", tooLarge(maxBytes));
             return;
         }
@@ -111,6 +114,15 @@ public final class InjectorServer implements AutoCloseable {
             log.warn("refused a request from {}: {}", exchange.getRemoteAddress(), answer.text().trim());
         }
         send(exchange, answer.status(), answer.contentType(), answer.body());
+    }
+
+    private static void discardAtMost(InputStream in, long max) throws IOException {
+        byte[] buffer = new byte[65536];
+        long total = 0;
+        int n;
+        while (total < max && (n = in.read(buffer)) > 0) {
+            total += n;
+        }
     }
 
     private static byte[] tooLarge(int maxBytes) {
