@@ -79,6 +79,12 @@ final class InjectorCommand implements Callable<Integer> {
                     + " --sidecar-arg=--ca-certificate=/etc/trellis/ca.pem).")
     List<String> extraArguments = new ArrayList<>();
 
+    @Option(names = "--sidecar-ca-configmap", paramLabel = "NAME",
+            description = "Mount the ConfigMap NAME (in the pod's namespace) into the sidecar and trust its ca.pem for"
+                    + " https upstreams (--ca-certificate): Trellis's internal CA (trellis ca-certificate > ca.pem)."
+                    + " Default: none, the image's default trust (right for AWS).")
+    String caConfigMap;
+
     @Option(names = "--kubeconfig", paramLabel = "FILE",
             description = "The kubeconfig used to read namespace labels. Default: KUBECONFIG, ~/.kube/config, else the"
                     + " pod's service account (which needs get on namespaces).")
@@ -95,8 +101,8 @@ final class InjectorCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     int maxReviewBytes;
 
-    @Override
-    public Integer call() throws Exception {
+    /** The configuration these options give; a {@link ParameterException} names the bad one. */
+    InjectorConfig config() {
         String bind = null;
         String portText = listen;
         int colon = listen.lastIndexOf(':');
@@ -111,15 +117,20 @@ final class InjectorCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--port must be PORT, :PORT or ADDRESS:PORT, not '"
                     + listen + "'");
         }
-        if (kubeconfig != null && !kubeconfig.isFile()) {
-            throw new ParameterException(spec.commandLine(), "--kubeconfig " + kubeconfig + " is not a readable file");
-        }
-        InjectorConfig config;
         try {
-            config = new InjectorConfig(bind, port, certificateFile.toPath(), keyFile.toPath(), image, pullPolicy,
-                    subcommand.isBlank() ? List.of() : List.of(subcommand.trim()), extraArguments, maxReviewBytes);
+            return new InjectorConfig(bind, port, certificateFile.toPath(), keyFile.toPath(), image, pullPolicy,
+                    subcommand.isBlank() ? List.of() : List.of(subcommand.trim()), extraArguments, maxReviewBytes,
+                    caConfigMap);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        InjectorConfig config = config();
+        if (kubeconfig != null && !kubeconfig.isFile()) {
+            throw new ParameterException(spec.commandLine(), "--kubeconfig " + kubeconfig + " is not a readable file");
         }
         KubernetesClient kubernetes = noNamespaceLabels ? null : new KubernetesClientBuilder()
                 .withConfig(kubeconfig == null ? Config.autoConfigure(null) : Config.fromKubeconfig(kubeconfig))
@@ -144,7 +155,8 @@ final class InjectorCommand implements Callable<Integer> {
             stopped.countDown();
         }, "trellis-injector-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.println("Trellis sidecar injector listening on https://" + hostText(bind) + ":" + server.address().getPort()
+        out.println("Trellis sidecar injector listening on https://" + hostText(config.bindAddress()) + ":"
+                + server.address().getPort()
                 + InjectorServer.MUTATE_PATH + ", injecting " + config.image()
                 + (noNamespaceLabels ? " (pod annotations only)" : " (pod annotations and namespace labels of "
                         + kubernetes.getMasterUrl() + ")"));

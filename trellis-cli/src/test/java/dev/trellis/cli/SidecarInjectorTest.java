@@ -338,6 +338,36 @@ class SidecarInjectorTest {
                 + " not 'Sometimes'");
     }
 
+    @Test
+    void mountsTheCaConfigMapIntoTheSidecarWhenConfigured() throws Exception {
+        InjectorConfig config = InjectorConfig.defaults(dir.resolve("unused.crt"), dir.resolve("unused.key"))
+                .withCaConfigMap("trellis-ca");
+        SidecarInjector injector = new SidecarInjector(config, new NamespaceLabels(client));
+        Pod pod = frontendAuthPod();
+        SidecarInjector.Answer answer = injector.review(JSON.writeValueAsBytes(review(pod, "apps", "CREATE")));
+        assertThat(answer.status()).isEqualTo(200);
+        Pod patched = applyPatch(pod, JSON.readTree(answer.body()).path("response"));
+
+        assertThat(patched.getSpec().getVolumes()).singleElement().satisfies(v -> {
+            assertThat(v.getName()).isEqualTo(SidecarInjector.CA_VOLUME);
+            assertThat(v.getConfigMap().getName()).isEqualTo("trellis-ca");
+        });
+        Container sidecar = patched.getSpec().getContainers().get(1);
+        assertThat(sidecar.getVolumeMounts()).singleElement()
+                .satisfies(m -> assertThat(m.getMountPath()).isEqualTo(SidecarInjector.CA_DIRECTORY));
+        assertThat(parseSidecar(sidecar.getArgs()).caCertificate)
+                .isEqualTo(new java.io.File(SidecarInjector.CA_DIRECTORY + "/ca.pem"));
+
+        // A pod with volumes of its own keeps them; the CA volume is appended.
+        Pod withVolume = frontendAuthPod();
+        withVolume.getSpec().setVolumes(new java.util.ArrayList<>(List.of(new io.fabric8.kubernetes.api.model
+                .VolumeBuilder().withName("cache").withNewEmptyDir().endEmptyDir().build())));
+        Pod patchedAgain = applyPatch(withVolume, JSON.readTree(injector.review(JSON.writeValueAsBytes(
+                review(withVolume, "apps", "CREATE"))).body()).path("response"));
+        assertThat(patchedAgain.getSpec().getVolumes()).extracting(io.fabric8.kubernetes.api.model.Volume::getName)
+                .containsExactly("cache", SidecarInjector.CA_VOLUME);
+    }
+
     // --- helpers ---
 
     /** The walkthrough's frontend-auth Deployment's pod template, as the ReplicaSet controller creates the pod. */

@@ -18,9 +18,11 @@ import java.util.Set;
  *     aws-sigv4-proxy's image (whose entrypoint is the proxy)
  * @param extraArguments arguments appended to every sidecar (e.g. {@code --sts-endpoint}, {@code --ca-certificate})
  * @param maxReviewBytes the largest AdmissionReview accepted
+ * @param caConfigMap a ConfigMap (in the pod's namespace) whose {@code ca.pem} the sidecar trusts for https upstreams,
+ *     mounted into it and passed as {@code --ca-certificate}; null for none (the image's default trust, right for AWS)
  */
 public record InjectorConfig(String bindAddress, int port, Path certificateFile, Path keyFile, String image,
-        String imagePullPolicy, List<String> subcommand, List<String> extraArguments, int maxReviewBytes) {
+        String imagePullPolicy, List<String> subcommand, List<String> extraArguments, int maxReviewBytes, String caConfigMap) {
 
     public static final int DEFAULT_PORT = 8443;
     public static final String DEFAULT_IMAGE = "trellis:latest";
@@ -47,6 +49,10 @@ public record InjectorConfig(String bindAddress, int port, Path certificateFile,
         }
         subcommand = List.copyOf(subcommand);
         extraArguments = List.copyOf(extraArguments);
+        if (caConfigMap != null && !caConfigMap.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+            throw new IllegalArgumentException("the CA ConfigMap name must be a DNS subdomain (lower case), not '"
+                    + caConfigMap + "'");
+        }
         if (maxReviewBytes < 1024) {
             throw new IllegalArgumentException("the largest review must be at least 1024 bytes, not " + maxReviewBytes);
         }
@@ -55,16 +61,21 @@ public record InjectorConfig(String bindAddress, int port, Path certificateFile,
     /** The defaults, serving the given certificate and key on {@link #DEFAULT_PORT}. */
     public static InjectorConfig defaults(Path certificateFile, Path keyFile) {
         return new InjectorConfig(null, DEFAULT_PORT, certificateFile, keyFile, DEFAULT_IMAGE, DEFAULT_PULL_POLICY,
-                List.of("sigv4-proxy"), List.of(), DEFAULT_MAX_REVIEW_BYTES);
+                List.of("sigv4-proxy"), List.of(), DEFAULT_MAX_REVIEW_BYTES, null);
     }
 
     public InjectorConfig withListen(String bindAddress, int port) {
         return new InjectorConfig(bindAddress, port, certificateFile, keyFile, image, imagePullPolicy, subcommand,
-                extraArguments, maxReviewBytes);
+                extraArguments, maxReviewBytes, caConfigMap);
     }
 
     public InjectorConfig withExtraArguments(List<String> extraArguments) {
         return new InjectorConfig(bindAddress, port, certificateFile, keyFile, image, imagePullPolicy, subcommand,
-                extraArguments, maxReviewBytes);
+                extraArguments, maxReviewBytes, caConfigMap);
+    }
+
+    public InjectorConfig withCaConfigMap(String caConfigMap) {
+        return new InjectorConfig(bindAddress, port, certificateFile, keyFile, image, imagePullPolicy, subcommand,
+                extraArguments, maxReviewBytes, caConfigMap);
     }
 }

@@ -37,6 +37,9 @@ public final class SidecarInjector {
     /** The port the sidecar listens on; the walkthrough's frontend calls {@code localhost:8005}. */
     public static final int PROXY_PORT = 8005;
     public static final String API_VERSION = "admission.k8s.io/v1";
+    /** The volume holding the CA certificate the sidecar trusts, and where it is mounted. */
+    public static final String CA_VOLUME = "trellis-sidecar-ca";
+    public static final String CA_DIRECTORY = "/etc/trellis-sidecar-ca";
 
     private final InjectorConfig config;
     private final Function<String, Map<String, String>> namespaceLabels;
@@ -154,6 +157,22 @@ public final class SidecarInjector {
         SidecarSettings settings = decision.inject().get();
         ArrayNode patch = json.createArrayNode();
         patch.addObject().put("op", "add").put("path", "/spec/containers/-").set("value", container(settings));
+        if (config.caConfigMap() != null) {
+            ObjectNode volume = json.createObjectNode().put("name", CA_VOLUME);
+            volume.putObject("configMap").put("name", config.caConfigMap());
+            JsonNode volumes = pod.path("spec").path("volumes");
+            if (volumes.isArray()) {
+                for (JsonNode existing : volumes) {
+                    if (CA_VOLUME.equals(existing.path("name").asText())) {
+                        return respond(uid, refused(400, "the pod already has a volume named " + CA_VOLUME
+                                + ", which the sidecar's CA certificate needs"), warnings);
+                    }
+                }
+                patch.addObject().put("op", "add").put("path", "/spec/volumes/-").set("value", volume);
+            } else {
+                patch.addObject().put("op", "add").put("path", "/spec/volumes").putArray("value").add(volume);
+            }
+        }
         if (pod.path("metadata").path("annotations").isObject()) {
             patch.addObject().put("op", "add").put("path", "/metadata/annotations/" + pointerToken(SidecarSettings.STATUS))
                     .put("value", SidecarSettings.STATUS_INJECTED);
@@ -185,6 +204,11 @@ public final class SidecarInjector {
         config.subcommand().forEach(args::add);
         settings.proxyArguments(PROXY_PORT).forEach(args::add);
         config.extraArguments().forEach(args::add);
+        if (config.caConfigMap() != null) {
+            args.add("--ca-certificate=" + CA_DIRECTORY + "/ca.pem");
+            container.putArray("volumeMounts").addObject().put("name", CA_VOLUME).put("mountPath", CA_DIRECTORY)
+                    .put("readOnly", true);
+        }
         ObjectNode port = container.putArray("ports").addObject();
         port.put("name", "sigv4-proxy");
         port.put("containerPort", PROXY_PORT);
@@ -199,6 +223,9 @@ public final class SidecarInjector {
                     List<String> all = new ArrayList<>(config.subcommand());
                     all.addAll(s.proxyArguments(PROXY_PORT));
                     all.addAll(config.extraArguments());
+                    if (config.caConfigMap() != null) {
+                        all.add("--ca-certificate=" + CA_DIRECTORY + "/ca.pem");
+                    }
                     return all;
                 })
                 .orElse(List.of());
