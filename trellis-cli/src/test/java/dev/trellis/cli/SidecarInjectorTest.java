@@ -368,6 +368,32 @@ class SidecarInjectorTest {
                 .containsExactly("cache", SidecarInjector.CA_VOLUME);
     }
 
+    @Test
+    void givesTheSidecarTheAppsWebIdentityVariablesAndTokenMount() throws Exception {
+        // As EKS's pod identity webhook (or a hand-written pod spec) leaves the app container: IRSA's variables and
+        // the projected token.
+        Pod pod = frontendAuthPod();
+        Container app = pod.getSpec().getContainers().get(0);
+        app.getEnv().add(new io.fabric8.kubernetes.api.model.EnvVar("AWS_ROLE_ARN",
+                "arn:aws:iam::111122223333:role/aws-sigv4-client", null));
+        app.getEnv().add(new io.fabric8.kubernetes.api.model.EnvVar("AWS_WEB_IDENTITY_TOKEN_FILE",
+                "/var/run/secrets/eks.amazonaws.com/serviceaccount/token", null));
+        app.setVolumeMounts(new java.util.ArrayList<>(List.of(
+                new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("aws-iam-token")
+                        .withMountPath("/var/run/secrets/eks.amazonaws.com/serviceaccount").build(),
+                new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("cache").withMountPath("/cache")
+                        .build())));
+        Pod patched = applyPatch(pod, reviewOk(review(pod, "apps", "CREATE")));
+
+        Container sidecar = patched.getSpec().getContainers().get(1);
+        assertThat(sidecar.getEnv()).extracting(io.fabric8.kubernetes.api.model.EnvVar::getName)
+                .containsExactly("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE");
+        assertThat(sidecar.getVolumeMounts()).singleElement().satisfies(m -> {
+            assertThat(m.getName()).isEqualTo("aws-iam-token");
+            assertThat(m.getReadOnly()).isTrue();
+        });
+    }
+
     // --- helpers ---
 
     /** The walkthrough's frontend-auth Deployment's pod template, as the ReplicaSet controller creates the pod. */

@@ -156,7 +156,9 @@ public final class SidecarInjector {
         }
         SidecarSettings settings = decision.inject().get();
         ArrayNode patch = json.createArrayNode();
-        patch.addObject().put("op", "add").put("path", "/spec/containers/-").set("value", container(settings));
+        ObjectNode sidecar = container(settings);
+        shareCredentials(containers, sidecar);
+        patch.addObject().put("op", "add").put("path", "/spec/containers/-").set("value", sidecar);
         if (config.caConfigMap() != null) {
             ObjectNode volume = json.createObjectNode().put("name", CA_VOLUME);
             volume.putObject("configMap").put("name", config.caConfigMap());
@@ -214,6 +216,49 @@ public final class SidecarInjector {
         port.put("containerPort", PROXY_PORT);
         port.put("protocol", "TCP");
         return container;
+    }
+
+    /**
+     * Gives the sidecar the web identity the app's first container has: its {@code AWS_*} variables
+     * ({@code AWS_ROLE_ARN}, {@code AWS_WEB_IDENTITY_TOKEN_FILE}, {@code AWS_REGION}, ...) and the mounts that hold the
+     * token file. EKS's pod identity webhook puts them on the containers it sees, which may be before this webhook
+     * added the sidecar; on other clusters the pod spec sets them (a projected service-account token). Without this
+     * the sidecar could only sign with credentials the node gives.
+     */
+    private void shareCredentials(JsonNode containers, ObjectNode sidecar) {
+        if (containers.isEmpty()) {
+            return;
+        }
+        JsonNode app = containers.get(0);
+        ArrayNode env = json.createArrayNode();
+        String tokenFile = null;
+        for (JsonNode variable : app.path("env")) {
+            String name = variable.path("name").asText("");
+            if (name.startsWith("AWS_")) {
+                env.add(variable.deepCopy());
+                if (name.equals("AWS_WEB_IDENTITY_TOKEN_FILE")) {
+                    tokenFile = variable.path("value").asText(null);
+                }
+            }
+        }
+        if (!env.isEmpty()) {
+            sidecar.set("env", env);
+        }
+        if (tokenFile != null) {
+            ArrayNode mounts = sidecar.has("volumeMounts") ? (ArrayNode) sidecar.get("volumeMounts")
+                    : json.createArrayNode();
+            for (JsonNode mount : app.path("volumeMounts")) {
+                String path = mount.path("mountPath").asText("");
+                if (!path.isEmpty() && tokenFile.startsWith(path.endsWith("/") ? path : path + "/")) {
+                    ObjectNode copy = mount.deepCopy();
+                    copy.put("readOnly", true);
+                    mounts.add(copy);
+                }
+            }
+            if (!mounts.isEmpty()) {
+                sidecar.set("volumeMounts", mounts);
+            }
+        }
     }
 
     /** The sidecar's arguments for these annotations and namespace labels, or empty: what a pod would get. */
