@@ -73,8 +73,8 @@ public final class InjectorServer implements AutoCloseable {
                 ("no such path: the webhook is POST " + MUTATE_PATH + ", health GET " + HEALTH_PATH + "\n")
                         .getBytes(StandardCharsets.UTF_8))));
         server.start();
-        log.info("injector listening on https://{}{} (sidecar image {})", server.getAddress(), MUTATE_PATH,
-                config.image());
+        log.info("injector listening on https://{}:{}{} (sidecar image {})", server.getAddress().getHostString(),
+                server.getAddress().getPort(), MUTATE_PATH, config.image());
         return new InjectorServer(server, workers);
     }
 
