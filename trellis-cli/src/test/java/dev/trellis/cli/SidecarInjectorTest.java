@@ -394,6 +394,34 @@ class SidecarInjectorTest {
         });
     }
 
+    @Test
+    void decidesOnThePodsAnnotationsAloneWhenTheApiServerCannotBeReached() throws Exception {
+        // An API server that is not there (a closed port), without retries: the namespace look-up fails.
+        io.fabric8.kubernetes.client.Config unreachable = new io.fabric8.kubernetes.client.ConfigBuilder()
+                .withMasterUrl("http://127.0.0.1:1").withRequestRetryBackoffLimit(0).withConnectionTimeout(2000)
+                .build();
+        try (KubernetesClient down = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(unreachable).build()) {
+            InjectorConfig config = InjectorConfig.defaults(dir.resolve("unused.crt"), dir.resolve("unused.key"));
+            SidecarInjector injector = new SidecarInjector(config, new NamespaceLabels(down));
+
+            Pod annotated = frontendAuthPod();
+            JsonNode injected = JSON.readTree(injector.review(JSON.writeValueAsBytes(review(annotated, "apps",
+                    "CREATE"))).body()).path("response");
+            assertThat(applyPatch(annotated, injected).getSpec().getContainers()).hasSize(2);
+            assertThat(injected.path("warnings").toString()).contains("labels of namespace apps unreadable");
+
+            Pod plain = new PodBuilder().withNewMetadata().withName("plain").endMetadata().withNewSpec()
+                    .addNewContainer().withName("app").withImage("busybox").endContainer().endSpec().build();
+            JsonNode skipped = JSON.readTree(injector.review(JSON.writeValueAsBytes(review(plain, "signed",
+                    "CREATE"))).body()).path("response");
+            assertThat(skipped.path("allowed").asBoolean()).isTrue();
+            assertThat(skipped.has("patch")).isFalse();
+            assertThat(skipped.path("warnings").toString()).contains("labels of namespace signed unreadable")
+                    .contains("not asked for");
+        }
+    }
+
     // --- helpers ---
 
     /** The walkthrough's frontend-auth Deployment's pod template, as the ReplicaSet controller creates the pod. */
