@@ -24,7 +24,7 @@ openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -
 kubectl -n "$namespace" create secret tls "$service-tls" --cert="$work/tls.crt" --key="$work/tls.key" \
   --dry-run=client -o yaml | kubectl apply -f -
 if kubectl get mutatingwebhookconfiguration "$webhook" >/dev/null 2>&1; then
-  kubectl patch mutatingwebhookconfiguration "$webhook" --type=json -p "[{\"op\":\"replace\",\
+  kubectl patch mutatingwebhookconfiguration "$webhook" --type=json -p "[{\"op\":\"add\",\
 \"path\":\"/webhooks/0/clientConfig/caBundle\",\"value\":\"$(base64 < "$work/ca.crt" | tr -d '\n')\"}]"
 else
   echo "note: $webhook does not exist yet; apply deploy/kubernetes, then run this again to set its caBundle" >&2
