@@ -188,6 +188,10 @@ class KubernetesManifestsTest {
                 config.healthProbeBindAddress().lastIndexOf(':') + 1));
         assertThat(port(controller, controller.getLivenessProbe().getHttpGet().getPort())).isEqualTo(probePort);
         assertThat(controller.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        String metrics = env.get("METRICS_BIND_ADDRESS");
+        assertThat(controller.getPorts()).as("the metrics port is declared")
+                .anySatisfy(p -> assertThat(":" + p.getContainerPort()).isEqualTo(metrics));
+        assertThat(config.leaderElection()).as("two replicas need leader election").isTrue();
         assertThat(controller.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
         // Every flag of trellis controller names its variable; each variable of the table is set here.
         assertThat(env.keySet()).containsAll(environmentVariablesOf(
@@ -288,6 +292,8 @@ class KubernetesManifestsTest {
             Map<String, String> env = new HashMap<>(environment(container("trellis-controller", "controller")));
             env.put("GATEWAY_API_VERSIONS", "v1,v1beta1");
             env.put("HEALTH_PROBE_BIND_ADDRESS", "");
+            env.put("METRICS_BIND_ADDRESS", "0");
+            env.put("LEADER_ELECT", "false");
             try (TrellisController controller = new TrellisController(ControllerConfig.fromEnvironment(env), client,
                     lattice).start()) {
                 Set<Class<? extends HasMetadata>> kinds = controller.watchedKinds();
@@ -445,10 +451,10 @@ class KubernetesManifestsTest {
         return env;
     }
 
-    /** Environment variables a subcommand reads: its option descriptions name them as "(NAME)". */
+    /** Environment variables a subcommand reads: its option descriptions name them as "(NAME)" or "(NAME, else ...)". */
     static Set<String> environmentVariablesOf(CommandLine.Model.CommandSpec command) {
         Set<String> names = new TreeSet<>();
-        Pattern variable = Pattern.compile("\\(([A-Z][A-Z0-9_]{2,})\\)");
+        Pattern variable = Pattern.compile("\\(([A-Z][A-Z0-9_]{2,})[,)]");
         for (OptionSpec option : command.options()) {
             Matcher m = variable.matcher(String.join(" ", option.description()));
             while (m.find()) {

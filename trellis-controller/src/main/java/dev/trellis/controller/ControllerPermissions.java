@@ -53,11 +53,10 @@ public final class ControllerPermissions {
             new Rule("externaldns.k8s.io", Set.of("dnsendpoints"),
                     Set.of("get", "list", "watch", "create", "update", "patch", "delete")),
             new Rule("apiextensions.k8s.io", Set.of("customresourcedefinitions"), Set.of("get", "list")),
-            // Kubernetes events on the objects, and the leader-election lease.
-            new Rule("", Set.of("events"), Set.of("create", "patch")),
-            new Rule("events.k8s.io", Set.of("events"), Set.of("create", "patch")),
-            new Rule("coordination.k8s.io", Set.of("leases"), Set.of("get", "list", "watch", "create", "update",
-                    "patch")));
+            // Kubernetes events on the objects (ControllerEvents: create, or get + patch to bump a repeated one), and
+            // the leader-election Lease (fabric8's LeaseLock: get, create, update; patch for good measure).
+            new Rule("", Set.of("events"), Set.of("get", "create", "patch")),
+            new Rule("coordination.k8s.io", Set.of("leases"), Set.of("get", "create", "update", "patch")));
 
     private ControllerPermissions() {
     }
