@@ -1,0 +1,267 @@
+package dev.trellis.controller.conformance;
+
+import static dev.trellis.controller.conformance.ConformanceCluster.APP;
+import static dev.trellis.controller.conformance.ConformanceCluster.INFRA;
+import static dev.trellis.controller.conformance.ConformanceCluster.WEB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.trellis.controller.conformance.ConformanceCluster.Request;
+import dev.trellis.controller.conformance.ConformanceCluster.Response;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Gateway API conformance cases (v1.6.1, {@code shared/reference/notes/conformance-cases.md}) that a Lattice model
+ * can carry, each applied from the suite's own manifest and checked as the upstream suite checks it. One environment
+ * ({@link ConformanceCluster}) serves every case; each case deletes what it applied. Cases are named after the
+ * upstream ShortName; docs/conformance.md lists every case with its result.
+ */
+@EnableKubernetesMockClient(crud = true)
+class HttpRouteConformanceTest {
+
+    static {
+        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+    }
+
+    // static: one API server for the whole class
+    static KubernetesMockServer server;
+    static KubernetesClient client;
+
+    @TempDir
+    static Path dataDir;
+
+    private static ConformanceCluster cluster;
+    private final List<HasMetadata> applied = new ArrayList<>();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = new ConformanceCluster(client, dataDir);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @AfterEach
+    void deleteCase() {
+        cluster.delete(applied);
+    }
+
+    private void apply(String manifest) throws Exception {
+        applied.addAll(cluster.apply("tests/" + manifest));
+    }
+
+    // ---- matching
+
+    @Test
+    @DisplayName("HTTPRouteSimpleSameNamespace")
+    void httpRouteSimpleSameNamespace() throws Exception {
+        apply("httproute-simple-same-namespace.yaml");
+        String host = cluster.awaitAccepted(INFRA, "gateway-conformance-infra-test");
+        cluster.expect(Request.get(host, "/"), "infra-backend-v1");
+    }
+
+    @Test
+    @DisplayName("HTTPRouteCrossNamespace")
+    void httpRouteCrossNamespace() throws Exception {
+        apply("httproute-cross-namespace.yaml");
+        String host = cluster.awaitAccepted(WEB, "cross-namespace");
+        cluster.expect(Request.get(host, "/"), 200, WEB, "web-backend");
+    }
+
+    @Test
+    @DisplayName("HTTPRouteExactPathMatching")
+    void httpRouteExactPathMatching() throws Exception {
+        apply("httproute-exact-path-matching.yaml");
+        String host = cluster.awaitAccepted(INFRA, "exact-matching");
+        cluster.expect(Request.get(host, "/one"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/two"), "infra-backend-v2");
+        for (String path : List.of("/", "/one/example", "/two/", "/Two")) {
+            cluster.expect(Request.get(host, path), 404, null, null);
+        }
+    }
+
+    @Test
+    @DisplayName("HTTPRouteServiceTypes")
+    void httpRouteServiceTypes() throws Exception {
+        apply("httproute-service-types.yaml");
+        String host = cluster.awaitAccepted(INFRA, "service-types");
+        for (String path : List.of("/manual-endpointslices", "/headless", "/headless-manual-endpointslices")) {
+            cluster.expect(Request.get(host, path), "infra-backend-v1");
+        }
+    }
+
+    @Test
+    @DisplayName("HTTPRouteWeight")
+    void httpRouteWeight() throws Exception {
+        apply("httproute-weight.yaml");
+        String host = cluster.awaitAccepted(INFRA, "weighted-backends");
+        cluster.expect(Request.get(host, "/"), 200, INFRA, "infra-backend-v");
+        // upstream: 500 requests, 10 at a time, each backend within 5 points of its share; up to 10 tries
+        AssertionError last = null;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            Map<String, Integer> seen = split(host, 500);
+            try {
+                assertThat(seen.keySet()).as("backends seen: %s", seen).doesNotContain("infra-backend-v3");
+                assertThat(seen.getOrDefault("infra-backend-v1", 0) / 500.0).as("v1 share of %s", seen)
+                        .isBetween(0.65, 0.75);
+                assertThat(seen.getOrDefault("infra-backend-v2", 0) / 500.0).as("v2 share of %s", seen)
+                        .isBetween(0.25, 0.35);
+                return;
+            } catch (AssertionError e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private static Map<String, Integer> split(String host, int requests) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        try {
+            List<Future<Response>> answers = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                Request request = Request.get(host, "/").header("X-Jitter", Integer.toString(i));
+                answers.add(pool.submit(() -> cluster.send(request)));
+            }
+            Map<String, Integer> seen = new HashMap<>();
+            for (Future<Response> answer : answers) {
+                Response response = answer.get();
+                assertThat(response.status()).isEqualTo(200);
+                String pod = response.echo().path("pod").asText();
+                seen.merge(pod.substring(0, pod.lastIndexOf('-')), 1, Integer::sum);
+            }
+            return seen;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ---- backend references
+
+    @Test
+    @DisplayName("HTTPRouteNoBackendRefs")
+    void httpRouteNoBackendRefs() throws Exception {
+        apply("httproute-omitted-backendrefs.yaml");
+        String host = cluster.awaitAccepted(INFRA, "omitted-backendrefs");
+        cluster.expect(Request.get(host, "/forward"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/omitted-no-forward"), 500, null, null);
+        cluster.expect(Request.get(host, "/empty-no-forward"), 500, null, null);
+    }
+
+    @Test
+    @DisplayName("HTTPRouteInvalidNonExistentBackendRef")
+    void httpRouteInvalidNonExistentBackendRef() throws Exception {
+        apply("httproute-invalid-nonexistent-backendref.yaml");
+        cluster.awaitParentCondition(INFRA, "invalid-nonexistent-backend-ref", "ResolvedRefs", "False", "BackendNotFound");
+        String host = cluster.awaitDeployed(INFRA, "invalid-nonexistent-backend-ref");
+        cluster.expect(Request.get(host, "/"), 500, null, null);
+    }
+
+    @Test
+    @DisplayName("HTTPRouteInvalidBackendRefUnknownKind")
+    void httpRouteInvalidBackendRefUnknownKind() throws Exception {
+        apply("httproute-invalid-backendref-unknown-kind.yaml");
+        cluster.awaitParentCondition(INFRA, "invalid-backend-ref-unknown-kind", "ResolvedRefs", "False", "InvalidKind");
+        String host = cluster.awaitDeployed(INFRA, "invalid-backend-ref-unknown-kind");
+        cluster.expect(Request.get(host, "/v2"), 500, null, null);
+    }
+
+    // ---- parents (status only)
+
+    @Test
+    @DisplayName("HTTPRouteDisallowedKind")
+    void httpRouteDisallowedKind() throws Exception {
+        apply("httproute-disallowed-kind.yaml");
+        cluster.awaitParentCondition(INFRA, "disallowed-kind", "Accepted", "False", "NotAllowedByListeners");
+        assertAttachedRoutes(INFRA, "tlsroutes-only", 0);
+    }
+
+    @Test
+    @DisplayName("HTTPRouteInvalidCrossNamespaceParentRef")
+    void httpRouteInvalidCrossNamespaceParentRef() throws Exception {
+        apply("httproute-invalid-cross-namespace-parent-ref.yaml");
+        cluster.awaitParentCondition(WEB, "invalid-cross-namespace-parent-ref", "Accepted", "False", "NotAllowedByListeners");
+        assertAttachedRoutes(INFRA, "same-namespace", 0);
+    }
+
+    @Test
+    @DisplayName("HTTPRouteInvalidParentRefNotMatchingListenerPort")
+    void httpRouteInvalidParentRefNotMatchingListenerPort() throws Exception {
+        apply("httproute-invalid-parentref-not-matching-listener-port.yaml");
+        cluster.awaitParentCondition(INFRA, "httproute-listener-not-matching-route-port", "Accepted", "False",
+                "NoMatchingParent");
+        assertAttachedRoutes(INFRA, "same-namespace", 0);
+    }
+
+    @Test
+    @DisplayName("HTTPRouteInvalidParentRefNotMatchingSectionName")
+    void httpRouteInvalidParentRefNotMatchingSectionName() throws Exception {
+        apply("httproute-invalid-parentref-not-matching-section-name.yaml");
+        cluster.awaitParentCondition(INFRA, "httproute-listener-not-matching-section-name", "Accepted", "False",
+                "NoMatchingParent");
+        assertAttachedRoutes(INFRA, "same-namespace", 0);
+    }
+
+    @Test
+    @DisplayName("HTTPRouteInvalidParentRefSectionNameNotMatchingPort")
+    void httpRouteInvalidParentRefSectionNameNotMatchingPort() throws Exception {
+        apply("httproute-invalid-parentref-section-name-not-matching-port.yaml");
+        cluster.awaitParentCondition(INFRA, "httproute-listener-section-name-not-matching-port", "Accepted", "False",
+                "NoMatchingParent");
+        assertAttachedRoutes(INFRA, "gateway-with-one-not-matching-port-and-section-name-route", 0);
+    }
+
+    @Test
+    @DisplayName("HTTPRouteObservedGenerationBump")
+    void httpRouteObservedGenerationBump() throws Exception {
+        apply("httproute-observed-generation-bump.yaml");
+        cluster.awaitAccepted(INFRA, "observed-generation-bump");
+        HTTPRoute before = cluster.route(INFRA, "observed-generation-bump");
+        cluster.client.resources(HTTPRoute.class).inNamespace(INFRA).withName("observed-generation-bump")
+                .edit(r -> {
+                    r.getSpec().getRules().get(0).getBackendRefs().get(0).setName("infra-backend-v2");
+                    return r;
+                });
+        await().atMost(ConformanceCluster.TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+            HTTPRoute after = cluster.route(INFRA, "observed-generation-bump");
+            assertThat(after.getMetadata().getGeneration()).isGreaterThan(before.getMetadata().getGeneration());
+            assertThat(after.getStatus().getParents()).isNotEmpty().allSatisfy(p -> {
+                assertThat(ConformanceCluster.condition(p.getConditions(), "Accepted").getStatus()).isEqualTo("True");
+                assertThat(p.getConditions()).allSatisfy(c ->
+                        assertThat(c.getObservedGeneration()).isEqualTo(after.getMetadata().getGeneration()));
+            });
+        });
+        String host = cluster.awaitAccepted(INFRA, "observed-generation-bump");
+        cluster.expect(Request.get(host, "/"), "infra-backend-v2");
+    }
+
+    private static void assertAttachedRoutes(String namespace, String gateway, int expected) {
+        await().atMost(ConformanceCluster.TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+            Gateway g = cluster.client.resources(Gateway.class).inNamespace(namespace).withName(gateway).get();
+            assertThat(g.getStatus().getListeners()).isNotEmpty()
+                    .allSatisfy(l -> assertThat(l.getAttachedRoutes()).isEqualTo(expected));
+        });
+    }
+}
