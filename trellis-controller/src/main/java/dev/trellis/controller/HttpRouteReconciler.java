@@ -98,6 +98,11 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
                 failureReason = "Pending";
                 failure = missing.getMessage();
                 pending = true;
+            } catch (software.amazon.awssdk.services.vpclattice.model.ServiceQuotaExceededException quota) {
+                // e.g. more Lattice rules than the listener quota (10 by default on AWS, adjustable): say which one
+                failureReason = "UnsupportedValue";
+                failure = "VPC Lattice quota exceeded: " + quota.awsErrorDetails().errorMessage();
+                pending = true;
             } catch (software.amazon.awssdk.services.vpclattice.model.ValidationException refused) {
                 // Lattice refused what the route asks for (a certificate it does not know, a bad name): the user must
                 // change the route, so say so on it instead of retrying forever; look again later in case it was fixed

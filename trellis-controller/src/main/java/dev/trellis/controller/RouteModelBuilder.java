@@ -115,13 +115,13 @@ final class RouteModelBuilder {
             verdicts.add(new ParentVerdict(parentRef, gateway.get(), true, "Accepted", ""));
         }
 
-        String unsupported = unsupported(route);
+        boolean ruleOrderMode = hasPriorityAnnotations(route);
+        String unsupported = unsupported(route, ruleOrderMode);
         List<String[]> refProblems = new ArrayList<>();
         Map<String, TargetGroupModel> groups = new LinkedHashMap<>();
-        List<RuleModel> rules = new ArrayList<>();
         List<HTTPRouteRule> routeRules = route.spec().getRules() == null ? List.of() : route.spec().getRules();
-        for (int i = 0; i < routeRules.size(); i++) {
-            HTTPRouteRule rule = routeRules.get(i);
+        List<List<WeightedTargetGroup>> forwardsPerRule = new ArrayList<>();
+        for (HTTPRouteRule rule : routeRules) {
             List<WeightedTargetGroup> forwards = new ArrayList<>();
             boolean allResolved = true;
             for (HTTPBackendRef ref : rule.getBackendRefs() == null ? List.<HTTPBackendRef>of() : rule.getBackendRefs()) {
@@ -136,6 +136,26 @@ final class RouteModelBuilder {
             if (!allResolved || forwards.stream().allMatch(f -> f.weight() == 0)) {
                 forwards = List.of();
             }
+            forwardsPerRule.add(forwards);
+        }
+        // Gateway API semantics (LatticeRules) unless the route sets rule priorities itself: then the AWS controller's
+        // one Lattice rule per route rule, in the priorities it asks for
+        List<RuleModel> rules = ruleOrderMode ? rulesInOrder(route, routeRules, forwardsPerRule)
+                : unsupported == null ? LatticeRules.of(routeRules, forwardsPerRule) : List.of();
+        String[] resolvedRefs = refProblems.isEmpty() ? null : refProblems.get(0);
+        boolean anyAccepted = verdicts.stream().anyMatch(ParentVerdict::accepted);
+        RouteModel model = !anyAccepted || unsupported != null ? null : new RouteModel(route.namespace(), route.name(), routeKind,
+                serviceName, hostname(route), certificateArn, List.copyOf(listeners.values()), rules,
+                List.copyOf(groups.values()), List.copyOf(networks));
+        return new Result(model, verdicts, resolvedRefs, unsupported);
+    }
+
+    /** The AWS controller's translation: rule i → one Lattice rule, priority i + 1 or its annotation, its one match. */
+    private List<RuleModel> rulesInOrder(RouteView route, List<HTTPRouteRule> routeRules,
+            List<List<WeightedTargetGroup>> forwardsPerRule) {
+        List<RuleModel> rules = new ArrayList<>();
+        for (int i = 0; i < routeRules.size(); i++) {
+            HTTPRouteRule rule = routeRules.get(i);
             HTTPRouteMatch match = rule.getMatches() == null || rule.getMatches().isEmpty() ? null : rule.getMatches().get(0);
             String pathType = "prefix";
             String path = "/";
@@ -150,48 +170,56 @@ final class RouteModelBuilder {
                 }
             }
             rules.add(new RuleModel(priority(route, i), pathType, path, match == null ? null : match.getMethod(), headers,
-                    forwards));
+                    forwardsPerRule.get(i)));
         }
-        String[] resolvedRefs = refProblems.isEmpty() ? null : refProblems.get(0);
-        boolean anyAccepted = verdicts.stream().anyMatch(ParentVerdict::accepted);
-        RouteModel model = !anyAccepted || unsupported != null ? null : new RouteModel(route.namespace(), route.name(), routeKind,
-                serviceName, hostname(route), certificateArn, List.copyOf(listeners.values()), rules,
-                List.copyOf(groups.values()), List.copyOf(networks));
-        return new Result(model, verdicts, resolvedRefs, unsupported);
+        return rules;
+    }
+
+    private static boolean hasPriorityAnnotations(RouteView route) {
+        Map<String, String> annotations = route.resource().getMetadata().getAnnotations();
+        return annotations != null && annotations.keySet().stream()
+                .anyMatch(k -> k.matches("application-networking\\.k8s\\.aws/rule-\\d+-priority"));
     }
 
     /** What Lattice rules cannot express, as the AWS controller refuses it (controller-facts §3 "In practice"). */
-    private static String unsupported(RouteView route) {
+    private static String unsupported(RouteView route, boolean ruleOrderMode) {
         List<HTTPRouteRule> rules = route.spec().getRules() == null ? List.of() : route.spec().getRules();
-        if (rules.size() > 100) {
-            return "a Lattice listener holds at most 100 rules, the route has " + rules.size();
+        int latticeRules = ruleOrderMode ? rules.size() : LatticeRules.count(rules);
+        if (latticeRules > 100) {
+            return "a Lattice listener holds at most 100 rules, the route needs " + latticeRules;
         }
         for (int i = 0; i < rules.size(); i++) {
             HTTPRouteRule rule = rules.get(i);
             if (rule.getFilters() != null && !rule.getFilters().isEmpty()) {
                 return "rule " + i + ": HTTPRoute filters are not supported by VPC Lattice";
             }
-            if (rule.getMatches() != null && rule.getMatches().size() > 1) {
+            if (ruleOrderMode && rule.getMatches() != null && rule.getMatches().size() > 1) {
                 return "rule " + i + ": a Lattice rule has one match, the rule has " + rule.getMatches().size()
-                        + " (split it into one rule per match)";
+                        + " (split it into one rule per match, or set no rule-<i>-priority annotation)";
             }
-            HTTPRouteMatch match = rule.getMatches() == null || rule.getMatches().isEmpty() ? null : rule.getMatches().get(0);
-            if (match == null) {
-                continue;
-            }
-            if (match.getQueryParams() != null && !match.getQueryParams().isEmpty()) {
-                return "rule " + i + ": query parameter matches are not supported by VPC Lattice";
-            }
-            if (match.getPath() != null && "RegularExpression".equals(match.getPath().getType())) {
-                return "rule " + i + ": path matches must be Exact or PathPrefix";
-            }
-            if (match.getHeaders() != null) {
-                if (match.getHeaders().size() > MAX_HEADER_MATCHES) {
-                    return "rule " + i + ": at most 5 header matches, the rule has " + match.getHeaders().size();
+            for (HTTPRouteMatch match : rule.getMatches() == null ? List.<HTTPRouteMatch>of() : rule.getMatches()) {
+                String problem = unsupported(match);
+                if (problem != null) {
+                    return "rule " + i + ": " + problem;
                 }
-                if (match.getHeaders().stream().anyMatch(h -> h.getType() != null && !"Exact".equals(h.getType()))) {
-                    return "rule " + i + ": header matches must be Exact";
-                }
+            }
+        }
+        return null;
+    }
+
+    private static String unsupported(HTTPRouteMatch match) {
+        if (match.getQueryParams() != null && !match.getQueryParams().isEmpty()) {
+            return "query parameter matches are not supported by VPC Lattice";
+        }
+        if (match.getPath() != null && "RegularExpression".equals(match.getPath().getType())) {
+            return "path matches must be Exact or PathPrefix";
+        }
+        if (match.getHeaders() != null) {
+            if (match.getHeaders().size() > MAX_HEADER_MATCHES) {
+                return "at most 5 header matches, the match has " + match.getHeaders().size();
+            }
+            if (match.getHeaders().stream().anyMatch(h -> h.getType() != null && !"Exact".equals(h.getType()))) {
+                return "header matches must be Exact";
             }
         }
         return null;

@@ -18,6 +18,7 @@ import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.gateway.snapshot.SnapshotClient;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -30,6 +31,8 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -159,7 +162,7 @@ final class ConformanceCluster implements AutoCloseable {
             if (item instanceof EndpointSlice slice && (slice.getEndpoints() == null || slice.getEndpoints().isEmpty())) {
                 item = filled(slice);
             }
-            created.add(client.resource(item).create());
+            created.add(handle(item).create());
             if (item instanceof Service service) {
                 services.add(service);
             }
@@ -229,14 +232,37 @@ final class ConformanceCluster implements AutoCloseable {
         List<HasMetadata> reversed = new ArrayList<>(created);
         Collections.reverse(reversed);
         for (HasMetadata item : reversed) {
-            client.resource(item).delete();
+            handle(item).delete();
         }
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
             for (HasMetadata item : reversed) {
-                assertThat(client.resource(item).get()).as("%s %s", item.getKind(), item.getMetadata().getName()).isNull();
+                assertThat(handle(item).get()).as("%s %s", item.getKind(), item.getMetadata().getName()).isNull();
             }
             assertThat(lattice.listServices(r -> { }).items()).as("Lattice services left").isEmpty();
         });
+    }
+
+    /** Deletes one object and waits until it is gone. */
+    void deleteNow(HasMetadata item) {
+        handle(item).delete();
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> assertThat(handle(item).get()).isNull());
+    }
+
+    /**
+     * The API handle of an object. fabric8's model has no v1 ReferenceGrant, so those load as generic resources and
+     * are addressed with their full definition (the mock server has no discovery to find it).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Resource<HasMetadata> handle(HasMetadata item) {
+        if (item instanceof GenericKubernetesResource generic && "ReferenceGrant".equals(generic.getKind())) {
+            String[] apiVersion = generic.getApiVersion().split("/");
+            ResourceDefinitionContext context = new ResourceDefinitionContext.Builder().withGroup(apiVersion[0])
+                    .withVersion(apiVersion[1]).withKind("ReferenceGrant").withPlural("referencegrants")
+                    .withNamespaced(true).build();
+            return (Resource) client.genericKubernetesResources(context).inNamespace(generic.getMetadata().getNamespace())
+                    .resource(generic);
+        }
+        return (Resource) client.resource(item);
     }
 
     HTTPRoute route(String namespace, String name) {

@@ -104,6 +104,100 @@ class HttpRouteConformanceTest {
     }
 
     @Test
+    @DisplayName("HTTPRouteHeaderMatching")
+    void httpRouteHeaderMatching() throws Exception {
+        apply("httproute-header-matching.yaml");
+        String host = cluster.awaitAccepted(INFRA, "header-matching");
+        Request root = Request.get(host, "/");
+        cluster.expect(root.header("Version", "one"), "infra-backend-v1");
+        cluster.expect(root.header("Version", "two"), "infra-backend-v2");
+        cluster.expect(root.header("Version", "two").header("Color", "orange"), "infra-backend-v1");
+        cluster.expect(root.header("Version", "two").header("Color", "blue"), "infra-backend-v2");
+        cluster.expect(root.header("Color", "orange"), 404, null, null);
+        cluster.expect(root.header("Some-Other-Header", "one"), 404, null, null);
+        cluster.expect(root.header("Color", "blue"), "infra-backend-v1");
+        cluster.expect(root.header("Color", "green"), "infra-backend-v1");
+        cluster.expect(root.header("Color", "red"), "infra-backend-v2");
+        cluster.expect(root.header("Color", "yellow"), "infra-backend-v2");
+        cluster.expect(root.header("Color", "purple"), 404, null, null);
+    }
+
+    @Test
+    @DisplayName("HTTPRouteMatching")
+    void httpRouteMatching() throws Exception {
+        apply("httproute-matching.yaml");
+        String host = cluster.awaitAccepted(INFRA, "matching");
+        cluster.expect(Request.get(host, "/"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/example"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/").header("Version", "one"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/v2"), "infra-backend-v2");
+        cluster.expect(Request.get(host, "/v2/example"), "infra-backend-v2");
+        cluster.expect(Request.get(host, "/").header("Version", "two"), "infra-backend-v2");
+        cluster.expect(Request.get(host, "/v2/"), "infra-backend-v2");
+        cluster.expect(Request.get(host, "/v2example"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/foo/v2/example"), "infra-backend-v1");
+    }
+
+    @Test
+    @DisplayName("HTTPRoutePathMatchOrder")
+    void httpRoutePathMatchOrder() throws Exception {
+        apply("httproute-path-match-order.yaml");
+        String host = cluster.awaitAccepted(INFRA, "path-matching-order");
+        cluster.expect(Request.get(host, "/match/exact/one"), "infra-backend-v3");
+        cluster.expect(Request.get(host, "/match/exact"), "infra-backend-v2");
+        cluster.expect(Request.get(host, "/match"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/match/prefix/one/any"), "infra-backend-v2");
+        cluster.expect(Request.get(host, "/match/prefix/any"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/match/any"), "infra-backend-v3");
+    }
+
+    @Test
+    @DisplayName("HTTPRouteMethodMatching")
+    void httpRouteMethodMatching() throws Exception {
+        apply("httproute-method-matching.yaml");
+        String host = cluster.awaitAccepted(INFRA, "method-matching");
+        cluster.expect(Request.get(host, "/").method("POST"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/"), "infra-backend-v2");
+        cluster.expect(Request.get(host, "/").method("HEAD"), 404, null, null);
+        cluster.expect(Request.get(host, "/path1"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/").method("PUT").header("version", "one"), "infra-backend-v2");
+        cluster.expect(Request.get(host, "/path2").method("POST").header("version", "two"), "infra-backend-v3");
+        cluster.expect(Request.get(host, "/path3").method("PATCH"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/path4").method("DELETE").header("version", "three"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/").method("PUT"), 404, null, null);
+        cluster.expect(Request.get(host, "/path4").method("DELETE"), 404, null, null);
+        cluster.expect(Request.get(host, "/path5").method("PATCH"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/").method("PATCH").header("version", "four"), "infra-backend-v2");
+    }
+
+    /**
+     * Each route is its own Lattice service with its own address (docs/conformance.md): "Gateway X, path P" is sent
+     * to the address of the route that upstream expects to answer it.
+     */
+    @Test
+    @DisplayName("HTTPRouteMultipleGateways")
+    void httpRouteMultipleGateways() throws Exception {
+        apply("httproute-multiple-gateways.yaml");
+        String shared = cluster.awaitAccepted(INFRA, "multiple-gateways-shared-route");
+        String sameNamespace = cluster.awaitAccepted(INFRA, "same-namespace-dedicated-route");
+        String allNamespaces = cluster.awaitAccepted(INFRA, "all-namespaces-dedicated-route");
+        cluster.expect(Request.get(shared, "/shared"), "infra-backend-v1");
+        cluster.expect(Request.get(sameNamespace, "/"), "infra-backend-v2");
+        cluster.expect(Request.get(allNamespaces, "/"), "infra-backend-v3");
+        assertThat(cluster.route(INFRA, "multiple-gateways-shared-route").getStatus().getParents())
+                .extracting(p -> p.getParentRef().getName()).containsExactlyInAnyOrder("same-namespace", "all-namespaces");
+    }
+
+    @Test
+    @DisplayName("HTTPRouteNamedRule")
+    void httpRouteNamedRule() throws Exception {
+        apply("httproute-named-rule.yaml");
+        String host = cluster.awaitAccepted(INFRA, "http-named-rules");
+        cluster.expect(Request.get(host, "/named"), "infra-backend-v1");
+        cluster.expect(Request.get(host, "/unnamed"), "infra-backend-v2");
+    }
+
+    @Test
     @DisplayName("HTTPRouteServiceTypes")
     void httpRouteServiceTypes() throws Exception {
         apply("httproute-service-types.yaml");
