@@ -47,6 +47,8 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     static final long PENDING_RETRY_MILLIS = 5_000;
     /** How often a route Lattice refused is tried again (it may have been fixed outside, e.g. a certificate imported). */
     static final long REFUSED_RETRY_MILLIS = 60_000;
+    /** How often a route with cross-namespace backends re-reads the ReferenceGrants that allow them. */
+    static final long GRANT_RECHECK_MILLIS = 10_000;
 
     private static final Logger log = LoggerFactory.getLogger(HttpRouteReconciler.class);
 
@@ -168,8 +170,19 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         } else {
             control = UpdateControl.patchStatus(route);
         }
-        return pending ? control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS : REFUSED_RETRY_MILLIS)
-                : control;
+        if (pending) {
+            return control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS : REFUSED_RETRY_MILLIS);
+        }
+        // ReferenceGrants are not watched (which version a cluster serves varies; ReferenceGrants): a route reaching into
+        // another namespace looks again periodically, so a grant given or taken away takes effect
+        return reachesOtherNamespaces(view) ? control.rescheduleAfter(GRANT_RECHECK_MILLIS) : control;
+    }
+
+    private static boolean reachesOtherNamespaces(RouteView view) {
+        return view.spec() != null && view.spec().getRules() != null && view.spec().getRules().stream()
+                .flatMap(rule -> rule.getBackendRefs() == null ? java.util.stream.Stream.<HTTPBackendRef>empty()
+                        : rule.getBackendRefs().stream())
+                .anyMatch(ref -> ref.getNamespace() != null && !ref.getNamespace().equals(view.namespace()));
     }
 
     @Override

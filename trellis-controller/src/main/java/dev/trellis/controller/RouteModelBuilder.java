@@ -55,9 +55,11 @@ final class RouteModelBuilder {
     private final KubernetesClient client;
     private final GatewayApiObjects objects;
     private final ControllerConfig config;
+    private final ReferenceGrants grants;
 
     RouteModelBuilder(KubernetesClient client, GatewayApiObjects objects, ControllerConfig config) {
         this.client = client;
+        this.grants = new ReferenceGrants(client);
         this.objects = objects;
         this.config = config;
     }
@@ -239,6 +241,12 @@ final class RouteModelBuilder {
             return Optional.empty();
         }
         String namespace = ref.getNamespace() == null ? route.namespace() : ref.getNamespace();
+        if (!grants.permits(route.namespace(), "HTTPRoute", namespace, "", "Service", ref.getName())) {
+            problems.add(new String[] {"RefNotPermitted", "backendRef " + namespace + "/" + ref.getName()
+                    + ": no ReferenceGrant in namespace " + namespace + " lets HTTPRoutes of " + route.namespace()
+                    + " use it"});
+            return Optional.empty();
+        }
         Service service = client.services().inNamespace(namespace).withName(ref.getName()).get();
         if (service == null) {
             problems.add(new String[] {"BackendNotFound", "Service " + namespace + "/" + ref.getName() + " not found"});

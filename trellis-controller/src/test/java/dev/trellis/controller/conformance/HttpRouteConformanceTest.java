@@ -282,6 +282,48 @@ class HttpRouteConformanceTest {
         cluster.expect(Request.get(host, "/v2"), 500, null, null);
     }
 
+    @Test
+    @DisplayName("HTTPRouteInvalidCrossNamespaceBackendRef")
+    void httpRouteInvalidCrossNamespaceBackendRef() throws Exception {
+        apply("httproute-invalid-cross-namespace-backend-ref.yaml");
+        cluster.awaitParentCondition(INFRA, "invalid-cross-namespace-backend-ref", "ResolvedRefs", "False", "RefNotPermitted");
+        String host = cluster.awaitDeployed(INFRA, "invalid-cross-namespace-backend-ref");
+        cluster.expect(Request.get(host, "/"), 500, null, null);
+    }
+
+    @Test
+    @DisplayName("HTTPRouteReferenceGrant")
+    void httpRouteReferenceGrant() throws Exception {
+        apply("httproute-reference-grant.yaml");
+        String host = cluster.awaitAccepted(INFRA, "reference-grant");
+        cluster.expect(Request.get(host, "/"), 200, WEB, "web-backend");
+        // upstream then deletes the grant: the backend must become unusable
+        HasMetadata grant = applied.stream().filter(o -> "ReferenceGrant".equals(o.getKind())).findFirst().orElseThrow();
+        cluster.deleteNow(grant);
+        applied.remove(grant);
+        cluster.awaitParentCondition(INFRA, "reference-grant", "ResolvedRefs", "False", "RefNotPermitted");
+        cluster.expect(Request.get(host, "/"), 500, null, null);
+    }
+
+    @Test
+    @DisplayName("HTTPRouteInvalidReferenceGrant")
+    void httpRouteInvalidReferenceGrant() throws Exception {
+        apply("httproute-invalid-reference-grant.yaml");
+        cluster.awaitParentCondition(INFRA, "reference-grant", "ResolvedRefs", "False", "RefNotPermitted");
+        String host = cluster.awaitDeployed(INFRA, "reference-grant");
+        cluster.expect(Request.get(host, "/"), 500, null, null);
+    }
+
+    @Test
+    @DisplayName("HTTPRoutePartiallyInvalidViaInvalidReferenceGrant")
+    void httpRoutePartiallyInvalidViaInvalidReferenceGrant() throws Exception {
+        apply("httproute-partially-invalid-via-invalid-reference-grant.yaml");
+        cluster.awaitParentCondition(INFRA, "invalid-reference-grant", "ResolvedRefs", "False", "RefNotPermitted");
+        String host = cluster.awaitDeployed(INFRA, "invalid-reference-grant");
+        cluster.expect(Request.get(host, "/v2"), 500, null, null);
+        cluster.expect(Request.get(host, "/"), 200, APP, "app-backend-v1");
+    }
+
     // ---- parents (status only)
 
     @Test
