@@ -195,6 +195,20 @@ final class RouteModelBuilder {
             if (rule.getFilters() != null && !rule.getFilters().isEmpty()) {
                 return "rule " + i + ": HTTPRoute filters are not supported by VPC Lattice";
             }
+            if (rule.getBackendRefs() != null && rule.getBackendRefs().stream()
+                    .anyMatch(ref -> ref.getFilters() != null && !ref.getFilters().isEmpty())) {
+                return "rule " + i + ": backendRef filters are not supported by VPC Lattice";
+            }
+            // Lattice rules have no timeouts, retries or session persistence: refusing beats silently ignoring them
+            if (rule.getTimeouts() != null) {
+                return "rule " + i + ": timeouts are not supported by VPC Lattice";
+            }
+            if (rule.getRetry() != null) {
+                return "rule " + i + ": retry is not supported by VPC Lattice";
+            }
+            if (rule.getSessionPersistence() != null) {
+                return "rule " + i + ": sessionPersistence is not supported by VPC Lattice";
+            }
             if (ruleOrderMode && rule.getMatches() != null && rule.getMatches().size() > 1) {
                 return "rule " + i + ": a Lattice rule has one match, the rule has " + rule.getMatches().size()
                         + " (split it into one rule per match, or set no rule-<i>-priority annotation)";

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The Gateway API conformance cases (v1.6.1, {@code shared/reference/notes/conformance-cases.md}) that a Lattice model
@@ -391,6 +393,26 @@ class HttpRouteConformanceTest {
         });
         String host = cluster.awaitAccepted(INFRA, "observed-generation-bump");
         cluster.expect(Request.get(host, "/"), "infra-backend-v2");
+    }
+
+    /**
+     * The cases whose features Lattice rules cannot express (filters, query matches, timeouts, retries): not
+     * applicable (docs/conformance.md), and the route must say so — Accepted=False, UnsupportedValue — with nothing
+     * deployed, rather than serve traffic that silently ignores part of it.
+     */
+    @ParameterizedTest(name = "{0} is refused: Accepted=False UnsupportedValue")
+    @ValueSource(strings = {"httproute-request-header-modifier.yaml", "httproute-redirect-host-and-status.yaml",
+        "httproute-rewrite-path.yaml", "httproute-query-param-matching.yaml", "httproute-timeout-request.yaml",
+        "httproute-request-mirror.yaml", "httproute-request-header-modifier-backend.yaml", "httproute-retry.yaml"})
+    void casesLatticeCannotExpressAreRefusedOnTheRoute(String manifest) throws Exception {
+        apply(manifest);
+        List<HasMetadata> routes = applied.stream().filter(o -> "HTTPRoute".equals(o.getKind())).toList();
+        assertThat(routes).isNotEmpty();
+        for (HasMetadata route : routes) {
+            cluster.awaitParentCondition(route.getMetadata().getNamespace(), route.getMetadata().getName(), "Accepted",
+                    "False", "UnsupportedValue");
+        }
+        assertThat(cluster.lattice.listServices(r -> { }).items()).isEmpty();
     }
 
     private static void assertAttachedRoutes(String namespace, String gateway, int expected) {
