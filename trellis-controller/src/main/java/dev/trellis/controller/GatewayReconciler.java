@@ -137,7 +137,8 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     private boolean attaches(RouteView route, GatewayView gateway, Listener listener) {
         HTTPRouteSpec spec = route.spec();
         if (spec == null || spec.getParentRefs() == null || !objects.allows(listener, gateway.namespace(), route.namespace())
-                || !("HTTP".equals(listener.getProtocol()) || "HTTPS".equals(listener.getProtocol()))) {
+                || !("HTTP".equals(listener.getProtocol()) || "HTTPS".equals(listener.getProtocol()))
+                || !ListenerHostnames.intersects(listener.getHostname(), spec.getHostnames())) {
             return false;
         }
         return spec.getParentRefs().stream().anyMatch(ref -> objects.refersTo(ref, route.namespace(), gateway)

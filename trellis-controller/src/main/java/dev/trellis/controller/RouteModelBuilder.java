@@ -71,6 +71,7 @@ final class RouteModelBuilder {
         String serviceName = LatticeNames.serviceName(route.name(), route.namespace(),
                 annotation(route, LatticeNames.SERVICE_NAME_OVERRIDE));
         String certificateArn = null;
+        List<Listener> attachedListeners = new ArrayList<>();
         List<ParentReference> parentRefs = route.spec().getParentRefs() == null ? List.of() : route.spec().getParentRefs();
         for (ParentReference parentRef : parentRefs) {
             String namespace = parentRef.getNamespace() == null ? route.namespace() : parentRef.getNamespace();
@@ -104,7 +105,15 @@ final class RouteModelBuilder {
                         "an HTTPRoute attaches to HTTP or HTTPS listeners only"));
                 continue;
             }
-            for (Listener listener : usable) {
+            List<Listener> hostnameMatches = usable.stream()
+                    .filter(l -> ListenerHostnames.intersects(l.getHostname(), route.spec().getHostnames())).toList();
+            if (hostnameMatches.isEmpty()) {
+                verdicts.add(new ParentVerdict(parentRef, gateway.get(), false, "NoMatchingListenerHostname",
+                        "no hostname of the route intersects the hostname of a listener it selects"));
+                continue;
+            }
+            attachedListeners.addAll(hostnameMatches);
+            for (Listener listener : hostnameMatches) {
                 listeners.putIfAbsent(listener.getProtocol() + ":" + listener.getPort(), new ListenerModel(
                         LatticeNames.listenerName(serviceName, listener.getPort(), listener.getProtocol()),
                         listener.getProtocol(), listener.getPort()));
@@ -147,7 +156,7 @@ final class RouteModelBuilder {
         String[] resolvedRefs = refProblems.isEmpty() ? null : refProblems.get(0);
         boolean anyAccepted = verdicts.stream().anyMatch(ParentVerdict::accepted);
         RouteModel model = !anyAccepted || unsupported != null ? null : new RouteModel(route.namespace(), route.name(), routeKind,
-                serviceName, hostname(route), certificateArn, List.copyOf(listeners.values()), rules,
+                serviceName, ListenerHostnames.customDomain(route.spec().getHostnames(), attachedListeners), certificateArn, List.copyOf(listeners.values()), rules,
                 List.copyOf(groups.values()), List.copyOf(networks));
         return new Result(model, verdicts, resolvedRefs, unsupported);
     }
@@ -335,11 +344,6 @@ final class RouteModelBuilder {
             }
         }
         return index + 1;
-    }
-
-    private static String hostname(RouteView route) {
-        List<String> hostnames = route.spec().getHostnames();
-        return hostnames == null || hostnames.isEmpty() ? null : hostnames.get(0);
     }
 
     private static String annotation(RouteView route, String key) {

@@ -199,6 +199,40 @@ class HttpRouteConformanceTest {
         cluster.expect(Request.get(host, "/unnamed"), "infra-backend-v2");
     }
 
+    /**
+     * Partial (docs/conformance.md): the status rows, and the traffic rows one Lattice service per route can carry — a
+     * service has one custom domain, an exact name. R1/R2 and R3/R4 of the manifest truncate to the same Lattice
+     * service name (the AWS controller's naming), so the second of each pair is {@code Conflicted}; their rows are not
+     * checked here.
+     */
+    @Test
+    @DisplayName("HTTPRouteHostnameIntersection")
+    void httpRouteHostnameIntersection() throws Exception {
+        apply("httproute-hostname-intersection.yaml");
+        cluster.awaitParentCondition(INFRA, "no-intersecting-hosts", "Accepted", "False", "NoMatchingListenerHostname");
+        cluster.awaitAccepted(INFRA, "httproute-hostname-intersection-all");
+        // the route's first hostname is its custom domain; the others are not served (one custom domain per service)
+        cluster.expect(new Request("first.com", 80, "GET", "/", Map.of()), "infra-backend-v2");
+        for (String host : List.of("third.com", "sub.third.com", "specific.but.wrong.com", "wildcard.io")) {
+            cluster.expect(new Request(host, 80, "GET", "/s5", Map.of()), 404, null, null);
+        }
+    }
+
+    /** Partial: the listeners with exact hostnames; a wildcard listener hostname cannot be a Lattice custom domain. */
+    @Test
+    @DisplayName("HTTPRouteListenerHostnameMatching")
+    void httpRouteListenerHostnameMatching() throws Exception {
+        apply("httproute-listener-hostname-matching.yaml");
+        cluster.awaitAccepted(INFRA, "backend-v1");
+        cluster.awaitAccepted(INFRA, "backend-v2");
+        cluster.awaitAccepted(INFRA, "backend-v3");
+        // a route with no hostnames on a listener with one gets the listener's hostname as its custom domain
+        cluster.expect(new Request("bar.com", 80, "GET", "/", Map.of()), "infra-backend-v1");
+        cluster.expect(new Request("foo.bar.com", 80, "GET", "/", Map.of()), "infra-backend-v2");
+        cluster.expect(new Request("foo.com", 80, "GET", "/", Map.of()), 404, null, null);
+        cluster.expect(new Request("no.matching.host", 80, "GET", "/", Map.of()), 404, null, null);
+    }
+
     @Test
     @DisplayName("HTTPRouteServiceTypes")
     void httpRouteServiceTypes() throws Exception {
