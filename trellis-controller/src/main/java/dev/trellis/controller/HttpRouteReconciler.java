@@ -47,7 +47,10 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     static final long PENDING_RETRY_MILLIS = 5_000;
     /** How often a route Lattice refused is tried again (it may have been fixed outside, e.g. a certificate imported). */
     static final long REFUSED_RETRY_MILLIS = 60_000;
-    /** How often a route with cross-namespace backends re-reads the ReferenceGrants that allow them. */
+    /**
+     * How often a route with cross-namespace backends re-reads the ReferenceGrants that allow them, and how soon a route
+     * Lattice refused with a conflict tries again.
+     */
     static final long GRANT_RECHECK_MILLIS = 10_000;
 
     private static final Logger log = LoggerFactory.getLogger(HttpRouteReconciler.class);
@@ -106,6 +109,13 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
                 // e.g. more Lattice rules than the listener quota (10 by default on AWS, adjustable): say which one
                 failureReason = "UnsupportedValue";
                 failure = "VPC Lattice quota exceeded: " + quota.awsErrorDetails().errorMessage();
+                pending = true;
+            } catch (software.amazon.awssdk.services.vpclattice.model.ConflictException conflict) {
+                // another service holds what the route needs — above all its custom domain, which is unique in a
+                // service network (two routes with one hostname): say so on the route instead of failing the
+                // reconciliation with no status; look again soon, the other route may go away
+                failureReason = "Conflicted";
+                failure = "VPC Lattice refused the route: " + conflict.awsErrorDetails().errorMessage();
                 pending = true;
             } catch (software.amazon.awssdk.services.vpclattice.model.ValidationException refused) {
                 // Lattice refused what the route asks for (a certificate it does not know, a bad name): the user must
@@ -174,7 +184,8 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
             control = UpdateControl.patchStatus(route);
         }
         if (pending) {
-            return control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS : REFUSED_RETRY_MILLIS);
+            return control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS
+                    : "Conflicted".equals(failureReason) ? GRANT_RECHECK_MILLIS : REFUSED_RETRY_MILLIS);
         }
         // ReferenceGrants are not watched (which version a cluster serves varies; ReferenceGrants): a route reaching into
         // another namespace looks again periodically, so a grant given or taken away takes effect

@@ -233,6 +233,30 @@ class HttpRouteConformanceTest {
         cluster.expect(new Request("no.matching.host", 80, "GET", "/", Map.of()), 404, null, null);
     }
 
+    /**
+     * Not applicable (docs/conformance.md): both routes claim {@code example.com}, and a custom domain is unique in a
+     * service network. What must hold instead: one route serves the name, the other says why it cannot —
+     * Accepted=False, Conflicted, naming the domain — instead of failing its reconciliation with no status.
+     */
+    @Test
+    @DisplayName("HTTPRouteMatchingAcrossRoutes")
+    void httpRouteMatchingAcrossRoutes() throws Exception {
+        apply("httproute-matching-across-routes.yaml");
+        await().atMost(ConformanceCluster.TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+            List<String> verdicts = new ArrayList<>();
+            for (String name : List.of("matching-part1", "matching-part2")) {
+                var accepted = ConformanceCluster.condition(
+                        cluster.route(INFRA, name).getStatus().getParents().get(0).getConditions(), "Accepted");
+                verdicts.add(accepted.getStatus() + "/" + accepted.getReason()
+                        + ("False".equals(accepted.getStatus()) && accepted.getMessage().contains("example.com") ? "/names it" : ""));
+            }
+            assertThat(verdicts).containsExactlyInAnyOrder("True/Accepted", "False/Conflicted/names it");
+        });
+        String winner = ConformanceCluster.condition(cluster.route(INFRA, "matching-part1").getStatus().getParents().get(0)
+                .getConditions(), "Accepted").getStatus().equals("True") ? "infra-backend-v1" : "infra-backend-v2";
+        cluster.expect(new Request("example.com", 80, "GET", "/v2/example", Map.of()), winner);
+    }
+
     @Test
     @DisplayName("HTTPRouteServiceTypes")
     void httpRouteServiceTypes() throws Exception {
