@@ -142,7 +142,8 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
         RouteKind kind = RouteKind.of(route.resource().getKind());
         if (spec == null || spec.getParentRefs() == null
                 || !objects.allows(listener, gateway.namespace(), route.namespace(), kind.kind())
-                || kind.latticeProtocol(listener) == null) {
+                || kind.latticeProtocol(listener) == null
+                || !ListenerHostnames.intersects(listener.getHostname(), spec.getHostnames())) {
             return false;
         }
         return spec.getParentRefs().stream().anyMatch(ref -> objects.refersTo(ref, route.namespace(), gateway)

@@ -49,6 +49,11 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     static final long PENDING_RETRY_MILLIS = 5_000;
     /** How often a route Lattice refused is tried again (it may have been fixed outside, e.g. a certificate imported). */
     static final long REFUSED_RETRY_MILLIS = 60_000;
+    /**
+     * How often a route with cross-namespace backends re-reads the ReferenceGrants that allow them, and how soon a route
+     * Lattice refused with a conflict tries again.
+     */
+    static final long GRANT_RECHECK_MILLIS = 10_000;
 
     private static final Logger log = LoggerFactory.getLogger(HttpRouteReconciler.class);
 
@@ -122,6 +127,18 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
                 failureReason = "Pending";
                 failure = missing.getMessage();
                 pending = true;
+            } catch (software.amazon.awssdk.services.vpclattice.model.ServiceQuotaExceededException quota) {
+                // e.g. more Lattice rules than the listener quota (10 by default on AWS, adjustable): say which one
+                failureReason = "UnsupportedValue";
+                failure = "VPC Lattice quota exceeded: " + quota.awsErrorDetails().errorMessage();
+                pending = true;
+            } catch (software.amazon.awssdk.services.vpclattice.model.ConflictException conflict) {
+                // another service holds what the route needs — above all its custom domain, which is unique in a
+                // service network (two routes with one hostname): say so on the route instead of failing the
+                // reconciliation with no status; look again soon, the other route may go away
+                failureReason = "Conflicted";
+                failure = "VPC Lattice refused the route: " + conflict.awsErrorDetails().errorMessage();
+                pending = true;
             } catch (software.amazon.awssdk.services.vpclattice.model.ValidationException refused) {
                 // Lattice refused what the route asks for (a certificate it does not know, a bad name): the user must
                 // change the route, so say so on it instead of retrying forever; look again later in case it was fixed
@@ -193,10 +210,23 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
             control = UpdateControl.patchStatus(route);
         }
         if (pending) {
-            return control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS : REFUSED_RETRY_MILLIS);
+            return control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS
+                    : "Conflicted".equals(failureReason) ? GRANT_RECHECK_MILLIS : REFUSED_RETRY_MILLIS);
+        }
+        if (reachesOtherNamespaces(view)) {
+            // ReferenceGrants are not watched (which version a cluster serves varies; ReferenceGrants): a route reaching
+            // into another namespace looks again periodically, so a grant given or taken away takes effect
+            return control.rescheduleAfter(GRANT_RECHECK_MILLIS);
         }
         // served with Lattice's certificate for want of one in ACM: look again, a certificate may be imported later
         return awaitingCertificate ? control.rescheduleAfter(REFUSED_RETRY_MILLIS) : control;
+    }
+
+    private static boolean reachesOtherNamespaces(RouteView view) {
+        return view.spec() != null && view.spec().getRules() != null && view.spec().getRules().stream()
+                .flatMap(rule -> rule.getBackendRefs() == null ? java.util.stream.Stream.<HTTPBackendRef>empty()
+                        : rule.getBackendRefs().stream())
+                .anyMatch(ref -> ref.getNamespace() != null && !ref.getNamespace().equals(view.namespace()));
     }
 
     @Override

@@ -286,12 +286,15 @@ final class LatticeServiceDeployer {
         }
     }
 
-    /** Path matches are case-insensitive, as the AWS controller builds them (controller-facts §2). */
+    /**
+     * Path matches are case-sensitive, as Gateway API defines them (the AWS controller builds them case-insensitive,
+     * controller-facts §2; its users' lower-case paths route the same either way).
+     */
     private static RuleMatch match(RuleModel rule) {
         PathMatchType pathType = "exact".equals(rule.pathType()) ? PathMatchType.builder().exact(rule.path()).build()
                 : PathMatchType.builder().prefix(rule.path()).build();
         HttpMatch.Builder http = HttpMatch.builder()
-                .pathMatch(PathMatch.builder().match(pathType).caseSensitive(false).build());
+                .pathMatch(PathMatch.builder().match(pathType).caseSensitive(true).build());
         if (rule.method() != null) {
             http.method(rule.method());
         }

@@ -55,9 +55,11 @@ final class RouteModelBuilder {
     private final KubernetesClient client;
     private final GatewayApiObjects objects;
     private final ControllerConfig config;
+    private final ReferenceGrants grants;
 
     RouteModelBuilder(KubernetesClient client, GatewayApiObjects objects, ControllerConfig config) {
         this.client = client;
+        this.grants = new ReferenceGrants(client);
         this.objects = objects;
         this.config = config;
     }
@@ -70,6 +72,7 @@ final class RouteModelBuilder {
         String serviceName = LatticeNames.serviceName(route.name(), route.namespace(),
                 annotation(route, LatticeNames.SERVICE_NAME_OVERRIDE));
         String certificateArn = null;
+        List<Listener> attachedListeners = new ArrayList<>();
         List<ParentReference> parentRefs = route.spec().getParentRefs() == null ? List.of() : route.spec().getParentRefs();
         for (ParentReference parentRef : parentRefs) {
             String namespace = parentRef.getNamespace() == null ? route.namespace() : parentRef.getNamespace();
@@ -102,7 +105,15 @@ final class RouteModelBuilder {
                         kind.listenerRequirement()));
                 continue;
             }
-            for (Listener listener : usable) {
+            List<Listener> hostnameMatches = usable.stream()
+                    .filter(l -> ListenerHostnames.intersects(l.getHostname(), route.spec().getHostnames())).toList();
+            if (hostnameMatches.isEmpty()) {
+                verdicts.add(new ParentVerdict(parentRef, gateway.get(), false, "NoMatchingListenerHostname",
+                        "no hostname of the route intersects the hostname of a listener it selects"));
+                continue;
+            }
+            attachedListeners.addAll(hostnameMatches);
+            for (Listener listener : hostnameMatches) {
                 String protocol = kind.latticeProtocol(listener);
                 listeners.putIfAbsent(protocol + ":" + listener.getPort(), new ListenerModel(
                         LatticeNames.listenerName(serviceName, listener.getPort(), kind.listenerNameProtocol(protocol)),
@@ -116,17 +127,18 @@ final class RouteModelBuilder {
             verdicts.add(new ParentVerdict(parentRef, gateway.get(), true, "Accepted", ""));
         }
 
-        String unsupported = unsupported(route, kind);
+        // a TLSRoute's one rule is the passthrough listener's default action: translated one to one
+        boolean ruleOrderMode = kind == RouteKind.TLS_ROUTE || hasPriorityAnnotations(route);
+        String unsupported = unsupported(route, kind, ruleOrderMode);
         List<String[]> refProblems = new ArrayList<>();
         Map<String, TargetGroupModel> groups = new LinkedHashMap<>();
-        List<RuleModel> rules = new ArrayList<>();
         List<HTTPRouteRule> routeRules = route.spec().getRules() == null ? List.of() : route.spec().getRules();
-        for (int i = 0; i < routeRules.size(); i++) {
-            HTTPRouteRule rule = routeRules.get(i);
+        List<List<WeightedTargetGroup>> forwardsPerRule = new ArrayList<>();
+        for (HTTPRouteRule rule : routeRules) {
             List<WeightedTargetGroup> forwards = new ArrayList<>();
             boolean allResolved = true;
             for (HTTPBackendRef ref : rule.getBackendRefs() == null ? List.<HTTPBackendRef>of() : rule.getBackendRefs()) {
-                Optional<TargetGroupModel> group = resolve(route, ref, refProblems);
+                Optional<TargetGroupModel> group = resolve(route, routeKind, ref, refProblems);
                 if (group.isEmpty()) {
                     allResolved = false;
                     continue;
@@ -137,6 +149,26 @@ final class RouteModelBuilder {
             if (!allResolved || forwards.stream().allMatch(f -> f.weight() == 0)) {
                 forwards = List.of();
             }
+            forwardsPerRule.add(forwards);
+        }
+        // Gateway API semantics (LatticeRules) unless the route sets rule priorities itself: then the AWS controller's
+        // one Lattice rule per route rule, in the priorities it asks for
+        List<RuleModel> rules = ruleOrderMode ? rulesInOrder(route, routeRules, forwardsPerRule)
+                : unsupported == null ? LatticeRules.of(routeRules, forwardsPerRule, kind != RouteKind.GRPC_ROUTE) : List.of();
+        String[] resolvedRefs = refProblems.isEmpty() ? null : refProblems.get(0);
+        boolean anyAccepted = verdicts.stream().anyMatch(ParentVerdict::accepted);
+        RouteModel model = !anyAccepted || unsupported != null ? null : new RouteModel(route.namespace(), route.name(), routeKind,
+                serviceName, ListenerHostnames.customDomain(route.spec().getHostnames(), attachedListeners), certificateArn, List.copyOf(listeners.values()), rules,
+                List.copyOf(groups.values()), List.copyOf(networks));
+        return new Result(model, verdicts, resolvedRefs, unsupported);
+    }
+
+    /** The AWS controller's translation: rule i → one Lattice rule, priority i + 1 or its annotation, its one match. */
+    private List<RuleModel> rulesInOrder(RouteView route, List<HTTPRouteRule> routeRules,
+            List<List<WeightedTargetGroup>> forwardsPerRule) {
+        List<RuleModel> rules = new ArrayList<>();
+        for (int i = 0; i < routeRules.size(); i++) {
+            HTTPRouteRule rule = routeRules.get(i);
             HTTPRouteMatch match = rule.getMatches() == null || rule.getMatches().isEmpty() ? null : rule.getMatches().get(0);
             String pathType = "prefix";
             String path = "/";
@@ -151,54 +183,76 @@ final class RouteModelBuilder {
                 }
             }
             rules.add(new RuleModel(priority(route, i), pathType, path, match == null ? null : match.getMethod(), headers,
-                    forwards));
+                    forwardsPerRule.get(i)));
         }
-        String[] resolvedRefs = refProblems.isEmpty() ? null : refProblems.get(0);
-        boolean anyAccepted = verdicts.stream().anyMatch(ParentVerdict::accepted);
-        RouteModel model = !anyAccepted || unsupported != null ? null : new RouteModel(route.namespace(), route.name(), routeKind,
-                serviceName, hostname(route), certificateArn, List.copyOf(listeners.values()), rules,
-                List.copyOf(groups.values()), List.copyOf(networks));
-        return new Result(model, verdicts, resolvedRefs, unsupported);
+        return rules;
+    }
+
+    private static boolean hasPriorityAnnotations(RouteView route) {
+        Map<String, String> annotations = route.resource().getMetadata().getAnnotations();
+        return annotations != null && annotations.keySet().stream()
+                .anyMatch(k -> k.matches("application-networking\\.k8s\\.aws/rule-\\d+-priority"));
     }
 
     /** What Lattice rules cannot express, as the AWS controller refuses it (controller-facts §3 "In practice"). */
-    private static String unsupported(RouteView route, RouteKind kind) {
+    private static String unsupported(RouteView route, RouteKind kind, boolean ruleOrderMode) {
         List<HTTPRouteRule> rules = route.spec().getRules() == null ? List.of() : route.spec().getRules();
         if (kind == RouteKind.TLS_ROUTE) {
             return tlsRouteUnsupported(route, rules);
         }
-        if (rules.size() > 100) {
-            return "a Lattice listener holds at most 100 rules, the route has " + rules.size();
+        int latticeRules = ruleOrderMode ? rules.size() : LatticeRules.count(rules, kind != RouteKind.GRPC_ROUTE);
+        if (latticeRules > 100) {
+            return "a Lattice listener holds at most 100 rules, the route needs " + latticeRules;
         }
         for (int i = 0; i < rules.size(); i++) {
             HTTPRouteRule rule = rules.get(i);
             if (rule.getFilters() != null && !rule.getFilters().isEmpty()) {
                 return "rule " + i + ": " + kind.kind() + " filters are not supported by VPC Lattice";
             }
-            if (rule.getMatches() != null && rule.getMatches().size() > 1) {
+            if (rule.getBackendRefs() != null && rule.getBackendRefs().stream()
+                    .anyMatch(ref -> ref.getFilters() != null && !ref.getFilters().isEmpty())) {
+                return "rule " + i + ": backendRef filters are not supported by VPC Lattice";
+            }
+            // Lattice rules have no timeouts, retries or session persistence: refusing beats silently ignoring them
+            if (rule.getTimeouts() != null) {
+                return "rule " + i + ": timeouts are not supported by VPC Lattice";
+            }
+            if (rule.getRetry() != null) {
+                return "rule " + i + ": retry is not supported by VPC Lattice";
+            }
+            if (rule.getSessionPersistence() != null) {
+                return "rule " + i + ": sessionPersistence is not supported by VPC Lattice";
+            }
+            if (ruleOrderMode && rule.getMatches() != null && rule.getMatches().size() > 1) {
                 return "rule " + i + ": a Lattice rule has one match, the rule has " + rule.getMatches().size()
-                        + " (split it into one rule per match)";
+                        + " (split it into one rule per match, or set no rule-<i>-priority annotation)";
             }
-            HTTPRouteMatch match = rule.getMatches() == null || rule.getMatches().isEmpty() ? null : rule.getMatches().get(0);
-            if (match == null) {
-                continue;
-            }
-            if (match.getQueryParams() != null && !match.getQueryParams().isEmpty()) {
-                return "rule " + i + ": query parameter matches are not supported by VPC Lattice";
-            }
-            if (match.getPath() != null && "RegularExpression".equals(match.getPath().getType())) {
-                return "rule " + i + (kind == RouteKind.GRPC_ROUTE
-                        ? ": method matches must be Exact and name a service (Lattice matches the path /service/method"
-                                + " exactly or /service/ as a prefix), got " + match.getPath().getValue()
-                        : ": path matches must be Exact or PathPrefix");
-            }
-            if (match.getHeaders() != null) {
-                if (match.getHeaders().size() > MAX_HEADER_MATCHES) {
-                    return "rule " + i + ": at most 5 header matches, the rule has " + match.getHeaders().size();
+            for (HTTPRouteMatch match : rule.getMatches() == null ? List.<HTTPRouteMatch>of() : rule.getMatches()) {
+                String problem = unsupported(match, kind);
+                if (problem != null) {
+                    return "rule " + i + ": " + problem;
                 }
-                if (match.getHeaders().stream().anyMatch(h -> h.getType() != null && !"Exact".equals(h.getType()))) {
-                    return "rule " + i + ": header matches must be Exact";
-                }
+            }
+        }
+        return null;
+    }
+
+    private static String unsupported(HTTPRouteMatch match, RouteKind kind) {
+        if (match.getQueryParams() != null && !match.getQueryParams().isEmpty()) {
+            return "query parameter matches are not supported by VPC Lattice";
+        }
+        if (match.getPath() != null && "RegularExpression".equals(match.getPath().getType())) {
+            return kind == RouteKind.GRPC_ROUTE
+                    ? "method matches must be Exact and name a service (Lattice matches the path /service/method"
+                            + " exactly or /service/ as a prefix), got " + match.getPath().getValue()
+                    : "path matches must be Exact or PathPrefix";
+        }
+        if (match.getHeaders() != null) {
+            if (match.getHeaders().size() > MAX_HEADER_MATCHES) {
+                return "at most 5 header matches, the match has " + match.getHeaders().size();
+            }
+            if (match.getHeaders().stream().anyMatch(h -> h.getType() != null && !"Exact".equals(h.getType()))) {
+                return "header matches must be Exact";
             }
         }
         return null;
@@ -209,7 +263,7 @@ final class RouteModelBuilder {
      * listener's connections by one default action, so exactly one rule (controller-facts §2 "Validation rules").
      */
     private static String tlsRouteUnsupported(RouteView route, List<HTTPRouteRule> rules) {
-        if (hostname(route) == null) {
+        if (route.spec().getHostnames() == null || route.spec().getHostnames().isEmpty()) {
             return "a TLSRoute needs spec.hostnames: VPC Lattice serves TLS passthrough on the service's custom domain"
                     + " name only, which is hostnames[0]";
         }
@@ -225,7 +279,8 @@ final class RouteModelBuilder {
      * the backendRef port is a Service port; if no Service port has that number, a port whose targetPort has it is
      * used, so the walkthrough's routes (port 3000 = the targetPort behind Service port 80) work unchanged.
      */
-    private Optional<TargetGroupModel> resolve(RouteView route, HTTPBackendRef ref, List<String[]> problems) {
+    private Optional<TargetGroupModel> resolve(RouteView route, String routeKind, HTTPBackendRef ref,
+            List<String[]> problems) {
         String kind = ref.getKind() == null ? "Service" : ref.getKind();
         String group = ref.getGroup() == null ? "" : ref.getGroup();
         if (!"Service".equals(kind) || !group.isEmpty()) {
@@ -234,6 +289,12 @@ final class RouteModelBuilder {
             return Optional.empty();
         }
         String namespace = ref.getNamespace() == null ? route.namespace() : ref.getNamespace();
+        if (!grants.permits(route.namespace(), routeKind, namespace, "", "Service", ref.getName())) {
+            problems.add(new String[] {"RefNotPermitted", "backendRef " + namespace + "/" + ref.getName()
+                    + ": no ReferenceGrant in namespace " + namespace + " lets " + routeKind + "s of " + route.namespace()
+                    + " use it"});
+            return Optional.empty();
+        }
         Service service = client.services().inNamespace(namespace).withName(ref.getName()).get();
         if (service == null) {
             problems.add(new String[] {"BackendNotFound", "Service " + namespace + "/" + ref.getName() + " not found"});
@@ -308,11 +369,6 @@ final class RouteModelBuilder {
             }
         }
         return index + 1;
-    }
-
-    private static String hostname(RouteView route) {
-        List<String> hostnames = route.spec().getHostnames();
-        return hostnames == null || hostnames.isEmpty() ? null : hostnames.get(0);
     }
 
     private static String annotation(RouteView route, String key) {

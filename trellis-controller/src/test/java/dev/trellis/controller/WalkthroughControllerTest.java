@@ -142,14 +142,20 @@ class WalkthroughControllerTest {
         assertThat(groupIdsByService).hasSize(2);
         List<RuleSummary> rules = lattice.listRules(r -> r.serviceIdentifier(service.id()).listenerIdentifier(listenerId))
                 .items().stream().filter(r -> !r.isDefault()).toList();
-        assertThat(rules).extracting(RuleSummary::priority).containsExactlyInAnyOrder(1, 2);
+        // each PathPrefix matches whole segments: exact /popular + prefix /popular/, then the same for /summary
+        // (LatticeRules; equal prefix lengths keep rule order)
+        assertThat(rules).extracting(RuleSummary::priority).containsExactlyInAnyOrder(1, 2, 3, 4);
         var popular = rule(service.id(), listenerId, rules, 1);
-        assertThat(popular.match().httpMatch().pathMatch().match().prefix()).isEqualTo("/popular");
+        assertThat(popular.match().httpMatch().pathMatch().match().exact()).isEqualTo("/popular");
+        assertThat(rule(service.id(), listenerId, rules, 2).match().httpMatch().pathMatch().match().prefix())
+                .isEqualTo("/popular/");
         assertThat(popular.action().forward().targetGroups()).singleElement().satisfies(t -> {
             assertThat(t.targetGroupIdentifier()).isEqualTo(groupIdsByService.get("v1"));
         });
-        var summary = rule(service.id(), listenerId, rules, 2);
-        assertThat(summary.match().httpMatch().pathMatch().match().prefix()).isEqualTo("/summary");
+        var summary = rule(service.id(), listenerId, rules, 4);
+        assertThat(summary.match().httpMatch().pathMatch().match().prefix()).isEqualTo("/summary/");
+        assertThat(rule(service.id(), listenerId, rules, 3).match().httpMatch().pathMatch().match().exact())
+                .isEqualTo("/summary");
         assertThat(summary.action().forward().targetGroups())
                 .extracting(t -> t.targetGroupIdentifier() + "=" + t.weight())
                 .containsExactlyInAnyOrder(groupIdsByService.get("v1") + "=50", groupIdsByService.get("v2") + "=50");
