@@ -35,6 +35,11 @@ final class InProcessGateway implements AutoCloseable {
         snapshots.start();
     }
 
+    /** The local port the gateway's listener port 80 is bound on. */
+    int httpPort() {
+        return server.localPort(80);
+    }
+
     /** One HTTP/1.1 GET with {@code host} as Host: "status body", or "error ..." when nothing answered. */
     String get(String host, String path) {
         try (Socket socket = new Socket("127.0.0.1", server.localPort(80))) {

@@ -1,0 +1,24 @@
+package dev.trellis.controller;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import java.time.Clock;
+import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
+
+/**
+ * Registers the reconcilers of the AWS controller's policy CRDs ({@code application-networking.k8s.aws/v1alpha1}) and
+ * ServiceExport/ServiceImport with the operator — one call from {@link TrellisController}, so the policy work stays in
+ * its own files.
+ */
+final class PolicyControllers {
+
+    private PolicyControllers() {
+    }
+
+    static void register(Operator operator, KubernetesClient kubernetes, VpcLatticeClient lattice, ControllerConfig config,
+            GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
+        PolicyTargets targets = new PolicyTargets(kubernetes, objects, config, networks);
+        operator.register(new IamAuthPolicyReconciler(targets, lattice, clock),
+                o -> o.withName("iamauthpolicy").withFinalizer(IamAuthPolicyReconciler.FINALIZER));
+    }
+}
