@@ -66,6 +66,13 @@ final class LatticeServiceDeployer {
     private final ControllerConfig config;
     private final ServiceNetworkSynchronizer networks;
 
+    /** TargetGroupPolicies adjust the groups this deployer creates; null (tests, or no policies) leaves the defaults. */
+    private volatile TargetGroupPolicies targetGroupPolicies;
+
+    void useTargetGroupPolicies(TargetGroupPolicies policies) {
+        this.targetGroupPolicies = policies;
+    }
+
     LatticeServiceDeployer(VpcLatticeClient lattice, ControllerConfig config, ServiceNetworkSynchronizer networks) {
         this.lattice = lattice;
         this.config = config;
@@ -159,8 +166,14 @@ final class LatticeServiceDeployer {
             tags.put(LatticeTags.SOURCE_TYPE, model.routeKind());
             tags.put(LatticeTags.PROTOCOL_VERSION, "HTTP1");
             // port 80 is a placeholder, as the AWS controller sets it: each target carries its own port
+            var groupConfig = software.amazon.awssdk.services.vpclattice.model.TargetGroupConfig.builder()
+                    .port(80).protocol("HTTP").protocolVersion("HTTP1").vpcIdentifier(config.clusterVpcId());
+            if (targetGroupPolicies != null) {
+                // a TargetGroupPolicy's protocol and health check: the protocol can only be chosen now
+                targetGroupPolicies.adjust(group.serviceNamespace(), group.serviceName(), groupConfig);
+            }
             id = lattice.createTargetGroup(r -> r.name(group.name()).type(TargetGroupType.IP)
-                    .config(c -> c.port(80).protocol("HTTP").protocolVersion("HTTP1").vpcIdentifier(config.clusterVpcId()))
+                    .config(groupConfig.build())
                     .tags(tags)).id();
             log.info("route {}/{}: created target group {} ({})", model.routeNamespace(), model.routeName(), group.name(), id);
         }

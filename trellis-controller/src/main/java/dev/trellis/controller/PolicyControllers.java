@@ -16,9 +16,12 @@ final class PolicyControllers {
     }
 
     static void register(Operator operator, KubernetesClient kubernetes, VpcLatticeClient lattice, ControllerConfig config,
-            GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
+            GatewayApiObjects objects, ServiceNetworkSynchronizer networks, LatticeServiceDeployer deployer, Clock clock) {
         PolicyTargets targets = new PolicyTargets(kubernetes, objects, config, networks);
+        deployer.useTargetGroupPolicies(new TargetGroupPolicies(kubernetes));
         operator.register(new IamAuthPolicyReconciler(targets, lattice, clock),
                 o -> o.withName("iamauthpolicy").withFinalizer(IamAuthPolicyReconciler.FINALIZER));
+        operator.register(new TargetGroupPolicyReconciler(targets, lattice, clock),
+                o -> o.withName("targetgrouppolicy").withFinalizer(TargetGroupPolicyReconciler.FINALIZER));
     }
 }
