@@ -19,9 +19,12 @@ final class PolicyControllers {
             GatewayApiObjects objects, ServiceNetworkSynchronizer networks, LatticeServiceDeployer deployer, Clock clock) {
         PolicyTargets targets = new PolicyTargets(kubernetes, objects, config, networks);
         deployer.useTargetGroupPolicies(new TargetGroupPolicies(kubernetes));
+        networks.useVpcAssociationPolicies(gateway -> VpcAssociationPolicyReconciler.declined(kubernetes, gateway));
         operator.register(new IamAuthPolicyReconciler(targets, lattice, clock),
                 o -> o.withName("iamauthpolicy").withFinalizer(IamAuthPolicyReconciler.FINALIZER));
         operator.register(new TargetGroupPolicyReconciler(targets, lattice, clock),
                 o -> o.withName("targetgrouppolicy").withFinalizer(TargetGroupPolicyReconciler.FINALIZER));
+        operator.register(new VpcAssociationPolicyReconciler(targets, lattice, clock),
+                o -> o.withName("vpcassociationpolicy").withFinalizer(VpcAssociationPolicyReconciler.FINALIZER));
     }
 }

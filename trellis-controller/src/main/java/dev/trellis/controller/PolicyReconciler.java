@@ -129,6 +129,9 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
         } catch (ResourceNotFoundException gone) {
             return Outcome.pending("the Lattice resource of " + ref + " is not there (yet): "
                     + gone.awsErrorDetails().errorMessage());
+        } catch (software.amazon.awssdk.services.vpclattice.model.ConflictException busy) {
+            // e.g. an association still being deleted: the next look finds it gone
+            return Outcome.pending("VPC Lattice: " + busy.awsErrorDetails().errorMessage());
         }
     }
 
