@@ -26,5 +26,7 @@ final class PolicyControllers {
                 o -> o.withName("targetgrouppolicy").withFinalizer(TargetGroupPolicyReconciler.FINALIZER));
         operator.register(new VpcAssociationPolicyReconciler(targets, lattice, clock),
                 o -> o.withName("vpcassociationpolicy").withFinalizer(VpcAssociationPolicyReconciler.FINALIZER));
+        operator.register(new AccessLogPolicyReconciler(targets, lattice, clock),
+                o -> o.withName("accesslogpolicy").withFinalizer(AccessLogPolicyReconciler.FINALIZER));
     }
 }

@@ -88,6 +88,8 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
 
     @Override
     public UpdateControl<P> reconcile(P policy, Context<P> context) {
+        java.util.Map<String, String> annotationsBefore = policy.getMetadata().getAnnotations() == null ? java.util.Map.of()
+                : java.util.Map.copyOf(policy.getMetadata().getAnnotations());
         Outcome outcome = evaluate(policy, context);
         log.info("{} {}/{}: {} {}", policy.getKind(), policy.getMetadata().getNamespace(), policy.getMetadata().getName(),
                 outcome.reason(), outcome.message());
@@ -96,7 +98,11 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
                 outcome.message(), policy.getMetadata().getGeneration(), clock);
         status.setConditions(conditions);
         policy.setStatus(status);
-        UpdateControl<P> control = UpdateControl.patchStatus(policy);
+        // apply may write annotations (the AccessLogPolicy's subscription ARN): then the resource is patched too
+        java.util.Map<String, String> annotationsAfter = policy.getMetadata().getAnnotations() == null ? java.util.Map.of()
+                : policy.getMetadata().getAnnotations();
+        UpdateControl<P> control = annotationsBefore.equals(annotationsAfter) ? UpdateControl.patchStatus(policy)
+                : UpdateControl.patchResourceAndStatus(policy);
         return outcome.retry() ? control.rescheduleAfter(RETRY_MILLIS) : control;
     }
 

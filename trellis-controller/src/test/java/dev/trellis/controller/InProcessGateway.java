@@ -25,11 +25,19 @@ final class InProcessGateway implements AutoCloseable {
     private final SnapshotClient snapshots;
 
     InProcessGateway(ControlPlane controlPlane, String vpcId, Path dataDir) {
+        this(controlPlane, vpcId, dataDir, null);
+    }
+
+    /** With access logs written where subscriptions point, under {@code accessLogDirectory} (null: none). */
+    InProcessGateway(ControlPlane controlPlane, String vpcId, Path dataDir, Path accessLogDirectory) {
         IdentityDirectory.AdminCredentials admin = controlPlane.firstStartCredentials().orElseThrow();
         String region = controlPlane.config().region();
         GatewaySnapshots current = new GatewaySnapshots(VpcSnapshot.empty(vpcId, region));
-        server = new GatewayServer(GatewayConfig.builder().bindAddress("127.0.0.1").mapPort(80, 0).ioThreads(2).build(),
-                current).start();
+        GatewayConfig.Builder config = GatewayConfig.builder().bindAddress("127.0.0.1").mapPort(80, 0).ioThreads(2);
+        if (accessLogDirectory != null) {
+            config.accessLogDirectory(accessLogDirectory);
+        }
+        server = new GatewayServer(config.build(), current).start();
         snapshots = new SnapshotClient(new SnapshotClient.Settings(controlPlane.endpoint(), vpcId, region,
                 admin.accessKeyId(), admin.secretAccessKey(), dataDir), current::swap);
         snapshots.start();
