@@ -150,6 +150,9 @@ final class LatticeServiceDeployer {
     }
 
     private String ensureTargetGroup(RouteModel model, TargetGroupModel group) {
+        if (group.targets() == null) {
+            return group.name(); // an imported group (ServiceImport): its id, used as it is (ServiceImportResolver)
+        }
         Optional<TargetGroupSummary> existing = lattice.listTargetGroupsPaginator(r -> r.vpcIdentifier(config.clusterVpcId()))
                 .items().stream().filter(g -> group.name().equals(g.name())).findFirst();
         String id;
@@ -182,7 +185,7 @@ final class LatticeServiceDeployer {
     }
 
     /** Deregisters what is no longer wanted first (terminating pods leave before new ones arrive), then registers. */
-    private void syncTargets(String groupId, List<RouteModel.Target> wanted) {
+    void syncTargets(String groupId, List<RouteModel.Target> wanted) {
         Set<RouteModel.Target> desired = new HashSet<>(wanted);
         Set<RouteModel.Target> current = lattice.listTargetsPaginator(r -> r.targetGroupIdentifier(groupId)).items().stream()
                 .map(t -> new RouteModel.Target(t.id(), t.port())).collect(Collectors.toSet());

@@ -16,9 +16,11 @@ final class PolicyControllers {
     }
 
     static void register(Operator operator, KubernetesClient kubernetes, VpcLatticeClient lattice, ControllerConfig config,
-            GatewayApiObjects objects, ServiceNetworkSynchronizer networks, LatticeServiceDeployer deployer, Clock clock) {
+            GatewayApiObjects objects, ServiceNetworkSynchronizer networks, RouteModelBuilder builder, LatticeServiceDeployer deployer,
+            Clock clock) {
         PolicyTargets targets = new PolicyTargets(kubernetes, objects, config, networks);
-        deployer.useTargetGroupPolicies(new TargetGroupPolicies(kubernetes));
+        TargetGroupPolicies targetGroupPolicies = new TargetGroupPolicies(kubernetes);
+        deployer.useTargetGroupPolicies(targetGroupPolicies);
         networks.useVpcAssociationPolicies(gateway -> VpcAssociationPolicyReconciler.declined(kubernetes, gateway));
         operator.register(new IamAuthPolicyReconciler(targets, lattice, clock),
                 o -> o.withName("iamauthpolicy").withFinalizer(IamAuthPolicyReconciler.FINALIZER));
@@ -28,5 +30,12 @@ final class PolicyControllers {
                 o -> o.withName("vpcassociationpolicy").withFinalizer(VpcAssociationPolicyReconciler.FINALIZER));
         operator.register(new AccessLogPolicyReconciler(targets, lattice, clock),
                 o -> o.withName("accesslogpolicy").withFinalizer(AccessLogPolicyReconciler.FINALIZER));
+        operator.register(new ServiceExportReconciler(kubernetes, lattice, config, builder, deployer, targetGroupPolicies,
+                clock), o -> o.withName("serviceexport").withFinalizer(ServiceExportReconciler.FINALIZER)
+                // the federation, port and service-name annotations change no generation but change the export
+                .withGenerationAware(false));
+        ServiceImportResolver imports = new ServiceImportResolver(kubernetes, lattice);
+        builder.useServiceImports(imports);
+        operator.register(new ServiceImportReconciler(imports), o -> o.withName("serviceimport"));
     }
 }

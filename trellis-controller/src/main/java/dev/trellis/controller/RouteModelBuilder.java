@@ -56,6 +56,13 @@ final class RouteModelBuilder {
     private final GatewayApiObjects objects;
     private final ControllerConfig config;
 
+    /** Resolves ServiceImport backendRefs (set by PolicyControllers); null: only Services resolve. */
+    private volatile ServiceImportResolver serviceImports;
+
+    void useServiceImports(ServiceImportResolver resolver) {
+        this.serviceImports = resolver;
+    }
+
     RouteModelBuilder(KubernetesClient client, GatewayApiObjects objects, ControllerConfig config) {
         this.client = client;
         this.objects = objects;
@@ -125,6 +132,11 @@ final class RouteModelBuilder {
             List<WeightedTargetGroup> forwards = new ArrayList<>();
             boolean allResolved = true;
             for (HTTPBackendRef ref : rule.getBackendRefs() == null ? List.<HTTPBackendRef>of() : rule.getBackendRefs()) {
+                if (serviceImports != null && ServiceImportResolver.handles(ref)) {
+                    // a cross-cluster backend: the groups other clusters' ServiceExports made (docs/controller.md)
+                    allResolved &= serviceImports.add(route.namespace(), ref, groups, forwards, refProblems, routeKind);
+                    continue;
+                }
                 Optional<TargetGroupModel> group = resolve(route, ref, refProblems);
                 if (group.isEmpty()) {
                     allResolved = false;

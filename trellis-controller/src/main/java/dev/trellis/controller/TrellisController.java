@@ -59,7 +59,7 @@ public final class TrellisController implements AutoCloseable {
         ServiceNetworkSynchronizer networks = new ServiceNetworkSynchronizer(lattice, config);
         RouteModelBuilder builder = new RouteModelBuilder(kubernetes, objects, config);
         LatticeServiceDeployer deployer = new LatticeServiceDeployer(lattice, config, networks);
-        PolicyControllers.register(operator, kubernetes, lattice, config, objects, networks, deployer, clock);
+        PolicyControllers.register(operator, kubernetes, lattice, config, objects, networks, builder, deployer, clock);
         if (config.watches("v1")) {
             register(new GatewayClassReconciler.V1(config, clock), "gatewayclass-v1", null);
             GatewayReconciler.V1 gateways = new GatewayReconciler.V1(config, objects, networks, clock);
