@@ -243,7 +243,12 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
                     types.add(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class);
                 }
             }
-            case PolicyTargets.GRPC_ROUTE -> types.add(io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute.class);
+            case PolicyTargets.GRPC_ROUTE -> {
+                // GRPCRoute is served as v1 only from Gateway API v1.1; clusters watched as v1beta1 predate it
+                if (config.watches("v1")) {
+                    types.add(io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute.class);
+                }
+            }
             case PolicyTargets.SERVICE -> types.add(io.fabric8.kubernetes.api.model.Service.class);
             case PolicyTargets.SERVICE_EXPORT -> types.add(dev.trellis.controller.policy.ServiceExport.class);
             default -> throw new IllegalArgumentException("no target kind " + kind);

@@ -54,8 +54,9 @@ final class PolicyTargets {
                     config.watches("v1beta1") ? client.resources(
                             io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class)
                             .inNamespace(namespace).withName(name).get() : null);
-            case GRPC_ROUTE -> firstLive(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute.class)
-                    .inNamespace(namespace).withName(name).get(), null);
+            case GRPC_ROUTE -> config.watches("v1") ? firstLive(client.resources(
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute.class).inNamespace(namespace).withName(name).get(),
+                    null) : null;
             case SERVICE -> firstLive(client.services().inNamespace(namespace).withName(name).get(), null);
             case SERVICE_EXPORT -> firstLive(client.resources(ServiceExport.class).inNamespace(namespace).withName(name).get(),
                     null);

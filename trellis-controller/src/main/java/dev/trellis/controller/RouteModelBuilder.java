@@ -63,6 +63,11 @@ final class RouteModelBuilder {
         this.serviceImports = resolver;
     }
 
+    /** Whether ServiceImport backendRefs resolve (the CRD is installed): routes then watch ServiceImports. */
+    boolean servesServiceImports() {
+        return serviceImports != null;
+    }
+
     RouteModelBuilder(KubernetesClient client, GatewayApiObjects objects, ControllerConfig config) {
         this.client = client;
         this.objects = objects;

@@ -68,6 +68,7 @@ public final class ServiceExportReconciler implements Reconciler<ServiceExport>,
     private final ControllerConfig config;
     private final RouteModelBuilder targets;
     private final LatticeServiceDeployer deployer;
+    /** Null when the TargetGroupPolicy CRD is not installed. */
     private final TargetGroupPolicies policies;
     private final Clock clock;
 
@@ -181,7 +182,7 @@ public final class ServiceExportReconciler implements Reconciler<ServiceExport>,
                 .protocolVersion(version).vpcIdentifier(config.clusterVpcId());
         if ("TLS".equals(wanted.routeType())) {
             groupConfig.healthCheck(h -> h.enabled(false));
-        } else {
+        } else if (policies != null) {
             policies.adjust(export.getMetadata().getNamespace(), serviceName, groupConfig);
         }
         Map<String, String> tags = new HashMap<>();

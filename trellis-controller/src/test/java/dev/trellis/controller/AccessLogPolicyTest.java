@@ -58,6 +58,7 @@ class AccessLogPolicyTest {
     void start() throws Exception {
         v1 = PolicyTestSupport.backend("v1");
         v2 = PolicyTestSupport.backend("v2");
+        PolicyTestSupport.installCrds(client);
         fixture = new ControllerFixture(dataDir, client, Map.of());
         logs = dataDir.resolve("access-logs");
         gateway = new InProcessGateway(fixture.controlPlane, fixture.vpcId, dataDir.resolve("gateway"), logs);

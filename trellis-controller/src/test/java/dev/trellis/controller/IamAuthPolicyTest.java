@@ -68,6 +68,7 @@ class IamAuthPolicyTest {
     void start() throws Exception {
         v1 = PolicyTestSupport.backend("v1");
         v2 = PolicyTestSupport.backend("v2");
+        PolicyTestSupport.installCrds(client);
         fixture = new ControllerFixture(dataDir, client, Map.of());
         gateway = new InProcessGateway(fixture.controlPlane, fixture.vpcId, dataDir.resolve("gateway"));
     }

@@ -89,6 +89,7 @@ class MultiClusterTest {
                 new KubernetesCrudDispatcher(), false);
         server.init();
         KubernetesClient client = server.createClient();
+        PolicyTestSupport.installCrds(client);
         ControllerConfig config = ControllerConfig.fromEnvironment(Map.of(
                 "CLUSTER_NAME", name, "CLUSTER_VPC_ID", vpcId, "AWS_ACCOUNT_ID", "111122223333", "REGION", "us-west-2",
                 "LATTICE_ENDPOINT", controlPlane.endpoint().toString(), "GATEWAY_API_VERSIONS", "v1,v1beta1",

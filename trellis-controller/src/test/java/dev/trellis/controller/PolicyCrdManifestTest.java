@@ -41,7 +41,7 @@ class PolicyCrdManifestTest {
             AccessLogPolicy.class, ServiceExport.class, ServiceImport.class})
     void theManifestMatchesTheClass(Class<? extends HasMetadata> type) throws Exception {
         String plural = HasMetadata.getPlural(type);
-        Path file = crds().resolve(plural + "." + HasMetadata.getGroup(type) + ".yaml");
+        Path file = PolicyTestSupport.crds().resolve(plural + "." + HasMetadata.getGroup(type) + ".yaml");
         CustomResourceDefinition crd;
         try (InputStream in = Files.newInputStream(file)) {
             crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
@@ -97,15 +97,5 @@ class PolicyCrdManifestTest {
                     .containsExactlyElementsOf(expected.keySet());
             expected.forEach((name, fieldType) -> compare(path + "." + name, schema.getProperties().get(name), fieldType));
         }
-    }
-
-    private static Path crds() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("deploy/kubernetes/crds");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("deploy/kubernetes/crds not found above " + Path.of("").toAbsolutePath());
     }
 }

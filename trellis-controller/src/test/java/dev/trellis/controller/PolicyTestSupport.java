@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /** Helpers the policy tests share: the walkthrough's manifests, EndpointSlices, local datastore stand-ins. */
@@ -31,6 +32,29 @@ final class PolicyTestSupport {
                 client.resource(item).create();
             }
         }
+    }
+
+    /** Creates the CRDs of deploy/kubernetes/crds/ in the API server, as installing Trellis does. */
+    static void installCrds(KubernetesClient client) throws IOException {
+        try (var files = Files.list(crds())) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    client.resource(client.getKubernetesSerialization().unmarshal(in,
+                            io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class)).create();
+                }
+            }
+        }
+    }
+
+    /** deploy/kubernetes/crds of the repository this test runs in. */
+    static Path crds() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("deploy/kubernetes/crds");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("deploy/kubernetes/crds not found above " + Path.of("").toAbsolutePath());
     }
 
     static String read(String file) throws IOException {

@@ -44,6 +44,7 @@ class TargetGroupPolicyTest {
 
     @BeforeEach
     void start() throws Exception {
+        PolicyTestSupport.installCrds(client);
         fixture = new ControllerFixture(dataDir, client, Map.of());
     }
 

@@ -43,6 +43,7 @@ class VpcAssociationPolicyTest {
 
     @BeforeEach
     void start() throws Exception {
+        PolicyTestSupport.installCrds(client);
         fixture = new ControllerFixture(dataDir, client, Map.of());
     }
 
