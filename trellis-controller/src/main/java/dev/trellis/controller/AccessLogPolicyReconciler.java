@@ -112,6 +112,12 @@ public final class AccessLogPolicyReconciler extends PolicyReconciler<AccessLogP
         return Outcome.accepted("access logs of " + resource.get() + " go to " + destination);
     }
 
+    /** The subscription is this policy's own: a waiting policy of the same type can only make its own once it is gone. */
+    @Override
+    boolean undoneEvenWithSuccessor() {
+        return true;
+    }
+
     @Override
     void remove(AccessLogPolicy policy, HasMetadata target) {
         latticeResource(target).flatMap(resource -> subscription(resource, policy))

@@ -86,6 +86,15 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
         return "";
     }
 
+    /**
+     * Whether deleting an applied policy undoes it even when a conflicting policy waits to take the target over. False
+     * by default (the successor's apply replaces the settings in place); true where what a policy made is its own
+     * (an access-log subscription tagged with the policy), so the successor could not make its own beside it.
+     */
+    boolean undoneEvenWithSuccessor() {
+        return false;
+    }
+
     @Override
     public UpdateControl<P> reconcile(P policy, Context<P> context) {
         java.util.Map<String, String> annotationsBefore = policy.getMetadata().getAnnotations() == null ? java.util.Map.of()
@@ -186,7 +195,7 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
         if (!applied || ref == null || ref.getKind() == null || ref.getName() == null) {
             return DeleteControl.defaultDelete(); // never applied: nothing to undo
         }
-        boolean successor = competitors(policy, context).anyMatch(p -> !sameObject(p, policy));
+        boolean successor = !undoneEvenWithSuccessor() && competitors(policy, context).anyMatch(p -> !sameObject(p, policy));
         if (successor) {
             // a conflicting policy of this kind takes the target over on its next look (RETRY_MILLIS): undoing now
             // would only switch the target off in between

@@ -134,7 +134,20 @@ class AccessLogPolicyTest {
                     assertThat(s.id()).isEqualTo(onService.id());
                 }));
 
+        // a waiting policy of the same type takes over when the one holding the type is deleted
+        client.resource(policy("apps", "successor", ref("HTTPRoute", "datastore"), LOG_GROUP)).create();
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() ->
+                assertThat(accepted("apps", "successor").subList(0, 2)).containsExactly("False", "Conflicted"));
         client.resources(AccessLogPolicy.class).inNamespace("apps").withName("service-logs").delete();
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+            assertThat(accepted("apps", "successor")).startsWith("True", "Accepted");
+            assertThat(subscriptions(serviceArn)).singleElement().satisfies(s -> {
+                assertThat(s.destinationArn()).isEqualTo(LOG_GROUP);
+                assertThat(s.arn()).isEqualTo(annotation("apps", "successor"));
+            });
+        });
+
+        client.resources(AccessLogPolicy.class).inNamespace("apps").withName("successor").delete();
         client.resources(AccessLogPolicy.class).inNamespace("default").withName("network-logs").delete();
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
             assertThat(client.resources(AccessLogPolicy.class).inAnyNamespace().list().getItems()).isEmpty();
