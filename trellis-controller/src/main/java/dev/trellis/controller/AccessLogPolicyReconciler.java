@@ -31,8 +31,8 @@ public final class AccessLogPolicyReconciler extends PolicyReconciler<AccessLogP
 
     private final VpcLatticeClient lattice;
 
-    AccessLogPolicyReconciler(PolicyTargets targets, VpcLatticeClient lattice, Clock clock) {
-        super(targets, clock);
+    AccessLogPolicyReconciler(PolicyTargets targets, VpcLatticeClient lattice, ControllerEvents events, Clock clock) {
+        super(targets, events, clock);
         this.lattice = lattice;
     }
 

@@ -48,11 +48,13 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     private final GatewayApiObjects objects;
     private final ServiceNetworkSynchronizer networks;
     private final Clock clock;
+    private final ControllerEvents events;
     private final VersionAccess<P, GatewaySpec, GatewayStatus> access;
 
     GatewayReconciler(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock,
-            VersionAccess<P, GatewaySpec, GatewayStatus> access) {
+            ControllerEvents events, VersionAccess<P, GatewaySpec, GatewayStatus> access) {
         this.access = access;
+        this.events = events;
         this.config = config;
         this.objects = objects;
         this.networks = networks;
@@ -103,6 +105,7 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
         }
         status.setConditions(conditions);
         status.setListeners(listenerStatuses(view, previous, generation));
+        events.statusChanged(gateway, status(gateway), status);
         setStatus(gateway, status);
         log.info("gateway {}/{}: programmed={}", view.namespace(), view.name(), programmed);
         UpdateControl<P> control = UpdateControl.patchStatus(gateway);
@@ -157,6 +160,8 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
         } catch (RuntimeException e) {
             if (ControllerRetry.givesUp(context)) {
                 log.error("gateway {}/{}: giving up releasing service network after retries", view.namespace(), view.name(), e);
+                events.record(gateway, "Warning", "CleanupAbandoned", "gave up releasing service network " + view.name()
+                        + " after retries; Lattice may keep associations of this cluster: " + e.getMessage());
                 return DeleteControl.defaultDelete();
             }
             throw e;
@@ -164,19 +169,39 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
         return DeleteControl.defaultDelete();
     }
 
-    /** HTTPRoute events (both watched versions) re-run the Gateways their parentRefs name. */
+    /**
+     * HTTPRoute events (both watched versions) re-run the Gateways their parentRefs name; GatewayClass events re-run the
+     * Gateways of that class, so a class created (or pointed at this controller) after its Gateways takes them over at
+     * once rather than at their next change.
+     */
     @Override
     public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
         List<EventSource<?, P>> sources = new ArrayList<>();
         if (config.watches("v1")) {
             sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getSpec, "httproutes-v1"));
+            sources.add(classSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass.class,
+                    "gatewayclasses-v1"));
         }
         if (config.watches("v1beta1")) {
             sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getSpec, "httproutes-v1beta1"));
+            sources.add(classSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass.class,
+                    "gatewayclasses-v1beta1"));
         }
         return sources;
+    }
+
+    private <C extends HasMetadata> EventSource<C, P> classSource(EventSourceContext<P> context, Class<C> type,
+            String name) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
+                .withName(name)
+                .withSecondaryToPrimaryMapper(gatewayClass -> context.getPrimaryCache().list()
+                        .filter(g -> spec(g) != null
+                                && gatewayClass.getMetadata().getName().equals(spec(g).getGatewayClassName()))
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+                .build(), context);
     }
 
     private <R extends HasMetadata> EventSource<R, P> routeSource(EventSourceContext<P> context, Class<R> type,
@@ -204,8 +229,9 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     /** gateway.networking.k8s.io/v1 Gateways. */
     @ControllerConfiguration(name = "gateway-v1")
     public static final class V1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway> {
-        V1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
-            super(config, objects, networks, clock, new VersionAccess<>(
+        V1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock,
+                ControllerEvents events) {
+            super(config, objects, networks, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway::setStatus));
@@ -215,8 +241,9 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     /** gateway.networking.k8s.io/v1beta1 Gateways (the walkthrough's manifests). */
     @ControllerConfiguration(name = "gateway-v1beta1")
     public static final class V1beta1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway> {
-        V1beta1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
-            super(config, objects, networks, clock, new VersionAccess<>(
+        V1beta1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock,
+                ControllerEvents events) {
+            super(config, objects, networks, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway::setStatus));

@@ -54,11 +54,13 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     private final RouteModelBuilder builder;
     private final LatticeServiceDeployer deployer;
     private final Clock clock;
+    private final ControllerEvents events;
     private final VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access;
 
     HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock,
-            VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access) {
+            ControllerEvents events, VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access) {
         this.access = access;
+        this.events = events;
         this.config = config;
         this.builder = builder;
         this.deployer = deployer;
@@ -137,6 +139,7 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         previous.stream().filter(p -> !config.controllerName().equals(p.getControllerName())).forEach(parents::add);
         HTTPRouteStatus status = new HTTPRouteStatus();
         status.setParents(parents);
+        events.statusChanged(route, status(route), status);
         setStatus(route, status);
 
         Map<String, String> annotations = new HashMap<>(route.getMetadata().getAnnotations() == null ? Map.of()
@@ -177,6 +180,8 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
                 // deletion must always finish (controller-facts §4.6): say loudly what may be left behind
                 log.error("route {}/{}: giving up cleaning Lattice after retries; service {} and its target groups may remain",
                         view.namespace(), view.name(), serviceName(view), e);
+                events.record(route, "Warning", "CleanupAbandoned", "gave up deleting service " + serviceName(view)
+                        + " after retries; it and its target groups may remain in Lattice: " + e.getMessage());
                 return DeleteControl.defaultDelete();
             }
             throw e;
@@ -265,8 +270,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     /** gateway.networking.k8s.io/v1 HTTPRoutes. */
     @ControllerConfiguration(name = "httproute-v1")
     public static final class V1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute> {
-        V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock) {
-            super(config, builder, deployer, clock, new VersionAccess<>(
+        V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock,
+                ControllerEvents events) {
+            super(config, builder, deployer, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::setStatus));
@@ -276,8 +282,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     /** gateway.networking.k8s.io/v1beta1 HTTPRoutes (the walkthrough's manifests). */
     @ControllerConfiguration(name = "httproute-v1beta1")
     public static final class V1beta1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute> {
-        V1beta1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock) {
-            super(config, builder, deployer, clock, new VersionAccess<>(
+        V1beta1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock,
+                ControllerEvents events) {
+            super(config, builder, deployer, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::setStatus));

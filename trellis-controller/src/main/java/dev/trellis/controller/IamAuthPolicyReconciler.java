@@ -29,8 +29,8 @@ public final class IamAuthPolicyReconciler extends PolicyReconciler<IAMAuthPolic
 
     private final VpcLatticeClient lattice;
 
-    IamAuthPolicyReconciler(PolicyTargets targets, VpcLatticeClient lattice, Clock clock) {
-        super(targets, clock);
+    IamAuthPolicyReconciler(PolicyTargets targets, VpcLatticeClient lattice, ControllerEvents events, Clock clock) {
+        super(targets, events, clock);
         this.lattice = lattice;
     }
 

@@ -9,8 +9,10 @@ import dev.trellis.controller.policy.VpcAssociationPolicy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import java.time.Clock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
@@ -28,40 +30,46 @@ final class PolicyControllers {
     private PolicyControllers() {
     }
 
-    static void register(Operator operator, KubernetesClient kubernetes, VpcLatticeClient lattice, ControllerConfig config,
+    /** How {@link TrellisController} registers a reconciler (name, resync, then the caller's overrides). */
+    interface Registrar {
+        <P extends HasMetadata> void register(Reconciler<P> reconciler, String name,
+                Consumer<ControllerConfigurationOverrider<P>> more);
+    }
+
+    static void register(Registrar operator, KubernetesClient kubernetes, VpcLatticeClient lattice, ControllerConfig config,
             GatewayApiObjects objects, ServiceNetworkSynchronizer networks, RouteModelBuilder builder,
-            LatticeServiceDeployer deployer, Clock clock) {
+            LatticeServiceDeployer deployer, ControllerEvents events, Clock clock) {
         PolicyTargets targets = new PolicyTargets(kubernetes, objects, config, networks);
         TargetGroupPolicies targetGroupPolicies = new TargetGroupPolicies(kubernetes);
         if (installed(kubernetes, IAMAuthPolicy.class)) {
-            operator.register(new IamAuthPolicyReconciler(targets, lattice, clock),
-                    o -> o.withName("iamauthpolicy").withFinalizer(IamAuthPolicyReconciler.FINALIZER));
+            operator.register(new IamAuthPolicyReconciler(targets, lattice, events, clock), "iamauthpolicy",
+                    o -> o.withFinalizer(IamAuthPolicyReconciler.FINALIZER));
         }
         if (installed(kubernetes, TargetGroupPolicy.class)) {
             deployer.useTargetGroupPolicies(targetGroupPolicies);
-            operator.register(new TargetGroupPolicyReconciler(targets, lattice, clock),
-                    o -> o.withName("targetgrouppolicy").withFinalizer(TargetGroupPolicyReconciler.FINALIZER));
+            operator.register(new TargetGroupPolicyReconciler(targets, lattice, events, clock), "targetgrouppolicy",
+                    o -> o.withFinalizer(TargetGroupPolicyReconciler.FINALIZER));
         }
         if (installed(kubernetes, VpcAssociationPolicy.class)) {
             networks.useVpcAssociationPolicies(gateway -> VpcAssociationPolicyReconciler.declined(kubernetes, gateway));
-            operator.register(new VpcAssociationPolicyReconciler(targets, lattice, clock),
-                    o -> o.withName("vpcassociationpolicy").withFinalizer(VpcAssociationPolicyReconciler.FINALIZER));
+            operator.register(new VpcAssociationPolicyReconciler(targets, lattice, events, clock), "vpcassociationpolicy",
+                    o -> o.withFinalizer(VpcAssociationPolicyReconciler.FINALIZER));
         }
         if (installed(kubernetes, AccessLogPolicy.class)) {
-            operator.register(new AccessLogPolicyReconciler(targets, lattice, clock),
-                    o -> o.withName("accesslogpolicy").withFinalizer(AccessLogPolicyReconciler.FINALIZER));
+            operator.register(new AccessLogPolicyReconciler(targets, lattice, events, clock), "accesslogpolicy",
+                    o -> o.withFinalizer(AccessLogPolicyReconciler.FINALIZER));
         }
         if (installed(kubernetes, ServiceExport.class)) {
             TargetGroupPolicies exportPolicies = installed(kubernetes, TargetGroupPolicy.class) ? targetGroupPolicies : null;
             operator.register(new ServiceExportReconciler(kubernetes, lattice, config, builder, deployer, exportPolicies,
-                    clock), o -> o.withName("serviceexport").withFinalizer(ServiceExportReconciler.FINALIZER)
+                    events, clock), "serviceexport", o -> o.withFinalizer(ServiceExportReconciler.FINALIZER)
                     // the federation, port and service-name annotations change no generation but change the export
                     .withGenerationAware(false));
         }
         if (installed(kubernetes, ServiceImport.class)) {
             ServiceImportResolver imports = new ServiceImportResolver(kubernetes, lattice);
             builder.useServiceImports(imports);
-            operator.register(new ServiceImportReconciler(imports), o -> o.withName("serviceimport"));
+            operator.register(new ServiceImportReconciler(imports), "serviceimport", null);
         }
     }
 

@@ -59,10 +59,12 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
     }
 
     protected final PolicyTargets targets;
+    private final ControllerEvents events;
     private final Clock clock;
 
-    PolicyReconciler(PolicyTargets targets, Clock clock) {
+    PolicyReconciler(PolicyTargets targets, ControllerEvents events, Clock clock) {
         this.targets = targets;
+        this.events = events;
         this.clock = clock;
     }
 
@@ -102,10 +104,11 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
         Outcome outcome = evaluate(policy, context);
         log.info("{} {}/{}: {} {}", policy.getKind(), policy.getMetadata().getNamespace(), policy.getMetadata().getName(),
                 outcome.reason(), outcome.message());
-        PolicyStatus status = policy.getStatus() == null ? new PolicyStatus() : policy.getStatus();
-        List<Condition> conditions = Conditions.set(status.getConditions(), "Accepted", outcome.accepted(), outcome.reason(),
-                outcome.message(), policy.getMetadata().getGeneration(), clock);
-        status.setConditions(conditions);
+        PolicyStatus before = policy.getStatus();
+        PolicyStatus status = new PolicyStatus();
+        status.setConditions(Conditions.set(before == null ? null : before.getConditions(), "Accepted", outcome.accepted(),
+                outcome.reason(), outcome.message(), policy.getMetadata().getGeneration(), clock));
+        events.statusChanged(policy, before, status);
         policy.setStatus(status);
         // apply may write annotations (the AccessLogPolicy's subscription ARN): then the resource is patched too
         java.util.Map<String, String> annotationsAfter = policy.getMetadata().getAnnotations() == null ? java.util.Map.of()

@@ -70,10 +70,13 @@ public final class ServiceExportReconciler implements Reconciler<ServiceExport>,
     private final LatticeServiceDeployer deployer;
     /** Null when the TargetGroupPolicy CRD is not installed. */
     private final TargetGroupPolicies policies;
+    private final ControllerEvents events;
     private final Clock clock;
 
     ServiceExportReconciler(KubernetesClient client, VpcLatticeClient lattice, ControllerConfig config,
-            RouteModelBuilder targets, LatticeServiceDeployer deployer, TargetGroupPolicies policies, Clock clock) {
+            RouteModelBuilder targets, LatticeServiceDeployer deployer, TargetGroupPolicies policies, ControllerEvents events,
+            Clock clock) {
+        this.events = events;
         this.client = client;
         this.lattice = lattice;
         this.config = config;
@@ -229,14 +232,17 @@ public final class ServiceExportReconciler implements Reconciler<ServiceExport>,
     }
 
     private UpdateControl<ServiceExport> status(ServiceExport export, boolean valid, String reason, String message) {
-        ServiceExport.Status status = export.getStatus() == null ? new ServiceExport.Status() : export.getStatus();
-        List<Condition> conditions = Conditions.set(status.getConditions(), "Valid", valid, reason, message,
+        ServiceExport.Status before = export.getStatus();
+        List<Condition> previous = before == null ? null : before.getConditions();
+        List<Condition> conditions = Conditions.set(previous, "Valid", valid, reason, message,
                 export.getMetadata().getGeneration(), clock);
-        if (conditions.equals(status.getConditions())) {
+        if (conditions.equals(previous)) {
             // not generation-aware (annotations matter), so an unchanged status is not written again
             return UpdateControl.noUpdate();
         }
+        ServiceExport.Status status = new ServiceExport.Status();
         status.setConditions(conditions);
+        events.statusChanged(export, before, status);
         export.setStatus(status);
         return UpdateControl.patchStatus(export);
     }

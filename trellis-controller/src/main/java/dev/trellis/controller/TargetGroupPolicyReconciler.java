@@ -29,8 +29,8 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
 
     private final VpcLatticeClient lattice;
 
-    TargetGroupPolicyReconciler(PolicyTargets targets, VpcLatticeClient lattice, Clock clock) {
-        super(targets, clock);
+    TargetGroupPolicyReconciler(PolicyTargets targets, VpcLatticeClient lattice, ControllerEvents events, Clock clock) {
+        super(targets, events, clock);
         this.lattice = lattice;
     }
 

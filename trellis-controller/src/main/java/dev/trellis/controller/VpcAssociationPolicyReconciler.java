@@ -32,8 +32,8 @@ public final class VpcAssociationPolicyReconciler extends PolicyReconciler<VpcAs
 
     private final VpcLatticeClient lattice;
 
-    VpcAssociationPolicyReconciler(PolicyTargets targets, VpcLatticeClient lattice, Clock clock) {
-        super(targets, clock);
+    VpcAssociationPolicyReconciler(PolicyTargets targets, VpcLatticeClient lattice, ControllerEvents events, Clock clock) {
+        super(targets, events, clock);
         this.lattice = lattice;
     }
 

@@ -61,7 +61,7 @@ class AccessLogPolicyTest {
         PolicyTestSupport.installCrds(client);
         fixture = new ControllerFixture(dataDir, client, Map.of());
         logs = dataDir.resolve("access-logs");
-        gateway = new InProcessGateway(fixture.controlPlane, fixture.vpcId, dataDir.resolve("gateway"), logs);
+        gateway = InProcessGateway.withAccessLogs(fixture.controlPlane, fixture.vpcId, dataDir.resolve("gateway"), logs);
     }
 
     @AfterEach

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -23,9 +24,16 @@ final class ControllerFixture implements AutoCloseable {
     final ControlPlane controlPlane;
     final VpcLatticeClient lattice;
     final String vpcId;
+    final ControllerMetrics metrics;
     final TrellisController controller;
 
     ControllerFixture(Path dataDir, KubernetesClient kubernetes, Map<String, String> extraEnv) throws Exception {
+        this(dataDir, kubernetes, extraEnv, UnaryOperator.identity());
+    }
+
+    /** {@code adjust} changes the configuration read from the environment (settings the environment cannot give). */
+    ControllerFixture(Path dataDir, KubernetesClient kubernetes, Map<String, String> extraEnv,
+            UnaryOperator<ControllerConfig> adjust) throws Exception {
         controlPlane = ControlPlane.start(new ControlPlane.Options(dataDir, "127.0.0.1", 0, "h2",
                 ControlPlaneConfig.defaults("us-west-2", "111122223333")), Clock.systemUTC());
         IdentityDirectory.AdminCredentials admin = controlPlane.firstStartCredentials().orElseThrow();
@@ -35,8 +43,11 @@ final class ControllerFixture implements AutoCloseable {
                 .credentialsProvider(credentials).build()) {
             vpcId = ec2.createVpc(r -> r.cidrBlock("192.168.0.0/16")).vpc().vpcId();
         }
+        metrics = new ControllerMetrics();
         lattice = VpcLatticeClient.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
-                .credentialsProvider(credentials).build();
+                .credentialsProvider(credentials)
+                .overrideConfiguration(o -> o.addExecutionInterceptor(metrics.latticeCalls()))
+                .build();
         Map<String, String> env = new HashMap<>(Map.of(
                 "CLUSTER_NAME", "eks-cluster-a",
                 "CLUSTER_VPC_ID", vpcId,
@@ -45,9 +56,11 @@ final class ControllerFixture implements AutoCloseable {
                 "LATTICE_ENDPOINT", controlPlane.endpoint().toString(),
                 // the mock server does not convert between versions, so both are watched (docs/controller.md)
                 "GATEWAY_API_VERSIONS", "v1,v1beta1",
-                "HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0"));
+                "HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0",
+                "METRICS_BIND_ADDRESS", "127.0.0.1:0"));
         env.putAll(extraEnv);
-        controller = new TrellisController(ControllerConfig.fromEnvironment(env), kubernetes, lattice).start();
+        controller = new TrellisController(adjust.apply(ControllerConfig.fromEnvironment(env)), kubernetes, lattice, metrics)
+                .start();
     }
 
     @Override
