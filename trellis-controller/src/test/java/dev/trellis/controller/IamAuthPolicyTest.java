@@ -92,8 +92,12 @@ class IamAuthPolicyTest {
         client.resource(PolicyTestSupport.slice("datastore-v1-svc", "v1-a", "127.0.0.1", v1.getAddress().getPort())).create();
         client.resource(PolicyTestSupport.slice("datastore-v2-svc", "v2-a", "127.0.0.1", v2.getAddress().getPort())).create();
         PolicyTestSupport.apply(client, "route-datastore-canary.yaml");
-        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() ->
-                assertThat(gateway.get("datastore.sarathy.io", "/popular")).isEqualTo("200 datastore v1 /popular"));
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+            assertThat(gateway.get("datastore.sarathy.io", "/popular")).isEqualTo("200 datastore v1 /popular");
+            // traffic may flow a moment before the route's reconcile writes the annotation
+            assertThat(client.resources(HTTPRoute.class).inNamespace("apps").withName("datastore").get().getMetadata()
+                    .getAnnotations()).containsKey(HttpRouteReconciler.SERVICE_ARN_ANNOTATION);
+        });
         String serviceArn = client.resources(HTTPRoute.class).inNamespace("apps").withName("datastore").get()
                 .getMetadata().getAnnotations().get(HttpRouteReconciler.SERVICE_ARN_ANNOTATION);
 

@@ -3,6 +3,7 @@ package dev.trellis.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.trellis.controller.policy.ServiceExport;
 import dev.trellis.controller.policy.ServiceImport;
 import dev.trellis.controlplane.ControlPlane;
@@ -93,7 +94,7 @@ class MultiClusterTest {
         ControllerConfig config = ControllerConfig.fromEnvironment(Map.of(
                 "CLUSTER_NAME", name, "CLUSTER_VPC_ID", vpcId, "AWS_ACCOUNT_ID", "111122223333", "REGION", "us-west-2",
                 "LATTICE_ENDPOINT", controlPlane.endpoint().toString(), "GATEWAY_API_VERSIONS", "v1,v1beta1",
-                "HEALTH_PROBE_BIND_ADDRESS", ""));
+                "HEALTH_PROBE_BIND_ADDRESS", "", "METRICS_BIND_ADDRESS", "0"));
         return new Cluster(server, client, vpcId, new TrellisController(config, client, lattice).start());
     }
 
@@ -107,11 +108,23 @@ class MultiClusterTest {
 
     @Test
     void clusterARoutesToTheTargetGroupsClusterBExports() throws Exception {
+        HttpServer v1 = PolicyTestSupport.backend("v1");
+        HttpServer v2 = PolicyTestSupport.backend("v2");
+        try (InProcessGateway gatewayA = InProcessGateway.withFabric(controlPlane, a.vpcId(), dataDir.resolve("gw-a"));
+                InProcessGateway gatewayB = InProcessGateway.withFabric(controlPlane, b.vpcId(), dataDir.resolve("gw-b"))) {
+            exportAndImport(gatewayA, v1.getAddress().getPort(), v2.getAddress().getPort());
+        } finally {
+            v1.stop(0);
+            v2.stop(0);
+        }
+    }
+
+    private void exportAndImport(InProcessGateway gatewayA, int v1Port, int v2Port) throws Exception {
         // cluster B: the datastore, its endpoints, and its exports (v2's without the federation annotation at first)
         PolicyTestSupport.apply(b.client(), "gateway-lattice.yaml");
         PolicyTestSupport.apply(b.client(), "datastore.yaml");
-        b.client().resource(PolicyTestSupport.slice("datastore-v1-svc", "v1-a", "10.0.1.11", 3000)).create();
-        b.client().resource(PolicyTestSupport.slice("datastore-v2-svc", "v2-a", "10.0.1.12", 3000)).create();
+        b.client().resource(PolicyTestSupport.slice("datastore-v1-svc", "v1-a", "127.0.0.1", v1Port)).create();
+        b.client().resource(PolicyTestSupport.slice("datastore-v2-svc", "v2-a", "127.0.0.1", v2Port)).create();
         b.client().resource(export("datastore-v1-svc", true)).create();
         b.client().resource(export("datastore-v2-svc", false)).create();
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
@@ -136,8 +149,8 @@ class MultiClusterTest {
                     .containsEntry("application-networking.k8s.aws/ServiceNamespace", "apps")
                     .doesNotContainKey("application-networking.k8s.aws/RouteName");
         });
-        assertThat(targets(groupOf.get("v1"))).containsExactly("10.0.1.11:3000");
-        assertThat(targets(groupOf.get("v2"))).containsExactly("10.0.1.12:3000");
+        assertThat(targets(groupOf.get("v1"))).containsExactly("127.0.0.1:" + v1Port);
+        assertThat(targets(groupOf.get("v2"))).containsExactly("127.0.0.1:" + v2Port);
 
         // cluster A: the canary route, its backends ServiceImports
         PolicyTestSupport.apply(a.client(), "gateway-lattice.yaml");
@@ -163,6 +176,15 @@ class MultiClusterTest {
         });
         // A made no target group of its own
         assertThat(lattice.listTargetGroups(r -> r.vpcIdentifier(a.vpcId())).items()).isEmpty();
+
+        // a client in A's VPC reaches B's pods through A's gateway and the fabric: /popular v1 only, /summary both
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() ->
+                assertThat(gatewayA.get("datastore.sarathy.io", "/popular")).isEqualTo("200 datastore v1 /popular"));
+        java.util.Set<String> summaries = new java.util.HashSet<>();
+        for (int i = 0; i < 40 && summaries.size() < 2; i++) {
+            summaries.add(gatewayA.get("datastore.sarathy.io", "/summary"));
+        }
+        assertThat(summaries).containsExactlyInAnyOrder("200 datastore v1 /summary", "200 datastore v2 /summary");
 
         // A's route leaving does not touch B's groups; B's export leaving deletes its group
         a.client().resources(HTTPRoute.class).inNamespace("apps").withName("datastore").delete();
