@@ -169,39 +169,19 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
         return DeleteControl.defaultDelete();
     }
 
-    /**
-     * HTTPRoute events (both watched versions) re-run the Gateways their parentRefs name; GatewayClass events re-run the
-     * Gateways of that class, so a class created (or pointed at this controller) after its Gateways takes them over at
-     * once rather than at their next change.
-     */
+    /** HTTPRoute events (both watched versions) re-run the Gateways their parentRefs name. */
     @Override
     public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
         List<EventSource<?, P>> sources = new ArrayList<>();
         if (config.watches("v1")) {
             sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getSpec, "httproutes-v1"));
-            sources.add(classSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass.class,
-                    "gatewayclasses-v1"));
         }
         if (config.watches("v1beta1")) {
             sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getSpec, "httproutes-v1beta1"));
-            sources.add(classSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass.class,
-                    "gatewayclasses-v1beta1"));
         }
         return sources;
-    }
-
-    private <C extends HasMetadata> EventSource<C, P> classSource(EventSourceContext<P> context, Class<C> type,
-            String name) {
-        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
-                .withName(name)
-                .withSecondaryToPrimaryMapper(gatewayClass -> context.getPrimaryCache().list()
-                        .filter(g -> spec(g) != null
-                                && gatewayClass.getMetadata().getName().equals(spec(g).getGatewayClassName()))
-                        .map(ResourceID::fromResource)
-                        .collect(Collectors.toSet()))
-                .build(), context);
     }
 
     private <R extends HasMetadata> EventSource<R, P> routeSource(EventSourceContext<P> context, Class<R> type,

@@ -298,4 +298,23 @@ public final class TrellisController implements AutoCloseable {
             lattice.close();
         }
     }
+
+    /**
+     * The Kubernetes kinds the registered reconcilers watch, primary and secondary (their informer event sources):
+     * what the controller's RBAC must let it get, list and watch ({@link ControllerPermissions}; checked against
+     * deploy/kubernetes by trellis-cli's KubernetesManifestsTest).
+     */
+    public java.util.Set<Class<? extends HasMetadata>> watchedKinds() {
+        java.util.Set<Class<? extends HasMetadata>> kinds = new java.util.LinkedHashSet<>();
+        for (io.javaoperatorsdk.operator.RegisteredController<?> controller : operator.getRegisteredControllers()) {
+            kinds.add(controller.getConfiguration().getResourceClass());
+            for (var source : controller.getControllerHealthInfo().eventSourceHealthIndicators().values()) {
+                if (source instanceof io.javaoperatorsdk.operator.processing.event.source.EventSource<?, ?> events
+                        && HasMetadata.class.isAssignableFrom(events.resourceType())) {
+                    kinds.add(events.resourceType().asSubclass(HasMetadata.class));
+                }
+            }
+        }
+        return kinds;
+    }
 }

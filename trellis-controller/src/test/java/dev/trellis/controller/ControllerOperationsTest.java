@@ -100,30 +100,6 @@ class ControllerOperationsTest {
     }
 
     @Test
-    void aGatewayClassCreatedAfterItsGatewayTakesItOverAtOnce() throws Exception {
-        try (ControllerFixture fixture = new ControllerFixture(dataDir, client, Map.of())) {
-            client.resource(new GatewayBuilder().withNewMetadata().withName("my-network").withNamespace("apps").endMetadata()
-                    .withNewSpec().withGatewayClassName("amazon-vpc-lattice")
-                    .addNewListener().withName("http").withProtocol("HTTP").withPort(80).endListener().endSpec().build())
-                    .create();
-            Thread.sleep(2_000);
-            assertThat(client.resources(Gateway.class).inNamespace("apps").withName("my-network").get().getStatus())
-                    .isNull();
-            assertThat(fixture.lattice.listServiceNetworks(r -> { }).items()).isEmpty();
-
-            client.resource(new GatewayClassBuilder().withNewMetadata().withName("amazon-vpc-lattice").endMetadata()
-                    .withNewSpec().withControllerName(ControllerConfig.DEFAULT_CONTROLLER_NAME).endSpec().build()).create();
-
-            // well before the 5-minute resync (generous: the machines running these tests are often loaded)
-            await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() -> assertThat(Conditions.isTrue(
-                    client.resources(Gateway.class).inNamespace("apps").withName("my-network").get().getStatus()
-                            .getConditions(), "Programmed")).isTrue());
-            assertThat(fixture.lattice.listServiceNetworks(r -> { }).items()).extracting(n -> n.name())
-                    .containsExactly("my-network");
-        }
-    }
-
-    @Test
     void theResyncRepairsALatticeChangeMadeOutsideTheCluster() throws Exception {
         try (ControllerFixture fixture = new ControllerFixture(dataDir, client, Map.of(),
                 config -> config.withResync(Duration.ofSeconds(2)))) {
