@@ -139,8 +139,10 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
 
     private boolean attaches(RouteView route, GatewayView gateway, Listener listener) {
         HTTPRouteSpec spec = route.spec();
-        if (spec == null || spec.getParentRefs() == null || !objects.allows(listener, gateway.namespace(), route.namespace())
-                || !("HTTP".equals(listener.getProtocol()) || "HTTPS".equals(listener.getProtocol()))) {
+        RouteKind kind = RouteKind.of(route.resource().getKind());
+        if (spec == null || spec.getParentRefs() == null
+                || !objects.allows(listener, gateway.namespace(), route.namespace(), kind.kind())
+                || kind.latticeProtocol(listener) == null) {
             return false;
         }
         return spec.getParentRefs().stream().anyMatch(ref -> objects.refersTo(ref, route.namespace(), gateway)
@@ -180,6 +182,21 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
         if (config.watches("v1beta1")) {
             sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getSpec, "httproutes-v1beta1"));
+        }
+        // GRPCRoutes and TLSRoutes, where the API server serves them (as TrellisController registers their reconcilers)
+        ServedKinds served = new ServedKinds(context.getClient());
+        if (config.watches("v1") && served.serves("grpcroutes", "v1")) {
+            sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute.class,
+                    r -> RouteSpecs.fromGrpc(r.getSpec()), "grpcroutes-v1"));
+        }
+        if (config.watches("v1beta1") && served.serves("grpcroutes", "v1alpha2")) {
+            sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.GRPCRoute.class,
+                    r -> RouteSpecs.fromGrpc(r.getSpec()), "grpcroutes-v1alpha2"));
+        }
+        if (served.serves("tlsroutes", "v1alpha2")) {
+            sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class,
+                    r -> r.getSpec() == null ? null : RouteSpecs.fromTls(r.getSpec().getHostnames(),
+                            r.getSpec().getParentRefs(), r.getSpec().getRules()), "tlsroutes-v1alpha2"));
         }
         return sources;
     }

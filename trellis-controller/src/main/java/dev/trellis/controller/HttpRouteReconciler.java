@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * HTTPRoute → one Lattice service ({@link RouteModelBuilder} plans, {@link LatticeServiceDeployer} applies), with the
  * route's status per parent and the AWS controller's annotations written back. One subclass per served version
- * ({@link V1}, {@link V1beta1}): JOSDK learns the resource class from the type argument.
+ * ({@link V1}, {@link V1beta1}): JOSDK learns the resource class from the type argument. GRPCRoutes and TLSRoutes are
+ * subclasses too ({@link GrpcRouteReconciler}, {@link TlsRouteReconciler}), reading their spec in the HTTPRoute shape;
+ * {@link RouteKind} says what differs, {@link CustomDomains} adds certificates by hostname and DNSEndpoints.
  */
 public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reconciler<P>, Cleaner<P> {
 
@@ -56,11 +58,26 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     private final Clock clock;
     private final ControllerEvents events;
     private final VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access;
+    private final RouteKind kind;
+    private final CustomDomains domains;
 
-    HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock,
-            ControllerEvents events, VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access) {
+    HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer,
+            CustomDomains domains, Clock clock, ControllerEvents events,
+            VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access) {
+        this(config, builder, deployer, domains, clock, events, access, RouteKind.HTTP_ROUTE);
+    }
+
+    /**
+     * For GRPCRoutes and TLSRoutes too: {@code access} reads their spec in the HTTPRoute shape ({@link RouteSpecs}) and
+     * their status as an HTTPRouteStatus (all route statuses are a list of parent statuses).
+     */
+    HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer,
+            CustomDomains domains, Clock clock, ControllerEvents events,
+            VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access, RouteKind kind) {
         this.access = access;
         this.events = events;
+        this.kind = kind;
+        this.domains = domains;
         this.config = config;
         this.builder = builder;
         this.deployer = deployer;
@@ -82,17 +99,22 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     @Override
     public UpdateControl<P> reconcile(P route, Context<P> context) {
         RouteView view = new RouteView(route, spec(route));
-        RouteModelBuilder.Result result = builder.build(view, "HTTPRoute");
+        RouteModelBuilder.Result result = builder.build(view, kind.kind());
+        List<String> notes = new ArrayList<>(); // findings that do not stop the route (CustomDomains)
         String failure = null;
         String failureReason = null;
         boolean pending = false;
         LatticeServiceDeployer.Deployed deployed = null;
+        boolean awaitingCertificate = false;
         if (result.unsupported() != null) {
             failureReason = "UnsupportedValue";
             failure = result.unsupported();
         } else if (result.model() != null) {
             try {
-                deployed = deployer.deploy(result.model());
+                RouteModel model = domains.withCertificate(result.model(), notes);
+                awaitingCertificate = domains.awaitsCertificate(model);
+                deployed = deployer.deploy(model);
+                domains.afterDeploy(route, kind, model, deployed, notes);
             } catch (LatticeServiceDeployer.ServiceConflict conflict) {
                 failureReason = "Conflicted";
                 failure = conflict.getMessage();
@@ -111,6 +133,7 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         } else {
             // no parent accepts the route (any more): nothing of it may stay in Lattice
             deployer.delete(view.namespace(), view.name(), serviceName(view));
+            domains.removeDnsEndpoint(route);
         }
         List<RouteParentStatus> parents = new ArrayList<>();
         List<RouteParentStatus> previous = status(route) == null || status(route).getParents() == null ? List.of()
@@ -122,6 +145,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
             Long generation = route.getMetadata().getGeneration();
             if (verdict.accepted() && failure != null) {
                 conditions = Conditions.set(conditions, "Accepted", false, failureReason, failure, generation, clock);
+            } else if (verdict.accepted() && !notes.isEmpty()) {
+                conditions = Conditions.set(conditions, "Accepted", true, verdict.reason(), String.join("; ", notes),
+                        generation, clock);
             } else {
                 conditions = Conditions.set(conditions, "Accepted", verdict.accepted(), verdict.reason(), verdict.message(),
                         generation, clock);
@@ -166,8 +192,11 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         } else {
             control = UpdateControl.patchStatus(route);
         }
-        return pending ? control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS : REFUSED_RETRY_MILLIS)
-                : control;
+        if (pending) {
+            return control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS : REFUSED_RETRY_MILLIS);
+        }
+        // served with Lattice's certificate for want of one in ACM: look again, a certificate may be imported later
+        return awaitingCertificate ? control.rescheduleAfter(REFUSED_RETRY_MILLIS) : control;
     }
 
     @Override
@@ -175,6 +204,7 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         RouteView view = new RouteView(route, spec(route));
         try {
             deployer.delete(view.namespace(), view.name(), serviceName(view));
+            domains.removeDnsEndpoint(route);
         } catch (RuntimeException e) {
             if (ControllerRetry.givesUp(context)) {
                 // deletion must always finish (controller-facts §4.6): say loudly what may be left behind
@@ -270,9 +300,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     /** gateway.networking.k8s.io/v1 HTTPRoutes. */
     @ControllerConfiguration(name = "httproute-v1")
     public static final class V1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute> {
-        V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock,
-                ControllerEvents events) {
-            super(config, builder, deployer, clock, events, new VersionAccess<>(
+        V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, CustomDomains domains,
+                Clock clock, ControllerEvents events) {
+            super(config, builder, deployer, domains, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::setStatus));
@@ -282,9 +312,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     /** gateway.networking.k8s.io/v1beta1 HTTPRoutes (the walkthrough's manifests). */
     @ControllerConfiguration(name = "httproute-v1beta1")
     public static final class V1beta1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute> {
-        V1beta1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock,
-                ControllerEvents events) {
-            super(config, builder, deployer, clock, events, new VersionAccess<>(
+        V1beta1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, CustomDomains domains,
+                Clock clock, ControllerEvents events) {
+            super(config, builder, deployer, domains, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::setStatus));

@@ -75,6 +75,7 @@ final class RouteModelBuilder {
     }
 
     Result build(RouteView route, String routeKind) {
+        RouteKind kind = RouteKind.of(routeKind);
         List<ParentVerdict> verdicts = new ArrayList<>();
         Map<String, ListenerModel> listeners = new LinkedHashMap<>();
         Set<String> networks = new LinkedHashSet<>();
@@ -101,23 +102,23 @@ final class RouteModelBuilder {
                 continue;
             }
             List<Listener> allowed = selected.stream()
-                    .filter(l -> objects.allows(l, gateway.get().namespace(), route.namespace())).toList();
+                    .filter(l -> objects.allows(l, gateway.get().namespace(), route.namespace(), routeKind)).toList();
             if (allowed.isEmpty()) {
                 verdicts.add(new ParentVerdict(parentRef, gateway.get(), false, "NotAllowedByListeners",
-                        "the listeners' allowedRoutes do not admit HTTPRoutes from namespace " + route.namespace()));
+                        "the listeners' allowedRoutes do not admit " + routeKind + "s from namespace " + route.namespace()));
                 continue;
             }
-            List<Listener> usable = allowed.stream()
-                    .filter(l -> "HTTP".equals(l.getProtocol()) || "HTTPS".equals(l.getProtocol())).toList();
+            List<Listener> usable = allowed.stream().filter(l -> kind.latticeProtocol(l) != null).toList();
             if (usable.isEmpty()) {
                 verdicts.add(new ParentVerdict(parentRef, gateway.get(), false, "NotAllowedByListeners",
-                        "an HTTPRoute attaches to HTTP or HTTPS listeners only"));
+                        kind.listenerRequirement()));
                 continue;
             }
             for (Listener listener : usable) {
-                listeners.putIfAbsent(listener.getProtocol() + ":" + listener.getPort(), new ListenerModel(
-                        LatticeNames.listenerName(serviceName, listener.getPort(), listener.getProtocol()),
-                        listener.getProtocol(), listener.getPort()));
+                String protocol = kind.latticeProtocol(listener);
+                listeners.putIfAbsent(protocol + ":" + listener.getPort(), new ListenerModel(
+                        LatticeNames.listenerName(serviceName, listener.getPort(), kind.listenerNameProtocol(protocol)),
+                        protocol, listener.getPort()));
                 if (certificateArn == null && "HTTPS".equals(listener.getProtocol()) && listener.getTls() != null
                         && listener.getTls().getOptions() != null) {
                     certificateArn = listener.getTls().getOptions().get(CERTIFICATE_ARN_OPTION);
@@ -127,7 +128,7 @@ final class RouteModelBuilder {
             verdicts.add(new ParentVerdict(parentRef, gateway.get(), true, "Accepted", ""));
         }
 
-        String unsupported = unsupported(route);
+        String unsupported = unsupported(route, kind);
         List<String[]> refProblems = new ArrayList<>();
         Map<String, TargetGroupModel> groups = new LinkedHashMap<>();
         List<RuleModel> rules = new ArrayList<>();
@@ -178,15 +179,18 @@ final class RouteModelBuilder {
     }
 
     /** What Lattice rules cannot express, as the AWS controller refuses it (controller-facts §3 "In practice"). */
-    private static String unsupported(RouteView route) {
+    private static String unsupported(RouteView route, RouteKind kind) {
         List<HTTPRouteRule> rules = route.spec().getRules() == null ? List.of() : route.spec().getRules();
+        if (kind == RouteKind.TLS_ROUTE) {
+            return tlsRouteUnsupported(route, rules);
+        }
         if (rules.size() > 100) {
             return "a Lattice listener holds at most 100 rules, the route has " + rules.size();
         }
         for (int i = 0; i < rules.size(); i++) {
             HTTPRouteRule rule = rules.get(i);
             if (rule.getFilters() != null && !rule.getFilters().isEmpty()) {
-                return "rule " + i + ": HTTPRoute filters are not supported by VPC Lattice";
+                return "rule " + i + ": " + kind.kind() + " filters are not supported by VPC Lattice";
             }
             if (rule.getMatches() != null && rule.getMatches().size() > 1) {
                 return "rule " + i + ": a Lattice rule has one match, the rule has " + rule.getMatches().size()
@@ -200,7 +204,10 @@ final class RouteModelBuilder {
                 return "rule " + i + ": query parameter matches are not supported by VPC Lattice";
             }
             if (match.getPath() != null && "RegularExpression".equals(match.getPath().getType())) {
-                return "rule " + i + ": path matches must be Exact or PathPrefix";
+                return "rule " + i + (kind == RouteKind.GRPC_ROUTE
+                        ? ": method matches must be Exact and name a service (Lattice matches the path /service/method"
+                                + " exactly or /service/ as a prefix), got " + match.getPath().getValue()
+                        : ": path matches must be Exact or PathPrefix");
             }
             if (match.getHeaders() != null) {
                 if (match.getHeaders().size() > MAX_HEADER_MATCHES) {
@@ -210,6 +217,22 @@ final class RouteModelBuilder {
                     return "rule " + i + ": header matches must be Exact";
                 }
             }
+        }
+        return null;
+    }
+
+    /**
+     * A TLSRoute needs a custom domain (Lattice serves passthrough by SNI on it: docs/gateway.md) and forwards all of a
+     * listener's connections by one default action, so exactly one rule (controller-facts §2 "Validation rules").
+     */
+    private static String tlsRouteUnsupported(RouteView route, List<HTTPRouteRule> rules) {
+        if (hostname(route) == null) {
+            return "a TLSRoute needs spec.hostnames: VPC Lattice serves TLS passthrough on the service's custom domain"
+                    + " name only, which is hostnames[0]";
+        }
+        if (rules.size() != 1) {
+            return "a TLSRoute must have exactly one rule (VPC Lattice forwards a TLS passthrough listener's connections"
+                    + " by one default action), the route has " + rules.size();
         }
         return null;
     }

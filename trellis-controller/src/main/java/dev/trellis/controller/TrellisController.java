@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.acm.AcmClient;
 import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
 
 /**
@@ -40,6 +41,7 @@ public final class TrellisController implements AutoCloseable {
     private final Operator operator;
     private final VpcLatticeClient lattice;
     private final boolean ownsLatticeClient;
+    private final AcmClient acm;
     private final ControllerMetrics metrics;
     private final String leaderIdentity;
     private HttpServer probes;
@@ -49,33 +51,41 @@ public final class TrellisController implements AutoCloseable {
     private volatile boolean closing;
     private volatile Runnable onLostLeadership;
 
-    /** With the Lattice client the config describes (endpoint, region, the SDK's default credential chain). */
+    /** With the Lattice and ACM clients the config describes (endpoint, region, the SDK's default credential chain). */
     public TrellisController(ControllerConfig config, KubernetesClient kubernetes) {
         this(config, kubernetes, new ControllerMetrics());
     }
 
     private TrellisController(ControllerConfig config, KubernetesClient kubernetes, ControllerMetrics metrics) {
-        this(config, kubernetes, latticeClient(config, metrics), true, metrics);
+        this(config, kubernetes, latticeClient(config, metrics), acmClient(config), true, metrics);
     }
 
     /**
      * With a given Lattice client (tests, or callers with their own credentials); the caller closes it. Its calls are
-     * counted in the metrics only if it was built with {@code metrics.latticeCalls()}.
+     * counted in the metrics only if it was built with {@code metrics.latticeCalls()}. No ACM client: HTTPS listeners
+     * without the certificate-arn option get Lattice's certificate.
      */
     public TrellisController(ControllerConfig config, KubernetesClient kubernetes, VpcLatticeClient lattice,
             ControllerMetrics metrics) {
-        this(config, kubernetes, lattice, false, metrics);
+        this(config, kubernetes, lattice, null, false, metrics);
+    }
+
+    /** With given Lattice and ACM clients (tests); the caller closes them. */
+    public TrellisController(ControllerConfig config, KubernetesClient kubernetes, VpcLatticeClient lattice, AcmClient acm,
+            ControllerMetrics metrics) {
+        this(config, kubernetes, lattice, acm, false, metrics);
     }
 
     /** With a given Lattice client and metrics of its own. */
     public TrellisController(ControllerConfig config, KubernetesClient kubernetes, VpcLatticeClient lattice) {
-        this(config, kubernetes, lattice, false, new ControllerMetrics());
+        this(config, kubernetes, lattice, null, false, new ControllerMetrics());
     }
 
-    private TrellisController(ControllerConfig config, KubernetesClient kubernetes, VpcLatticeClient lattice, boolean owns,
-            ControllerMetrics metrics) {
+    private TrellisController(ControllerConfig config, KubernetesClient kubernetes, VpcLatticeClient lattice, AcmClient acm,
+            boolean owns, ControllerMetrics metrics) {
         this.config = config;
         this.lattice = lattice;
+        this.acm = acm;
         this.ownsLatticeClient = owns;
         this.metrics = metrics;
         Clock clock = Clock.systemUTC();
@@ -108,12 +118,13 @@ public final class TrellisController implements AutoCloseable {
         LatticeServiceDeployer deployer = new LatticeServiceDeployer(lattice, config, networks);
         PolicyControllers.register(this::register, kubernetes, lattice, config, objects, networks, builder, deployer, events,
                 clock);
+        CustomDomains domains = new CustomDomains(kubernetes, acm);
         if (config.watches("v1")) {
             register(new GatewayClassReconciler.V1(config, clock), "gatewayclass-v1", null);
             GatewayReconciler.V1 gateways = new GatewayReconciler.V1(config, objects, networks, clock, events);
             register(gateways, "gateway-v1", o -> o.withFinalizer(GatewayReconciler.FINALIZER)
                     .withGenericFilter(gateways::isOurs));
-            register(new HttpRouteReconciler.V1(config, builder, deployer, clock, events), "httproute-v1",
+            register(new HttpRouteReconciler.V1(config, builder, deployer, domains, clock, events), "httproute-v1",
                     o -> o.withFinalizer(HttpRouteReconciler.FINALIZER));
         }
         if (config.watches("v1beta1")) {
@@ -121,8 +132,32 @@ public final class TrellisController implements AutoCloseable {
             GatewayReconciler.V1beta1 gateways = new GatewayReconciler.V1beta1(config, objects, networks, clock, events);
             register(gateways, "gateway-v1beta1", o -> o.withFinalizer(GatewayReconciler.FINALIZER)
                     .withGenericFilter(gateways::isOurs));
-            register(new HttpRouteReconciler.V1beta1(config, builder, deployer, clock, events), "httproute-v1beta1",
+            register(new HttpRouteReconciler.V1beta1(config, builder, deployer, domains, clock, events), "httproute-v1beta1",
                     o -> o.withFinalizer(HttpRouteReconciler.FINALIZER));
+        }
+        registerGrpcAndTlsRoutes(kubernetes, builder, deployer, domains, clock, events);
+    }
+
+    /**
+     * GRPCRoute and TLSRoute reconcilers, each only when the API server serves that kind in that version: TLSRoute is in
+     * Gateway API's experimental channel only and GRPCRoute in the standard channel since v1.1, so a cluster may lack
+     * them, and an informer on a missing kind would keep the controller from becoming ready. A CRD installed later is
+     * picked up at the next start (logged).
+     */
+    private void registerGrpcAndTlsRoutes(KubernetesClient kubernetes, RouteModelBuilder builder,
+            LatticeServiceDeployer deployer, CustomDomains domains, Clock clock, ControllerEvents events) {
+        ServedKinds served = new ServedKinds(kubernetes);
+        if (config.watches("v1") && served.serves("grpcroutes", "v1")) {
+            register(new GrpcRouteReconciler.V1(config, builder, deployer, domains, clock, events), "grpcroute-v1",
+                    o -> o.withFinalizer(RouteKind.GRPC_ROUTE.finalizer()));
+        }
+        if (config.watches("v1beta1") && served.serves("grpcroutes", "v1alpha2")) {
+            register(new GrpcRouteReconciler.V1alpha2(config, builder, deployer, domains, clock, events), "grpcroute-v1alpha2",
+                    o -> o.withFinalizer(RouteKind.GRPC_ROUTE.finalizer()));
+        }
+        if (served.serves("tlsroutes", "v1alpha2")) {
+            register(new TlsRouteReconciler(config, builder, deployer, domains, clock, events), "tlsroute-v1alpha2",
+                    o -> o.withFinalizer(RouteKind.TLS_ROUTE.finalizer()));
         }
     }
 
@@ -142,6 +177,18 @@ public final class TrellisController implements AutoCloseable {
         var builder = VpcLatticeClient.builder()
                 .region(Region.of(config.region()))
                 .overrideConfiguration(o -> o.addExecutionInterceptor(metrics.latticeCalls()))
+                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .httpClientBuilder(ApacheHttpClient.builder());
+        if (config.latticeEndpoint() != null) {
+            builder.endpointOverride(config.latticeEndpoint());
+        }
+        return builder.build();
+    }
+
+    /** ACM at LATTICE_ENDPOINT when set (Trellis's control plane serves both APIs there), else AWS's ACM endpoint. */
+    static AcmClient acmClient(ControllerConfig config) {
+        var builder = AcmClient.builder()
+                .region(Region.of(config.region()))
                 .credentialsProvider(DefaultCredentialsProvider.builder().build())
                 .httpClientBuilder(ApacheHttpClient.builder());
         if (config.latticeEndpoint() != null) {
@@ -296,6 +343,9 @@ public final class TrellisController implements AutoCloseable {
         }
         if (ownsLatticeClient) {
             lattice.close();
+            if (acm != null) {
+                acm.close();
+            }
         }
     }
 

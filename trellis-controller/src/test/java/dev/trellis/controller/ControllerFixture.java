@@ -12,6 +12,7 @@ import java.util.function.UnaryOperator;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.acm.AcmClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
 
@@ -23,6 +24,8 @@ final class ControllerFixture implements AutoCloseable {
 
     final ControlPlane controlPlane;
     final VpcLatticeClient lattice;
+    /** The control plane's ACM API, also given to the controller (certificates by hostname). */
+    final AcmClient acm;
     final String vpcId;
     final ControllerMetrics metrics;
     final TrellisController controller;
@@ -48,6 +51,8 @@ final class ControllerFixture implements AutoCloseable {
                 .credentialsProvider(credentials)
                 .overrideConfiguration(o -> o.addExecutionInterceptor(metrics.latticeCalls()))
                 .build();
+        acm = AcmClient.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
+                .credentialsProvider(credentials).build();
         Map<String, String> env = new HashMap<>(Map.of(
                 "CLUSTER_NAME", "eks-cluster-a",
                 "CLUSTER_VPC_ID", vpcId,
@@ -59,14 +64,15 @@ final class ControllerFixture implements AutoCloseable {
                 "HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0",
                 "METRICS_BIND_ADDRESS", "127.0.0.1:0"));
         env.putAll(extraEnv);
-        controller = new TrellisController(adjust.apply(ControllerConfig.fromEnvironment(env)), kubernetes, lattice, metrics)
-                .start();
+        controller = new TrellisController(adjust.apply(ControllerConfig.fromEnvironment(env)), kubernetes, lattice, acm,
+                metrics).start();
     }
 
     @Override
     public void close() {
         controller.close();
         lattice.close();
+        acm.close();
         controlPlane.close();
     }
 }

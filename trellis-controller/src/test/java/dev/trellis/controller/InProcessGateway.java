@@ -24,8 +24,8 @@ import java.time.Clock;
 
 /**
  * A real Trellis gateway (data plane) for one VPC on 127.0.0.1, configured by the control plane's snapshots as
- * {@code trellis gateway} is. Listener port 80 is bound on a free local port. Without the fabric, clients and targets
- * must be in the same VPC; {@link #withFabric} also registers it with the control plane and listens for its peers, so
+ * {@code trellis gateway} is. Listener port 80 is bound on a free local port, 443 (HTTPS and TLS passthrough
+ * listeners) on another. Without the fabric, clients and targets must be in the same VPC; {@link #withFabric} also registers it with the control plane and listens for its peers, so
  * a client in this VPC reaches targets in another VPC through that VPC's gateway, as across the walkthrough's clusters.
  */
 final class InProcessGateway implements AutoCloseable {
@@ -54,7 +54,7 @@ final class InProcessGateway implements AutoCloseable {
         IdentityDirectory.AdminCredentials admin = controlPlane.firstStartCredentials().orElseThrow();
         String region = controlPlane.config().region();
         GatewaySnapshots current = new GatewaySnapshots(VpcSnapshot.empty(vpcId, region));
-        GatewayConfig.Builder config = GatewayConfig.builder().bindAddress("127.0.0.1").mapPort(80, 0).ioThreads(2);
+        GatewayConfig.Builder config = GatewayConfig.builder().bindAddress("127.0.0.1").mapPort(80, 0).mapPort(443, 0).ioThreads(2);
         if (accessLogDirectory != null) {
             config.accessLogDirectory(accessLogDirectory);
         }
@@ -92,6 +92,11 @@ final class InProcessGateway implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The local port listener port {@code listenerPort} (80 or 443) is bound on. */
+    int port(int listenerPort) {
+        return server.localPort(listenerPort);
     }
 
     /** One HTTP/1.1 GET with {@code host} as Host: "status body", or "error ..." when nothing answered. */
