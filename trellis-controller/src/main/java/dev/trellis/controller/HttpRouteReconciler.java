@@ -276,6 +276,15 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
                         service.getMetadata().getName()))
                 .build(), context);
         List<EventSource<?, P>> sources = new ArrayList<>(List.of(slices, services));
+        if (builder.servesServiceImports()) {
+            // a ServiceImport's status changes when clusters start or stop exporting it (ServiceImportReconciler)
+            sources.add(new InformerEventSource<>(InformerEventSourceConfiguration.from(
+                    dev.trellis.controller.policy.ServiceImport.class, context.getPrimaryResourceClass())
+                    .withName("serviceimports")
+                    .withSecondaryToPrimaryMapper(imported -> routesUsing(context, imported.getMetadata().getNamespace(),
+                            imported.getMetadata().getName()))
+                    .build(), context));
+        }
         if (config.watches("v1")) {
             sources.add(gatewaySource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class, "gateways-v1"));
         }

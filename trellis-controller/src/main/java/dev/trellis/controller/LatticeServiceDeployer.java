@@ -70,6 +70,13 @@ final class LatticeServiceDeployer {
     private final ControllerConfig config;
     private final ServiceNetworkSynchronizer networks;
 
+    /** TargetGroupPolicies adjust the groups this deployer creates; null (tests, or no policies) leaves the defaults. */
+    private volatile TargetGroupPolicies targetGroupPolicies;
+
+    void useTargetGroupPolicies(TargetGroupPolicies policies) {
+        this.targetGroupPolicies = policies;
+    }
+
     LatticeServiceDeployer(VpcLatticeClient lattice, ControllerConfig config, ServiceNetworkSynchronizer networks) {
         this.lattice = lattice;
         this.config = config;
@@ -148,6 +155,9 @@ final class LatticeServiceDeployer {
     }
 
     private String ensureTargetGroup(RouteModel model, TargetGroupModel group) {
+        if (group.targets() == null) {
+            return group.name(); // an imported group (ServiceImport): its id, used as it is (ServiceImportResolver)
+        }
         Optional<TargetGroupSummary> existing = lattice.listTargetGroupsPaginator(r -> r.vpcIdentifier(config.clusterVpcId()))
                 .items().stream().filter(g -> group.name().equals(g.name())).findFirst();
         String id;
@@ -167,9 +177,15 @@ final class LatticeServiceDeployer {
                     : kind.targetGroupProtocolVersion());
             // port 80 is a placeholder, as the AWS controller sets it: each target carries its own port. No health
             // check is given: Lattice's defaults per protocol apply (on for HTTP1, off for GRPC and TCP groups).
+            var groupConfig = software.amazon.awssdk.services.vpclattice.model.TargetGroupConfig.builder()
+                    .port(80).protocol(kind.targetGroupProtocol()).protocolVersion(kind.targetGroupProtocolVersion())
+                    .vpcIdentifier(config.clusterVpcId());
+            if (targetGroupPolicies != null) {
+                // a TargetGroupPolicy's protocol and health check: the protocol can only be chosen now
+                targetGroupPolicies.adjust(group.serviceNamespace(), group.serviceName(), groupConfig);
+            }
             id = lattice.createTargetGroup(r -> r.name(group.name()).type(TargetGroupType.IP)
-                    .config(c -> c.port(80).protocol(kind.targetGroupProtocol())
-                            .protocolVersion(kind.targetGroupProtocolVersion()).vpcIdentifier(config.clusterVpcId()))
+                    .config(groupConfig.build())
                     .tags(tags)).id();
             log.info("route {}/{}: created target group {} ({})", model.routeNamespace(), model.routeName(), group.name(), id);
         }
@@ -178,7 +194,7 @@ final class LatticeServiceDeployer {
     }
 
     /** Deregisters what is no longer wanted first (terminating pods leave before new ones arrive), then registers. */
-    private void syncTargets(String groupId, List<RouteModel.Target> wanted) {
+    void syncTargets(String groupId, List<RouteModel.Target> wanted) {
         Set<RouteModel.Target> desired = new HashSet<>(wanted);
         Set<RouteModel.Target> current = lattice.listTargetsPaginator(r -> r.targetGroupIdentifier(groupId)).items().stream()
                 .map(t -> new RouteModel.Target(t.id(), t.port())).collect(Collectors.toSet());

@@ -57,6 +57,18 @@ final class RouteModelBuilder {
     private final ControllerConfig config;
     private final ReferenceGrants grants;
 
+    /** Resolves ServiceImport backendRefs (set by PolicyControllers); null: only Services resolve. */
+    private volatile ServiceImportResolver serviceImports;
+
+    void useServiceImports(ServiceImportResolver resolver) {
+        this.serviceImports = resolver;
+    }
+
+    /** Whether ServiceImport backendRefs resolve (the CRD is installed): routes then watch ServiceImports. */
+    boolean servesServiceImports() {
+        return serviceImports != null;
+    }
+
     RouteModelBuilder(KubernetesClient client, GatewayApiObjects objects, ControllerConfig config) {
         this.client = client;
         this.grants = new ReferenceGrants(client);
@@ -138,6 +150,11 @@ final class RouteModelBuilder {
             List<WeightedTargetGroup> forwards = new ArrayList<>();
             boolean allResolved = true;
             for (HTTPBackendRef ref : rule.getBackendRefs() == null ? List.<HTTPBackendRef>of() : rule.getBackendRefs()) {
+                if (serviceImports != null && ServiceImportResolver.handles(ref)) {
+                    // a cross-cluster backend: the groups other clusters' ServiceExports made (docs/controller.md)
+                    allResolved &= serviceImports.add(route.namespace(), ref, groups, forwards, refProblems, routeKind);
+                    continue;
+                }
                 Optional<TargetGroupModel> group = resolve(route, routeKind, ref, refProblems);
                 if (group.isEmpty()) {
                     allResolved = false;

@@ -116,6 +116,8 @@ public final class TrellisController implements AutoCloseable {
         ServiceNetworkSynchronizer networks = new ServiceNetworkSynchronizer(lattice, config);
         RouteModelBuilder builder = new RouteModelBuilder(kubernetes, objects, config);
         LatticeServiceDeployer deployer = new LatticeServiceDeployer(lattice, config, networks);
+        PolicyControllers.register(this::register, kubernetes, lattice, config, objects, networks, builder, deployer, events,
+                clock);
         CustomDomains domains = new CustomDomains(kubernetes, acm);
         if (config.watches("v1")) {
             register(new GatewayClassReconciler.V1(config, clock), "gatewayclass-v1", null);

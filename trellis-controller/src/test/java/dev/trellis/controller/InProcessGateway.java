@@ -36,19 +36,28 @@ final class InProcessGateway implements AutoCloseable {
     private final GatewayEnrollment enrollment;
 
     InProcessGateway(ControlPlane controlPlane, String vpcId, Path dataDir) {
-        this(controlPlane, vpcId, dataDir, false);
+        this(controlPlane, vpcId, dataDir, false, null);
     }
 
     /** A gateway that is a member of the fabric (registered, with a fabric listener on 127.0.0.1). */
     static InProcessGateway withFabric(ControlPlane controlPlane, String vpcId, Path dataDir) {
-        return new InProcessGateway(controlPlane, vpcId, dataDir, true);
+        return new InProcessGateway(controlPlane, vpcId, dataDir, true, null);
     }
 
-    private InProcessGateway(ControlPlane controlPlane, String vpcId, Path dataDir, boolean fabric) {
+    /** A gateway writing access logs where subscriptions point, one file per destination under {@code directory}. */
+    static InProcessGateway withAccessLogs(ControlPlane controlPlane, String vpcId, Path dataDir, Path directory) {
+        return new InProcessGateway(controlPlane, vpcId, dataDir, false, directory);
+    }
+
+    private InProcessGateway(ControlPlane controlPlane, String vpcId, Path dataDir, boolean fabric,
+            Path accessLogDirectory) {
         IdentityDirectory.AdminCredentials admin = controlPlane.firstStartCredentials().orElseThrow();
         String region = controlPlane.config().region();
         GatewaySnapshots current = new GatewaySnapshots(VpcSnapshot.empty(vpcId, region));
         GatewayConfig.Builder config = GatewayConfig.builder().bindAddress("127.0.0.1").mapPort(80, 0).mapPort(443, 0).ioThreads(2);
+        if (accessLogDirectory != null) {
+            config.accessLogDirectory(accessLogDirectory);
+        }
         controlPlaneClient = new ControlPlaneClient(controlPlane.endpoint(), region, admin.accessKeyId(),
                 admin.secretAccessKey());
         if (fabric) {
@@ -70,6 +79,11 @@ final class InProcessGateway implements AutoCloseable {
                 admin.accessKeyId(), admin.secretAccessKey(), dataDir), controlPlaneClient, Clock.systemUTC(),
                 current::swap);
         snapshots.start();
+    }
+
+    /** The local port the gateway's listener port 80 is bound on. */
+    int httpPort() {
+        return server.localPort(80);
     }
 
     private static int freePort() {
