@@ -71,10 +71,12 @@ class ControllerOperationsTest {
 
             // a spec change reconciles again with the same verdict: no new event
             int before = events("apps", "broken").size();
-            client.resources(HTTPRoute.class).inNamespace("apps").withName("broken").edit(r -> {
-                r.getSpec().getRules().get(0).getMatches().get(0).getPath().setValue("/v2");
-                return r;
-            });
+            // the controller may patch the status between our read and write (409): try again, as kubectl edit would
+            await().atMost(TIMEOUT).ignoreExceptions().until(() -> client.resources(HTTPRoute.class).inNamespace("apps")
+                    .withName("broken").edit(r -> {
+                        r.getSpec().getRules().get(0).getMatches().get(0).getPath().setValue("/v2");
+                        return r;
+                    }) != null);
             await().atMost(TIMEOUT).untilAsserted(() -> assertThat(client.resources(HTTPRoute.class).inNamespace("apps")
                     .withName("broken").get().getStatus().getParents().get(0).getConditions())
                     .allMatch(c -> c.getObservedGeneration() == 2L));
