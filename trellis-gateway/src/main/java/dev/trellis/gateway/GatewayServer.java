@@ -1,6 +1,7 @@
 package dev.trellis.gateway;
 
 import dev.trellis.gateway.fabric.FabricServer;
+import dev.trellis.gateway.fabric.FabricTls;
 import dev.trellis.gateway.health.HealthChecker;
 import dev.trellis.gateway.http.GatewayChannelInitializer;
 import dev.trellis.gateway.http.PipelineContext;
@@ -71,6 +72,7 @@ public final class GatewayServer implements AutoCloseable {
             try {
                 fabricServer = FabricServer.start(config.fabricTls(), snapshots, context.upstreams(), group,
                         config.fabricBindAddress(), config.fabricPort());
+                log.info("fabric TLS: {}", FabricTls.provider());
             } catch (IllegalStateException e) {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 group = null;
