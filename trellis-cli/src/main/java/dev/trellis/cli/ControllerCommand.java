@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
             "Every option can also be given as the AWS controller's environment variable named in its description;"
                 + " the option wins. Lattice credentials come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID /"
                 + " AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity). Serves /healthz and /readyz on"
-                + " --health-probe-bind-address. See docs/controller.md."
+                + " --health-probe-bind-address and /metrics on --metrics-bind-address; records Kubernetes Events when"
+                + " a condition changes. See docs/controller.md."
         })
 final class ControllerCommand implements Callable<Integer> {
 
@@ -101,6 +102,29 @@ final class ControllerCommand implements Callable<Integer> {
                     + " controller's.")
     String healthProbeBindAddress;
 
+    @Option(names = "--metrics-bind-address", paramLabel = "[HOST]:PORT",
+            description = "Where /metrics answers in Prometheus's format: reconciliations, VPC Lattice calls by operation"
+                    + " and outcome, leadership (METRICS_BIND_ADDRESS). 0 turns it off. Default: :8080, as the AWS"
+                    + " controller's.")
+    String metricsBindAddress;
+
+    @Option(names = "--leader-elect", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+            description = "Run several replicas and let one reconcile at a time, elected through the Lease "
+                    + TrellisController.LEASE_NAME + " (LEADER_ELECT). A leader that loses the Lease exits so it"
+                    + " restarts as a follower. Default: false.")
+    String leaderElect;
+
+    @Option(names = "--leader-election-namespace", paramLabel = "NAMESPACE",
+            description = "The Lease's namespace (LEADER_ELECTION_NAMESPACE, else POD_NAMESPACE). Default: the service"
+                    + " account's namespace when running in a pod.")
+    String leaderElectionNamespace;
+
+    @Option(names = "--reconcile-default-resync-seconds", paramLabel = "SECONDS",
+            description = "Reconcile every object at least this often, which repairs changes made in VPC Lattice outside"
+                    + " the cluster (RECONCILE_DEFAULT_RESYNC_SECONDS). 0 turns it off; otherwise at least 60."
+                    + " Default: 300.")
+    String resyncSeconds;
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> env = new HashMap<>(System.getenv());
@@ -115,6 +139,10 @@ final class ControllerCommand implements Callable<Integer> {
         put(env, "CREATE_SERVICE_NETWORKS", createServiceNetworks);
         put(env, "GATEWAY_API_VERSIONS", gatewayApiVersions);
         put(env, "HEALTH_PROBE_BIND_ADDRESS", healthProbeBindAddress);
+        put(env, "METRICS_BIND_ADDRESS", metricsBindAddress);
+        put(env, "LEADER_ELECT", leaderElect);
+        put(env, "LEADER_ELECTION_NAMESPACE", leaderElectionNamespace);
+        put(env, "RECONCILE_DEFAULT_RESYNC_SECONDS", resyncSeconds);
         ControllerConfig config;
         try {
             config = ControllerConfig.fromEnvironment(env);
@@ -127,7 +155,14 @@ final class ControllerCommand implements Callable<Integer> {
         KubernetesClient kubernetes = new KubernetesClientBuilder()
                 .withConfig(kubeconfig == null ? Config.autoConfigure(null) : Config.fromKubeconfig(kubeconfig))
                 .build();
-        TrellisController controller = new TrellisController(config, kubernetes).start();
+        TrellisController controller = new TrellisController(config, kubernetes)
+                .onLostLeadership(() -> {
+                    // the Lease is someone else's now; a restart makes this process a follower again
+                    spec.commandLine().getErr().println("lost leadership; exiting so the pod restarts as a follower");
+                    spec.commandLine().getErr().flush();
+                    System.exit(1);
+                })
+                .start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             controller.close();
@@ -139,7 +174,9 @@ final class ControllerCommand implements Callable<Integer> {
                 + kubernetes.getMasterUrl() + " (Gateway API " + String.join(",", config.gatewayApiVersions())
                 + "), Lattice at " + (config.latticeEndpoint() == null ? "AWS " + config.region() : config.latticeEndpoint())
                 + ", cluster " + config.clusterName() + " in " + config.clusterVpcId()
-                + (controller.probeAddress() == null ? "" : ", probes on " + controller.probeAddress()));
+                + (controller.probeAddress() == null ? "" : ", probes on " + controller.probeAddress())
+                + (controller.metricsAddress() == null ? "" : ", metrics on " + controller.metricsAddress())
+                + (config.leaderElection() ? ", leader election as " + controller.leaderIdentity() : ""));
         out.println("Stop with Ctrl-C or SIGTERM.");
         out.flush();
         stopped.await();

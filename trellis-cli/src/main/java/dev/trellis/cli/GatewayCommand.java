@@ -1,6 +1,7 @@
 package dev.trellis.cli;
 
 import dev.trellis.gateway.GatewayConfig;
+import dev.trellis.gateway.GatewayTransport;
 import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.gateway.admin.AdminServer;
@@ -134,6 +135,11 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Event-loop threads. Default: 0, twice the cores.")
     int ioThreads;
 
+    @Option(names = "--transport", defaultValue = "auto", paramLabel = "nio|epoll|auto",
+            description = "The event loops' I/O transport: Linux's native epoll, Java NIO, or auto (epoll where it"
+                    + " loads, else NIO; the choice is logged at start). Default: ${DEFAULT-VALUE}.")
+    String transport;
+
     @Option(names = "--access-log-dir", paramLabel = "DIR",
             description = "Where access logs are written: one JSON line per request (VPC Lattice's fields) to a file"
                     + " per access-log subscription destination of the service or its network (s3/<bucket>.log,"
@@ -160,6 +166,12 @@ final class GatewayCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--fabric-address must be an IP address (peers dial it"
                     + " without DNS), not '" + fabricAddress + "'");
         }
+        GatewayTransport chosenTransport;
+        try {
+            chosenTransport = GatewayTransport.select(transport);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--transport: " + e.getMessage());
+        }
         AwsCredentials credentials = credentials();
         Path data = dataDir != null ? dataDir : Path.of("gateway-data", vpcId);
         String address = bindAddress != null ? bindAddress : defaultBindAddress();
@@ -182,6 +194,7 @@ final class GatewayCommand implements Callable<Integer> {
                 .bindAddress(address)
                 .portOffset(portOffset)
                 .ioThreads(ioThreads)
+                .transport(chosenTransport.toString())
                 .metrics(metrics)
                 .fabric(new FabricClient(fabricTls))
                 .fabricTls(fabricTls)

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             CaCertificateCommand.class, PolicyCommand.class,
             DemoCommand.class, UpCommand.class,
             ControllerCommand.class,
+            InjectorCommand.class,
             CommandLine.HelpCommand.class})
 public final class TrellisCommand implements Runnable {
 

@@ -74,8 +74,8 @@ class DistributionIT {
      */
     @Test
     void everySubcommandLoadsFromTheJar() throws Exception {
-        for (String subcommand : new String[] {"server", "gateway", "sigv4-proxy", "controller", "demo", "up",
-                "example", "policy", "ca-certificate"}) {
+        for (String subcommand : new String[] {"server", "gateway", "sigv4-proxy", "controller", "injector", "demo",
+                "up", "example", "policy", "ca-certificate"}) {
             Process help = new ProcessBuilder(command(subcommand, "--help")).redirectErrorStream(true).start();
             String out = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(help.waitFor(60, TimeUnit.SECONDS)).isTrue();

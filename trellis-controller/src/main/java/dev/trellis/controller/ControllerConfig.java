@@ -1,6 +1,7 @@
 package dev.trellis.controller;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +28,13 @@ import java.util.Set;
  *                                docs/controller.md: a real API server converts, so watching both would see every
  *                                object twice
  * @param healthProbeBindAddress  {@code host:port} of {@code /healthz} and {@code /readyz} (":8081" as the AWS controller)
+ * @param metricsBindAddress      {@code METRICS_BIND_ADDRESS}: {@code host:port} of {@code /metrics} (":8080" as the AWS
+ *                                controller's {@code --metrics-bind-address}); {@code "0"} turns it off
+ * @param leaderElection          {@code LEADER_ELECT}: replicas elect one leader through a Lease, the others wait
+ * @param leaderElectionNamespace {@code LEADER_ELECTION_NAMESPACE} (else {@code POD_NAMESPACE}): where the Lease lives;
+ *                                null lets the controller use its service account's namespace
+ * @param resync                  {@code RECONCILE_DEFAULT_RESYNC_SECONDS}: every object is reconciled at least this
+ *                                often, which repairs drift made in Lattice outside the cluster; zero turns it off
  */
 public record ControllerConfig(
         String controllerName,
@@ -39,9 +47,15 @@ public record ControllerConfig(
         boolean serviceNetworkOverride,
         boolean createServiceNetworks,
         Set<String> gatewayApiVersions,
-        String healthProbeBindAddress) {
+        String healthProbeBindAddress,
+        String metricsBindAddress,
+        boolean leaderElection,
+        String leaderElectionNamespace,
+        Duration resync) {
 
     public static final String DEFAULT_CONTROLLER_NAME = "application-networking.k8s.aws/gateway-api-controller";
+    /** Trellis's default resync: drift is repaired within five minutes (the AWS controller's default is off). */
+    public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(5);
 
     public ControllerConfig {
         require(controllerName, "controllerName");
@@ -59,6 +73,9 @@ public record ControllerConfig(
         gatewayApiVersions = Set.copyOf(gatewayApiVersions);
         if (gatewayApiVersions.isEmpty() || !Set.of("v1", "v1beta1").containsAll(gatewayApiVersions)) {
             throw new IllegalArgumentException("GATEWAY_API_VERSIONS must be v1, v1beta1 or v1,v1beta1, got " + gatewayApiVersions);
+        }
+        if (resync.isNegative()) {
+            throw new IllegalArgumentException("RECONCILE_DEFAULT_RESYNC_SECONDS must not be negative");
         }
     }
 
@@ -88,12 +105,44 @@ public record ControllerConfig(
                 parseBoolean(env.get("ENABLE_SERVICE_NETWORK_OVERRIDE"), false, "ENABLE_SERVICE_NETWORK_OVERRIDE"),
                 parseBoolean(env.get("CREATE_SERVICE_NETWORKS"), true, "CREATE_SERVICE_NETWORKS"),
                 parseVersions(env.getOrDefault("GATEWAY_API_VERSIONS", "v1")),
-                env.getOrDefault("HEALTH_PROBE_BIND_ADDRESS", ":8081"));
+                env.getOrDefault("HEALTH_PROBE_BIND_ADDRESS", ":8081"),
+                env.getOrDefault("METRICS_BIND_ADDRESS", ":8080"),
+                parseBoolean(env.get("LEADER_ELECT"), false, "LEADER_ELECT"),
+                blankToNull(env.getOrDefault("LEADER_ELECTION_NAMESPACE", env.get("POD_NAMESPACE"))),
+                parseResync(env.get("RECONCILE_DEFAULT_RESYNC_SECONDS")));
     }
 
-    public ControllerConfig withHealthProbeBindAddress(String address) {
+    /** The same settings with another resync period (tests use seconds; the environment allows 0 or ≥ 60). */
+    ControllerConfig withResync(Duration period) {
         return new ControllerConfig(controllerName, clusterName, clusterVpcId, accountId, region, latticeEndpoint,
-                defaultServiceNetwork, serviceNetworkOverride, createServiceNetworks, gatewayApiVersions, address);
+                defaultServiceNetwork, serviceNetworkOverride, createServiceNetworks, gatewayApiVersions,
+                healthProbeBindAddress, metricsBindAddress, leaderElection, leaderElectionNamespace, period);
+    }
+
+    private static Duration parseResync(String value) {
+        Duration resync = parseSeconds(value, DEFAULT_RESYNC, "RECONCILE_DEFAULT_RESYNC_SECONDS");
+        if (resync.isNegative() || (!resync.isZero() && resync.compareTo(Duration.ofSeconds(60)) < 0)) {
+            // the AWS controller's rule: a shorter period would list every Lattice resource of every route too often
+            throw new IllegalArgumentException("RECONCILE_DEFAULT_RESYNC_SECONDS must be 0 (off) or at least 60, got '"
+                    + value.trim() + "'");
+        }
+        return resync;
+    }
+
+    /** Whether {@code /metrics} is served ({@code METRICS_BIND_ADDRESS} "0" or empty turns it off, as controller-runtime). */
+    public boolean servesMetrics() {
+        return metricsBindAddress != null && !metricsBindAddress.isBlank() && !"0".equals(metricsBindAddress.trim());
+    }
+
+    static Duration parseSeconds(String value, Duration absent, String name) {
+        if (value == null || value.isBlank()) {
+            return absent;
+        }
+        try {
+            return Duration.ofSeconds(Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number of seconds, got '" + value + "'", e);
+        }
     }
 
     static Set<String> parseVersions(String value) {

@@ -131,7 +131,41 @@ final class GatewayApiObjects {
             client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class).inAnyNamespace().list()
                     .getItems().forEach(r -> out.add(new RouteView(r, r.getSpec())));
         }
+        out.addAll(grpcAndTlsRoutes());
         return out;
+    }
+
+    /**
+     * GRPCRoutes and TLSRoutes in the HTTPRoute shape ({@link RouteSpecs}); {@code RouteView.resource().getKind()} tells
+     * them apart. A kind the API server does not serve (its CRD is optional) contributes nothing.
+     */
+    List<RouteView> grpcAndTlsRoutes() {
+        List<RouteView> out = new ArrayList<>();
+        if (config.watches("v1")) {
+            listIfServed(() -> client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute.class)
+                    .inAnyNamespace().list().getItems()
+                    .forEach(r -> out.add(new RouteView(r, RouteSpecs.fromGrpc(r.getSpec())))));
+        }
+        if (config.watches("v1beta1")) {
+            listIfServed(() -> client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.GRPCRoute.class)
+                    .inAnyNamespace().list().getItems()
+                    .forEach(r -> out.add(new RouteView(r, RouteSpecs.fromGrpc(r.getSpec())))));
+        }
+        listIfServed(() -> client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class)
+                .inAnyNamespace().list().getItems()
+                .forEach(r -> out.add(new RouteView(r, r.getSpec() == null ? null : RouteSpecs.fromTls(
+                        r.getSpec().getHostnames(), r.getSpec().getParentRefs(), r.getSpec().getRules())))));
+        return out;
+    }
+
+    private static void listIfServed(Runnable list) {
+        try {
+            list.run();
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
     }
 
     /** The route kinds a listener of this protocol supports (controller-facts §2: HTTP → HTTPRoute; HTTPS adds GRPCRoute). */
@@ -195,9 +229,14 @@ final class GatewayApiObjects {
 
     /** allowedRoutes of a listener: namespaces From Same (the default), All, or Selector (matchLabels only). */
     boolean allows(Listener listener, String gatewayNamespace, String routeNamespace) {
+        return allows(listener, gatewayNamespace, routeNamespace, "HTTPRoute");
+    }
+
+    /** As {@link #allows(Listener, String, String)} for a route of {@code routeKind} (allowedRoutes.kinds). */
+    boolean allows(Listener listener, String gatewayNamespace, String routeNamespace, String routeKind) {
         var allowed = listener.getAllowedRoutes();
         if (allowed != null && allowed.getKinds() != null && !allowed.getKinds().isEmpty()
-                && allowed.getKinds().stream().noneMatch(k -> "HTTPRoute".equals(k.getKind()))) {
+                && allowed.getKinds().stream().noneMatch(k -> routeKind.equals(k.getKind()))) {
             return false;
         }
         String from = allowed == null || allowed.getNamespaces() == null || allowed.getNamespaces().getFrom() == null

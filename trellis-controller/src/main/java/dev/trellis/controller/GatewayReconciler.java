@@ -48,11 +48,13 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     private final GatewayApiObjects objects;
     private final ServiceNetworkSynchronizer networks;
     private final Clock clock;
+    private final ControllerEvents events;
     private final VersionAccess<P, GatewaySpec, GatewayStatus> access;
 
     GatewayReconciler(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock,
-            VersionAccess<P, GatewaySpec, GatewayStatus> access) {
+            ControllerEvents events, VersionAccess<P, GatewaySpec, GatewayStatus> access) {
         this.access = access;
+        this.events = events;
         this.config = config;
         this.objects = objects;
         this.networks = networks;
@@ -103,6 +105,7 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
         }
         status.setConditions(conditions);
         status.setListeners(listenerStatuses(view, previous, generation));
+        events.statusChanged(gateway, status(gateway), status);
         setStatus(gateway, status);
         log.info("gateway {}/{}: programmed={}", view.namespace(), view.name(), programmed);
         UpdateControl<P> control = UpdateControl.patchStatus(gateway);
@@ -136,8 +139,11 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
 
     private boolean attaches(RouteView route, GatewayView gateway, Listener listener) {
         HTTPRouteSpec spec = route.spec();
-        if (spec == null || spec.getParentRefs() == null || !objects.allows(listener, gateway.namespace(), route.namespace())
-                || !("HTTP".equals(listener.getProtocol()) || "HTTPS".equals(listener.getProtocol()))) {
+        RouteKind kind = RouteKind.of(route.resource().getKind());
+        if (spec == null || spec.getParentRefs() == null
+                || !objects.allows(listener, gateway.namespace(), route.namespace(), kind.kind())
+                || kind.latticeProtocol(listener) == null
+                || !ListenerHostnames.intersects(listener.getHostname(), spec.getHostnames())) {
             return false;
         }
         return spec.getParentRefs().stream().anyMatch(ref -> objects.refersTo(ref, route.namespace(), gateway)
@@ -157,6 +163,8 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
         } catch (RuntimeException e) {
             if (ControllerRetry.givesUp(context)) {
                 log.error("gateway {}/{}: giving up releasing service network after retries", view.namespace(), view.name(), e);
+                events.record(gateway, "Warning", "CleanupAbandoned", "gave up releasing service network " + view.name()
+                        + " after retries; Lattice may keep associations of this cluster: " + e.getMessage());
                 return DeleteControl.defaultDelete();
             }
             throw e;
@@ -175,6 +183,21 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
         if (config.watches("v1beta1")) {
             sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getSpec, "httproutes-v1beta1"));
+        }
+        // GRPCRoutes and TLSRoutes, where the API server serves them (as TrellisController registers their reconcilers)
+        ServedKinds served = new ServedKinds(context.getClient());
+        if (config.watches("v1") && served.serves("grpcroutes", "v1")) {
+            sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute.class,
+                    r -> RouteSpecs.fromGrpc(r.getSpec()), "grpcroutes-v1"));
+        }
+        if (config.watches("v1beta1") && served.serves("grpcroutes", "v1alpha2")) {
+            sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.GRPCRoute.class,
+                    r -> RouteSpecs.fromGrpc(r.getSpec()), "grpcroutes-v1alpha2"));
+        }
+        if (served.serves("tlsroutes", "v1alpha2")) {
+            sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class,
+                    r -> r.getSpec() == null ? null : RouteSpecs.fromTls(r.getSpec().getHostnames(),
+                            r.getSpec().getParentRefs(), r.getSpec().getRules()), "tlsroutes-v1alpha2"));
         }
         return sources;
     }
@@ -204,8 +227,9 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     /** gateway.networking.k8s.io/v1 Gateways. */
     @ControllerConfiguration(name = "gateway-v1")
     public static final class V1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway> {
-        V1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
-            super(config, objects, networks, clock, new VersionAccess<>(
+        V1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock,
+                ControllerEvents events) {
+            super(config, objects, networks, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway::setStatus));
@@ -215,8 +239,9 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     /** gateway.networking.k8s.io/v1beta1 Gateways (the walkthrough's manifests). */
     @ControllerConfiguration(name = "gateway-v1beta1")
     public static final class V1beta1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway> {
-        V1beta1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock) {
-            super(config, objects, networks, clock, new VersionAccess<>(
+        V1beta1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock,
+                ControllerEvents events) {
+            super(config, objects, networks, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway::setStatus));

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * HTTPRoute → one Lattice service ({@link RouteModelBuilder} plans, {@link LatticeServiceDeployer} applies), with the
  * route's status per parent and the AWS controller's annotations written back. One subclass per served version
- * ({@link V1}, {@link V1beta1}): JOSDK learns the resource class from the type argument.
+ * ({@link V1}, {@link V1beta1}): JOSDK learns the resource class from the type argument. GRPCRoutes and TLSRoutes are
+ * subclasses too ({@link GrpcRouteReconciler}, {@link TlsRouteReconciler}), reading their spec in the HTTPRoute shape;
+ * {@link RouteKind} says what differs, {@link CustomDomains} adds certificates by hostname and DNSEndpoints.
  */
 public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reconciler<P>, Cleaner<P> {
 
@@ -47,6 +49,11 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     static final long PENDING_RETRY_MILLIS = 5_000;
     /** How often a route Lattice refused is tried again (it may have been fixed outside, e.g. a certificate imported). */
     static final long REFUSED_RETRY_MILLIS = 60_000;
+    /**
+     * How often a route with cross-namespace backends re-reads the ReferenceGrants that allow them, and how soon a route
+     * Lattice refused with a conflict tries again.
+     */
+    static final long GRANT_RECHECK_MILLIS = 10_000;
 
     private static final Logger log = LoggerFactory.getLogger(HttpRouteReconciler.class);
 
@@ -54,11 +61,28 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     private final RouteModelBuilder builder;
     private final LatticeServiceDeployer deployer;
     private final Clock clock;
+    private final ControllerEvents events;
     private final VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access;
+    private final RouteKind kind;
+    private final CustomDomains domains;
 
-    HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock,
+    HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer,
+            CustomDomains domains, Clock clock, ControllerEvents events,
             VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access) {
+        this(config, builder, deployer, domains, clock, events, access, RouteKind.HTTP_ROUTE);
+    }
+
+    /**
+     * For GRPCRoutes and TLSRoutes too: {@code access} reads their spec in the HTTPRoute shape ({@link RouteSpecs}) and
+     * their status as an HTTPRouteStatus (all route statuses are a list of parent statuses).
+     */
+    HttpRouteReconciler(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer,
+            CustomDomains domains, Clock clock, ControllerEvents events,
+            VersionAccess<P, HTTPRouteSpec, HTTPRouteStatus> access, RouteKind kind) {
         this.access = access;
+        this.events = events;
+        this.kind = kind;
+        this.domains = domains;
         this.config = config;
         this.builder = builder;
         this.deployer = deployer;
@@ -80,23 +104,40 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     @Override
     public UpdateControl<P> reconcile(P route, Context<P> context) {
         RouteView view = new RouteView(route, spec(route));
-        RouteModelBuilder.Result result = builder.build(view, "HTTPRoute");
+        RouteModelBuilder.Result result = builder.build(view, kind.kind());
+        List<String> notes = new ArrayList<>(); // findings that do not stop the route (CustomDomains)
         String failure = null;
         String failureReason = null;
         boolean pending = false;
         LatticeServiceDeployer.Deployed deployed = null;
+        boolean awaitingCertificate = false;
         if (result.unsupported() != null) {
             failureReason = "UnsupportedValue";
             failure = result.unsupported();
         } else if (result.model() != null) {
             try {
-                deployed = deployer.deploy(result.model());
+                RouteModel model = domains.withCertificate(result.model(), notes);
+                awaitingCertificate = domains.awaitsCertificate(model);
+                deployed = deployer.deploy(model);
+                domains.afterDeploy(route, kind, model, deployed, notes);
             } catch (LatticeServiceDeployer.ServiceConflict conflict) {
                 failureReason = "Conflicted";
                 failure = conflict.getMessage();
             } catch (LatticeServiceDeployer.NetworkMissing missing) {
                 failureReason = "Pending";
                 failure = missing.getMessage();
+                pending = true;
+            } catch (software.amazon.awssdk.services.vpclattice.model.ServiceQuotaExceededException quota) {
+                // e.g. more Lattice rules than the listener quota (10 by default on AWS, adjustable): say which one
+                failureReason = "UnsupportedValue";
+                failure = "VPC Lattice quota exceeded: " + quota.awsErrorDetails().errorMessage();
+                pending = true;
+            } catch (software.amazon.awssdk.services.vpclattice.model.ConflictException conflict) {
+                // another service holds what the route needs — above all its custom domain, which is unique in a
+                // service network (two routes with one hostname): say so on the route instead of failing the
+                // reconciliation with no status; look again soon, the other route may go away
+                failureReason = "Conflicted";
+                failure = "VPC Lattice refused the route: " + conflict.awsErrorDetails().errorMessage();
                 pending = true;
             } catch (software.amazon.awssdk.services.vpclattice.model.ValidationException refused) {
                 // Lattice refused what the route asks for (a certificate it does not know, a bad name): the user must
@@ -109,6 +150,7 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         } else {
             // no parent accepts the route (any more): nothing of it may stay in Lattice
             deployer.delete(view.namespace(), view.name(), serviceName(view));
+            domains.removeDnsEndpoint(route);
         }
         List<RouteParentStatus> parents = new ArrayList<>();
         List<RouteParentStatus> previous = status(route) == null || status(route).getParents() == null ? List.of()
@@ -120,6 +162,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
             Long generation = route.getMetadata().getGeneration();
             if (verdict.accepted() && failure != null) {
                 conditions = Conditions.set(conditions, "Accepted", false, failureReason, failure, generation, clock);
+            } else if (verdict.accepted() && !notes.isEmpty()) {
+                conditions = Conditions.set(conditions, "Accepted", true, verdict.reason(), String.join("; ", notes),
+                        generation, clock);
             } else {
                 conditions = Conditions.set(conditions, "Accepted", verdict.accepted(), verdict.reason(), verdict.message(),
                         generation, clock);
@@ -137,6 +182,7 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         previous.stream().filter(p -> !config.controllerName().equals(p.getControllerName())).forEach(parents::add);
         HTTPRouteStatus status = new HTTPRouteStatus();
         status.setParents(parents);
+        events.statusChanged(route, status(route), status);
         setStatus(route, status);
 
         Map<String, String> annotations = new HashMap<>(route.getMetadata().getAnnotations() == null ? Map.of()
@@ -163,8 +209,24 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         } else {
             control = UpdateControl.patchStatus(route);
         }
-        return pending ? control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS : REFUSED_RETRY_MILLIS)
-                : control;
+        if (pending) {
+            return control.rescheduleAfter("Pending".equals(failureReason) ? PENDING_RETRY_MILLIS
+                    : "Conflicted".equals(failureReason) ? GRANT_RECHECK_MILLIS : REFUSED_RETRY_MILLIS);
+        }
+        if (reachesOtherNamespaces(view)) {
+            // ReferenceGrants are not watched (which version a cluster serves varies; ReferenceGrants): a route reaching
+            // into another namespace looks again periodically, so a grant given or taken away takes effect
+            return control.rescheduleAfter(GRANT_RECHECK_MILLIS);
+        }
+        // served with Lattice's certificate for want of one in ACM: look again, a certificate may be imported later
+        return awaitingCertificate ? control.rescheduleAfter(REFUSED_RETRY_MILLIS) : control;
+    }
+
+    private static boolean reachesOtherNamespaces(RouteView view) {
+        return view.spec() != null && view.spec().getRules() != null && view.spec().getRules().stream()
+                .flatMap(rule -> rule.getBackendRefs() == null ? java.util.stream.Stream.<HTTPBackendRef>empty()
+                        : rule.getBackendRefs().stream())
+                .anyMatch(ref -> ref.getNamespace() != null && !ref.getNamespace().equals(view.namespace()));
     }
 
     @Override
@@ -172,11 +234,14 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
         RouteView view = new RouteView(route, spec(route));
         try {
             deployer.delete(view.namespace(), view.name(), serviceName(view));
+            domains.removeDnsEndpoint(route);
         } catch (RuntimeException e) {
             if (ControllerRetry.givesUp(context)) {
                 // deletion must always finish (controller-facts §4.6): say loudly what may be left behind
                 log.error("route {}/{}: giving up cleaning Lattice after retries; service {} and its target groups may remain",
                         view.namespace(), view.name(), serviceName(view), e);
+                events.record(route, "Warning", "CleanupAbandoned", "gave up deleting service " + serviceName(view)
+                        + " after retries; it and its target groups may remain in Lattice: " + e.getMessage());
                 return DeleteControl.defaultDelete();
             }
             throw e;
@@ -211,6 +276,15 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
                         service.getMetadata().getName()))
                 .build(), context);
         List<EventSource<?, P>> sources = new ArrayList<>(List.of(slices, services));
+        if (builder.servesServiceImports()) {
+            // a ServiceImport's status changes when clusters start or stop exporting it (ServiceImportReconciler)
+            sources.add(new InformerEventSource<>(InformerEventSourceConfiguration.from(
+                    dev.trellis.controller.policy.ServiceImport.class, context.getPrimaryResourceClass())
+                    .withName("serviceimports")
+                    .withSecondaryToPrimaryMapper(imported -> routesUsing(context, imported.getMetadata().getNamespace(),
+                            imported.getMetadata().getName()))
+                    .build(), context));
+        }
         if (config.watches("v1")) {
             sources.add(gatewaySource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class, "gateways-v1"));
         }
@@ -256,8 +330,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     /** gateway.networking.k8s.io/v1 HTTPRoutes. */
     @ControllerConfiguration(name = "httproute-v1")
     public static final class V1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute> {
-        V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock) {
-            super(config, builder, deployer, clock, new VersionAccess<>(
+        V1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, CustomDomains domains,
+                Clock clock, ControllerEvents events) {
+            super(config, builder, deployer, domains, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::setStatus));
@@ -267,8 +342,9 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
     /** gateway.networking.k8s.io/v1beta1 HTTPRoutes (the walkthrough's manifests). */
     @ControllerConfiguration(name = "httproute-v1beta1")
     public static final class V1beta1 extends HttpRouteReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute> {
-        V1beta1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, Clock clock) {
-            super(config, builder, deployer, clock, new VersionAccess<>(
+        V1beta1(ControllerConfig config, RouteModelBuilder builder, LatticeServiceDeployer deployer, CustomDomains domains,
+                Clock clock, ControllerEvents events) {
+            super(config, builder, deployer, domains, clock, events, new VersionAccess<>(
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getSpec,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::getStatus,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute::setStatus));

@@ -39,9 +39,13 @@ final class LatticeServiceDeployer {
 
     private static final Logger log = LoggerFactory.getLogger(LatticeServiceDeployer.class);
     private static final int TARGETS_PER_CALL = 100;
+    private static final String PASSTHROUGH = "TLS_PASSTHROUGH";
 
-    /** The Lattice service a route owns, as written back into the route's annotations. */
-    record Deployed(String serviceArn, String domainName) {
+    /**
+     * The Lattice service a route owns, as written back into the route's annotations, with the custom domain name it
+     * really has (Lattice cannot change it after creation, so it may differ from the model's: {@link CustomDomains}).
+     */
+    record Deployed(String serviceArn, String domainName, String customDomainName) {
     }
 
     /** A Lattice service of the route's name exists and belongs to someone else (another route, cluster or tool). */
@@ -66,6 +70,13 @@ final class LatticeServiceDeployer {
     private final ControllerConfig config;
     private final ServiceNetworkSynchronizer networks;
 
+    /** TargetGroupPolicies adjust the groups this deployer creates; null (tests, or no policies) leaves the defaults. */
+    private volatile TargetGroupPolicies targetGroupPolicies;
+
+    void useTargetGroupPolicies(TargetGroupPolicies policies) {
+        this.targetGroupPolicies = policies;
+    }
+
     LatticeServiceDeployer(VpcLatticeClient lattice, ControllerConfig config, ServiceNetworkSynchronizer networks) {
         this.lattice = lattice;
         this.config = config;
@@ -81,7 +92,8 @@ final class LatticeServiceDeployer {
         syncListeners(model, service.id(), groupIds);
         syncAssociations(model, service.id());
         collectTargetGroups(model.routeNamespace(), model.routeName(), groupIds.keySet());
-        return new Deployed(service.arn(), service.dnsEntry() == null ? null : service.dnsEntry().domainName());
+        return new Deployed(service.arn(), service.dnsEntry() == null ? null : service.dnsEntry().domainName(),
+                service.customDomainName());
     }
 
     /** Deletes the route's service (with its associations, listeners and rules) and target groups. */
@@ -143,6 +155,9 @@ final class LatticeServiceDeployer {
     }
 
     private String ensureTargetGroup(RouteModel model, TargetGroupModel group) {
+        if (group.targets() == null) {
+            return group.name(); // an imported group (ServiceImport): its id, used as it is (ServiceImportResolver)
+        }
         Optional<TargetGroupSummary> existing = lattice.listTargetGroupsPaginator(r -> r.vpcIdentifier(config.clusterVpcId()))
                 .items().stream().filter(g -> group.name().equals(g.name())).findFirst();
         String id;
@@ -157,10 +172,20 @@ final class LatticeServiceDeployer {
             tags.put(LatticeTags.ROUTE_NAME, model.routeName());
             tags.put(LatticeTags.ROUTE_NAMESPACE, model.routeNamespace());
             tags.put(LatticeTags.SOURCE_TYPE, model.routeKind());
-            tags.put(LatticeTags.PROTOCOL_VERSION, "HTTP1");
-            // port 80 is a placeholder, as the AWS controller sets it: each target carries its own port
+            RouteKind kind = RouteKind.of(model.routeKind());
+            tags.put(LatticeTags.PROTOCOL_VERSION, kind.targetGroupProtocolVersion() == null ? kind.targetGroupProtocol()
+                    : kind.targetGroupProtocolVersion());
+            // port 80 is a placeholder, as the AWS controller sets it: each target carries its own port. No health
+            // check is given: Lattice's defaults per protocol apply (on for HTTP1, off for GRPC and TCP groups).
+            var groupConfig = software.amazon.awssdk.services.vpclattice.model.TargetGroupConfig.builder()
+                    .port(80).protocol(kind.targetGroupProtocol()).protocolVersion(kind.targetGroupProtocolVersion())
+                    .vpcIdentifier(config.clusterVpcId());
+            if (targetGroupPolicies != null) {
+                // a TargetGroupPolicy's protocol and health check: the protocol can only be chosen now
+                targetGroupPolicies.adjust(group.serviceNamespace(), group.serviceName(), groupConfig);
+            }
             id = lattice.createTargetGroup(r -> r.name(group.name()).type(TargetGroupType.IP)
-                    .config(c -> c.port(80).protocol("HTTP").protocolVersion("HTTP1").vpcIdentifier(config.clusterVpcId()))
+                    .config(groupConfig.build())
                     .tags(tags)).id();
             log.info("route {}/{}: created target group {} ({})", model.routeNamespace(), model.routeName(), group.name(), id);
         }
@@ -169,7 +194,7 @@ final class LatticeServiceDeployer {
     }
 
     /** Deregisters what is no longer wanted first (terminating pods leave before new ones arrive), then registers. */
-    private void syncTargets(String groupId, List<RouteModel.Target> wanted) {
+    void syncTargets(String groupId, List<RouteModel.Target> wanted) {
         Set<RouteModel.Target> desired = new HashSet<>(wanted);
         Set<RouteModel.Target> current = lattice.listTargetsPaginator(r -> r.targetGroupIdentifier(groupId)).items().stream()
                 .map(t -> new RouteModel.Target(t.id(), t.port())).collect(Collectors.toSet());
@@ -200,6 +225,10 @@ final class LatticeServiceDeployer {
             }
         }
         for (ListenerModel listener : model.listeners()) {
+            if (PASSTHROUGH.equals(listener.protocol())) {
+                syncPassthroughListener(model, serviceId, listener, existing, groupIds);
+                continue;
+            }
             String listenerId = existing.stream()
                     .filter(l -> l.name().equals(listener.name()) && l.port() == listener.port()
                             && l.protocolAsString().equals(listener.protocol()))
@@ -208,6 +237,36 @@ final class LatticeServiceDeployer {
                             .protocol(listener.protocol()).port(listener.port())
                             .defaultAction(a -> a.fixedResponse(f -> f.statusCode(404)))).id());
             syncRules(model, serviceId, listenerId, groupIds);
+        }
+    }
+
+    /**
+     * A TLS_PASSTHROUGH listener has no rules: its default action forwards to the route's one rule's target groups
+     * (controller-facts §2). Lattice forwards only there, so while a backend does not resolve (ResolvedRefs=False) the
+     * listener is left out rather than given an action it cannot have.
+     */
+    private void syncPassthroughListener(RouteModel model, String serviceId, ListenerModel listener,
+            List<software.amazon.awssdk.services.vpclattice.model.ListenerSummary> existing, Map<String, String> groupIds) {
+        var current = existing.stream()
+                .filter(l -> l.name().equals(listener.name()) && l.port() == listener.port()
+                        && l.protocolAsString().equals(listener.protocol()))
+                .findFirst();
+        List<RouteModel.WeightedTargetGroup> forwards = model.rules().isEmpty() ? List.of() : model.rules().get(0).forwards();
+        if (forwards.isEmpty()) {
+            current.ifPresent(l -> ignoreNotFound(() -> lattice.deleteListener(r -> r.serviceIdentifier(serviceId)
+                    .listenerIdentifier(l.id()))));
+            return;
+        }
+        RuleAction action = action(model.rules().get(0), groupIds);
+        if (current.isEmpty()) {
+            lattice.createListener(r -> r.serviceIdentifier(serviceId).name(listener.name())
+                    .protocol(listener.protocol()).port(listener.port()).defaultAction(action));
+            return;
+        }
+        var got = lattice.getListener(r -> r.serviceIdentifier(serviceId).listenerIdentifier(current.get().id()));
+        if (!action.equals(got.defaultAction())) {
+            lattice.updateListener(r -> r.serviceIdentifier(serviceId).listenerIdentifier(current.get().id())
+                    .defaultAction(action));
         }
     }
 
@@ -243,12 +302,15 @@ final class LatticeServiceDeployer {
         }
     }
 
-    /** Path matches are case-insensitive, as the AWS controller builds them (controller-facts §2). */
+    /**
+     * Path matches are case-sensitive, as Gateway API defines them (the AWS controller builds them case-insensitive,
+     * controller-facts §2; its users' lower-case paths route the same either way).
+     */
     private static RuleMatch match(RuleModel rule) {
         PathMatchType pathType = "exact".equals(rule.pathType()) ? PathMatchType.builder().exact(rule.path()).build()
                 : PathMatchType.builder().prefix(rule.path()).build();
         HttpMatch.Builder http = HttpMatch.builder()
-                .pathMatch(PathMatch.builder().match(pathType).caseSensitive(false).build());
+                .pathMatch(PathMatch.builder().match(pathType).caseSensitive(true).build());
         if (rule.method() != null) {
             http.method(rule.method());
         }

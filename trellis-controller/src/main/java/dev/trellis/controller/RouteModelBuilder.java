@@ -55,20 +55,36 @@ final class RouteModelBuilder {
     private final KubernetesClient client;
     private final GatewayApiObjects objects;
     private final ControllerConfig config;
+    private final ReferenceGrants grants;
+
+    /** Resolves ServiceImport backendRefs (set by PolicyControllers); null: only Services resolve. */
+    private volatile ServiceImportResolver serviceImports;
+
+    void useServiceImports(ServiceImportResolver resolver) {
+        this.serviceImports = resolver;
+    }
+
+    /** Whether ServiceImport backendRefs resolve (the CRD is installed): routes then watch ServiceImports. */
+    boolean servesServiceImports() {
+        return serviceImports != null;
+    }
 
     RouteModelBuilder(KubernetesClient client, GatewayApiObjects objects, ControllerConfig config) {
         this.client = client;
+        this.grants = new ReferenceGrants(client);
         this.objects = objects;
         this.config = config;
     }
 
     Result build(RouteView route, String routeKind) {
+        RouteKind kind = RouteKind.of(routeKind);
         List<ParentVerdict> verdicts = new ArrayList<>();
         Map<String, ListenerModel> listeners = new LinkedHashMap<>();
         Set<String> networks = new LinkedHashSet<>();
         String serviceName = LatticeNames.serviceName(route.name(), route.namespace(),
                 annotation(route, LatticeNames.SERVICE_NAME_OVERRIDE));
         String certificateArn = null;
+        List<Listener> attachedListeners = new ArrayList<>();
         List<ParentReference> parentRefs = route.spec().getParentRefs() == null ? List.of() : route.spec().getParentRefs();
         for (ParentReference parentRef : parentRefs) {
             String namespace = parentRef.getNamespace() == null ? route.namespace() : parentRef.getNamespace();
@@ -89,23 +105,31 @@ final class RouteModelBuilder {
                 continue;
             }
             List<Listener> allowed = selected.stream()
-                    .filter(l -> objects.allows(l, gateway.get().namespace(), route.namespace())).toList();
+                    .filter(l -> objects.allows(l, gateway.get().namespace(), route.namespace(), routeKind)).toList();
             if (allowed.isEmpty()) {
                 verdicts.add(new ParentVerdict(parentRef, gateway.get(), false, "NotAllowedByListeners",
-                        "the listeners' allowedRoutes do not admit HTTPRoutes from namespace " + route.namespace()));
+                        "the listeners' allowedRoutes do not admit " + routeKind + "s from namespace " + route.namespace()));
                 continue;
             }
-            List<Listener> usable = allowed.stream()
-                    .filter(l -> "HTTP".equals(l.getProtocol()) || "HTTPS".equals(l.getProtocol())).toList();
+            List<Listener> usable = allowed.stream().filter(l -> kind.latticeProtocol(l) != null).toList();
             if (usable.isEmpty()) {
                 verdicts.add(new ParentVerdict(parentRef, gateway.get(), false, "NotAllowedByListeners",
-                        "an HTTPRoute attaches to HTTP or HTTPS listeners only"));
+                        kind.listenerRequirement()));
                 continue;
             }
-            for (Listener listener : usable) {
-                listeners.putIfAbsent(listener.getProtocol() + ":" + listener.getPort(), new ListenerModel(
-                        LatticeNames.listenerName(serviceName, listener.getPort(), listener.getProtocol()),
-                        listener.getProtocol(), listener.getPort()));
+            List<Listener> hostnameMatches = usable.stream()
+                    .filter(l -> ListenerHostnames.intersects(l.getHostname(), route.spec().getHostnames())).toList();
+            if (hostnameMatches.isEmpty()) {
+                verdicts.add(new ParentVerdict(parentRef, gateway.get(), false, "NoMatchingListenerHostname",
+                        "no hostname of the route intersects the hostname of a listener it selects"));
+                continue;
+            }
+            attachedListeners.addAll(hostnameMatches);
+            for (Listener listener : hostnameMatches) {
+                String protocol = kind.latticeProtocol(listener);
+                listeners.putIfAbsent(protocol + ":" + listener.getPort(), new ListenerModel(
+                        LatticeNames.listenerName(serviceName, listener.getPort(), kind.listenerNameProtocol(protocol)),
+                        protocol, listener.getPort()));
                 if (certificateArn == null && "HTTPS".equals(listener.getProtocol()) && listener.getTls() != null
                         && listener.getTls().getOptions() != null) {
                     certificateArn = listener.getTls().getOptions().get(CERTIFICATE_ARN_OPTION);
@@ -115,17 +139,23 @@ final class RouteModelBuilder {
             verdicts.add(new ParentVerdict(parentRef, gateway.get(), true, "Accepted", ""));
         }
 
-        String unsupported = unsupported(route);
+        // a TLSRoute's one rule is the passthrough listener's default action: translated one to one
+        boolean ruleOrderMode = kind == RouteKind.TLS_ROUTE || hasPriorityAnnotations(route);
+        String unsupported = unsupported(route, kind, ruleOrderMode);
         List<String[]> refProblems = new ArrayList<>();
         Map<String, TargetGroupModel> groups = new LinkedHashMap<>();
-        List<RuleModel> rules = new ArrayList<>();
         List<HTTPRouteRule> routeRules = route.spec().getRules() == null ? List.of() : route.spec().getRules();
-        for (int i = 0; i < routeRules.size(); i++) {
-            HTTPRouteRule rule = routeRules.get(i);
+        List<List<WeightedTargetGroup>> forwardsPerRule = new ArrayList<>();
+        for (HTTPRouteRule rule : routeRules) {
             List<WeightedTargetGroup> forwards = new ArrayList<>();
             boolean allResolved = true;
             for (HTTPBackendRef ref : rule.getBackendRefs() == null ? List.<HTTPBackendRef>of() : rule.getBackendRefs()) {
-                Optional<TargetGroupModel> group = resolve(route, ref, refProblems);
+                if (serviceImports != null && ServiceImportResolver.handles(ref)) {
+                    // a cross-cluster backend: the groups other clusters' ServiceExports made (docs/controller.md)
+                    allResolved &= serviceImports.add(route.namespace(), ref, groups, forwards, refProblems, routeKind);
+                    continue;
+                }
+                Optional<TargetGroupModel> group = resolve(route, routeKind, ref, refProblems);
                 if (group.isEmpty()) {
                     allResolved = false;
                     continue;
@@ -136,6 +166,26 @@ final class RouteModelBuilder {
             if (!allResolved || forwards.stream().allMatch(f -> f.weight() == 0)) {
                 forwards = List.of();
             }
+            forwardsPerRule.add(forwards);
+        }
+        // Gateway API semantics (LatticeRules) unless the route sets rule priorities itself: then the AWS controller's
+        // one Lattice rule per route rule, in the priorities it asks for
+        List<RuleModel> rules = ruleOrderMode ? rulesInOrder(route, routeRules, forwardsPerRule)
+                : unsupported == null ? LatticeRules.of(routeRules, forwardsPerRule, kind != RouteKind.GRPC_ROUTE) : List.of();
+        String[] resolvedRefs = refProblems.isEmpty() ? null : refProblems.get(0);
+        boolean anyAccepted = verdicts.stream().anyMatch(ParentVerdict::accepted);
+        RouteModel model = !anyAccepted || unsupported != null ? null : new RouteModel(route.namespace(), route.name(), routeKind,
+                serviceName, ListenerHostnames.customDomain(route.spec().getHostnames(), attachedListeners), certificateArn, List.copyOf(listeners.values()), rules,
+                List.copyOf(groups.values()), List.copyOf(networks));
+        return new Result(model, verdicts, resolvedRefs, unsupported);
+    }
+
+    /** The AWS controller's translation: rule i → one Lattice rule, priority i + 1 or its annotation, its one match. */
+    private List<RuleModel> rulesInOrder(RouteView route, List<HTTPRouteRule> routeRules,
+            List<List<WeightedTargetGroup>> forwardsPerRule) {
+        List<RuleModel> rules = new ArrayList<>();
+        for (int i = 0; i < routeRules.size(); i++) {
+            HTTPRouteRule rule = routeRules.get(i);
             HTTPRouteMatch match = rule.getMatches() == null || rule.getMatches().isEmpty() ? null : rule.getMatches().get(0);
             String pathType = "prefix";
             String path = "/";
@@ -150,49 +200,93 @@ final class RouteModelBuilder {
                 }
             }
             rules.add(new RuleModel(priority(route, i), pathType, path, match == null ? null : match.getMethod(), headers,
-                    forwards));
+                    forwardsPerRule.get(i)));
         }
-        String[] resolvedRefs = refProblems.isEmpty() ? null : refProblems.get(0);
-        boolean anyAccepted = verdicts.stream().anyMatch(ParentVerdict::accepted);
-        RouteModel model = !anyAccepted || unsupported != null ? null : new RouteModel(route.namespace(), route.name(), routeKind,
-                serviceName, hostname(route), certificateArn, List.copyOf(listeners.values()), rules,
-                List.copyOf(groups.values()), List.copyOf(networks));
-        return new Result(model, verdicts, resolvedRefs, unsupported);
+        return rules;
+    }
+
+    private static boolean hasPriorityAnnotations(RouteView route) {
+        Map<String, String> annotations = route.resource().getMetadata().getAnnotations();
+        return annotations != null && annotations.keySet().stream()
+                .anyMatch(k -> k.matches("application-networking\\.k8s\\.aws/rule-\\d+-priority"));
     }
 
     /** What Lattice rules cannot express, as the AWS controller refuses it (controller-facts §3 "In practice"). */
-    private static String unsupported(RouteView route) {
+    private static String unsupported(RouteView route, RouteKind kind, boolean ruleOrderMode) {
         List<HTTPRouteRule> rules = route.spec().getRules() == null ? List.of() : route.spec().getRules();
-        if (rules.size() > 100) {
-            return "a Lattice listener holds at most 100 rules, the route has " + rules.size();
+        if (kind == RouteKind.TLS_ROUTE) {
+            return tlsRouteUnsupported(route, rules);
+        }
+        int latticeRules = ruleOrderMode ? rules.size() : LatticeRules.count(rules, kind != RouteKind.GRPC_ROUTE);
+        if (latticeRules > 100) {
+            return "a Lattice listener holds at most 100 rules, the route needs " + latticeRules;
         }
         for (int i = 0; i < rules.size(); i++) {
             HTTPRouteRule rule = rules.get(i);
             if (rule.getFilters() != null && !rule.getFilters().isEmpty()) {
-                return "rule " + i + ": HTTPRoute filters are not supported by VPC Lattice";
+                return "rule " + i + ": " + kind.kind() + " filters are not supported by VPC Lattice";
             }
-            if (rule.getMatches() != null && rule.getMatches().size() > 1) {
+            if (rule.getBackendRefs() != null && rule.getBackendRefs().stream()
+                    .anyMatch(ref -> ref.getFilters() != null && !ref.getFilters().isEmpty())) {
+                return "rule " + i + ": backendRef filters are not supported by VPC Lattice";
+            }
+            // Lattice rules have no timeouts, retries or session persistence: refusing beats silently ignoring them
+            if (rule.getTimeouts() != null) {
+                return "rule " + i + ": timeouts are not supported by VPC Lattice";
+            }
+            if (rule.getRetry() != null) {
+                return "rule " + i + ": retry is not supported by VPC Lattice";
+            }
+            if (rule.getSessionPersistence() != null) {
+                return "rule " + i + ": sessionPersistence is not supported by VPC Lattice";
+            }
+            if (ruleOrderMode && rule.getMatches() != null && rule.getMatches().size() > 1) {
                 return "rule " + i + ": a Lattice rule has one match, the rule has " + rule.getMatches().size()
-                        + " (split it into one rule per match)";
+                        + " (split it into one rule per match, or set no rule-<i>-priority annotation)";
             }
-            HTTPRouteMatch match = rule.getMatches() == null || rule.getMatches().isEmpty() ? null : rule.getMatches().get(0);
-            if (match == null) {
-                continue;
-            }
-            if (match.getQueryParams() != null && !match.getQueryParams().isEmpty()) {
-                return "rule " + i + ": query parameter matches are not supported by VPC Lattice";
-            }
-            if (match.getPath() != null && "RegularExpression".equals(match.getPath().getType())) {
-                return "rule " + i + ": path matches must be Exact or PathPrefix";
-            }
-            if (match.getHeaders() != null) {
-                if (match.getHeaders().size() > MAX_HEADER_MATCHES) {
-                    return "rule " + i + ": at most 5 header matches, the rule has " + match.getHeaders().size();
-                }
-                if (match.getHeaders().stream().anyMatch(h -> h.getType() != null && !"Exact".equals(h.getType()))) {
-                    return "rule " + i + ": header matches must be Exact";
+            for (HTTPRouteMatch match : rule.getMatches() == null ? List.<HTTPRouteMatch>of() : rule.getMatches()) {
+                String problem = unsupported(match, kind);
+                if (problem != null) {
+                    return "rule " + i + ": " + problem;
                 }
             }
+        }
+        return null;
+    }
+
+    private static String unsupported(HTTPRouteMatch match, RouteKind kind) {
+        if (match.getQueryParams() != null && !match.getQueryParams().isEmpty()) {
+            return "query parameter matches are not supported by VPC Lattice";
+        }
+        if (match.getPath() != null && "RegularExpression".equals(match.getPath().getType())) {
+            return kind == RouteKind.GRPC_ROUTE
+                    ? "method matches must be Exact and name a service (Lattice matches the path /service/method"
+                            + " exactly or /service/ as a prefix), got " + match.getPath().getValue()
+                    : "path matches must be Exact or PathPrefix";
+        }
+        if (match.getHeaders() != null) {
+            if (match.getHeaders().size() > MAX_HEADER_MATCHES) {
+                return "at most 5 header matches, the match has " + match.getHeaders().size();
+            }
+            if (match.getHeaders().stream().anyMatch(h -> h.getType() != null && !"Exact".equals(h.getType()))) {
+                return "header matches must be Exact";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A TLSRoute needs a custom domain (Lattice serves passthrough by SNI on it: docs/gateway.md) and forwards all of a
+     * listener's connections by one default action, so exactly one rule (controller-facts §2 "Validation rules").
+     */
+    private static String tlsRouteUnsupported(RouteView route, List<HTTPRouteRule> rules) {
+        if (route.spec().getHostnames() == null || route.spec().getHostnames().isEmpty()) {
+            return "a TLSRoute needs spec.hostnames: VPC Lattice serves TLS passthrough on the service's custom domain"
+                    + " name only, which is hostnames[0]";
+        }
+        if (rules.size() != 1) {
+            return "a TLSRoute must have exactly one rule (VPC Lattice forwards a TLS passthrough listener's connections"
+                    + " by one default action), the route has " + rules.size();
         }
         return null;
     }
@@ -202,7 +296,8 @@ final class RouteModelBuilder {
      * the backendRef port is a Service port; if no Service port has that number, a port whose targetPort has it is
      * used, so the walkthrough's routes (port 3000 = the targetPort behind Service port 80) work unchanged.
      */
-    private Optional<TargetGroupModel> resolve(RouteView route, HTTPBackendRef ref, List<String[]> problems) {
+    private Optional<TargetGroupModel> resolve(RouteView route, String routeKind, HTTPBackendRef ref,
+            List<String[]> problems) {
         String kind = ref.getKind() == null ? "Service" : ref.getKind();
         String group = ref.getGroup() == null ? "" : ref.getGroup();
         if (!"Service".equals(kind) || !group.isEmpty()) {
@@ -211,6 +306,12 @@ final class RouteModelBuilder {
             return Optional.empty();
         }
         String namespace = ref.getNamespace() == null ? route.namespace() : ref.getNamespace();
+        if (!grants.permits(route.namespace(), routeKind, namespace, "", "Service", ref.getName())) {
+            problems.add(new String[] {"RefNotPermitted", "backendRef " + namespace + "/" + ref.getName()
+                    + ": no ReferenceGrant in namespace " + namespace + " lets " + routeKind + "s of " + route.namespace()
+                    + " use it"});
+            return Optional.empty();
+        }
         Service service = client.services().inNamespace(namespace).withName(ref.getName()).get();
         if (service == null) {
             problems.add(new String[] {"BackendNotFound", "Service " + namespace + "/" + ref.getName() + " not found"});
@@ -285,11 +386,6 @@ final class RouteModelBuilder {
             }
         }
         return index + 1;
-    }
-
-    private static String hostname(RouteView route) {
-        List<String> hostnames = route.spec().getHostnames();
-        return hostnames == null || hostnames.isEmpty() ? null : hostnames.get(0);
     }
 
     private static String annotation(RouteView route, String key) {

@@ -25,6 +25,13 @@ final class ServiceNetworkSynchronizer {
     private final VpcLatticeClient lattice;
     private final ControllerConfig config;
 
+    /** True for a Gateway name whose VpcAssociationPolicy says associateWithVpc: false; null: no such policies. */
+    private volatile java.util.function.Predicate<String> associationDeclined;
+
+    void useVpcAssociationPolicies(java.util.function.Predicate<String> declined) {
+        this.associationDeclined = declined;
+    }
+
     ServiceNetworkSynchronizer(VpcLatticeClient lattice, ControllerConfig config) {
         this.lattice = lattice;
         this.config = config;
@@ -67,7 +74,7 @@ final class ServiceNetworkSynchronizer {
             }
         }
         Network network = found.get();
-        if (config.createServiceNetworks()) {
+        if (config.createServiceNetworks() && (associationDeclined == null || !associationDeclined.test(gatewayName))) {
             boolean associated = lattice.listServiceNetworkVpcAssociationsPaginator(r -> r.serviceNetworkIdentifier(network.id()))
                     .items().stream().anyMatch(a -> config.clusterVpcId().equals(a.vpcId()));
             if (!associated) {

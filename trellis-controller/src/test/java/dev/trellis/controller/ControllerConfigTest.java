@@ -3,6 +3,7 @@ package dev.trellis.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,34 @@ class ControllerConfigTest {
         assertThat(config.healthProbeBindAddress()).isEqualTo(":8081");
         assertThat(config.latticeEndpoint()).isNull();
         assertThat(config.managedBy()).isEqualTo("111122223333/eks-cluster-a/vpc-0123456789abcdef0");
+        assertThat(config.metricsBindAddress()).isEqualTo(":8080");
+        assertThat(config.servesMetrics()).isTrue();
+        assertThat(config.leaderElection()).isFalse();
+        assertThat(config.resync()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void operationsSettingsFollowTheAwsControllersRules() {
+        Map<String, String> env = required();
+        env.put("METRICS_BIND_ADDRESS", "0");
+        env.put("LEADER_ELECT", "true");
+        env.put("POD_NAMESPACE", "aws-application-networking-system");
+        env.put("RECONCILE_DEFAULT_RESYNC_SECONDS", "0");
+        ControllerConfig config = ControllerConfig.fromEnvironment(env);
+        assertThat(config.servesMetrics()).isFalse();
+        assertThat(config.leaderElection()).isTrue();
+        assertThat(config.leaderElectionNamespace()).isEqualTo("aws-application-networking-system");
+        assertThat(config.resync()).isZero();
+
+        env.put("LEADER_ELECTION_NAMESPACE", "trellis-system");
+        assertThat(ControllerConfig.fromEnvironment(env).leaderElectionNamespace()).isEqualTo("trellis-system");
+
+        env.put("RECONCILE_DEFAULT_RESYNC_SECONDS", "30");
+        assertThatThrownBy(() -> ControllerConfig.fromEnvironment(env))
+                .hasMessage("RECONCILE_DEFAULT_RESYNC_SECONDS must be 0 (off) or at least 60, got '30'");
+        env.put("RECONCILE_DEFAULT_RESYNC_SECONDS", "5m");
+        assertThatThrownBy(() -> ControllerConfig.fromEnvironment(env))
+                .hasMessage("RECONCILE_DEFAULT_RESYNC_SECONDS must be a whole number of seconds, got '5m'");
     }
 
     @Test

@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.acm.AcmClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
 
@@ -22,10 +24,19 @@ final class ControllerFixture implements AutoCloseable {
 
     final ControlPlane controlPlane;
     final VpcLatticeClient lattice;
+    /** The control plane's ACM API, also given to the controller (certificates by hostname). */
+    final AcmClient acm;
     final String vpcId;
+    final ControllerMetrics metrics;
     final TrellisController controller;
 
     ControllerFixture(Path dataDir, KubernetesClient kubernetes, Map<String, String> extraEnv) throws Exception {
+        this(dataDir, kubernetes, extraEnv, UnaryOperator.identity());
+    }
+
+    /** {@code adjust} changes the configuration read from the environment (settings the environment cannot give). */
+    ControllerFixture(Path dataDir, KubernetesClient kubernetes, Map<String, String> extraEnv,
+            UnaryOperator<ControllerConfig> adjust) throws Exception {
         controlPlane = ControlPlane.start(new ControlPlane.Options(dataDir, "127.0.0.1", 0, "h2",
                 ControlPlaneConfig.defaults("us-west-2", "111122223333")), Clock.systemUTC());
         IdentityDirectory.AdminCredentials admin = controlPlane.firstStartCredentials().orElseThrow();
@@ -35,7 +46,12 @@ final class ControllerFixture implements AutoCloseable {
                 .credentialsProvider(credentials).build()) {
             vpcId = ec2.createVpc(r -> r.cidrBlock("192.168.0.0/16")).vpc().vpcId();
         }
+        metrics = new ControllerMetrics();
         lattice = VpcLatticeClient.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
+                .credentialsProvider(credentials)
+                .overrideConfiguration(o -> o.addExecutionInterceptor(metrics.latticeCalls()))
+                .build();
+        acm = AcmClient.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
                 .credentialsProvider(credentials).build();
         Map<String, String> env = new HashMap<>(Map.of(
                 "CLUSTER_NAME", "eks-cluster-a",
@@ -45,15 +61,18 @@ final class ControllerFixture implements AutoCloseable {
                 "LATTICE_ENDPOINT", controlPlane.endpoint().toString(),
                 // the mock server does not convert between versions, so both are watched (docs/controller.md)
                 "GATEWAY_API_VERSIONS", "v1,v1beta1",
-                "HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0"));
+                "HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0",
+                "METRICS_BIND_ADDRESS", "127.0.0.1:0"));
         env.putAll(extraEnv);
-        controller = new TrellisController(ControllerConfig.fromEnvironment(env), kubernetes, lattice).start();
+        controller = new TrellisController(adjust.apply(ControllerConfig.fromEnvironment(env)), kubernetes, lattice, acm,
+                metrics).start();
     }
 
     @Override
     public void close() {
         controller.close();
         lattice.close();
+        acm.close();
         controlPlane.close();
     }
 }

@@ -4,12 +4,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Finds the shared reference folder (surefire passes it as {@code trellis.reference.dir}). */
-final class ReferenceFiles {
+public final class ReferenceFiles {
 
     private ReferenceFiles() {
     }
 
-    static Path resolve(String relative) {
+    public static Path resolve(String relative) {
         String configured = System.getProperty("trellis.reference.dir");
         if (configured != null && Files.isDirectory(Path.of(configured))) {
             return Path.of(configured).resolve(relative).normalize();

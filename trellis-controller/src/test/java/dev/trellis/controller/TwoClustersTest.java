@@ -3,10 +3,10 @@ package dev.trellis.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.trellis.controlplane.ControlPlane;
 import dev.trellis.controlplane.ControlPlaneConfig;
 import dev.trellis.controlplane.identity.IdentityDirectory;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -14,13 +14,14 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,7 +89,7 @@ class TwoClustersTest {
         ControllerConfig config = ControllerConfig.fromEnvironment(Map.of(
                 "CLUSTER_NAME", name, "CLUSTER_VPC_ID", vpcId, "AWS_ACCOUNT_ID", "111122223333", "REGION", "us-west-2",
                 "LATTICE_ENDPOINT", controlPlane.endpoint().toString(), "GATEWAY_API_VERSIONS", "v1,v1beta1",
-                "HEALTH_PROBE_BIND_ADDRESS", ""));
+                "HEALTH_PROBE_BIND_ADDRESS", "", "METRICS_BIND_ADDRESS", "0"));
         return new Cluster(server, client, vpcId, new TrellisController(config, client, lattice).start());
     }
 
@@ -102,8 +103,8 @@ class TwoClustersTest {
 
     @Test
     void bothClustersJoinOneNetworkAndOnlyTheLastOneOutRemovesIt() throws Exception {
-        apply(a.client(), "gateway-lattice.yaml");
-        apply(b.client(), "gateway-lattice.yaml");
+        SampleCluster.apply(a.client(), "gateway-lattice.yaml");
+        SampleCluster.apply(b.client(), "gateway-lattice.yaml");
 
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
             assertThat(lattice.listServiceNetworks(r -> { }).items()).singleElement()
@@ -129,20 +130,49 @@ class TwoClustersTest {
                 assertThat(lattice.listServiceNetworks(r -> { }).items()).isEmpty());
     }
 
+    /**
+     * The walkthrough's traffic: the datastore runs in cluster B (its route, Services and pods there), and a client in
+     * cluster A's VPC — the same CIDR — reaches it by its custom domain through A's gateway, which forwards over the
+     * fabric to B's gateway, which proxies to B's pods. The canary split holds across the fabric.
+     */
+    @Test
+    void aClientInClusterAReachesTheDatastoreOfClusterBThroughTheFabric() throws Exception {
+        HttpServer v1 = SampleCluster.datastore("v1");
+        HttpServer v2 = SampleCluster.datastore("v2");
+        try (InProcessGateway gatewayA = InProcessGateway.withFabric(controlPlane, a.vpcId(), dataDir.resolve("gw-a"));
+                InProcessGateway gatewayB = InProcessGateway.withFabric(controlPlane, b.vpcId(), dataDir.resolve("gw-b"))) {
+            SampleCluster.apply(a.client(), "gateway-lattice.yaml");
+            SampleCluster.apply(b.client(), "gateway-lattice.yaml");
+            SampleCluster.apply(b.client(), "datastore.yaml");
+            b.client().resource(SampleCluster.slice("datastore-v1-svc", "datastore-v1-svc-abcde", List.of("127.0.0.1"),
+                    v1.getAddress().getPort())).create();
+            b.client().resource(SampleCluster.slice("datastore-v2-svc", "datastore-v2-svc-fghij", List.of("127.0.0.1"),
+                    v2.getAddress().getPort())).create();
+            SampleCluster.apply(b.client(), "route-datastore-canary.yaml");
+
+            await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> gatewayA.get("datastore.sarathy.io", "/popular").startsWith("200"));
+            // the target groups are in B's VPC only: A's gateway has no pod of its own to send to
+            assertThat(lattice.listTargetGroups(r -> r.vpcIdentifier(a.vpcId())).items()).isEmpty();
+            for (int i = 0; i < 10; i++) {
+                assertThat(gatewayA.get("datastore.sarathy.io", "/popular")).isEqualTo("200 datastore v1 /popular");
+            }
+            Set<String> summaries = new HashSet<>();
+            for (int i = 0; i < 40; i++) {
+                summaries.add(gatewayA.get("datastore.sarathy.io", "/summary"));
+            }
+            assertThat(summaries).containsExactlyInAnyOrder("200 datastore v1 /summary", "200 datastore v2 /summary");
+            // and B's own clients are served directly
+            assertThat(gatewayB.get("datastore.sarathy.io", "/popular")).isEqualTo("200 datastore v1 /popular");
+        } finally {
+            v1.stop(0);
+            v2.stop(0);
+        }
+    }
+
     private java.util.List<String> vpcsOfNetwork() {
         String id = lattice.listServiceNetworks(r -> { }).items().get(0).id();
         return lattice.listServiceNetworkVpcAssociations(r -> r.serviceNetworkIdentifier(id)).items().stream()
                 .map(v -> v.vpcId()).toList();
-    }
-
-    private static void apply(KubernetesClient client, String file) throws IOException {
-        try (InputStream in = Files.newInputStream(ReferenceFiles.resolve("seed/sample/" + file))) {
-            for (HasMetadata item : client.load(in).items()) {
-                if (item instanceof Gateway && item.getMetadata().getNamespace() == null) {
-                    item.getMetadata().setNamespace("default");
-                }
-                client.resource(item).create();
-            }
-        }
     }
 }

@@ -16,9 +16,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,8 +65,8 @@ class WalkthroughControllerTest {
 
     @BeforeEach
     void start() throws Exception {
-        v1 = backend("v1");
-        v2 = backend("v2");
+        v1 = SampleCluster.datastore("v1");
+        v2 = SampleCluster.datastore("v2");
         fixture = new ControllerFixture(dataDir, client, Map.of());
         controlPlane = fixture.controlPlane;
         lattice = fixture.lattice;
@@ -89,9 +86,9 @@ class WalkthroughControllerTest {
     void theWalkthroughsManifestsBecomeANetworkAServiceWithCanaryRulesAndTargetsThenDeletionLeavesNothing() throws Exception {
         apply("gateway-lattice.yaml");
         apply("datastore.yaml");
-        client.resource(slice("datastore-v1-svc", "datastore-v1-svc-abcde", List.of("127.0.0.1"), v1.getAddress().getPort()))
+        client.resource(SampleCluster.slice("datastore-v1-svc", "datastore-v1-svc-abcde", List.of("127.0.0.1"), v1.getAddress().getPort()))
                 .create();
-        client.resource(slice("datastore-v2-svc", "datastore-v2-svc-fghij", List.of("127.0.0.1"), v2.getAddress().getPort()))
+        client.resource(SampleCluster.slice("datastore-v2-svc", "datastore-v2-svc-fghij", List.of("127.0.0.1"), v2.getAddress().getPort()))
                 .create();
         apply("route-datastore-canary.yaml");
 
@@ -145,14 +142,20 @@ class WalkthroughControllerTest {
         assertThat(groupIdsByService).hasSize(2);
         List<RuleSummary> rules = lattice.listRules(r -> r.serviceIdentifier(service.id()).listenerIdentifier(listenerId))
                 .items().stream().filter(r -> !r.isDefault()).toList();
-        assertThat(rules).extracting(RuleSummary::priority).containsExactlyInAnyOrder(1, 2);
+        // each PathPrefix matches whole segments: exact /popular + prefix /popular/, then the same for /summary
+        // (LatticeRules; equal prefix lengths keep rule order)
+        assertThat(rules).extracting(RuleSummary::priority).containsExactlyInAnyOrder(1, 2, 3, 4);
         var popular = rule(service.id(), listenerId, rules, 1);
-        assertThat(popular.match().httpMatch().pathMatch().match().prefix()).isEqualTo("/popular");
+        assertThat(popular.match().httpMatch().pathMatch().match().exact()).isEqualTo("/popular");
+        assertThat(rule(service.id(), listenerId, rules, 2).match().httpMatch().pathMatch().match().prefix())
+                .isEqualTo("/popular/");
         assertThat(popular.action().forward().targetGroups()).singleElement().satisfies(t -> {
             assertThat(t.targetGroupIdentifier()).isEqualTo(groupIdsByService.get("v1"));
         });
-        var summary = rule(service.id(), listenerId, rules, 2);
-        assertThat(summary.match().httpMatch().pathMatch().match().prefix()).isEqualTo("/summary");
+        var summary = rule(service.id(), listenerId, rules, 4);
+        assertThat(summary.match().httpMatch().pathMatch().match().prefix()).isEqualTo("/summary/");
+        assertThat(rule(service.id(), listenerId, rules, 3).match().httpMatch().pathMatch().match().exact())
+                .isEqualTo("/summary");
         assertThat(summary.action().forward().targetGroups())
                 .extracting(t -> t.targetGroupIdentifier() + "=" + t.weight())
                 .containsExactlyInAnyOrder(groupIdsByService.get("v1") + "=50", groupIdsByService.get("v2") + "=50");
@@ -236,27 +239,7 @@ class WalkthroughControllerTest {
     }
 
     private void apply(String file) throws IOException {
-        Path path = ReferenceFiles.resolve("seed/sample/" + file);
-        try (InputStream in = Files.newInputStream(path)) {
-            for (HasMetadata item : client.load(in).items()) {
-                // kubectl puts namespaced objects without a namespace into "default" (the mock client would use "test")
-                if (item instanceof Gateway && item.getMetadata().getNamespace() == null) {
-                    item.getMetadata().setNamespace("default");
-                }
-                client.resource(item).create();
-            }
-        }
-    }
-
-    private static EndpointSlice slice(String service, String name, List<String> ips, int port) {
-        return new EndpointSliceBuilder()
-                .withNewMetadata().withName(name).withNamespace("apps")
-                .addToLabels("kubernetes.io/service-name", service).endMetadata()
-                .withAddressType("IPv4")
-                .addNewPort().withPort(port).withProtocol("TCP").endPort()
-                .withEndpoints(ips.stream().map(ip -> new io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder()
-                        .withAddresses(ip).withNewConditions().withReady(true).endConditions().build()).toList())
-                .build();
+        SampleCluster.apply(client, file);
     }
 
     private static EndpointSlice sliceWithTerminating(String service, String name, String terminating, String fresh, int port) {
@@ -290,18 +273,5 @@ class WalkthroughControllerTest {
             List<RuleSummary> rules, int priority) {
         String id = rules.stream().filter(r -> r.priority() == priority).findFirst().orElseThrow().id();
         return lattice.getRule(r -> r.serviceIdentifier(serviceId).listenerIdentifier(listenerId).ruleIdentifier(id));
-    }
-
-    private static HttpServer backend(String version) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            byte[] body = ("datastore " + version + " " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        server.start();
-        return server;
     }
 }

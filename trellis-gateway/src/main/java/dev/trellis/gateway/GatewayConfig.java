@@ -31,6 +31,7 @@ public final class GatewayConfig {
     private final Map<Integer, Integer> portMapping;
     private final int portOffset;
     private final int ioThreads;
+    private final GatewayTransport transport;
     private final int maxInitialLineLength;
     private final int maxHeaderSize;
     private final long maxRequestBodyBytes;
@@ -59,6 +60,8 @@ public final class GatewayConfig {
         this.portMapping = Map.copyOf(b.portMapping);
         this.portOffset = b.portOffset;
         this.ioThreads = b.ioThreads;
+        this.transport = b.transport != null ? b.transport : GatewayTransport.select(System.getProperty(
+                GatewayTransport.PROPERTY));
         this.maxInitialLineLength = b.maxInitialLineLength;
         this.maxHeaderSize = b.maxHeaderSize;
         this.maxRequestBodyBytes = b.maxRequestBodyBytes;
@@ -105,6 +108,14 @@ public final class GatewayConfig {
     /** Event-loop threads; 0 lets Netty choose (twice the cores). */
     public int ioThreads() {
         return ioThreads;
+    }
+
+    /**
+     * The event loops' I/O transport: as set, else the {@code trellis.transport} system property, else epoll when
+     * Netty's native library loads and NIO otherwise.
+     */
+    public GatewayTransport transport() {
+        return transport;
     }
 
     /** Longest request line accepted; longer is 414. */
@@ -231,6 +242,7 @@ public final class GatewayConfig {
         private final Map<Integer, Integer> portMapping = new HashMap<>();
         private int portOffset;
         private int ioThreads;
+        private GatewayTransport transport;
         private int maxInitialLineLength = 8 * 1024;
         private int maxHeaderSize = 16 * 1024;
         private long maxRequestBodyBytes = 10L * 1024 * 1024;
@@ -286,6 +298,12 @@ public final class GatewayConfig {
 
         public Builder ioThreads(int ioThreads) {
             this.ioThreads = requireNonNegative(ioThreads, "ioThreads");
+            return this;
+        }
+
+        /** {@code nio}, {@code epoll} or {@code auto}; epoll where it cannot load is an error. */
+        public Builder transport(String mode) {
+            this.transport = GatewayTransport.select(mode);
             return this;
         }
 

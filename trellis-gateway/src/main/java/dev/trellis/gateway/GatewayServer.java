@@ -1,6 +1,7 @@
 package dev.trellis.gateway;
 
 import dev.trellis.gateway.fabric.FabricServer;
+import dev.trellis.gateway.fabric.FabricTls;
 import dev.trellis.gateway.health.HealthChecker;
 import dev.trellis.gateway.http.GatewayChannelInitializer;
 import dev.trellis.gateway.http.PipelineContext;
@@ -9,9 +10,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -60,12 +58,21 @@ public final class GatewayServer implements AutoCloseable {
         if (group != null) {
             throw new IllegalStateException("already started");
         }
-        group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
+        GatewayTransport transport = config.transport();
+        group = transport.newGroup(config.ioThreads(), null);
+        Throwable epollCause = GatewayTransport.epollUnavailabilityCause();
+        if (transport == GatewayTransport.EPOLL || epollCause == null) {
+            log.info("event loops: {} x {}", transport, config.ioThreads() == 0 ? "default" : config.ioThreads());
+        } else {
+            log.info("event loops: {} x {} (epoll unavailable: {})", transport,
+                    config.ioThreads() == 0 ? "default" : config.ioThreads(), epollCause.toString());
+        }
         if (config.fabricTls() != null) {
             // Peers' requests run on the same event loops and target pools as this VPC's clients.
             try {
                 fabricServer = FabricServer.start(config.fabricTls(), snapshots, context.upstreams(), group,
                         config.fabricBindAddress(), config.fabricPort());
+                log.info("fabric TLS: {}", FabricTls.provider());
             } catch (IllegalStateException e) {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 group = null;
@@ -76,8 +83,7 @@ public final class GatewayServer implements AutoCloseable {
         reconcilePorts(snapshots.current());
         // Health checks have their own event loop, so that probing many targets (a VPC with 50,000 of them checks
         // well over a thousand per second) never delays a client's request; they follow every swap.
-        healthGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("trellis-health", true),
-                NioIoHandler.newFactory());
+        healthGroup = transport.newGroup(1, new DefaultThreadFactory("trellis-health", true));
         healthChecker = new HealthChecker(healthGroup, config.targetHealthSink(), snapshots::current,
                 config.healthCheckTimeUnit(), config.targetHealthReportInterval(),
                 config.targetHealthFullReportInterval());
@@ -119,7 +125,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         ChannelFuture bound = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(config.transport().serverSocketChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -140,6 +146,11 @@ public final class GatewayServer implements AutoCloseable {
     public synchronized int localPort(int listenerPort) {
         Channel channel = listeners.get(listenerPort);
         return channel == null ? -1 : ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** The transport of the event loops serving listeners, the fabric and targets (null before {@link #start()}). */
+    public synchronized GatewayTransport transport() {
+        return group == null ? null : GatewayTransport.of(group);
     }
 
     /** The listener ports bound now. */

@@ -124,6 +124,10 @@ public final class BenchGateway {
                     + (listenerPort > 0 ? port : fabricPort));
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-gateway-shutdown"));
+        // This JVM logs nothing; the transport and the fabric's TLS provider go to its .out file, so that an A/B
+        // run (-Dtrellis.transport, -Dtrellis.fabric.tls) can be checked afterwards.
+        System.out.println("event loops: " + server.transport()
+                + (server.fabricPort() > 0 ? ", fabric TLS: " + FabricTls.provider() : ""));
         System.out.println("ready " + bound);
         System.out.flush();
         Thread.currentThread().join();

@@ -1,5 +1,6 @@
 package dev.trellis.gateway.dns;
 
+import dev.trellis.gateway.GatewayTransport;
 import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import io.netty.bootstrap.Bootstrap;
@@ -21,8 +22,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -159,7 +158,7 @@ public final class DnsServer implements AutoCloseable {
     private Channel bindUdp(int port) {
         ChannelFuture bound = new Bootstrap()
                 .group(group)
-                .channel(NioDatagramChannel.class)
+                .channel(GatewayTransport.of(group).datagramChannel())
                 // Room for any datagram: a query cut short by a small buffer would look malformed.
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(DnsWire.TCP_LIMIT))
                 // Room for bursts of a few thousand queries (the kernel caps it at net.core.rmem_max); deeper
@@ -178,7 +177,7 @@ public final class DnsServer implements AutoCloseable {
     private ServerBootstrap tcpBootstrap() {
         return new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(GatewayTransport.of(group).serverSocketChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {

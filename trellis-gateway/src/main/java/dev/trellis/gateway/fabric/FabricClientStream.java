@@ -192,6 +192,14 @@ final class FabricClientStream extends ChannelInboundHandlerAdapter implements F
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!detached) {
+            forward.onReadComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (!detached && ctx.channel().isWritable()) {
             forward.onFabricWritable();

@@ -1,5 +1,6 @@
 package dev.trellis.gateway.fabric;
 
+import dev.trellis.gateway.GatewayTransport;
 import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.gateway.proxy.UpstreamPools;
 import io.netty.bootstrap.ServerBootstrap;
@@ -10,7 +11,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -80,7 +80,7 @@ public final class FabricServer implements AutoCloseable {
         FabricServer server = new FabricServer(tls, snapshots, upstreams);
         ChannelFuture bound = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(GatewayTransport.of(group).serverSocketChannel())
                 .option(ChannelOption.SO_BACKLOG, 128)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)

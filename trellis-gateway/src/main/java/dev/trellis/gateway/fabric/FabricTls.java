@@ -5,6 +5,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +43,23 @@ public final class FabricTls {
     public static final String NAME_SUFFIX = ".gateway.trellis.internal";
 
     private static final int DNS_NAME = 2;
+
+    /** Set to {@code jdk} to keep the fabric on the JDK's TLS even where BoringSSL loads (comparisons, diagnosis). */
+    public static final String PROVIDER_PROPERTY = "trellis.fabric.tls";
+
+    /**
+     * BoringSSL (netty-tcnative) where its native library loads, else the JDK's TLS. The fabric is the gateway's own
+     * connection between gateways, with no suite order to honour (unlike Lattice's listener policy, which keeps the
+     * JDK provider: DESIGN.md "HTTPS listeners"), so it takes the cheaper records and handshakes: direct buffers
+     * without a copy per write and the AES-GCM of OpenSSL instead of a new JDK cipher per record.
+     */
+    static final SslProvider PROVIDER = "jdk".equalsIgnoreCase(System.getProperty(PROVIDER_PROPERTY))
+            || !OpenSsl.isAvailable() ? SslProvider.JDK : SslProvider.OPENSSL;
+
+    /** The TLS implementation the fabric's contexts use: {@code OPENSSL} (BoringSSL) or {@code JDK}. */
+    public static SslProvider provider() {
+        return PROVIDER;
+    }
 
     private final String vpcId;
     private volatile Material current;
@@ -160,14 +178,14 @@ public final class FabricTls {
                 ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2);
         try {
             SslContext server = SslContextBuilder.forServer(key, chain)
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(PROVIDER)
                     .protocols("TLSv1.3")
                     .trustManager(cas)
                     .clientAuth(ClientAuth.REQUIRE)
                     .applicationProtocolConfig(alpn)
                     .build();
             SslContext client = SslContextBuilder.forClient()
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(PROVIDER)
                     .protocols("TLSv1.3")
                     .keyManager(key, chain)
                     .trustManager(cas)

@@ -74,6 +74,10 @@ public interface RemoteForward {
     /** A piece of the response body; the callee owns it. */
     void onResponseContent(HttpContent content);
 
+    /** The stream has passed on everything one read brought: flush what was written to the client since. */
+    default void onReadComplete() {
+    }
+
     /** The stream can take more request bytes again. */
     void onFabricWritable();
 

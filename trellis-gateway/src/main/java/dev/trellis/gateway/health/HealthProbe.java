@@ -1,5 +1,6 @@
 package dev.trellis.gateway.health;
 
+import dev.trellis.gateway.GatewayTransport;
 import dev.trellis.gateway.proxy.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -11,7 +12,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -63,7 +63,7 @@ final class HealthProbe {
         String authority = authority(address);
         ChannelFuture connect = new Bootstrap()
                 .group(loop)
-                .channel(NioSocketChannel.class)
+                .channel(GatewayTransport.of(loop).socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE,
                         TimeUnit.NANOSECONDS.toMillis(timeoutNanos))))
                 .option(ChannelOption.TCP_NODELAY, true)

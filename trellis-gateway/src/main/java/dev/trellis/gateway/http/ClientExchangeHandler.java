@@ -158,6 +158,7 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
                 || evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
             // From here the connection speaks HTTP/2; requests arrive on stream channels, each with its own handler.
             guard.switchedToHttp2();
+            GatewayChannelInitializer.consolidateForHttp2(ctx.pipeline());
             ctx.pipeline().remove(this);
         }
         ctx.fireUserEventTriggered(evt);
@@ -177,6 +178,15 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
 
     ChannelFuture writeAndFlush(Object msg) {
         return ctx.writeAndFlush(msg);
+    }
+
+    /** Writes without flushing; the exchange flushes when the read that brought {@code msg} is complete. */
+    void write(Object msg) {
+        ctx.write(msg, ctx.voidPromise());
+    }
+
+    void flush() {
+        ctx.flush();
     }
 
     boolean isWritable() {

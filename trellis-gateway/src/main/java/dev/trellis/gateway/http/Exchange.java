@@ -172,6 +172,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private long responseHeadBytes;
     private long responseBodyBytes;
     private boolean closeAfterResponse;
+    /** Response head or body written to the client and not flushed yet (see {@link #onReadComplete}). */
+    private boolean clientFlushPending;
 
     /** True while the idle timeout runs for this exchange (the timer itself is the connection's: see idleCheck). */
     private boolean idleCheckArmed;
@@ -662,7 +664,18 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             headEndingResponse = head;
             return;
         }
-        client.writeAndFlush(head);
+        // Flushed when the target's (or the peer's) read is complete: with the body, or its end, when they came
+        // in the same read (a small response is then one write to the client, at once).
+        client.write(head);
+        clientFlushPending = true;
+    }
+
+    @Override
+    public void onReadComplete() {
+        if (clientFlushPending) {
+            clientFlushPending = false;
+            client.flush();
+        }
     }
 
     @Override
@@ -686,7 +699,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         touch();
         responseBodyBytes += content.content().readableBytes();
         if (!(content instanceof LastHttpContent)) {
-            client.writeAndFlush(content);
+            client.write(content);
+            clientFlushPending = true;
             if (!client.isWritable() && upstream != null) {
                 // The client reads slower than the target writes: stop reading the target until it catches up.
                 upstream.channel().config().setAutoRead(false);
@@ -725,6 +739,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         } else {
             write = client.writeAndFlush(content);
         }
+        clientFlushPending = false;
         if (closeAfterResponse) {
             write.addListener(f -> client.endRequestEarly());
         }
@@ -900,6 +915,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         dropUpstream();
         releasePending();
         closeAfterResponse = true;
+        // What the client was sent stays sent, as when every piece was flushed on its own: a cut response.
+        onReadComplete();
         client.closeChannel();
         finish();
     }

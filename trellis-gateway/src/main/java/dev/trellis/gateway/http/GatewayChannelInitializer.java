@@ -109,25 +109,36 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         boolean cleartext = current.cleartextPorts().contains(listenerPort);
         ChannelPipeline pipeline = ch.pipeline();
         if (tls && cleartext) {
-            pipeline.addLast("detect", new TlsDetector()).addLast("guard", guard).addLast("flush", flushes());
+            pipeline.addLast("detect", new TlsDetector()).addLast("guard", guard).addLast("flush", flushes(false));
         } else if (tls) {
-            pipeline.addLast("guard", guard).addLast("flush", flushes());
+            pipeline.addLast("guard", guard).addLast("flush", flushes(false));
             addTls(pipeline);
         } else {
-            pipeline.addLast("guard", guard).addLast("flush", flushes());
+            pipeline.addLast("guard", guard).addLast("flush", flushes(false));
             addCleartext(pipeline);
         }
     }
 
     /**
-     * A response is written as a head and its content, each with a flush, and the responses of many connections
-     * are written in one turn of the event loop: every flush is a write syscall. Consolidated, the flushes made
-     * while the connection reads wait for the end of the read, and those made while another connection reads (a
-     * target's response arriving) wait for the loop's task queue, which it runs after this turn's I/O: one write
-     * per connection per turn. Above the guard, so its own 408 is not delayed.
+     * Every flush is a write syscall. Flushes made while the connection reads wait for the end of the read.
+     * {@code whenIdle}: flushes made while another connection reads (a target's response arriving) wait for the
+     * loop's task queue, which it runs after this turn's I/O — one write per connection per turn. An HTTP/2
+     * connection wants that (the responses of many streams arrive in one turn); an HTTP/1.1 connection has one
+     * response at a time, which the exchange writes with one flush per target read ({@code Exchange.onReadComplete}),
+     * so there it would only add a task per response and hold the response until the turn's other I/O is done
+     * (latency at moderate load). HTTP/1.1 connections start with {@code false}; {@link #consolidateForHttp2}
+     * switches when the connection turns out to speak HTTP/2. Above the guard, so its own 408 is not delayed.
      */
-    static FlushConsolidationHandler flushes() {
-        return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
+    static FlushConsolidationHandler flushes(boolean whenIdle) {
+        return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES,
+                whenIdle);
+    }
+
+    /** The connection speaks HTTP/2 from now on: consolidate its streams' flushes per loop turn. */
+    static void consolidateForHttp2(ChannelPipeline pipeline) {
+        if (pipeline.get("flush") != null) {
+            pipeline.replace("flush", "flush", flushes(true));
+        }
     }
 
     /** HTTP/1.1 with keep-alive, HTTP/2 with prior knowledge or after an h2c upgrade (the HTTP listener's). */
@@ -191,6 +202,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
             TlsConnection.record(ctx.channel(), ctx.pipeline().get(SslHandler.class));
             if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                 ctx.channel().attr(PipelineContext.GUARD).get().switchedToHttp2();
+                consolidateForHttp2(ctx.pipeline());
                 ctx.pipeline().addLast(http2Codec(), new Http2MultiplexHandler(streamInitializer()));
             } else {
                 ctx.pipeline().addLast("http1codec", httpCodec())

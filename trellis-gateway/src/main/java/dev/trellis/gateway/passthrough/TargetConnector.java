@@ -1,5 +1,6 @@
 package dev.trellis.gateway.passthrough;
 
+import dev.trellis.gateway.GatewayTransport;
 import dev.trellis.gateway.target.PoolTarget;
 import dev.trellis.gateway.target.TargetPool;
 import io.netty.bootstrap.Bootstrap;
@@ -9,7 +10,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -52,7 +52,7 @@ public final class TargetConnector {
                                 Supplier<? extends ChannelHandler> handler, Outcome outcome, boolean retried) {
         ChannelFuture connect = new Bootstrap()
                 .group(loop)
-                .channel(NioSocketChannel.class)
+                .channel(GatewayTransport.of(loop).socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         connectTimeout.toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true)

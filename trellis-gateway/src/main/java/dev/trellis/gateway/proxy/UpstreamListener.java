@@ -15,6 +15,14 @@ public interface UpstreamListener {
     /** A piece of the response body; the listener owns (and must write or release) it. */
     void onResponseContent(HttpContent content);
 
+    /**
+     * The connection has passed on everything one read brought. The listener flushes what it wrote to its client
+     * since then: one write per read, at once, instead of one per message or one deferred to the end of the
+     * event loop's turn.
+     */
+    default void onReadComplete() {
+    }
+
     /** The connection can take more request bytes again (it had filled its outbound buffer). */
     void onUpstreamWritable();
 

@@ -1,5 +1,6 @@
 package dev.trellis.gateway.proxy;
 
+import dev.trellis.gateway.GatewayTransport;
 import dev.trellis.gateway.GatewayConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -7,7 +8,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -65,7 +65,7 @@ public final class UpstreamPool {
         this.config = config;
         this.bootstrap = new Bootstrap()
                 .group(loop)
-                .channel(NioSocketChannel.class)
+                .channel(GatewayTransport.of(loop).socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.targetConnectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true);
     }

@@ -4,7 +4,11 @@ import static dev.trellis.gateway.support.Fixtures.VPC_A;
 import static dev.trellis.gateway.support.Fixtures.VPC_B;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContext;
+import io.netty.handler.ssl.SslProvider;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -21,6 +25,20 @@ class FabricTlsTest {
         FabricTls tls = FabricTls.create(VPC_A, issued.identity());
         assertThat(tls.certificate()).isEqualTo(issued.certificate());
         assertThat(FabricTls.vpcOf(issued.certificate())).isEqualTo(VPC_A);
+    }
+
+    @Test
+    void usesBoringSslWhereItsNativeLibraryLoads() {
+        assumeTrue(System.getProperty("os.name").startsWith("Linux")
+                && System.getProperty("os.arch").equals("amd64"), "netty-tcnative is bundled for Linux x86-64");
+        assumeTrue(System.getProperty(FabricTls.PROVIDER_PROPERTY) == null, "the JDK provider was asked for");
+
+        FabricTls tls = FabricTls.create(VPC_A, PKI.gateway(VPC_A).identity());
+
+        assertThat(OpenSsl.isAvailable()).as("BoringSSL unavailable: %s", OpenSsl.unavailabilityCause()).isTrue();
+        assertThat(FabricTls.provider()).isEqualTo(SslProvider.OPENSSL);
+        assertThat(tls.serverContext()).isInstanceOf(OpenSslContext.class);
+        assertThat(tls.clientContext()).isInstanceOf(OpenSslContext.class);
     }
 
     @Test

@@ -1,0 +1,151 @@
+package dev.trellis.controller;
+
+import dev.trellis.controller.policy.TargetGroupPolicy;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
+import software.amazon.awssdk.services.vpclattice.model.GetTargetGroupResponse;
+import software.amazon.awssdk.services.vpclattice.model.HealthCheckConfig;
+import software.amazon.awssdk.services.vpclattice.model.TargetGroupSummary;
+
+/**
+ * TargetGroupPolicy → the target groups this cluster made for a Service (route backends and ServiceExports) or for a
+ * ServiceExport. Groups created while the policy exists get all its settings ({@link TargetGroupPolicies}, called by the
+ * deployer). For groups that already exist the health check is changed in place (UpdateTargetGroup); protocol and
+ * protocol version cannot change on a Lattice target group, so a group created with others is named in the status
+ * message instead of being replaced behind the route's back (docs/controller.md, "Policies"). Deleting the policy puts
+ * Lattice's default health check back.
+ */
+@ControllerConfiguration(name = "targetgrouppolicy")
+public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGroupPolicy> {
+
+    public static final String FINALIZER = "targetgrouppolicy.k8s.aws/resources";
+
+    private final VpcLatticeClient lattice;
+
+    TargetGroupPolicyReconciler(PolicyTargets targets, VpcLatticeClient lattice, ControllerEvents events, Clock clock) {
+        super(targets, events, clock);
+        this.lattice = lattice;
+    }
+
+    @Override
+    Set<String> targetKinds() {
+        return Set.of(PolicyTargets.SERVICE, PolicyTargets.SERVICE_EXPORT);
+    }
+
+    @Override
+    String validate(TargetGroupPolicy policy) {
+        return TargetGroupPolicies.validate(policy.getSpec());
+    }
+
+    @Override
+    Outcome apply(TargetGroupPolicy policy, HasMetadata target) {
+        TargetGroupPolicy.Spec spec = policy.getSpec();
+        List<String> fixed = new ArrayList<>();
+        List<TargetGroupSummary> groups = groups(target);
+        for (TargetGroupSummary group : groups) {
+            GetTargetGroupResponse current = lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
+            if (spec.getHealthCheck() != null) {
+                HealthCheckConfig wanted = TargetGroupPolicies.healthCheck(spec.getHealthCheck());
+                if (!covers(current.config().healthCheck(), wanted)) {
+                    lattice.updateTargetGroup(r -> r.targetGroupIdentifier(group.id()).healthCheck(wanted));
+                }
+            }
+            boolean protocolDiffers = spec.getProtocol() != null
+                    && !spec.getProtocol().equals(current.config().protocolAsString());
+            boolean versionDiffers = spec.getProtocolVersion() != null
+                    && !spec.getProtocolVersion().equals(current.config().protocolVersionAsString());
+            if (protocolDiffers || versionDiffers) {
+                fixed.add(group.name() + " (" + current.config().protocolAsString() + "/"
+                        + current.config().protocolVersionAsString() + ")");
+            }
+        }
+        String message = groups.isEmpty()
+                ? "no target group of " + target.getKind() + " " + target.getMetadata().getName()
+                        + " yet; groups created from now on get these settings"
+                : "applied to " + groups.size() + " target group(s)";
+        if (!fixed.isEmpty()) {
+            message += "; protocol and protocolVersion are fixed when a target group is created, so these keep theirs"
+                    + " until they are recreated (remove the backend from its routes and add it again): "
+                    + String.join(", ", fixed);
+        }
+        return Outcome.accepted(message);
+    }
+
+    @Override
+    void remove(TargetGroupPolicy policy, HasMetadata target) {
+        if (policy.getSpec().getHealthCheck() == null) {
+            return;
+        }
+        for (TargetGroupSummary group : groups(target)) {
+            GetTargetGroupResponse current = lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
+            String protocol = current.config().protocolAsString();
+            String version = current.config().protocolVersionAsString();
+            if ("TCP".equals(protocol)) {
+                continue; // no health check to put back
+            }
+            // Lattice's defaults (lattice-facts §5): on for HTTP/1.1 groups, off otherwise
+            HealthCheckConfig defaults = HealthCheckConfig.builder()
+                    .enabled("HTTP1".equals(version))
+                    .protocol("HTTPS".equals(protocol) ? "HTTPS" : "HTTP").protocolVersion("HTTP1").path("/")
+                    .healthCheckIntervalSeconds(30).healthCheckTimeoutSeconds(5)
+                    .healthyThresholdCount(5).unhealthyThresholdCount(2)
+                    .matcher(m -> m.httpCode("200")).build();
+            lattice.updateTargetGroup(r -> r.targetGroupIdentifier(group.id()).healthCheck(defaults));
+        }
+    }
+
+    /**
+     * This cluster's groups for the target, found by the tags every group carries: a Service's (route backends and its
+     * export), or for a ServiceExport its export groups only.
+     */
+    private List<TargetGroupSummary> groups(HasMetadata target) {
+        String namespace = target.getMetadata().getNamespace();
+        String name = target.getMetadata().getName();
+        ControllerConfig config = targets.config();
+        List<TargetGroupSummary> out = new ArrayList<>();
+        for (TargetGroupSummary group : lattice.listTargetGroupsPaginator(r -> r.vpcIdentifier(config.clusterVpcId())).items()) {
+            if (group.name() == null || !group.name().startsWith("k8s-")) {
+                continue;
+            }
+            Map<String, String> tags = lattice.listTagsForResource(r -> r.resourceArn(group.arn())).tags();
+            boolean ours = config.managedBy().equals(tags.get(LatticeTags.MANAGED_BY))
+                    && namespace.equals(tags.get(LatticeTags.SERVICE_NAMESPACE))
+                    && name.equals(tags.get(LatticeTags.SERVICE_NAME));
+            boolean kindMatches = !PolicyTargets.SERVICE_EXPORT.equals(target.getKind())
+                    || PolicyTargets.SERVICE_EXPORT.equals(tags.get(LatticeTags.SOURCE_TYPE));
+            if (ours && kindMatches) {
+                out.add(group);
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code current} already has every setting {@code wanted} sets. */
+    private static boolean covers(HealthCheckConfig current, HealthCheckConfig wanted) {
+        if (current == null) {
+            return false;
+        }
+        return same(wanted.enabled(), current.enabled())
+                && same(wanted.healthCheckIntervalSeconds(), current.healthCheckIntervalSeconds())
+                && same(wanted.healthCheckTimeoutSeconds(), current.healthCheckTimeoutSeconds())
+                && same(wanted.healthyThresholdCount(), current.healthyThresholdCount())
+                && same(wanted.unhealthyThresholdCount(), current.unhealthyThresholdCount())
+                && same(wanted.path(), current.path())
+                && same(wanted.port(), current.port())
+                && same(wanted.protocolAsString(), current.protocolAsString())
+                && same(wanted.protocolVersionAsString(), current.protocolVersionAsString())
+                && (wanted.matcher() == null || current.matcher() != null
+                        && Objects.equals(wanted.matcher().httpCode(), current.matcher().httpCode()));
+    }
+
+    private static boolean same(Object wanted, Object current) {
+        return wanted == null || wanted.equals(current);
+    }
+}
