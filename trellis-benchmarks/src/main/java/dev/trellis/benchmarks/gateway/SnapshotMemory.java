@@ -4,6 +4,7 @@ import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
+import dev.trellis.gateway.snapshot.BackgroundPriority;
 import dev.trellis.model.snapshot.SnapshotCodec;
 import dev.trellis.model.snapshot.SnapshotDecoder;
 import dev.trellis.model.snapshot.VpcSnapshot;
@@ -131,6 +132,11 @@ public final class SnapshotMemory {
                         + "JSON %.1f MB (built and encoded, with %d changed revisions, in %.0f ms)", services,
                         groups + 1, targets, callers, json.length / 1e6, changedSwaps, buildMillis));
 
+                // the swaps below run on this thread, as the gateway's snapshot client runs them on its own: at the
+                // same priority (BackgroundPriority; -Dtrellis.snapshot.nice=0 measures without it)
+                boolean lowered = BackgroundPriority.lowerCurrentThread();
+                log("swapping thread priority: " + (lowered ? "nice " + Integer.getInteger(BackgroundPriority.PROPERTY, 10)
+                        : "unchanged"));
                 SteadyClient.Window warm = new SteadyClient.Window("warm-up");
                 SteadyClient client = SteadyClient.start(port, BenchSnapshots.HOST, connections, warm);
                 Thread.sleep(5_000);

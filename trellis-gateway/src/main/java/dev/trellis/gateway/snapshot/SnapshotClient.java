@@ -121,6 +121,8 @@ public final class SnapshotClient implements AutoCloseable {
     }
 
     private void watch() {
+        // decoding and compiling a revision is bulk work: it must not take a time slice from an event loop
+        BackgroundPriority.lowerCurrentThread();
         Duration backoff = Duration.ofMillis(500);
         while (running) {
             try {
