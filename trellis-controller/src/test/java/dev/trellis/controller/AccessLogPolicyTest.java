@@ -56,8 +56,8 @@ class AccessLogPolicyTest {
 
     @BeforeEach
     void start() throws Exception {
-        v1 = PolicyTestSupport.backend("v1");
-        v2 = PolicyTestSupport.backend("v2");
+        v1 = SampleCluster.datastore("v1");
+        v2 = SampleCluster.datastore("v2");
         PolicyTestSupport.installCrds(client);
         fixture = new ControllerFixture(dataDir, client, Map.of());
         logs = dataDir.resolve("access-logs");
@@ -78,11 +78,11 @@ class AccessLogPolicyTest {
 
     @Test
     void policiesBecomeSubscriptionsThatTheGatewayWritesToAndDeletionRemovesThem() throws Exception {
-        PolicyTestSupport.apply(client, "gateway-lattice.yaml");
-        PolicyTestSupport.apply(client, "datastore.yaml");
-        client.resource(PolicyTestSupport.slice("datastore-v1-svc", "v1-a", "127.0.0.1", v1.getAddress().getPort())).create();
-        client.resource(PolicyTestSupport.slice("datastore-v2-svc", "v2-a", "127.0.0.1", v2.getAddress().getPort())).create();
-        PolicyTestSupport.apply(client, "route-datastore-canary.yaml");
+        SampleCluster.apply(client, "gateway-lattice.yaml");
+        SampleCluster.apply(client, "datastore.yaml");
+        client.resource(SampleCluster.slice("datastore-v1-svc", "v1-a", java.util.List.of("127.0.0.1"), v1.getAddress().getPort())).create();
+        client.resource(SampleCluster.slice("datastore-v2-svc", "v2-a", java.util.List.of("127.0.0.1"), v2.getAddress().getPort())).create();
+        SampleCluster.apply(client, "route-datastore-canary.yaml");
         client.resource(policy("default", "network-logs", ref("Gateway", "eks-lattice-network"), BUCKET)).create();
         client.resource(policy("apps", "service-logs", ref("HTTPRoute", "datastore"), LOG_GROUP)).create();
 

@@ -66,8 +66,8 @@ class IamAuthPolicyTest {
 
     @BeforeEach
     void start() throws Exception {
-        v1 = PolicyTestSupport.backend("v1");
-        v2 = PolicyTestSupport.backend("v2");
+        v1 = SampleCluster.datastore("v1");
+        v2 = SampleCluster.datastore("v2");
         PolicyTestSupport.installCrds(client);
         fixture = new ControllerFixture(dataDir, client, Map.of());
         gateway = new InProcessGateway(fixture.controlPlane, fixture.vpcId, dataDir.resolve("gateway"));
@@ -87,11 +87,11 @@ class IamAuthPolicyTest {
 
     @Test
     void theWalkthroughsPoliciesAppliedAsIamAuthPoliciesRefuseUnsignedCallsAndAdmitTheRoleUntilDeleted() throws Exception {
-        PolicyTestSupport.apply(client, "gateway-lattice.yaml");
-        PolicyTestSupport.apply(client, "datastore.yaml");
-        client.resource(PolicyTestSupport.slice("datastore-v1-svc", "v1-a", "127.0.0.1", v1.getAddress().getPort())).create();
-        client.resource(PolicyTestSupport.slice("datastore-v2-svc", "v2-a", "127.0.0.1", v2.getAddress().getPort())).create();
-        PolicyTestSupport.apply(client, "route-datastore-canary.yaml");
+        SampleCluster.apply(client, "gateway-lattice.yaml");
+        SampleCluster.apply(client, "datastore.yaml");
+        client.resource(SampleCluster.slice("datastore-v1-svc", "v1-a", java.util.List.of("127.0.0.1"), v1.getAddress().getPort())).create();
+        client.resource(SampleCluster.slice("datastore-v2-svc", "v2-a", java.util.List.of("127.0.0.1"), v2.getAddress().getPort())).create();
+        SampleCluster.apply(client, "route-datastore-canary.yaml");
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
             assertThat(gateway.get("datastore.sarathy.io", "/popular")).isEqualTo("200 datastore v1 /popular");
             // traffic may flow a moment before the route's reconcile writes the annotation

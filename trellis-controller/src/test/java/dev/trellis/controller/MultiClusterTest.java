@@ -7,23 +7,13 @@ import com.sun.net.httpserver.HttpServer;
 import dev.trellis.controller.policy.ServiceExport;
 import dev.trellis.controller.policy.ServiceImport;
 import dev.trellis.controlplane.ControlPlane;
-import dev.trellis.controlplane.ControlPlaneConfig;
-import dev.trellis.controlplane.identity.IdentityDirectory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -31,10 +21,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
 import software.amazon.awssdk.services.vpclattice.model.TargetGroupSummary;
 
@@ -56,60 +42,29 @@ class MultiClusterTest {
 
     private ControlPlane controlPlane;
     private VpcLatticeClient lattice;
-    private Cluster a;
-    private Cluster b;
+    private ClusterPair pair;
+    private ClusterPair.Cluster a;
+    private ClusterPair.Cluster b;
 
-    private record Cluster(KubernetesMockServer server, KubernetesClient client, String vpcId, TrellisController controller)
-            implements AutoCloseable {
-        @Override
-        public void close() {
-            controller.close();
-            client.close();
-            server.destroy();
-        }
-    }
 
     @BeforeEach
     void start() throws Exception {
-        controlPlane = ControlPlane.start(new ControlPlane.Options(dataDir, "127.0.0.1", 0, "h2",
-                ControlPlaneConfig.defaults("us-west-2", "111122223333")), Clock.systemUTC());
-        IdentityDirectory.AdminCredentials admin = controlPlane.firstStartCredentials().orElseThrow();
-        StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey()));
-        lattice = VpcLatticeClient.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
-                .credentialsProvider(credentials).build();
-        try (Ec2Client ec2 = Ec2Client.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
-                .credentialsProvider(credentials).build()) {
-            a = cluster("eks-cluster-a", ec2.createVpc(r -> r.cidrBlock("10.0.0.0/16")).vpc().vpcId());
-            b = cluster("eks-cluster-b", ec2.createVpc(r -> r.cidrBlock("10.0.0.0/16")).vpc().vpcId());
-        }
-    }
-
-    private Cluster cluster(String name, String vpcId) throws IOException {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init();
-        KubernetesClient client = server.createClient();
-        PolicyTestSupport.installCrds(client);
-        ControllerConfig config = ControllerConfig.fromEnvironment(Map.of(
-                "CLUSTER_NAME", name, "CLUSTER_VPC_ID", vpcId, "AWS_ACCOUNT_ID", "111122223333", "REGION", "us-west-2",
-                "LATTICE_ENDPOINT", controlPlane.endpoint().toString(), "GATEWAY_API_VERSIONS", "v1,v1beta1",
-                "HEALTH_PROBE_BIND_ADDRESS", "", "METRICS_BIND_ADDRESS", "0"));
-        return new Cluster(server, client, vpcId, new TrellisController(config, client, lattice).start());
+        pair = new ClusterPair(dataDir, true);
+        controlPlane = pair.controlPlane;
+        lattice = pair.lattice;
+        a = pair.a;
+        b = pair.b;
     }
 
     @AfterEach
     void stop() {
-        a.close();
-        b.close();
-        lattice.close();
-        controlPlane.close();
+        pair.close();
     }
 
     @Test
     void clusterARoutesToTheTargetGroupsClusterBExports() throws Exception {
-        HttpServer v1 = PolicyTestSupport.backend("v1");
-        HttpServer v2 = PolicyTestSupport.backend("v2");
+        HttpServer v1 = SampleCluster.datastore("v1");
+        HttpServer v2 = SampleCluster.datastore("v2");
         try (InProcessGateway gatewayA = InProcessGateway.withFabric(controlPlane, a.vpcId(), dataDir.resolve("gw-a"));
                 InProcessGateway gatewayB = InProcessGateway.withFabric(controlPlane, b.vpcId(), dataDir.resolve("gw-b"))) {
             exportAndImport(gatewayA, v1.getAddress().getPort(), v2.getAddress().getPort());
@@ -121,10 +76,10 @@ class MultiClusterTest {
 
     private void exportAndImport(InProcessGateway gatewayA, int v1Port, int v2Port) throws Exception {
         // cluster B: the datastore, its endpoints, and its exports (v2's without the federation annotation at first)
-        PolicyTestSupport.apply(b.client(), "gateway-lattice.yaml");
-        PolicyTestSupport.apply(b.client(), "datastore.yaml");
-        b.client().resource(PolicyTestSupport.slice("datastore-v1-svc", "v1-a", "127.0.0.1", v1Port)).create();
-        b.client().resource(PolicyTestSupport.slice("datastore-v2-svc", "v2-a", "127.0.0.1", v2Port)).create();
+        SampleCluster.apply(b.client(), "gateway-lattice.yaml");
+        SampleCluster.apply(b.client(), "datastore.yaml");
+        b.client().resource(SampleCluster.slice("datastore-v1-svc", "v1-a", java.util.List.of("127.0.0.1"), v1Port)).create();
+        b.client().resource(SampleCluster.slice("datastore-v2-svc", "v2-a", java.util.List.of("127.0.0.1"), v2Port)).create();
         b.client().resource(export("datastore-v1-svc", true)).create();
         b.client().resource(export("datastore-v2-svc", false)).create();
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
@@ -153,7 +108,7 @@ class MultiClusterTest {
         assertThat(targets(groupOf.get("v2"))).containsExactly("127.0.0.1:" + v2Port);
 
         // cluster A: the canary route, its backends ServiceImports
-        PolicyTestSupport.apply(a.client(), "gateway-lattice.yaml");
+        SampleCluster.apply(a.client(), "gateway-lattice.yaml");
         a.client().resource(serviceImport("datastore-v1-svc")).create();
         a.client().resource(serviceImport("datastore-v2-svc")).create();
         try (InputStream in = Files.newInputStream(ReferenceFiles.resolve("seed/sample/route-datastore-canary.yaml"))) {

@@ -62,11 +62,11 @@ class TargetGroupPolicyTest {
         v2Check.setIntervalSeconds(15);
         v2Check.setStatusMatch("200-299");
         client.resource(policy("v2-settings", ref("Service", "datastore-v2-svc"), null, "HTTP2", v2Check)).create();
-        PolicyTestSupport.apply(client, "gateway-lattice.yaml");
-        PolicyTestSupport.apply(client, "datastore.yaml");
-        client.resource(PolicyTestSupport.slice("datastore-v1-svc", "v1-a", "127.0.0.1", 3001)).create();
-        client.resource(PolicyTestSupport.slice("datastore-v2-svc", "v2-a", "127.0.0.1", 3002)).create();
-        PolicyTestSupport.apply(client, "route-datastore-canary.yaml");
+        SampleCluster.apply(client, "gateway-lattice.yaml");
+        SampleCluster.apply(client, "datastore.yaml");
+        client.resource(SampleCluster.slice("datastore-v1-svc", "v1-a", java.util.List.of("127.0.0.1"), 3001)).create();
+        client.resource(SampleCluster.slice("datastore-v2-svc", "v2-a", java.util.List.of("127.0.0.1"), 3002)).create();
+        SampleCluster.apply(client, "route-datastore-canary.yaml");
 
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
             assertThat(group("datastore-v1-svc")).isNotNull();

@@ -56,7 +56,7 @@ class VpcAssociationPolicyTest {
 
     @Test
     void securityGroupsAndAssociateWithVpcShapeTheClusterVpcsAssociation() throws Exception {
-        PolicyTestSupport.apply(client, "gateway-lattice.yaml");
+        SampleCluster.apply(client, "gateway-lattice.yaml");
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() ->
                 assertThat(associations()).singleElement().satisfies(a -> assertThat(a).isEmpty()));
 
