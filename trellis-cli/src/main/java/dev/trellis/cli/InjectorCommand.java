@@ -103,22 +103,9 @@ final class InjectorCommand implements Callable<Integer> {
 
     /** The configuration these options give; a {@link ParameterException} names the bad one. */
     InjectorConfig config() {
-        String bind = null;
-        String portText = listen;
-        int colon = listen.lastIndexOf(':');
-        if (colon >= 0) {
-            bind = colon == 0 ? null : listen.substring(0, colon).replace("[", "").replace("]", "");
-            portText = listen.substring(colon + 1);
-        }
-        int port;
+        ListenAddress address = ListenAddress.parse(listen, "--port", spec.commandLine());
         try {
-            port = Integer.parseInt(portText);
-        } catch (NumberFormatException e) {
-            throw new ParameterException(spec.commandLine(), "--port must be PORT, :PORT or ADDRESS:PORT, not '"
-                    + listen + "'");
-        }
-        try {
-            return new InjectorConfig(bind, port, certificateFile.toPath(), keyFile.toPath(), image, pullPolicy,
+            return new InjectorConfig(address.address(), address.port(), certificateFile.toPath(), keyFile.toPath(), image, pullPolicy,
                     subcommand.isBlank() ? List.of() : List.of(subcommand.trim()), extraArguments, maxReviewBytes,
                     caConfigMap);
         } catch (IllegalArgumentException e) {

@@ -117,24 +117,12 @@ final class Sigv4ProxyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String bind = "0.0.0.0";
-        String portText = listen;
-        int colon = listen.lastIndexOf(':');
-        if (colon >= 0) {
-            bind = colon == 0 ? "0.0.0.0" : listen.substring(0, colon).replace("[", "").replace("]", "");
-            portText = listen.substring(colon + 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(portText);
-        } catch (NumberFormatException e) {
-            throw new ParameterException(spec.commandLine(), "--port must be PORT, :PORT or ADDRESS:PORT, not '"
-                    + listen + "'");
-        }
+        ListenAddress address = ListenAddress.parse(listen, "--port", spec.commandLine());
         Sigv4ProxyConfig config;
         try {
             Sigv4ProxyConfig.Builder builder = Sigv4ProxyConfig.builder()
-                    .bindAddress(bind).port(port).host(host).signHost(signHost).scheme(scheme)
+                    .bindAddress(address.address() == null ? "0.0.0.0" : address.address()).port(address.port())
+                    .host(host).signHost(signHost).scheme(scheme)
                     .signingName(name).region(region).unsignedPayload(unsignedPayload)
                     .verifySsl(!noVerifySsl).verbose(verbose).maxSignedBody(maxSignedBody)
                     .idleConnTimeout(goDuration(idleConnTimeout))
@@ -155,7 +143,8 @@ final class Sigv4ProxyCommand implements Callable<Integer> {
             stopped.countDown();
         }, "trellis-sigv4-proxy-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.println("Trellis SigV4 proxy listening on http://" + (bind.contains(":") ? "[" + bind + "]" : bind) + ":"
+        out.println("Trellis SigV4 proxy listening on http://" + (config.bindAddress().contains(":") ? "[" + config.bindAddress() + "]"
+                : config.bindAddress()) + ":"
                 + server.port() + ", forwarding to " + config.scheme() + "://"
                 + (host == null ? "<each request's Host>" : host) + (signHost == null ? "" : " as " + signHost)
                 + ", signing " + name + " in " + region + (unsignedPayload ? " with UNSIGNED-PAYLOAD" : ""));
