@@ -44,11 +44,6 @@ final class LatticeRules {
     }
 
     /** How many Lattice rules {@link #of} makes for these route rules (checked against the 100-rule limit first). */
-    static int count(List<HTTPRouteRule> rules) {
-        return count(rules, true);
-    }
-
-    /** As {@link #count(List)}; {@code segments} false: prefixes are plain Lattice prefixes (see {@link #of(List, List, boolean)}). */
     static int count(List<HTTPRouteRule> rules, boolean segments) {
         int count = 0;
         for (HTTPRouteRule rule : rules) {
@@ -63,14 +58,8 @@ final class LatticeRules {
      * The Lattice rules for a route's rules, priorities 1..n in precedence order.
      *
      * @param forwards per route rule, where it forwards (empty: a fixed 500, see {@link RuleModel})
-     */
-    static List<RuleModel> of(List<HTTPRouteRule> rules, List<List<WeightedTargetGroup>> forwards) {
-        return of(rules, forwards, true);
-    }
-
-    /**
-     * As {@link #of(List, List)}; with {@code segments} false a prefix is one Lattice prefix rule, as written: for
-     * GRPCRoutes, whose service matches are the prefix {@code /<service>/} (never a whole path of their own).
+     * @param segments whether a {@code PathPrefix} matches whole segments (two Lattice rules, Gateway API's meaning);
+     *                 false for GRPCRoutes, whose service matches are the prefix {@code /<service>/} as written
      */
     static List<RuleModel> of(List<HTTPRouteRule> rules, List<List<WeightedTargetGroup>> forwards, boolean segments) {
         List<Entry> entries = new ArrayList<>();

@@ -214,14 +214,8 @@ public final class TrellisController implements AutoCloseable {
         }
         if (config.servesMetrics()) {
             metricsServer = HttpServer.create(bindAddress(config.metricsBindAddress()), 16);
-            metricsServer.createContext("/metrics", exchange -> {
-                byte[] bytes = metrics.scrape().getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                exchange.sendResponseHeaders(200, bytes.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(bytes);
-                }
-            });
+            metricsServer.createContext("/metrics", exchange -> answer(exchange, 200,
+                    "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
             metricsServer.start();
             log.info("metrics on {}/metrics", metricsServer.getAddress());
         }
@@ -323,8 +317,12 @@ public final class TrellisController implements AutoCloseable {
     }
 
     private static void answer(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = (body + "\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        answer(exchange, status, "text/plain; charset=utf-8", body + "\n");
+    }
+
+    private static void answer(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);

@@ -25,7 +25,7 @@ class LatticeRulesTest {
                 rule(method(prefix("/"), "GET")),                    // 2
                 rule(prefix("/match/prefix")),                       // 3
                 rule(exact("/match")));                              // 4
-        assertThat(describe(LatticeRules.of(rules, forwards(rules.size())))).containsExactly(
+        assertThat(describe(LatticeRules.of(rules, forwards(rules.size()), true))).containsExactly(
                 "1 exact /match -> r4",
                 "2 exact /match/prefix -> r3",
                 "3 prefix /match/prefix/ -> r3",
@@ -39,7 +39,7 @@ class LatticeRulesTest {
         List<HTTPRouteRule> rules = List.of(
                 rule(header(prefix("/"), "color", "blue"), header(prefix("/"), "color", "green")),
                 rule(header(header(prefix("/"), "version", "two"), "color", "orange")));
-        assertThat(describe(LatticeRules.of(rules, forwards(rules.size())))).containsExactly(
+        assertThat(describe(LatticeRules.of(rules, forwards(rules.size()), true))).containsExactly(
                 "1 prefix / [version, color] -> r1",
                 "2 prefix / [color] -> r0",
                 "3 prefix / [color] -> r0");
@@ -48,11 +48,11 @@ class LatticeRulesTest {
     @Test
     void aPathPrefixMatchesWholeSegmentsAndItsTrailingSlashIsIgnored() {
         List<HTTPRouteRule> rules = List.of(rule(prefix("/v2/")), rule());
-        assertThat(describe(LatticeRules.of(rules, forwards(rules.size())))).containsExactly(
+        assertThat(describe(LatticeRules.of(rules, forwards(rules.size()), true))).containsExactly(
                 "1 exact /v2 -> r0",
                 "2 prefix /v2/ -> r0",
                 "3 prefix / -> r1");
-        assertThat(LatticeRules.count(rules)).isEqualTo(3);
+        assertThat(LatticeRules.count(rules, true)).isEqualTo(3);
     }
 
     @Test
