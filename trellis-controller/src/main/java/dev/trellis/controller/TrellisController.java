@@ -121,17 +121,15 @@ public final class TrellisController implements AutoCloseable {
         CustomDomains domains = new CustomDomains(kubernetes, acm);
         if (config.watches("v1")) {
             register(new GatewayClassReconciler.V1(config, clock), "gatewayclass-v1", null);
-            GatewayReconciler.V1 gateways = new GatewayReconciler.V1(config, objects, networks, clock, events);
-            register(gateways, "gateway-v1", o -> o.withFinalizer(GatewayReconciler.FINALIZER)
-                    .withGenericFilter(gateways::isOurs));
+            // no filter and no JOSDK finalizer: the reconciler decides which Gateways are ours (GatewayReconciler.Ownership)
+            register(new GatewayReconciler.V1(config, objects, networks, clock, events), "gateway-v1", null);
             register(new HttpRouteReconciler.V1(config, builder, deployer, domains, clock, events), "httproute-v1",
                     o -> o.withFinalizer(HttpRouteReconciler.FINALIZER));
         }
         if (config.watches("v1beta1")) {
             register(new GatewayClassReconciler.V1beta1(config, clock), "gatewayclass-v1beta1", null);
-            GatewayReconciler.V1beta1 gateways = new GatewayReconciler.V1beta1(config, objects, networks, clock, events);
-            register(gateways, "gateway-v1beta1", o -> o.withFinalizer(GatewayReconciler.FINALIZER)
-                    .withGenericFilter(gateways::isOurs));
+            // no filter and no JOSDK finalizer: the reconciler decides which Gateways are ours (GatewayReconciler.Ownership)
+            register(new GatewayReconciler.V1beta1(config, objects, networks, clock, events), "gateway-v1beta1", null);
             register(new HttpRouteReconciler.V1beta1(config, builder, deployer, domains, clock, events), "httproute-v1beta1",
                     o -> o.withFinalizer(HttpRouteReconciler.FINALIZER));
         }
