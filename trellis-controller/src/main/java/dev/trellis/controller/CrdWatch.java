@@ -129,6 +129,11 @@ final class CrdWatch implements AutoCloseable {
         }
     }
 
+    /** Whether the CRD informer runs (it does not without permission to list and watch CRDs). */
+    boolean watching() {
+        return informer != null;
+    }
+
     /** The optional kinds usable now, as the informer's cache has them (all unusable before {@link #start}). */
     Set<OptionalKind> usable() {
         Set<OptionalKind> usable = new LinkedHashSet<>();

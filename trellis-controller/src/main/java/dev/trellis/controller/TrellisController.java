@@ -417,12 +417,16 @@ public final class TrellisController implements AutoCloseable {
     }
 
     /**
-     * The Kubernetes kinds the registered reconcilers watch, primary and secondary (their informer event sources):
+     * The Kubernetes kinds the registered reconcilers watch, primary and secondary (their informer event sources), and
+     * CustomResourceDefinitions while {@link CrdWatch} watches them:
      * what the controller's RBAC must let it get, list and watch ({@link ControllerPermissions}; checked against
      * deploy/kubernetes by trellis-cli's KubernetesManifestsTest).
      */
     public java.util.Set<Class<? extends HasMetadata>> watchedKinds() {
         java.util.Set<Class<? extends HasMetadata>> kinds = new java.util.LinkedHashSet<>();
+        if (crdWatch.watching()) {
+            kinds.add(io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class);
+        }
         Operator current = operator;
         if (current == null) {
             return kinds;

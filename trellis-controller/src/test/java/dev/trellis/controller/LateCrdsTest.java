@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,9 +59,9 @@ class LateCrdsTest {
 
     private ControllerFixture fixture;
 
-    @BeforeEach
-    void start() throws Exception {
-        fixture = new ControllerFixture(dataDir, client, Map.of());
+    /** The controller (with these extra settings) and a Gateway with a TLS Passthrough listener, programmed. */
+    private void start(Map<String, String> env) throws Exception {
+        fixture = new ControllerFixture(dataDir, client, env);
         client.resource(new GatewayClassBuilder().withNewMetadata().withName("amazon-vpc-lattice").endMetadata()
                 .withNewSpec().withControllerName(ControllerConfig.DEFAULT_CONTROLLER_NAME).endSpec().build()).create();
         client.resource(new GatewayBuilder().withNewMetadata().withName("tls-network").withNamespace("apps").endMetadata()
@@ -85,11 +84,14 @@ class LateCrdsTest {
 
     @AfterEach
     void stop() {
-        fixture.close();
+        if (fixture != null) {
+            fixture.close();
+        }
     }
 
     @Test
     void aTlsRouteCrdInstalledAfterStartIsWatchedWithoutARestart() throws Exception {
+        start(Map.of());
         TrellisController controller = fixture.controller;
         assertThat(controller.watchedKinds()).doesNotContain(TLSRoute.class);
         List<Integer> healthz = new ArrayList<>();
@@ -103,6 +105,39 @@ class LateCrdsTest {
         assertThat(controller.watchedKinds()).doesNotContain(TLSRoute.class);
 
         client.resource(tlsRouteCrd(true)).updateStatus();
+        applyTlsRouteAndAwaitIt();
+        assertThat(controller.watchedKinds()).contains(TLSRoute.class);
+        probing.set(false);
+        prober.join();
+        assertThat(healthz).isNotEmpty().containsOnly(200);
+        // the same controller object, and the probes on the same port
+        assertThat(fixture.controller).isSameAs(controller);
+    }
+
+    @Test
+    void withLeaderElectionTheRebuiltOperatorLeadsAgainAndNoLeadershipIsLost() throws Exception {
+        // JOSDK asks whether it may use Leases before it campaigns (the mock server does not evaluate RBAC)
+        server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+                .andReturn(201, new io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder()
+                        .withNewStatus().addNewResourceRule().withApiGroups("coordination.k8s.io")
+                        .withResources("leases").withVerbs("create", "update", "get").endResourceRule()
+                        .withIncomplete(false).endStatus().build())
+                .always();
+        start(Map.of("LEADER_ELECT", "true", "LEADER_ELECTION_NAMESPACE", "kube-system"));
+        await().atMost(TIMEOUT).until(fixture.controller::isLeading);
+
+        client.resource(tlsRouteCrd(true)).create();
+        applyTlsRouteAndAwaitIt();
+
+        await().atMost(TIMEOUT).until(fixture.controller::isLeading);
+        URI healthz = URI.create("http://" + fixture.controller.probeAddress().getHostString() + ":"
+                + fixture.controller.probeAddress().getPort() + "/healthz");
+        assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(healthz).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(fixture.metrics.scrape()).containsPattern("trellis_controller_leader 1(\\.0)?\n");
+    }
+
+    private void applyTlsRouteAndAwaitIt() {
         client.resource(new TLSRouteBuilder().withNewMetadata().withName("secure").withNamespace("apps").endMetadata()
                 .withNewSpec().withHostnames(HOST)
                 .addNewParentRef().withName("tls-network").withSectionName("tls").endParentRef()
@@ -122,16 +157,11 @@ class LateCrdsTest {
             assertThat(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class).inNamespace("apps")
                     .withName("tls-network").get().getStatus().getListeners().get(0).getAttachedRoutes()).isEqualTo(1);
         });
-        assertThat(controller.watchedKinds()).contains(TLSRoute.class);
-        probing.set(false);
-        prober.join();
-        assertThat(healthz).isNotEmpty().containsOnly(200);
-        // the same controller object, and the probes on the same port
-        assertThat(fixture.controller).isSameAs(controller);
     }
 
     @Test
     void aPolicyCrdInstalledAfterStartIsWatchedWithoutARestart() throws Exception {
+        start(Map.of());
         assertThat(fixture.controller.watchedKinds()).doesNotContain(IAMAuthPolicy.class);
 
         CustomResourceDefinition crd;
