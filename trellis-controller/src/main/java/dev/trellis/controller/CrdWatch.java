@@ -162,7 +162,9 @@ final class CrdWatch implements AutoCloseable {
                 : crd.getStatus().getConditions();
         boolean established = conditions != null && conditions.stream()
                 .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
-        return served && established && crd.getMetadata().getDeletionTimestamp() == null;
+        // a CRD being deleted still counts: the API server deletes its objects first, and ours carry our finalizers,
+        // which only a running reconciler removes; the kind is dropped once the CRD is gone
+        return served && established;
     }
 
     private void changed(CustomResourceDefinition crd) {

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * CRDs installed while the controller runs: the controller started without the TLSRoute and policy CRDs picks up a
  * TLSRoute, and an IAMAuthPolicy, applied after their CRD was installed and became Established — the same
  * {@link TrellisController} object, its {@code /healthz} answering 200 all along (the operator is rebuilt in-process).
- * A CRD that exists but is not Established yet changes nothing until it is.
+ * A CRD that exists but is not Established yet changes nothing until it is; a CRD deleted drops its kind again; with
+ * leader election the rebuilt operator leads again without the stop being taken for a lost leadership.
  */
 @EnableKubernetesMockClient(crud = true)
 class LateCrdsTest {
@@ -112,6 +113,20 @@ class LateCrdsTest {
         assertThat(healthz).isNotEmpty().containsOnly(200);
         // the same controller object, and the probes on the same port
         assertThat(fixture.controller).isSameAs(controller);
+
+        // the CRD deleted: the kind is dropped again, and the controller is ready without it
+        client.apiextensions().v1().customResourceDefinitions().withName("tlsroutes." + GatewayApiObjects.GROUP).delete();
+        await().atMost(TIMEOUT).untilAsserted(() -> {
+            assertThat(controller.watchedKinds()).doesNotContain(TLSRoute.class);
+            assertThat(get(controller, "/readyz")).isEqualTo(200);
+        });
+    }
+
+    private static int get(TrellisController controller, String path) throws Exception {
+        URI uri = URI.create("http://" + controller.probeAddress().getHostString() + ":"
+                + controller.probeAddress().getPort() + path);
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     @Test
@@ -130,10 +145,7 @@ class LateCrdsTest {
         applyTlsRouteAndAwaitIt();
 
         await().atMost(TIMEOUT).until(fixture.controller::isLeading);
-        URI healthz = URI.create("http://" + fixture.controller.probeAddress().getHostString() + ":"
-                + fixture.controller.probeAddress().getPort() + "/healthz");
-        assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(healthz).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(get(fixture.controller, "/healthz")).isEqualTo(200);
         assertThat(fixture.metrics.scrape()).containsPattern("trellis_controller_leader 1(\\.0)?\n");
     }
 
