@@ -3,7 +3,9 @@ package dev.trellis.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.trellis.controller.policy.TargetGroupPolicy;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
@@ -29,7 +31,8 @@ import software.amazon.awssdk.services.vpclattice.model.GetTargetGroupResponse;
  * A Service port's {@code appProtocol} and the target group it becomes (docs/controller.md "Backend protocols"), through
  * fabric8's mock API server and the real control plane: {@code kubernetes.io/h2c} → HTTP/HTTP2; a changed appProtocol
  * replaces the group (Lattice cannot change a protocol version) and the old one is deleted; {@code kubernetes.io/ws}
- * → {@code ResolvedRefs=False}, {@code UnsupportedProtocol}, the rule answers 500 and no group is left.
+ * → {@code ResolvedRefs=False}, {@code UnsupportedProtocol}, the rule answers 500 and no group is left; a
+ * TargetGroupPolicy's protocol version wins over the appProtocol.
  */
 @EnableKubernetesMockClient(crud = true)
 class AppProtocolControllerTest {
@@ -50,6 +53,7 @@ class AppProtocolControllerTest {
 
     @BeforeEach
     void start() throws Exception {
+        PolicyTestSupport.installCrds(client);
         fixture = new ControllerFixture(dataDir, client, Map.of());
         client.resource(new GatewayClassBuilder().withNewMetadata().withName("amazon-vpc-lattice").endMetadata()
                 .withNewSpec().withControllerName(ControllerConfig.DEFAULT_CONTROLLER_NAME).endSpec().build()).create();
@@ -87,7 +91,8 @@ class AppProtocolControllerTest {
                 .containsEntry(LatticeTags.PROTOCOL_VERSION, "HTTP2");
         assertThat(fixture.lattice.listTargets(r -> r.targetGroupIdentifier(h2c.id())).items())
                 .extracting(t -> t.id() + ":" + t.port()).containsExactly("10.0.1.5:8080");
-        assertThat(forwardedGroup()).isEqualTo(h2c.id());
+        // the group is made before the listener and its rule: wait for the rule
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> assertThat(forwardedGroup()).isEqualTo(h2c.id()));
 
         // no appProtocol any more: a new HTTP1 group takes the rule, the HTTP2 one is deleted
         client.services().inNamespace("apps").withName("grpc-web").edit(s -> {
@@ -98,7 +103,7 @@ class AppProtocolControllerTest {
                 g -> g != null);
         assertThat(plain.id()).isNotEqualTo(h2c.id());
         assertThat(plain.name()).isNotEqualTo(h2c.name());
-        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(forwardedGroup()).isEqualTo(plain.id()));
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> assertThat(forwardedGroup()).isEqualTo(plain.id()));
         assertThat(fixture.lattice.listTargets(r -> r.targetGroupIdentifier(plain.id())).items())
                 .extracting(t -> t.id() + ":" + t.port()).containsExactly("10.0.1.5:8080");
 
@@ -118,6 +123,30 @@ class AppProtocolControllerTest {
             assertThat(rule().action().fixedResponse().statusCode()).isEqualTo(500);
             assertThat(fixture.lattice.listTargetGroups(r -> { }).items()).isEmpty();
         });
+    }
+
+    @Test
+    void aTargetGroupPolicyProtocolVersionWinsOverTheAppProtocol() {
+        TargetGroupPolicy policy = new TargetGroupPolicy();
+        policy.setMetadata(new ObjectMetaBuilder().withName("keep-http1").withNamespace("apps").build());
+        TargetGroupPolicy.Spec spec = new TargetGroupPolicy.Spec();
+        spec.setTargetRef(PolicyTestSupport.ref("Service", "grpc-web"));
+        spec.setProtocolVersion("HTTP1");
+        policy.setSpec(spec);
+        client.resource(policy).create();
+        client.resource(service("kubernetes.io/h2c")).create();
+        client.resource(new HTTPRouteBuilder().withNewMetadata().withName("web").withNamespace("apps").endMetadata()
+                .withNewSpec().addNewParentRef().withName("my-network").endParentRef()
+                .addNewRule().addNewBackendRef().withName("grpc-web").withPort(80).endBackendRef().endRule()
+                .endSpec().build()).create();
+
+        GetTargetGroupResponse group = await().atMost(TIMEOUT).ignoreExceptions().until(() -> {
+            var groups = fixture.lattice.listTargetGroups(r -> { }).items();
+            return groups.size() == 1 ? fixture.lattice.getTargetGroup(r -> r.targetGroupIdentifier(groups.get(0).id()))
+                    : null;
+        }, g -> g != null);
+        assertThat(group.config().protocolAsString() + "/" + group.config().protocolVersionAsString())
+                .isEqualTo("HTTP/HTTP1");
     }
 
     private static Service service(String appProtocol) {
