@@ -177,7 +177,7 @@ final class LatticeServiceDeployer {
             String version = group.protocolVersion() != null ? group.protocolVersion() : kind.targetGroupProtocolVersion();
             tags.put(LatticeTags.PROTOCOL_VERSION, version == null ? kind.targetGroupProtocol() : version);
             // port 80 is a placeholder, as the AWS controller sets it: each target carries its own port. No health
-            // check is given: Lattice's defaults per protocol apply (on for HTTP1, off for GRPC and TCP groups).
+            // check is given: Lattice's defaults per protocol apply (on for HTTP1, off for HTTP2, GRPC and TCP groups).
             var groupConfig = software.amazon.awssdk.services.vpclattice.model.TargetGroupConfig.builder()
                     .port(80).protocol(kind.targetGroupProtocol()).protocolVersion(version)
                     .vpcIdentifier(config.clusterVpcId());
