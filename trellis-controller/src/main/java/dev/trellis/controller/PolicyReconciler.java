@@ -38,8 +38,8 @@ import software.amazon.awssdk.services.vpclattice.model.ValidationException;
  *
  * <p>A policy whose {@code targetRef} is edited moves: every target it was applied to is written to the policy's
  * {@link #APPLIED_TO_ANNOTATION} <em>before</em> Lattice is changed, so a controller that stops between the two steps
- * (or a new controller instance) still knows where to undo it. Each reconcile first undoes the policy on recorded
- * targets that are no longer its {@code targetRef} (also when that object is gone), then applies it to the current one.
+ * (or a new controller instance) still knows where to undo it. Each reconcile applies the policy to its current
+ * target, then undoes it on recorded targets that are no longer its {@code targetRef} (also when that object is gone).
  */
 abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec, PolicyStatus>>
         implements Reconciler<P>, Cleaner<P> {
@@ -130,10 +130,18 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
         return outcome.retry() ? control.rescheduleAfter(RETRY_MILLIS) : control;
     }
 
+    /**
+     * Applies the policy to its current target, then undoes it on the targets it was applied to before (make before
+     * break: a moved IAMAuthPolicy never leaves a moment with neither service protected, and a VpcAssociationPolicy
+     * with associateWithVpc false frees the VPC from the new network before the old one takes it back — Lattice
+     * associates a VPC with one network only). Former targets are undone whatever became of the current one (Invalid,
+     * TargetNotFound, Conflicted too).
+     */
     private Outcome evaluate(P policy, Context<P> context) {
         TargetRef ref = policy.getSpec() == null ? null : policy.getSpec().getTargetRef();
         String refProblem = checkTargetRef(policy, ref);
         AppliedTargets.Target current = refProblem == null ? new AppliedTargets.Target(ref.getKind(), ref.getName()) : null;
+        Outcome outcome = evaluateCurrent(policy, ref, refProblem, current, context);
         AppliedTargets recorded = recordOf(policy);
         for (AppliedTargets.Target old : recorded.targets()) {
             if (old.equals(current)) {
@@ -142,20 +150,22 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
             try {
                 undo(policy, old, context);
             } catch (RuntimeException e) {
-                // kept in the record: the next look tries again, before the policy is applied anywhere else
+                // kept in the record: the next look tries again
                 log.warn("{} {}/{}: undoing it on its former target {} failed", policy.getKind(),
                         policy.getMetadata().getNamespace(), policy.getMetadata().getName(), old, e);
-                return Outcome.pending("still applied to its former target " + old + ", undoing it failed: " + e.getMessage());
+                return new Outcome(outcome.accepted(), outcome.reason(), outcome.message()
+                        + "; still applied to its former target " + old + ", undoing it failed: " + e.getMessage(), true);
             }
             recorded = recorded.without(old);
             writeRecord(policy, recorded);
         }
+        return outcome;
+    }
+
+    private Outcome evaluateCurrent(P policy, TargetRef ref, String refProblem, AppliedTargets.Target current,
+            Context<P> context) {
         if (refProblem != null) {
             return Outcome.invalid(refProblem);
-        }
-        String specProblem = validate(policy);
-        if (specProblem != null) {
-            return Outcome.invalid(specProblem);
         }
         Optional<HasMetadata> target = targets.find(ref.getKind(), policy.getMetadata().getNamespace(), ref.getName());
         if (target.isEmpty()) {
@@ -169,6 +179,7 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
             return new Outcome(false, "Conflicted", policy.getKind() + " " + winner.get().getMetadata().getName()
                     + " already targets " + ref, true);
         }
+        AppliedTargets recorded = recordOf(policy);
         if (!recorded.contains(current)) {
             writeRecord(policy, recorded.with(current)); // before Lattice changes: see APPLIED_TO_ANNOTATION
         }

@@ -39,8 +39,8 @@ import software.amazon.awssdk.services.vpclattice.model.ResourceNotFoundExceptio
  * without the policy and the new one gets it — while the controller runs, and when the edit happens while it is stopped
  * and a new controller instance (nothing in memory) picks the policy up. Also: a former target that no longer exists
  * does not keep the policy from moving. The walkthrough's cluster plus a second route ({@code inventory}, to
- * datastore-v2) and a second Gateway ({@code other-network}); real requests through an in-process gateway for the
- * IAMAuthPolicy.
+ * datastore-v2), with real requests through an in-process gateway for the IAMAuthPolicy; for the VpcAssociationPolicy
+ * two Gateways whose networks exist in Lattice.
  */
 @EnableKubernetesMockClient(crud = true)
 class PolicyTargetChangeTest {
@@ -74,6 +74,13 @@ class PolicyTargetChangeTest {
         v1 = SampleCluster.datastore("v1");
         v2 = SampleCluster.datastore("v2");
         PolicyTestSupport.installCrds(client);
+    }
+
+    /**
+     * The walkthrough's cluster (the controller creating the Gateway's network) plus a second route, {@code inventory},
+     * to datastore-v2; both answering through the in-process gateway.
+     */
+    private void walkthroughWithTwoRoutes() throws Exception {
         fixture = new ControllerFixture(dataDir, client, Map.of());
         gateway = new InProcessGateway(fixture.controlPlane, fixture.vpcId, dataDir.resolve("gateway"));
         SampleCluster.apply(client, "gateway-lattice.yaml");
@@ -92,7 +99,26 @@ class PolicyTargetChangeTest {
                   parentRefs: [{name: eks-lattice-network, namespace: default, sectionName: http}]
                   rules:
                   - backendRefs: [{name: datastore-v2-svc, kind: Service, port: 3000}]
-                ---
+                """);
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+            assertThat(gateway.get("datastore.sarathy.io", "/popular")).isEqualTo("200 datastore v1 /popular");
+            assertThat(gateway.get("inventory.sarathy.io", "/popular")).isEqualTo("200 datastore v2 /popular");
+            assertThat(serviceArn("datastore")).isNotNull();
+            assertThat(serviceArn("inventory")).isNotNull();
+        });
+    }
+
+    /**
+     * Two Gateways whose service networks exist already (CREATE_SERVICE_NETWORKS=false, look-up only): the cluster VPC is
+     * associated with neither until a VpcAssociationPolicy asks for it. Two networks, because Lattice associates a VPC
+     * with one network at a time — with the controller creating networks, the second Gateway could never be associated.
+     */
+    private void twoLookedUpNetworks() throws Exception {
+        fixture = new ControllerFixture(dataDir, client, Map.of("CREATE_SERVICE_NETWORKS", "false"));
+        fixture.lattice.createServiceNetwork(r -> r.name("eks-lattice-network"));
+        fixture.lattice.createServiceNetwork(r -> r.name("other-network"));
+        SampleCluster.apply(client, "gateway-lattice.yaml");
+        load("""
                 apiVersion: gateway.networking.k8s.io/v1beta1
                 kind: Gateway
                 metadata: {name: other-network, namespace: default}
@@ -101,11 +127,8 @@ class PolicyTargetChangeTest {
                   listeners: [{name: http, protocol: HTTP, port: 80}]
                 """);
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
-            assertThat(gateway.get("datastore.sarathy.io", "/popular")).isEqualTo("200 datastore v1 /popular");
-            assertThat(gateway.get("inventory.sarathy.io", "/popular")).isEqualTo("200 datastore v2 /popular");
-            assertThat(serviceArn("datastore")).isNotNull();
-            assertThat(serviceArn("inventory")).isNotNull();
-            assertThat(network("other-network")).isNotNull();
+            assertThat(associationGroups("eks-lattice-network")).isEmpty();
+            assertThat(associationGroups("other-network")).isEmpty();
         });
     }
 
@@ -125,7 +148,8 @@ class PolicyTargetChangeTest {
     }
 
     @Test
-    void iamAuthPolicyMovedToAnotherRouteOpensTheFormerAndClosesTheNewOne() {
+    void iamAuthPolicyMovedToAnotherRouteOpensTheFormerAndClosesTheNewOne() throws Exception {
+        walkthroughWithTwoRoutes();
         movesAndIsUndoneOnItsFormerTarget(new Moving<>(IAMAuthPolicy.class, "apps", "HTTPRoute", "datastore", "inventory") {
             @Override
             IAMAuthPolicy policy(String target) {
@@ -159,7 +183,8 @@ class PolicyTargetChangeTest {
     }
 
     @Test
-    void targetGroupPolicyMovedToAnotherServiceRestoresTheFormerGroupsDefaultHealthCheck() {
+    void targetGroupPolicyMovedToAnotherServiceRestoresTheFormerGroupsDefaultHealthCheck() throws Exception {
+        walkthroughWithTwoRoutes();
         movesAndIsUndoneOnItsFormerTarget(new Moving<>(TargetGroupPolicy.class, "apps", "Service", "datastore-v1-svc",
                 "datastore-v2-svc") {
             @Override
@@ -195,7 +220,8 @@ class PolicyTargetChangeTest {
     }
 
     @Test
-    void vpcAssociationPolicyMovedToAnotherGatewayTakesItsSecurityGroupsAlong() {
+    void vpcAssociationPolicyMovedToAnotherGatewayTakesTheAssociationAndItsSecurityGroupsAlong() throws Exception {
+        twoLookedUpNetworks();
         movesAndIsUndoneOnItsFormerTarget(new Moving<>(VpcAssociationPolicy.class, "default", "Gateway",
                 "eks-lattice-network", "other-network") {
             @Override
@@ -216,14 +242,15 @@ class PolicyTargetChangeTest {
 
             @Override
             void assertNotApplied(String gatewayName) {
-                // the Gateway's own association (CREATE_SERVICE_NETWORKS), without security groups
-                assertThat(associationGroups(gatewayName)).singleElement().isEqualTo(List.of());
+                // look-up only: without the policy, the controller does not associate the cluster VPC
+                assertThat(associationGroups(gatewayName)).isEmpty();
             }
         });
     }
 
     @Test
-    void accessLogPolicyMovedToAnotherRouteMovesItsSubscription() {
+    void accessLogPolicyMovedToAnotherRouteMovesItsSubscription() throws Exception {
+        walkthroughWithTwoRoutes();
         movesAndIsUndoneOnItsFormerTarget(new Moving<>(AccessLogPolicy.class, "apps", "HTTPRoute", "datastore",
                 "inventory") {
             @Override
@@ -255,7 +282,8 @@ class PolicyTargetChangeTest {
     }
 
     @Test
-    void aFormerTargetThatNoLongerExistsDoesNotHoldThePolicyBack() {
+    void aFormerTargetThatNoLongerExistsDoesNotHoldThePolicyBack() throws Exception {
+        walkthroughWithTwoRoutes();
         IAMAuthPolicy policy = new IAMAuthPolicy();
         policy.setMetadata(new ObjectMetaBuilder().withName("moving").withNamespace("apps").build());
         IAMAuthPolicy.Spec spec = new IAMAuthPolicy.Spec();
@@ -305,7 +333,7 @@ class PolicyTargetChangeTest {
     }
 
     private <P extends CustomResource<? extends TargetedSpec, PolicyStatus>> void movesAndIsUndoneOnItsFormerTarget(
-            Moving<P> moving) {
+            Moving<P> moving) throws Exception {
         client.resource(moving.policy(moving.first)).create();
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
             assertThat(accepted(moving.type, moving.namespace)).startsWith("True", "Accepted");
