@@ -276,6 +276,11 @@ public final class InjectorServer implements AutoCloseable {
         }
     }
 
+    /** The certificate the server presents, followed on disk. */
+    ReloadingCertificate certificate() {
+        return certificate;
+    }
+
     /** The address listened on (its port when the configured one was 0). */
     public InetSocketAddress address() {
         return server.getAddress();

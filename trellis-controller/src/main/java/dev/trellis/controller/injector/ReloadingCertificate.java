@@ -58,6 +58,8 @@ final class ReloadingCertificate implements AutoCloseable {
     private volatile Identity current;
     /** The hash of the last contents looked at, loaded or refused: unchanged contents are not loaded again. */
     private byte[] lastSeen;
+    /** How many changed contents were refused (for the tests: proof that a bad change was looked at). */
+    private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
 
     /** A loaded certificate: its context and what the log says of it. */
     private record Identity(SSLContext context, String description) {
@@ -119,10 +121,16 @@ final class ReloadingCertificate implements AutoCloseable {
             log.info("injector certificate changed on disk: now serving {}", next.description());
             return true;
         } catch (IOException refused) {
+            refusals.incrementAndGet();
             log.error("injector certificate changed on disk but cannot be used; still serving {} until the files change"
                     + " again: {}", current.description(), refused.getMessage());
             return false;
         }
+    }
+
+    /** How many changes of the files could not be used (each distinct contents counts once). */
+    int refusals() {
+        return refusals.get();
     }
 
     private void checkQuietly() {
