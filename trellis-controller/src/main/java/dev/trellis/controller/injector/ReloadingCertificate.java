@@ -94,8 +94,8 @@ final class ReloadingCertificate implements AutoCloseable {
         }
         Contents files = read(certificateFile, keyFile);
         Identity first = load(files, certificateFile, keyFile);
-        log.info("injector certificate {} (from {}; checked for changes every {} s)", first.description(),
-                certificateFile, interval.toSeconds());
+        log.info("injector certificate {} (from {}; checked for changes every {} ms)", first.description(),
+                certificateFile, interval.toMillis());
         return new ReloadingCertificate(certificateFile, keyFile, first, hash(files), interval);
     }
 

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -22,6 +23,7 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -193,9 +195,15 @@ class CertificateRotationTest {
             return pem(certificate);
         }
 
-        /** PKCS#1 for RSA ("RSA PRIVATE KEY"), SEC1 for EC ("EC PRIVATE KEY"): what JcaPEMWriter writes for a key pair. */
+        /** PKCS#1 for RSA ("RSA PRIVATE KEY", cert-manager's default), PKCS#8 for EC ("PRIVATE KEY", openssl 3's). */
         String keyPem() throws IOException {
-            return pem(keys.getPrivate());
+            if ("RSA".equals(keys.getPrivate().getAlgorithm())) {
+                return pem(keys.getPrivate());
+            }
+            return "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(
+                            keys.getPrivate().getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n";
         }
 
         private static String pem(Object object) throws IOException {
