@@ -167,6 +167,10 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
         if (refProblem != null) {
             return Outcome.invalid(refProblem);
         }
+        String specProblem = validate(policy);
+        if (specProblem != null) {
+            return Outcome.invalid(specProblem);
+        }
         Optional<HasMetadata> target = targets.find(ref.getKind(), policy.getMetadata().getNamespace(), ref.getName());
         if (target.isEmpty()) {
             return new Outcome(false, "TargetNotFound", ref.getKind() + " " + policy.getMetadata().getNamespace() + "/"
@@ -245,7 +249,9 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
         AppliedTargets where = recordOf(policy);
         boolean accepted = policy.getStatus() != null && Conditions.isTrue(policy.getStatus().getConditions(), "Accepted");
         TargetRef ref = policy.getSpec() == null ? null : policy.getSpec().getTargetRef();
-        if (accepted && ref != null && ref.getKind() != null && ref.getName() != null) {
+        boolean recorded = policy.getMetadata().getAnnotations() != null
+                && policy.getMetadata().getAnnotations().containsKey(APPLIED_TO_ANNOTATION);
+        if (!recorded && accepted && ref != null && ref.getKind() != null && ref.getName() != null) {
             // a policy applied before the record existed (an earlier Trellis) names its target only in targetRef
             where = where.with(new AppliedTargets.Target(ref.getKind(), ref.getName()));
         }
