@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLContextSpi;
@@ -59,13 +60,13 @@ final class ReloadingCertificate implements AutoCloseable {
     /** The hash of the last contents looked at, loaded or refused: unchanged contents are not loaded again. */
     private byte[] lastSeen;
     /** How many changed contents were refused (for the tests: proof that a bad change was looked at). */
-    private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger refusals = new AtomicInteger();
 
     /** A loaded certificate: its context and what the log says of it. */
     private record Identity(SSLContext context, String description) {
     }
 
-    /** Loaded files: certificate then key, as read in one pass. */
+    /** The bytes of the two files, as read by one check. */
     private record Contents(byte[] certificate, byte[] key) {
     }
 

@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The injector follows its certificate as Kubernetes rotates a mounted Secret: the files are reached through the
  * {@code ..data} symlink the kubelet swaps atomically to a new timestamped directory. A real HTTPS client, with a new
  * connection and TLS session each time, sees the first certificate, then the second after a swap; a swap to a broken
- * pair (a key of another certificate, a half-written certificate) keeps the second; the next good swap is taken.
+ * pair (a key of another certificate, a half-written certificate) keeps the second; the next good swap is taken. Also:
+ * an EC key in SEC1 form (cert-manager's ECDSA keys), and a mismatched pair refused at start.
  */
 class CertificateRotationTest {
 
@@ -98,6 +99,23 @@ class CertificateRotationTest {
         swapTo(third.certificatePem(), third.keyPem());
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(presented(trusted)).isEqualTo(third.certificate()));
         assertThat(server.certificate().refusals()).isEqualTo(2);
+    }
+
+    @Test
+    void anEcKeyInSec1FormAsCertManagerWritesItServesAfterARotation() throws Exception {
+        Identity first = Identity.rsa("injector-first");
+        Identity ec = Identity.ec("injector-ec");
+        swapTo(first.certificatePem(), first.keyPem());
+        InjectorConfig config = InjectorConfig.defaults(mount.resolve("tls.crt"), mount.resolve("tls.key"))
+                .withListen("127.0.0.1", 0);
+        server = InjectorServer.start(config, new SidecarInjector(config, ns -> Map.of()), CHECK_EVERY);
+
+        String sec1 = ec.sec1KeyPem();
+        assertThat(sec1).startsWith("-----BEGIN EC PRIVATE KEY-----");
+        swapTo(ec.certificatePem(), sec1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(presented(List.of(first.certificate(), ec.certificate()))).isEqualTo(ec.certificate()));
+        assertThat(server.certificate().refusals()).isZero();
     }
 
     @Test
@@ -206,7 +224,20 @@ class CertificateRotationTest {
                     + "\n-----END PRIVATE KEY-----\n";
         }
 
-        private static String pem(Object object) throws IOException {
+        /**
+         * SEC1 as openssl and cert-manager (Go's MarshalECPrivateKey) write it: the curve named in [0] and the public
+         * key in [1]. (BouncyCastle's writer, given a JDK key, leaves the curve out, and such a key cannot be read.)
+         */
+        String sec1KeyPem() throws IOException {
+            java.security.interfaces.ECPrivateKey key = (java.security.interfaces.ECPrivateKey) keys.getPrivate();
+            org.bouncycastle.asn1.x509.SubjectPublicKeyInfo publicKey =
+                    org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
+            org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(256, key.getS(),
+                    publicKey.getPublicKeyData(), org.bouncycastle.asn1.sec.SECObjectIdentifiers.secp256r1);
+            return pem(new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec1.getEncoded()));
+        }
+
+        static String pem(Object object) throws IOException {
             StringWriter out = new StringWriter();
             try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
                 writer.writeObject(object);
