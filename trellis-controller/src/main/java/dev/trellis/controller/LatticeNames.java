@@ -41,8 +41,20 @@ public final class LatticeNames {
      */
     public static String targetGroupName(String clusterName, String vpcId, String routeNamespace, String routeName,
             String serviceNamespace, String serviceName, int servicePort) {
+        return targetGroupName(clusterName, vpcId, routeNamespace, routeName, serviceNamespace, serviceName, servicePort,
+                null);
+    }
+
+    /**
+     * As above for a group whose protocol version is not the route kind's default ({@code protocolVersion} non-null,
+     * from the port's appProtocol): the version is part of the identity, so the group of another version has another
+     * name — Lattice cannot change a group's version, the new group replaces the old one. Null gives the name above,
+     * so groups made before appProtocol was read keep their names.
+     */
+    public static String targetGroupName(String clusterName, String vpcId, String routeNamespace, String routeName,
+            String serviceNamespace, String serviceName, int servicePort, String protocolVersion) {
         String identity = String.join("/", clusterName, vpcId, routeNamespace, routeName, serviceNamespace, serviceName,
-                Integer.toString(servicePort));
+                Integer.toString(servicePort)) + (protocolVersion == null ? "" : "/" + protocolVersion);
         return "k8s-" + trimDashes(prefix(serviceNamespace, 55)) + "-" + trimDashes(prefix(serviceName, 55)) + "-"
                 + letters(identity, 10);
     }

@@ -173,12 +173,13 @@ final class LatticeServiceDeployer {
             tags.put(LatticeTags.ROUTE_NAMESPACE, model.routeNamespace());
             tags.put(LatticeTags.SOURCE_TYPE, model.routeKind());
             RouteKind kind = RouteKind.of(model.routeKind());
-            tags.put(LatticeTags.PROTOCOL_VERSION, kind.targetGroupProtocolVersion() == null ? kind.targetGroupProtocol()
-                    : kind.targetGroupProtocolVersion());
+            // the port's appProtocol may ask for another version (AppProtocols); a TargetGroupPolicy below still wins
+            String version = group.protocolVersion() != null ? group.protocolVersion() : kind.targetGroupProtocolVersion();
+            tags.put(LatticeTags.PROTOCOL_VERSION, version == null ? kind.targetGroupProtocol() : version);
             // port 80 is a placeholder, as the AWS controller sets it: each target carries its own port. No health
-            // check is given: Lattice's defaults per protocol apply (on for HTTP1, off for GRPC and TCP groups).
+            // check is given: Lattice's defaults per protocol apply (on for HTTP1, off for HTTP2, GRPC and TCP groups).
             var groupConfig = software.amazon.awssdk.services.vpclattice.model.TargetGroupConfig.builder()
-                    .port(80).protocol(kind.targetGroupProtocol()).protocolVersion(kind.targetGroupProtocolVersion())
+                    .port(80).protocol(kind.targetGroupProtocol()).protocolVersion(version)
                     .vpcIdentifier(config.clusterVpcId());
             if (targetGroupPolicies != null) {
                 // a TargetGroupPolicy's protocol and health check: the protocol can only be chosen now

@@ -1,5 +1,6 @@
 package dev.trellis.controller;
 
+import dev.trellis.controller.policy.AppliedTargets;
 import dev.trellis.controller.policy.PolicyStatus;
 import dev.trellis.controller.policy.TargetRef;
 import dev.trellis.controller.policy.TargetedSpec;
@@ -34,12 +35,24 @@ import software.amazon.awssdk.services.vpclattice.model.ValidationException;
  * policy on the same target, apply, and report one {@code Accepted} condition with the reasons Accepted, Invalid,
  * TargetNotFound, Conflicted or Pending. Deleting a policy undoes it ({@link #remove}) unless another policy of the kind
  * now takes over the target. Subclasses say which kinds they target and what applying means in Lattice.
+ *
+ * <p>A policy whose {@code targetRef} is edited moves: every target it was applied to is written to the policy's
+ * {@link #APPLIED_TO_ANNOTATION} <em>before</em> Lattice is changed, so a controller that stops between the two steps
+ * (or a new controller instance) still knows where to undo it. Each reconcile applies the policy to its current
+ * target, then undoes it on recorded targets that are no longer its {@code targetRef} (also when that object is gone).
  */
 abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec, PolicyStatus>>
         implements Reconciler<P>, Cleaner<P> {
 
     /** How often a policy waiting for its target's Lattice resource, or losing a conflict, is looked at again. */
     static final long RETRY_MILLIS = 5_000;
+
+    /**
+     * The targets a policy has been applied to, {@code Kind/name} comma-separated (namespace: the policy's own). Written
+     * by the controller before it changes Lattice for a target and cleared of a target once undone there; an annotation
+     * rather than status, so it survives a restart, a status rewrite and a backup/restore that drops status.
+     */
+    public static final String APPLIED_TO_ANNOTATION = "application-networking.k8s.aws/policy-applied-to";
 
     private static final Logger log = LoggerFactory.getLogger(PolicyReconciler.class);
 
@@ -99,8 +112,7 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
 
     @Override
     public UpdateControl<P> reconcile(P policy, Context<P> context) {
-        java.util.Map<String, String> annotationsBefore = policy.getMetadata().getAnnotations() == null ? java.util.Map.of()
-                : java.util.Map.copyOf(policy.getMetadata().getAnnotations());
+        java.util.Map<String, String> annotationsBefore = annotationsButRecord(policy);
         Outcome outcome = evaluate(policy, context);
         log.info("{} {}/{}: {} {}", policy.getKind(), policy.getMetadata().getNamespace(), policy.getMetadata().getName(),
                 outcome.reason(), outcome.message());
@@ -111,16 +123,47 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
         events.statusChanged(policy, before, status);
         policy.setStatus(status);
         // apply may write annotations (the AccessLogPolicy's subscription ARN): then the resource is patched too
-        java.util.Map<String, String> annotationsAfter = policy.getMetadata().getAnnotations() == null ? java.util.Map.of()
-                : policy.getMetadata().getAnnotations();
+        // (the applied-to record is written by the reconcile itself, before Lattice is changed: not part of this)
+        java.util.Map<String, String> annotationsAfter = annotationsButRecord(policy);
         UpdateControl<P> control = annotationsBefore.equals(annotationsAfter) ? UpdateControl.patchStatus(policy)
                 : UpdateControl.patchResourceAndStatus(policy);
         return outcome.retry() ? control.rescheduleAfter(RETRY_MILLIS) : control;
     }
 
+    /**
+     * Applies the policy to its current target, then undoes it on the targets it was applied to before (make before
+     * break: a moved IAMAuthPolicy never leaves a moment with neither service protected, and a VpcAssociationPolicy
+     * with associateWithVpc false frees the VPC from the new network before the old one takes it back — Lattice
+     * associates a VPC with one network only). Former targets are undone whatever became of the current one (Invalid,
+     * TargetNotFound, Conflicted too).
+     */
     private Outcome evaluate(P policy, Context<P> context) {
         TargetRef ref = policy.getSpec() == null ? null : policy.getSpec().getTargetRef();
         String refProblem = checkTargetRef(policy, ref);
+        AppliedTargets.Target current = refProblem == null ? new AppliedTargets.Target(ref.getKind(), ref.getName()) : null;
+        Outcome outcome = evaluateCurrent(policy, ref, refProblem, current, context);
+        AppliedTargets recorded = recordOf(policy);
+        for (AppliedTargets.Target old : recorded.targets()) {
+            if (old.equals(current)) {
+                continue;
+            }
+            try {
+                undo(policy, old, context);
+            } catch (RuntimeException e) {
+                // kept in the record: the next look tries again
+                log.warn("{} {}/{}: undoing it on its former target {} failed", policy.getKind(),
+                        policy.getMetadata().getNamespace(), policy.getMetadata().getName(), old, e);
+                return new Outcome(outcome.accepted(), outcome.reason(), outcome.message()
+                        + "; still applied to its former target " + old + ", undoing it failed: " + e.getMessage(), true);
+            }
+            recorded = recorded.without(old);
+            writeRecord(policy, recorded);
+        }
+        return outcome;
+    }
+
+    private Outcome evaluateCurrent(P policy, TargetRef ref, String refProblem, AppliedTargets.Target current,
+            Context<P> context) {
         if (refProblem != null) {
             return Outcome.invalid(refProblem);
         }
@@ -139,6 +182,10 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
             // the older policy keeps the target; this one is looked at again, so it takes over once that one is deleted
             return new Outcome(false, "Conflicted", policy.getKind() + " " + winner.get().getMetadata().getName()
                     + " already targets " + ref, true);
+        }
+        AppliedTargets recorded = recordOf(policy);
+        if (!recorded.contains(current)) {
+            writeRecord(policy, recorded.with(current)); // before Lattice changes: see APPLIED_TO_ANNOTATION
         }
         try {
             return apply(policy, target.get());
@@ -174,6 +221,12 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
     /** Live policies of this kind on the same target with the same conflict key, oldest first (then by name). */
     private java.util.stream.Stream<P> competitors(P policy, Context<P> context) {
         TargetRef ref = policy.getSpec().getTargetRef();
+        return competitors(policy, new AppliedTargets.Target(ref.getKind(), ref.getName()), context);
+    }
+
+    /** Live policies of this kind on {@code target} with this policy's conflict key, oldest first (then by name). */
+    private java.util.stream.Stream<P> competitors(P policy, AppliedTargets.Target target, Context<P> context) {
+        TargetRef ref = new TargetRef(PolicyTargets.groupOf(target.kind()), target.kind(), target.name());
         String key = conflictKey(policy);
         return context.getPrimaryCache().list(p -> Objects.equals(p.getMetadata().getNamespace(),
                         policy.getMetadata().getNamespace()))
@@ -193,22 +246,19 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
 
     @Override
     public DeleteControl cleanup(P policy, Context<P> context) {
-        boolean applied = policy.getStatus() != null && Conditions.isTrue(policy.getStatus().getConditions(), "Accepted");
+        AppliedTargets where = recordOf(policy);
+        boolean accepted = policy.getStatus() != null && Conditions.isTrue(policy.getStatus().getConditions(), "Accepted");
         TargetRef ref = policy.getSpec() == null ? null : policy.getSpec().getTargetRef();
-        if (!applied || ref == null || ref.getKind() == null || ref.getName() == null) {
-            return DeleteControl.defaultDelete(); // never applied: nothing to undo
-        }
-        boolean successor = !undoneEvenWithSuccessor() && competitors(policy, context).anyMatch(p -> !sameObject(p, policy));
-        if (successor) {
-            // a conflicting policy of this kind takes the target over on its next look (RETRY_MILLIS): undoing now
-            // would only switch the target off in between
-            return DeleteControl.defaultDelete();
+        boolean recorded = policy.getMetadata().getAnnotations() != null
+                && policy.getMetadata().getAnnotations().containsKey(APPLIED_TO_ANNOTATION);
+        if (!recorded && accepted && ref != null && ref.getKind() != null && ref.getName() != null) {
+            // a policy applied before the record existed (an earlier Trellis) names its target only in targetRef
+            where = where.with(new AppliedTargets.Target(ref.getKind(), ref.getName()));
         }
         try {
-            targets.find(ref.getKind(), policy.getMetadata().getNamespace(), ref.getName())
-                    .ifPresent(target -> remove(policy, target));
-        } catch (ResourceNotFoundException gone) {
-            // the target's Lattice resource is gone, and the policy with it
+            for (AppliedTargets.Target target : where.targets()) {
+                undo(policy, target, context);
+            }
         } catch (RuntimeException e) {
             if (ControllerRetry.givesUp(context)) {
                 log.error("{} {}/{}: giving up undoing it in Lattice after retries", policy.getKind(),
@@ -218,6 +268,86 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
             throw e;
         }
         return DeleteControl.defaultDelete();
+    }
+
+    /**
+     * Undoes the policy on one target it was applied to — unless a conflicting policy of this kind waits to take that
+     * target over on its next look ({@link #RETRY_MILLIS}): undoing first would only switch the target off in between.
+     * A target whose object is gone is undone through a stand-in that carries only its kind, namespace and name, which
+     * is all {@link #remove} needs to find a Gateway's service network or a Service's target groups by their tags; a
+     * deleted route's Lattice service went with the route.
+     */
+    private void undo(P policy, AppliedTargets.Target target, Context<P> context) {
+        boolean successor = !undoneEvenWithSuccessor()
+                && competitors(policy, target, context).anyMatch(p -> !sameObject(p, policy));
+        if (successor) {
+            return;
+        }
+        String namespace = policy.getMetadata().getNamespace();
+        HasMetadata object = targets.find(target.kind(), namespace, target.name())
+                .orElseGet(() -> standIn(target, namespace));
+        try {
+            remove(policy, object);
+            log.info("{} {}/{}: undone on {}", policy.getKind(), namespace, policy.getMetadata().getName(), target);
+        } catch (ResourceNotFoundException gone) {
+            // the target's Lattice resource is gone, and the policy's effect with it
+        }
+    }
+
+    private static HasMetadata standIn(AppliedTargets.Target target, String namespace) {
+        io.fabric8.kubernetes.api.model.GenericKubernetesResource standIn =
+                new io.fabric8.kubernetes.api.model.GenericKubernetesResource();
+        standIn.setKind(target.kind());
+        standIn.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(namespace)
+                .withName(target.name()).build());
+        return standIn;
+    }
+
+    /** The targets recorded on the policy; an entry someone mangled by hand is logged and left out. */
+    private AppliedTargets recordOf(P policy) {
+        java.util.Map<String, String> annotations = policy.getMetadata().getAnnotations();
+        String text = annotations == null ? null : annotations.get(APPLIED_TO_ANNOTATION);
+        return AppliedTargets.parse(text, bad -> log.warn("{} {}/{}: ignoring '{}' in annotation {} (not Kind/name)",
+                policy.getKind(), policy.getMetadata().getNamespace(), policy.getMetadata().getName(), bad,
+                APPLIED_TO_ANNOTATION));
+    }
+
+    /**
+     * Writes the record to the API server now (not with the status at the end of the reconcile), so it is there before
+     * Lattice changes; the local copy follows, with the new resourceVersion for the status patch.
+     */
+    @SuppressWarnings("unchecked")
+    private void writeRecord(P policy, AppliedTargets record) {
+        String text = record.format();
+        P written = targets.client().resources((Class<P>) policy.getClass())
+                .inNamespace(policy.getMetadata().getNamespace()).withName(policy.getMetadata().getName())
+                .edit(p -> {
+                    java.util.Map<String, String> annotations = new java.util.HashMap<>(
+                            p.getMetadata().getAnnotations() == null ? java.util.Map.of() : p.getMetadata().getAnnotations());
+                    if (text.isEmpty()) {
+                        annotations.remove(APPLIED_TO_ANNOTATION);
+                    } else {
+                        annotations.put(APPLIED_TO_ANNOTATION, text);
+                    }
+                    p.getMetadata().setAnnotations(annotations);
+                    return p;
+                });
+        java.util.Map<String, String> local = new java.util.HashMap<>(
+                policy.getMetadata().getAnnotations() == null ? java.util.Map.of() : policy.getMetadata().getAnnotations());
+        if (text.isEmpty()) {
+            local.remove(APPLIED_TO_ANNOTATION);
+        } else {
+            local.put(APPLIED_TO_ANNOTATION, text);
+        }
+        policy.getMetadata().setAnnotations(local);
+        policy.getMetadata().setResourceVersion(written.getMetadata().getResourceVersion());
+    }
+
+    private static java.util.Map<String, String> annotationsButRecord(HasMetadata policy) {
+        java.util.Map<String, String> annotations = new java.util.HashMap<>(
+                policy.getMetadata().getAnnotations() == null ? java.util.Map.of() : policy.getMetadata().getAnnotations());
+        annotations.remove(APPLIED_TO_ANNOTATION);
+        return annotations;
     }
 
     /**

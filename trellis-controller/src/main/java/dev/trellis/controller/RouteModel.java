@@ -41,8 +41,16 @@ record RouteModel(
     record WeightedTargetGroup(String targetGroupName, int weight) {
     }
 
-    /** An IP target group in the cluster VPC for one (Service, port) a rule forwards to. */
-    record TargetGroupModel(String name, String serviceNamespace, String serviceName, int servicePort, List<Target> targets) {
+    /**
+     * An IP target group in the cluster VPC for one (Service, port) a rule forwards to. {@code protocolVersion} is set
+     * when the port's appProtocol asks for another version than the route kind's default ({@link AppProtocols}).
+     */
+    record TargetGroupModel(String name, String serviceNamespace, String serviceName, int servicePort, List<Target> targets,
+            String protocolVersion) {
+
+        TargetGroupModel(String name, String serviceNamespace, String serviceName, int servicePort, List<Target> targets) {
+            this(name, serviceNamespace, serviceName, servicePort, targets, null);
+        }
     }
 
     record Target(String ip, int port) {

@@ -331,10 +331,17 @@ final class RouteModelBuilder {
                     + wanted + " (neither as port nor as targetPort)"});
             return Optional.empty();
         }
+        // the port's appProtocol picks the group's protocol version (AppProtocols); it is part of the name, so a
+        // changed appProtocol makes a new group and the old one is collected (a version cannot change in Lattice)
+        AppProtocols.Mapping protocol = AppProtocols.of(RouteKind.of(routeKind), namespace, ref.getName(), port.get());
+        if (protocol.unsupported() != null) {
+            problems.add(new String[] {AppProtocols.UNSUPPORTED_PROTOCOL, protocol.unsupported()});
+            return Optional.empty();
+        }
         String name = LatticeNames.targetGroupName(config.clusterName(), config.clusterVpcId(), route.namespace(),
-                route.name(), namespace, ref.getName(), port.get().getPort());
+                route.name(), namespace, ref.getName(), port.get().getPort(), protocol.protocolVersion());
         return Optional.of(new TargetGroupModel(name, namespace, ref.getName(), port.get().getPort(),
-                targets(namespace, ref.getName(), port.get())));
+                targets(namespace, ref.getName(), port.get()), protocol.protocolVersion()));
     }
 
     private static int targetPortNumber(ServicePort port) {

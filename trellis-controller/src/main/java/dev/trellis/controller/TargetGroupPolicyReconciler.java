@@ -19,8 +19,8 @@ import software.amazon.awssdk.services.vpclattice.model.TargetGroupSummary;
  * ServiceExport. Groups created while the policy exists get all its settings ({@link TargetGroupPolicies}, called by the
  * deployer). For groups that already exist the health check is changed in place (UpdateTargetGroup); protocol and
  * protocol version cannot change on a Lattice target group, so a group created with others is named in the status
- * message instead of being replaced behind the route's back (docs/controller.md, "Policies"). Deleting the policy puts
- * Lattice's default health check back.
+ * message instead of being replaced behind the route's back (docs/controller.md, "Policies"). Deleting the policy, or
+ * moving it to another target, puts Lattice's default health check back.
  */
 @ControllerConfiguration(name = "targetgrouppolicy")
 public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGroupPolicy> {
@@ -80,9 +80,8 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
 
     @Override
     void remove(TargetGroupPolicy policy, HasMetadata target) {
-        if (policy.getSpec().getHealthCheck() == null) {
-            return;
-        }
+        // the defaults go back whatever the policy's spec says now: a policy moved away (targetRef edited) may have had
+        // a health check on this target that its current spec no longer names
         for (TargetGroupSummary group : groups(target)) {
             GetTargetGroupResponse current = lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
             String protocol = current.config().protocolAsString();
@@ -97,7 +96,9 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
                     .healthCheckIntervalSeconds(30).healthCheckTimeoutSeconds(5)
                     .healthyThresholdCount(5).unhealthyThresholdCount(2)
                     .matcher(m -> m.httpCode("200")).build();
-            lattice.updateTargetGroup(r -> r.targetGroupIdentifier(group.id()).healthCheck(defaults));
+            if (!covers(current.config().healthCheck(), defaults)) {
+                lattice.updateTargetGroup(r -> r.targetGroupIdentifier(group.id()).healthCheck(defaults));
+            }
         }
     }
 

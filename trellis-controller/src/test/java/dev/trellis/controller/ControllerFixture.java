@@ -29,6 +29,8 @@ final class ControllerFixture implements AutoCloseable {
     final String vpcId;
     final ControllerMetrics metrics;
     final TrellisController controller;
+    /** The controller's configuration, for a test that starts another controller instance on the same cluster. */
+    final ControllerConfig config;
 
     ControllerFixture(Path dataDir, KubernetesClient kubernetes, Map<String, String> extraEnv) throws Exception {
         this(dataDir, kubernetes, extraEnv, UnaryOperator.identity());
@@ -64,8 +66,8 @@ final class ControllerFixture implements AutoCloseable {
                 "HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0",
                 "METRICS_BIND_ADDRESS", "127.0.0.1:0"));
         env.putAll(extraEnv);
-        controller = new TrellisController(adjust.apply(ControllerConfig.fromEnvironment(env)), kubernetes, lattice, acm,
-                metrics).start();
+        config = adjust.apply(ControllerConfig.fromEnvironment(env));
+        controller = new TrellisController(config, kubernetes, lattice, acm, metrics).start();
     }
 
     @Override

@@ -15,6 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -42,15 +45,38 @@ public final class InjectorServer implements AutoCloseable {
 
     private final HttpsServer server;
     private final ThreadPoolExecutor workers;
+    private final ReloadingCertificate certificate;
 
-    private InjectorServer(HttpsServer server, ThreadPoolExecutor workers) {
+    private InjectorServer(HttpsServer server, ThreadPoolExecutor workers, ReloadingCertificate certificate) {
         this.server = server;
         this.workers = workers;
+        this.certificate = certificate;
     }
 
-    /** Loads the certificate and key, then listens; fails with a message naming the file if either is unusable. */
+    /**
+     * Loads the certificate and key, then listens; fails with a message naming the file if either is unusable. The files
+     * are looked at again every few seconds ({@link ReloadingCertificate}): a rotated certificate serves new connections
+     * without a restart.
+     */
     public static InjectorServer start(InjectorConfig config, SidecarInjector injector) throws IOException {
-        SSLContext tls = tlsContext(config.certificateFile(), config.keyFile());
+        return start(config, injector, ReloadingCertificate.DEFAULT_INTERVAL);
+    }
+
+    /** As {@link #start(InjectorConfig, SidecarInjector)}, with the certificate files looked at every {@code checkEvery}. */
+    static InjectorServer start(InjectorConfig config, SidecarInjector injector, java.time.Duration checkEvery)
+            throws IOException {
+        ReloadingCertificate certificate = ReloadingCertificate.start(config.certificateFile(), config.keyFile(), checkEvery);
+        try {
+            return listen(config, injector, certificate);
+        } catch (IOException | RuntimeException e) {
+            certificate.close();
+            throw e;
+        }
+    }
+
+    private static InjectorServer listen(InjectorConfig config, SidecarInjector injector, ReloadingCertificate certificate)
+            throws IOException {
+        SSLContext tls = certificate.context();
         InetSocketAddress address = config.bindAddress() == null || config.bindAddress().isBlank()
                 ? new InetSocketAddress(config.port()) : new InetSocketAddress(config.bindAddress(), config.port());
         HttpsServer server = HttpsServer.create(address, 64);
@@ -75,7 +101,7 @@ public final class InjectorServer implements AutoCloseable {
         server.start();
         log.info("injector listening on https://{}:{}{} (sidecar image {})", server.getAddress().getHostString(),
                 server.getAddress().getPort(), MUTATE_PATH, config.image());
-        return new InjectorServer(server, workers);
+        return new InjectorServer(server, workers, certificate);
     }
 
     private interface Handler {
@@ -151,13 +177,24 @@ public final class InjectorServer implements AutoCloseable {
         }
     }
 
+    /** A certificate and key made into a TLS context, with the certificate it presents. */
+    record TlsIdentity(SSLContext context, X509Certificate leaf) {
+    }
+
     /**
      * A TLS context presenting the PEM certificate chain and key (PKCS#8, PKCS#1 RSA or SEC1 EC — what cert-manager and
      * openssl write), as a webhook gets them from a mounted Secret.
      */
     static SSLContext tlsContext(Path certificateFile, Path keyFile) throws IOException {
-        byte[] certificate = read(certificateFile, "certificate");
-        byte[] key = read(keyFile, "key");
+        return tlsIdentity(read(certificateFile, "certificate"), read(keyFile, "key"), certificateFile, keyFile).context();
+    }
+
+    /**
+     * {@link #tlsContext} from contents already read. The key must belong to the certificate: a Java key store takes a
+     * mismatched pair without a word and every handshake would then fail, so a signature made with the key is checked
+     * with the certificate's public key first.
+     */
+    static TlsIdentity tlsIdentity(byte[] certificate, byte[] key, Path certificateFile, Path keyFile) throws IOException {
         String keyText = new String(key, StandardCharsets.US_ASCII);
         if (!keyText.contains("PRIVATE KEY-----")) {
             throw new IOException("key file " + keyFile + " holds no PEM private key");
@@ -168,33 +205,80 @@ public final class InjectorServer implements AutoCloseable {
         // PKCS#8 does not say its algorithm in the PEM header: try RSA, then EC.
         String[] algorithms = keyText.contains("BEGIN EC PRIVATE KEY") ? new String[] {"EC"}
                 : keyText.contains("BEGIN RSA PRIVATE KEY") ? new String[] {"RSA"} : new String[] {"RSA", "EC"};
+        char[] password = new char[0];
+        KeyStore store = null;
         Exception last = null;
         for (String algorithm : algorithms) {
             try {
-                char[] password = new char[0];
-                KeyStore store = CertUtils.createKeyStore(new ByteArrayInputStream(certificate),
+                store = CertUtils.createKeyStore(new ByteArrayInputStream(certificate),
                         new ByteArrayInputStream(key), algorithm, password, null, password);
-                if (!store.aliases().hasMoreElements()) {
-                    throw new IOException("no certificate in " + certificateFile);
-                }
-                KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                keys.init(store, password);
-                SSLContext context = SSLContext.getInstance("TLS");
-                context.init(keys.getKeyManagers(), null, null);
-                return context;
+                break;
             } catch (GeneralSecurityException | IOException | RuntimeException e) {
                 last = e;
             }
         }
-        throw new IOException("cannot use certificate " + certificateFile + " with key " + keyFile + ": " + last, last);
+        if (store == null) {
+            throw new IOException("cannot use certificate " + certificateFile + " with key " + keyFile + ": " + last, last);
+        }
+        try {
+            if (!store.aliases().hasMoreElements()) {
+                throw new IOException("no certificate in " + certificateFile);
+            }
+            String alias = store.aliases().nextElement();
+            if (!(store.getCertificate(alias) instanceof X509Certificate leaf)
+                    || !(store.getKey(alias, password) instanceof PrivateKey privateKey)) {
+                throw new IOException("no X.509 certificate with its key in " + certificateFile + " and " + keyFile);
+            }
+            if (!belongsTogether(privateKey, leaf)) {
+                throw new IOException("the key in " + keyFile + " does not belong to the certificate in " + certificateFile
+                        + " (" + leaf.getSubjectX500Principal().getName() + ")");
+            }
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, password);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), null, null);
+            return new TlsIdentity(context, leaf);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot use certificate " + certificateFile + " with key " + keyFile + ": " + e, e);
+        }
     }
 
-    private static byte[] read(Path file, String what) throws IOException {
+    /** Whether a signature made with the private key verifies with the certificate's public key. */
+    private static boolean belongsTogether(PrivateKey key, X509Certificate certificate) throws GeneralSecurityException {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> throw new GeneralSecurityException("keys of type " + key.getAlgorithm() + " are not supported");
+        };
+        if (!key.getAlgorithm().equals(certificate.getPublicKey().getAlgorithm())) {
+            return false;
+        }
+        byte[] challenge = "trellis injector key check".getBytes(StandardCharsets.US_ASCII);
+        Signature signer = Signature.getInstance(algorithm);
+        signer.initSign(key);
+        signer.update(challenge);
+        byte[] signature = signer.sign();
+        Signature verifier = Signature.getInstance(algorithm);
+        verifier.initVerify(certificate.getPublicKey());
+        verifier.update(challenge);
+        try {
+            return verifier.verify(signature);
+        } catch (java.security.SignatureException malformed) {
+            return false;
+        }
+    }
+
+    static byte[] read(Path file, String what) throws IOException {
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new IOException("cannot read the " + what + " file " + file + ": " + e, e);
         }
+    }
+
+    /** The certificate the server presents, followed on disk. */
+    ReloadingCertificate certificate() {
+        return certificate;
     }
 
     /** The address listened on (its port when the configured one was 0). */
@@ -206,5 +290,6 @@ public final class InjectorServer implements AutoCloseable {
     public void close() {
         server.stop(1);
         workers.shutdownNow();
+        certificate.close();
     }
 }

@@ -6,12 +6,15 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trellis.controller.ControllerConfig;
+import dev.trellis.controller.ControllerMetrics;
 import dev.trellis.controller.HttpRouteReconciler;
 import dev.trellis.controller.ReferenceFiles;
 import dev.trellis.controller.TrellisController;
 import dev.trellis.controlplane.ControlPlane;
 import dev.trellis.controlplane.ControlPlaneConfig;
 import dev.trellis.controlplane.identity.IdentityDirectory;
+import dev.trellis.controlplane.pki.IssuedCertificate;
+import dev.trellis.controlplane.pki.KeyType;
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
@@ -22,12 +25,17 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -54,7 +62,9 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.acm.AcmClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
 
@@ -85,6 +95,9 @@ final class ConformanceCluster implements AutoCloseable {
     final ControlPlane controlPlane;
     final VpcLatticeClient lattice;
     final String vpcId;
+    /** The GRPCRoute cases' HTTPS variant: every HTTP listener of an applied Gateway becomes HTTPS on 443. */
+    final boolean grpcOnHttps;
+    private final AcmClient acm;
     private final TrellisController controller;
     private final GatewayServer gateway;
     private final SnapshotClient snapshots;
@@ -93,7 +106,18 @@ final class ConformanceCluster implements AutoCloseable {
     private final Map<String, Map<String, String>> podLabels = new ConcurrentHashMap<>();
 
     ConformanceCluster(KubernetesClient client, Path dataDir) throws Exception {
+        this(client, dataDir, false);
+    }
+
+    /**
+     * @param grpcOnHttps the GRPCRoute cases' HTTPS variant (docs/conformance.md): the GRPCRoute CRD is installed, the
+     *                    HTTP listeners of every Gateway applied (base manifests included) are rewritten to HTTPS on
+     *                    port 443 — VPC Lattice serves gRPC on HTTPS listeners only — and the controller has an ACM
+     *                    client, so routes with a custom domain find the certificates a case imports
+     */
+    ConformanceCluster(KubernetesClient client, Path dataDir, boolean grpcOnHttps) throws Exception {
         this.client = client;
+        this.grpcOnHttps = grpcOnHttps;
         // Lattice's rules-per-listener quota (10) is adjustable; the precedence cases need more Lattice rules than
         // route rules (docs/conformance.md), as a quota increase would give on AWS
         ControlPlaneConfig defaults = ControlPlaneConfig.defaults("us-west-2", "111122223333");
@@ -110,7 +134,18 @@ final class ConformanceCluster implements AutoCloseable {
         }
         lattice = VpcLatticeClient.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
                 .credentialsProvider(credentials).build();
-        controller = new TrellisController(ControllerConfig.fromEnvironment(Map.of(
+        acm = AcmClient.builder().endpointOverride(controlPlane.endpoint()).region(Region.US_WEST_2)
+                .credentialsProvider(credentials).build();
+        if (grpcOnHttps) {
+            // as Gateway API's standard channel installs it; the controller watches GRPCRoutes only when served
+            client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
+                    .withNewMetadata().withName("grpcroutes.gateway.networking.k8s.io").endMetadata()
+                    .withNewSpec().withGroup("gateway.networking.k8s.io").withScope("Namespaced")
+                    .withNewNames().withPlural("grpcroutes").withKind("GRPCRoute").endNames()
+                    .addNewVersion().withName("v1").withServed(true).withStorage(true).endVersion()
+                    .endSpec().build()).create();
+        }
+        ControllerConfig controllerConfig = ControllerConfig.fromEnvironment(Map.of(
                 "CLUSTER_NAME", "conformance",
                 "CLUSTER_VPC_ID", vpcId,
                 "AWS_ACCOUNT_ID", "111122223333",
@@ -122,7 +157,9 @@ final class ConformanceCluster implements AutoCloseable {
                 "LATTICE_ENDPOINT", controlPlane.endpoint().toString(),
                 // the conformance manifests are all v1
                 "GATEWAY_API_VERSIONS", "v1",
-                "HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0")), client, lattice).start();
+                "HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0"));
+        controller = (grpcOnHttps ? new TrellisController(controllerConfig, client, lattice, acm, new ControllerMetrics())
+                : new TrellisController(controllerConfig, client, lattice)).start();
 
         client.resource(new GatewayClassBuilder().withNewMetadata().withName(GATEWAY_CLASS).endMetadata()
                 .withNewSpec().withControllerName(ControllerConfig.DEFAULT_CONTROLLER_NAME).endSpec().build()).create();
@@ -155,12 +192,16 @@ final class ConformanceCluster implements AutoCloseable {
         for (HasMetadata item : items) {
             if (item instanceof Deployment deployment) {
                 String key = deployment.getMetadata().getNamespace() + "/" + deployment.getMetadata().getName();
-                echoes.put(key, new EchoBackend(deployment.getMetadata().getNamespace(), deployment.getMetadata().getName()));
+                echoes.put(key, new EchoBackend(deployment.getMetadata().getNamespace(), deployment.getMetadata().getName(),
+                        isGrpcEcho(deployment)));
                 podLabels.put(key, deployment.getSpec().getTemplate().getMetadata().getLabels());
                 continue;
             }
             if (item instanceof EndpointSlice slice && (slice.getEndpoints() == null || slice.getEndpoints().isEmpty())) {
                 item = filled(slice);
+            }
+            if (grpcOnHttps && item instanceof Gateway gateway) {
+                toHttps(gateway);
             }
             created.add(handle(item).create());
             if (item instanceof Service service) {
@@ -174,6 +215,27 @@ final class ConformanceCluster implements AutoCloseable {
             }
         }
         return created;
+    }
+
+    /** echo-basic serves gRPC instead of HTTP when its container has {@code GRPC_ECHO_SERVER=1}. */
+    private static boolean isGrpcEcho(Deployment deployment) {
+        return deployment.getSpec().getTemplate().getSpec().getContainers().stream()
+                .flatMap(c -> c.getEnv() == null ? java.util.stream.Stream.<EnvVar>empty() : c.getEnv().stream())
+                .anyMatch(e -> "GRPC_ECHO_SERVER".equals(e.getName()) && "1".equals(e.getValue()));
+    }
+
+    /**
+     * The HTTPS variant's rewrite of a Gateway: each HTTP listener becomes HTTPS on 443, everything else (names,
+     * hostnames, allowedRoutes) as written. No certificateRefs: Lattice serves its own certificate for the generated
+     * name, and the ACM certificate for a custom domain (the controller finds it by hostname).
+     */
+    private static void toHttps(Gateway gateway) {
+        for (Listener listener : gateway.getSpec().getListeners()) {
+            if ("HTTP".equals(listener.getProtocol())) {
+                listener.setProtocol("HTTPS");
+                listener.setPort(443);
+            }
+        }
     }
 
     /** The echo backend whose pods the Service selects, or null (no selector: its slices are made by hand). */
@@ -199,7 +261,7 @@ final class ConformanceCluster implements AutoCloseable {
                         .endTargetRef().build());
         // every Service port reaches the one echo server (the suite's echo serves each of its ports the same way)
         for (ServicePort port : service.getSpec().getPorts()) {
-            slice.addToPorts(new EndpointPortBuilder().withName(port.getName()).withPort(echo.port()).withProtocol("TCP")
+            slice.addToPorts(new EndpointPortBuilder().withName(port.getName()).withPort(echo.port(port)).withProtocol("TCP")
                     .build());
         }
         return slice.build();
@@ -263,6 +325,40 @@ final class ConformanceCluster implements AutoCloseable {
                     .resource(generic);
         }
         return (Resource) client.resource(item);
+    }
+
+    /** The local port of the gateway's listener {@code port}, or -1 while it does not listen there. */
+    int gatewayPort(int port) {
+        return gateway.localPort(port);
+    }
+
+    /** The control plane's CA, which issues Lattice's certificates (and the ones a case imports into ACM) here. */
+    String caPem() {
+        return controlPlane.internalCa().certificatePem();
+    }
+
+    /** Imports a certificate for {@code name} into ACM, as a user does for a custom domain; returns its ARN. */
+    String importCertificate(String name) {
+        IssuedCertificate issued = controlPlane.internalCa().issue(List.of(name), Duration.ofDays(30), KeyType.RSA_2048);
+        return acm.importCertificate(r -> r.certificate(SdkBytes.fromUtf8String(issued.certificatePem()))
+                .privateKey(SdkBytes.fromUtf8String(issued.privateKeyPem()))
+                .certificateChain(SdkBytes.fromUtf8String(issued.chainPem()))).certificateArn();
+    }
+
+    GRPCRoute grpcRoute(String namespace, String name) {
+        return client.resources(GRPCRoute.class).inNamespace(namespace).withName(name).get();
+    }
+
+    /** As {@link #awaitAccepted} for a GRPCRoute: all parents Accepted with ResolvedRefs; returns the generated name. */
+    String awaitGrpcAccepted(String namespace, String name) {
+        return await().atMost(TIMEOUT).ignoreExceptions().until(() -> {
+            GRPCRoute route = grpcRoute(namespace, name);
+            List<RouteParentStatus> parents = route.getStatus().getParents();
+            if (parents.isEmpty() || !parents.stream().allMatch(p -> isTrue(p, "Accepted") && isTrue(p, "ResolvedRefs"))) {
+                return null;
+            }
+            return route.getMetadata().getAnnotations().get(HttpRouteReconciler.ASSIGNED_DOMAIN_ANNOTATION);
+        }, Objects::nonNull);
     }
 
     HTTPRoute route(String namespace, String name) {
@@ -413,6 +509,7 @@ final class ConformanceCluster implements AutoCloseable {
         snapshots.close();
         gateway.close();
         controller.close();
+        acm.close();
         lattice.close();
         controlPlane.close();
         echoes.values().forEach(EchoBackend::close);

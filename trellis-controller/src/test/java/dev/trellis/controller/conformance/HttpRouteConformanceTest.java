@@ -453,6 +453,102 @@ class HttpRouteConformanceTest {
         cluster.expect(Request.get(host, "/"), "infra-backend-v2");
     }
 
+    // ---- backend protocols
+
+    /**
+     * Upstream: a client speaking h2c with prior knowledge reaches infra-backend-v1 through its {@code appProtocol:
+     * kubernetes.io/h2c} port. Here that port is an echo answering HTTP/2 prior knowledge only, so the case fails unless
+     * the controller made the target group HTTP2 and the gateway spoke h2c to it.
+     */
+    @Test
+    @DisplayName("HTTPRouteBackendProtocolH2C")
+    void httpRouteBackendProtocolH2C() throws Exception {
+        apply("httproute-backend-protocol-h2c.yaml");
+        String host = cluster.awaitAccepted(INFRA, "backend-protocol-h2c");
+        var group = cluster.lattice.listTargetGroups(r -> { }).items().stream()
+                .filter(g -> g.name().startsWith("k8s-gateway-conformance-infra-infra-backend-v1-")).toList();
+        assertThat(group).singleElement().satisfies(g -> {
+            var config = cluster.lattice.getTargetGroup(r -> r.targetGroupIdentifier(g.id())).config();
+            assertThat(config.protocolAsString() + "/" + config.protocolVersionAsString()).isEqualTo("HTTP/HTTP2");
+        });
+        int[] streak = {0};
+        await().atMost(ConformanceCluster.TIMEOUT).pollInterval(java.time.Duration.ofMillis(100)).untilAsserted(() -> {
+            try {
+                H2cClient.Answer answer = H2cClient.get(cluster.gatewayPort(80), host, "/");
+                assertThat(answer.status()).as("status (body %s)", answer.body()).isEqualTo(200);
+                assertThat(answer.echo().path("pod").asText()).startsWith("infra-backend-v1");
+                assertThat(answer.echo().path("namespace").asText()).isEqualTo(INFRA);
+                assertThat(answer.echo().path("protocol").asText()).as("how the backend was reached").isEqualTo("HTTP/2.0");
+                assertThat(answer.echo().path("path").asText()).isEqualTo("/");
+                assertThat(answer.echo().path("method").asText()).isEqualTo("GET");
+                assertThat(answer.echo().path("host").asText()).isEqualTo(host);
+                streak[0]++;
+            } catch (AssertionError | java.io.IOException e) {
+                streak[0] = 0;
+                throw e instanceof AssertionError a ? a : new AssertionError(e);
+            }
+            assertThat(streak[0]).as("consecutive successes").isGreaterThanOrEqualTo(3);
+        });
+    }
+
+    /**
+     * Not applicable: VPC Lattice does not support WebSockets (lattice-facts "Listeners"). What a user sees instead:
+     * the route to the {@code kubernetes.io/ws} port is {@code ResolvedRefs=False}, {@code UnsupportedProtocol} and its
+     * rule answers 500, never 101. With the appProtocol removed, as the message suggests, the port is a plain HTTP/1.1
+     * backend: an upgrade request is answered by the backend without the upgrade (the gateway drops {@code Upgrade}
+     * and {@code Connection} as hop-by-hop), and the client's connection goes on serving plain HTTP.
+     */
+    @Test
+    @DisplayName("HTTPRouteBackendProtocolWebSocket (not applicable: what a client sees)")
+    void httpRouteBackendProtocolWebSocket() throws Exception {
+        apply("httproute-backend-protocol-websocket.yaml");
+        cluster.awaitParentCondition(INFRA, "backend-protocol-ws", "ResolvedRefs", "False", "UnsupportedProtocol");
+        cluster.awaitParentCondition(INFRA, "backend-protocol-ws", "Accepted", "True", "Accepted");
+        var condition = ConformanceCluster.condition(cluster.route(INFRA, "backend-protocol-ws").getStatus().getParents()
+                .get(0).getConditions(), "ResolvedRefs");
+        assertThat(condition.getMessage()).isEqualTo("Service gateway-conformance-infra/infra-backend-v1 port 8082 has"
+                + " appProtocol kubernetes.io/ws: VPC Lattice does not support WebSockets (the upgrade cannot reach the"
+                + " backend); remove the appProtocol to send it plain HTTP/1.1");
+        String host = cluster.awaitDeployed(INFRA, "backend-protocol-ws");
+        Request upgrade = Request.get(host, "/ws").header("Upgrade", "websocket").header("Sec-WebSocket-Version", "13")
+                .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==");
+        cluster.expect(upgrade, 500, null, null);
+
+        var services = cluster.client.services().inNamespace(INFRA).withName("infra-backend-v1");
+        services.edit(s -> {
+            s.getSpec().getPorts().stream().filter(p -> p.getPort() == 8082).forEach(p -> p.setAppProtocol(null));
+            return s;
+        });
+        try {
+            cluster.awaitAccepted(INFRA, "backend-protocol-ws");
+            await().atMost(ConformanceCluster.TIMEOUT).pollInterval(java.time.Duration.ofMillis(200)).ignoreExceptions()
+                    .untilAsserted(() -> {
+                        try (KeepAliveConnection connection = new KeepAliveConnection(cluster.gatewayPort(80))) {
+                            Response answer = connection.exchange("GET /ws HTTP/1.1\r\nHost: " + host
+                                    + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13"
+                                    + "\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+                            assertThat(answer.status()).as("no switch to WebSocket").isEqualTo(200);
+                            assertThat(answer.headers()).doesNotContainKey("upgrade");
+                            assertThat(answer.echo().path("pod").asText()).startsWith("infra-backend-v1");
+                            var seen = answer.echo().path("headers");
+                            assertThat(seen.has("Upgrade")).as("backend saw Upgrade: %s", seen).isFalse();
+                            assertThat(seen.path("Connection").toString().toLowerCase(java.util.Locale.ROOT))
+                                    .doesNotContain("upgrade");
+                            // the same connection still serves plain HTTP/1.1
+                            Response next = connection.exchange("GET /after HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+                            assertThat(next.status()).isEqualTo(200);
+                            assertThat(next.echo().path("path").asText()).isEqualTo("/after");
+                        }
+                    });
+        } finally {
+            services.edit(s -> {
+                s.getSpec().getPorts().stream().filter(p -> p.getPort() == 8082)
+                        .forEach(p -> p.setAppProtocol("kubernetes.io/ws"));
+                return s;
+            });
+        }
+    }
+
     /**
      * The cases whose features Lattice rules cannot express (filters, query matches, timeouts, retries): not
      * applicable (docs/conformance.md), and the route must say so — Accepted=False, UnsupportedValue — with nothing
