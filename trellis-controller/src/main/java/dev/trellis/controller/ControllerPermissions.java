@@ -52,7 +52,8 @@ public final class ControllerPermissions {
             // ExternalDNS records for the routes' custom domains, written only when the CRD exists.
             new Rule("externaldns.k8s.io", Set.of("dnsendpoints"),
                     Set.of("get", "list", "watch", "create", "update", "patch", "delete")),
-            new Rule("apiextensions.k8s.io", Set.of("customresourcedefinitions"), Set.of("get", "list")),
+            // which optional kinds are installed, at start and while running (CrdWatch: CRDs applied later)
+            new Rule("apiextensions.k8s.io", Set.of("customresourcedefinitions"), READ),
             // Kubernetes events on the objects (ControllerEvents: create, or get + patch to bump a repeated one), and
             // the leader-election Lease (fabric8's LeaseLock: get, create, update; patch for good measure).
             new Rule("", Set.of("events"), Set.of("get", "create", "patch")),

@@ -56,8 +56,16 @@ final class GatewayApiObjects {
 
     /** True when a GatewayClass of that name exists (any watched version) and names this controller. */
     boolean isOurClass(String className) {
+        return classControllers(className).contains(config.controllerName());
+    }
+
+    /**
+     * The {@code controllerName}s of the GatewayClasses called {@code className} in the watched versions: empty when no
+     * such class exists (yet), which {@link GatewayReconciler} tells apart from a class of another controller.
+     */
+    List<String> classControllers(String className) {
         if (className == null) {
-            return false;
+            return List.of();
         }
         List<GatewayClassSpec> specs = new ArrayList<>();
         if (config.watches("v1")) {
@@ -73,7 +81,7 @@ final class GatewayApiObjects {
                 specs.add(c.getSpec());
             }
         }
-        return specs.stream().anyMatch(s -> s != null && config.controllerName().equals(s.getControllerName()));
+        return specs.stream().map(s -> s == null ? "" : Objects.toString(s.getControllerName(), "")).toList();
     }
 
     /**

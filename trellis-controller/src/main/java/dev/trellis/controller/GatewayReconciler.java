@@ -4,6 +4,7 @@ import dev.trellis.controller.GatewayApiObjects.GatewayView;
 import dev.trellis.controller.GatewayApiObjects.RouteView;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassSpec;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewaySpec;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteSpec;
@@ -11,11 +12,10 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -34,9 +34,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gateway → service network ({@link ServiceNetworkSynchronizer}); status Accepted and Programmed, and per listener
- * supportedKinds, attachedRoutes and conditions. Route changes re-run the Gateways they name, so attachedRoutes follows.
+ * supportedKinds, attachedRoutes and conditions. Route changes re-run the Gateways they name, so attachedRoutes follows;
+ * GatewayClass changes re-run the Gateways of that class, so a Gateway applied before its class is taken over when the
+ * class arrives. Whether a Gateway is ours is decided in {@link #reconcile} ({@link Ownership}), which also adds and
+ * removes our finalizer: a Gateway of another controller's class is never written to.
  */
-public abstract class GatewayReconciler<P extends HasMetadata> implements Reconciler<P>, Cleaner<P> {
+public abstract class GatewayReconciler<P extends HasMetadata> implements Reconciler<P> {
 
     /** The AWS controller's finalizer for Gateways. */
     public static final String FINALIZER = "gateway.k8s.aws/resources";
@@ -73,15 +76,79 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
         access.setStatus().accept(gateway, status);
     }
 
-    /** Only Gateways of our class get a finalizer and status (JOSDK filter, evaluated per event). */
-    boolean isOurs(P gateway) {
-        return spec(gateway) != null && objects.isOurClass(spec(gateway).getGatewayClassName());
+    /** Whose a Gateway is, as its GatewayClass says now. */
+    enum Ownership {
+        /** Its class exists and names our {@code controllerName}. */
+        OURS,
+        /** Its class exists and names another controller. */
+        FOREIGN,
+        /** No class of that name exists (yet): a Gateway applied before its class, or a class deleted. */
+        NO_CLASS
     }
 
+    /**
+     * Decided on every event from the class itself, not by a JOSDK filter: a filter that refuses a Gateway also makes
+     * JOSDK drop the GatewayClass events mapped to it (no state for that primary), so a class created after its
+     * Gateway would never be noticed (DESIGN.md, "Whose Gateway is it").
+     */
+    Ownership ownership(P gateway) {
+        GatewaySpec spec = spec(gateway);
+        List<String> controllers = objects.classControllers(spec == null ? null : spec.getGatewayClassName());
+        if (controllers.contains(config.controllerName())) {
+            return Ownership.OURS;
+        }
+        return controllers.isEmpty() ? Ownership.NO_CLASS : Ownership.FOREIGN;
+    }
+
+    /**
+     * Runs for every Gateway event, deletions included (JOSDK's {@code triggerReconcilerOnAllEvents}), because JOSDK's
+     * own finalizer handling would put our finalizer on every Gateway it sees: here only ours get it, before their
+     * first status, and a foreign Gateway is never written to.
+     */
     @Override
     public UpdateControl<P> reconcile(P gateway, Context<P> context) {
-        if (!isOurs(gateway)) {
+        if (context.isPrimaryResourceDeleted()) {
+            // gone for good: if it was ours, its cleanup ran while our finalizer held it
             return UpdateControl.noUpdate();
+        }
+        String where = gateway.getMetadata().getNamespace() + "/" + gateway.getMetadata().getName();
+        boolean held = gateway.hasFinalizer(FINALIZER);
+        if (gateway.isMarkedForDeletion()) {
+            if (held) {
+                release(gateway, context, "deleted");
+                PrimaryUpdateAndCacheUtils.removeFinalizer(context, FINALIZER);
+            }
+            return UpdateControl.noUpdate();
+        }
+        switch (ownership(gateway)) {
+            case NO_CLASS -> {
+                if (held) {
+                    // keep the network: a class deleted and applied again (a reinstall, GitOps ordering) must not
+                    // cut traffic; deleting the Gateway still cleans up, as our finalizer stays
+                    log.info("gateway {}: class {} not found; keeping its service network until the class is back or "
+                            + "the Gateway is deleted", where, spec(gateway).getGatewayClassName());
+                }
+                return UpdateControl.noUpdate();
+            }
+            case FOREIGN -> {
+                if (held) {
+                    // moved to another controller's class: hand it over as on deletion, and stop holding it
+                    release(gateway, context, "handed over");
+                    PrimaryUpdateAndCacheUtils.removeFinalizer(context, FINALIZER);
+                    events.record(gateway, "Normal", "HandedOver", "class " + spec(gateway).getGatewayClassName()
+                            + " names another controller: this cluster's association with the service network is removed");
+                    log.info("gateway {}: class {} names another controller; released", where,
+                            spec(gateway).getGatewayClassName());
+                }
+                return UpdateControl.noUpdate();
+            }
+            case OURS -> {
+                if (!held) {
+                    PrimaryUpdateAndCacheUtils.addFinalizer(context, FINALIZER);
+                    // status on the next run: a status patch made now would also carry the metadata change
+                    return UpdateControl.<P>noUpdate().rescheduleAfter(0);
+                }
+            }
         }
         GatewayView view = new GatewayView(gateway, spec(gateway));
         Long generation = gateway.getMetadata().getGeneration();
@@ -150,32 +217,45 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
                 && GatewayApiObjects.selectedListeners(ref, gateway).contains(listener));
     }
 
-    @Override
-    public DeleteControl cleanup(P gateway, Context<P> context) {
+    /**
+     * Undoes what this cluster's Gateway made (its VPC's association; the network if a controller created it and
+     * nothing else uses it), before our finalizer is removed. Throws for JOSDK to retry; after
+     * {@link ControllerRetry#givesUp} it lets go anyway (a Warning event says what may remain), so deletion always ends.
+     */
+    private void release(P gateway, Context<P> context, String why) {
         GatewayView view = new GatewayView(gateway, spec(gateway));
         boolean othersRemain = objects.gatewaysNamed(view.name()).stream()
                 .anyMatch(g -> !Objects.equals(g.namespace(), view.namespace()) || g.resource().getClass() != gateway.getClass());
         if (othersRemain) {
-            return DeleteControl.defaultDelete();
+            return;
         }
         try {
             networks.release(view.name());
         } catch (RuntimeException e) {
             if (ControllerRetry.givesUp(context)) {
-                log.error("gateway {}/{}: giving up releasing service network after retries", view.namespace(), view.name(), e);
+                log.error("gateway {}/{} ({}): giving up releasing service network after retries", view.namespace(),
+                        view.name(), why, e);
                 events.record(gateway, "Warning", "CleanupAbandoned", "gave up releasing service network " + view.name()
                         + " after retries; Lattice may keep associations of this cluster: " + e.getMessage());
-                return DeleteControl.defaultDelete();
+                return;
             }
             throw e;
         }
-        return DeleteControl.defaultDelete();
     }
 
     /** HTTPRoute events (both watched versions) re-run the Gateways their parentRefs name. */
     @Override
     public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
         List<EventSource<?, P>> sources = new ArrayList<>();
+        // GatewayClass events re-run the Gateways of that class: a class applied after its Gateways, or changed
+        if (config.watches("v1")) {
+            sources.add(classSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass.class,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass::getSpec, "gatewayclasses-v1"));
+        }
+        if (config.watches("v1beta1")) {
+            sources.add(classSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass.class,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass::getSpec, "gatewayclasses-v1beta1"));
+        }
         if (config.watches("v1")) {
             sources.add(routeSource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class,
                     io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute::getSpec, "httproutes-v1"));
@@ -202,6 +282,23 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
         return sources;
     }
 
+    /**
+     * A class's creation, deletion or spec change maps to the Gateways naming it (all Gateways are in the primary
+     * cache: there is no filter). Status-only updates (ours: Accepted) are not passed on.
+     */
+    private <C extends HasMetadata> EventSource<C, P> classSource(EventSourceContext<P> context, Class<C> type,
+            Function<C, GatewayClassSpec> classSpec, String name) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
+                .withName(name)
+                .withSecondaryToPrimaryMapper(gatewayClass -> context.getPrimaryCache().list()
+                        .filter(g -> spec(g) != null
+                                && gatewayClass.getMetadata().getName().equals(spec(g).getGatewayClassName()))
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+                .withOnUpdateFilter((updated, old) -> !Objects.equals(classSpec.apply(updated), classSpec.apply(old)))
+                .build(), context);
+    }
+
     private <R extends HasMetadata> EventSource<R, P> routeSource(EventSourceContext<P> context, Class<R> type,
             Function<R, HTTPRouteSpec> spec, String name) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
@@ -225,7 +322,7 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     }
 
     /** gateway.networking.k8s.io/v1 Gateways. */
-    @ControllerConfiguration(name = "gateway-v1")
+    @ControllerConfiguration(name = "gateway-v1", triggerReconcilerOnAllEvents = true)
     public static final class V1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway> {
         V1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock,
                 ControllerEvents events) {
@@ -237,7 +334,7 @@ public abstract class GatewayReconciler<P extends HasMetadata> implements Reconc
     }
 
     /** gateway.networking.k8s.io/v1beta1 Gateways (the walkthrough's manifests). */
-    @ControllerConfiguration(name = "gateway-v1beta1")
+    @ControllerConfiguration(name = "gateway-v1beta1", triggerReconcilerOnAllEvents = true)
     public static final class V1beta1 extends GatewayReconciler<io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway> {
         V1beta1(ControllerConfig config, GatewayApiObjects objects, ServiceNetworkSynchronizer networks, Clock clock,
                 ControllerEvents events) {

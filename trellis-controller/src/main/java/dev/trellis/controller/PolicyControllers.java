@@ -82,7 +82,7 @@ final class PolicyControllers {
         try {
             boolean present = kubernetes.apiextensions().v1().customResourceDefinitions().withName(name).get() != null;
             if (!present) {
-                log.info("CRD {} is not installed: {} objects are ignored (apply deploy/kubernetes/crds/ and restart)",
+                log.info("CRD {} is not installed: {} objects are ignored until it is (apply deploy/kubernetes/crds/)",
                         name, HasMetadata.getKind(type));
             }
             return present;

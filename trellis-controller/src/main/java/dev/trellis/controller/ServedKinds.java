@@ -31,7 +31,7 @@ final class ServedKinds {
                 && crd.getSpec().getVersions().stream()
                         .anyMatch(v -> version.equals(v.getName()) && Boolean.TRUE.equals(v.getServed()));
         if (!served) {
-            log.info("CRD {} {}: its {} routes are not watched (install it and restart the controller to serve them)",
+            log.info("CRD {} {}: its {} routes are not watched until it is (CrdWatch)",
                     name, crd == null ? "is not installed" : "does not serve " + version, version);
         }
         return served;

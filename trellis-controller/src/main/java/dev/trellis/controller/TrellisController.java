@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -38,7 +39,15 @@ public final class TrellisController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrellisController.class);
 
     private final ControllerConfig config;
-    private final Operator operator;
+    private final KubernetesClient kubernetes;
+    private final Clock clock = Clock.systemUTC();
+    /** Follows optional CRDs installed (or removed) while running; the operator is rebuilt for them. */
+    private final CrdWatch crdWatch;
+    /** The running operator: built at {@link #start}, replaced when optional CRDs change ({@link #rebuild}). */
+    private volatile Operator operator;
+    /** Which operator build the leader callbacks belong to: a stopped build's callbacks are ignored. */
+    private volatile int build;
+    private volatile boolean rebuilding;
     private final VpcLatticeClient lattice;
     private final boolean ownsLatticeClient;
     private final AcmClient acm;
@@ -88,11 +97,21 @@ public final class TrellisController implements AutoCloseable {
         this.acm = acm;
         this.ownsLatticeClient = owns;
         this.metrics = metrics;
-        Clock clock = Clock.systemUTC();
+        this.kubernetes = kubernetes;
         this.leaderIdentity = newLeaderIdentity();
+        this.crdWatch = new CrdWatch(kubernetes, config, usable -> rebuild());
+    }
+
+    /**
+     * A new operator with every reconciler registered, for the kinds installed now. JOSDK cannot add a controller to a
+     * started operator, so a CRD installed later means a new operator ({@link #rebuild}); all reconcilers and their
+     * helpers are built anew too, as some learn at construction which optional kinds exist.
+     */
+    private Operator newOperator() {
+        int thisBuild = ++build;
         // Plain JSON merge patches instead of server-side apply: simpler to reason about for status, and served by every
         // API server (and fabric8's mock server, which the tests use).
-        this.operator = new Operator(o -> {
+        Operator operator = new Operator(o -> {
             o.withKubernetesClient(kubernetes)
                     .withUseSSAToPatchPrimaryResource(false)
                     .withSSABasedCreateUpdateMatchForDependentResources(false)
@@ -106,11 +125,12 @@ public final class TrellisController implements AutoCloseable {
                         // not JOSDK's System.exit: onStopLeading below stops this controller and fails /healthz, and
                         // `trellis controller` exits, so the pod restarts as a follower; an embedding caller decides
                         .withExitOnStopLeading(false)
-                        .withLeaderCallbacks(new LeaderCallbacks(this::startedLeading, this::stoppedLeading,
-                                leader -> log.info("leader is now {}", leader)))
+                        .withLeaderCallbacks(new LeaderCallbacks(() -> startedLeading(thisBuild),
+                                () -> stoppedLeading(thisBuild), leader -> log.info("leader is now {}", leader)))
                         .build());
             }
         });
+        this.operator = operator;
         ControllerEvents events = new ControllerEvents(kubernetes, clock);
         GatewayApiObjects objects = new GatewayApiObjects(kubernetes, config);
         ServiceNetworkSynchronizer networks = new ServiceNetworkSynchronizer(lattice, config);
@@ -121,28 +141,27 @@ public final class TrellisController implements AutoCloseable {
         CustomDomains domains = new CustomDomains(kubernetes, acm);
         if (config.watches("v1")) {
             register(new GatewayClassReconciler.V1(config, clock), "gatewayclass-v1", null);
-            GatewayReconciler.V1 gateways = new GatewayReconciler.V1(config, objects, networks, clock, events);
-            register(gateways, "gateway-v1", o -> o.withFinalizer(GatewayReconciler.FINALIZER)
-                    .withGenericFilter(gateways::isOurs));
+            // no filter and no JOSDK finalizer: the reconciler decides which Gateways are ours (GatewayReconciler.Ownership)
+            register(new GatewayReconciler.V1(config, objects, networks, clock, events), "gateway-v1", null);
             register(new HttpRouteReconciler.V1(config, builder, deployer, domains, clock, events), "httproute-v1",
                     o -> o.withFinalizer(HttpRouteReconciler.FINALIZER));
         }
         if (config.watches("v1beta1")) {
             register(new GatewayClassReconciler.V1beta1(config, clock), "gatewayclass-v1beta1", null);
-            GatewayReconciler.V1beta1 gateways = new GatewayReconciler.V1beta1(config, objects, networks, clock, events);
-            register(gateways, "gateway-v1beta1", o -> o.withFinalizer(GatewayReconciler.FINALIZER)
-                    .withGenericFilter(gateways::isOurs));
+            // no filter and no JOSDK finalizer: the reconciler decides which Gateways are ours (GatewayReconciler.Ownership)
+            register(new GatewayReconciler.V1beta1(config, objects, networks, clock, events), "gateway-v1beta1", null);
             register(new HttpRouteReconciler.V1beta1(config, builder, deployer, domains, clock, events), "httproute-v1beta1",
                     o -> o.withFinalizer(HttpRouteReconciler.FINALIZER));
         }
         registerGrpcAndTlsRoutes(kubernetes, builder, deployer, domains, clock, events);
+        return operator;
     }
 
     /**
      * GRPCRoute and TLSRoute reconcilers, each only when the API server serves that kind in that version: TLSRoute is in
      * Gateway API's experimental channel only and GRPCRoute in the standard channel since v1.1, so a cluster may lack
      * them, and an informer on a missing kind would keep the controller from becoming ready. A CRD installed later is
-     * picked up at the next start (logged).
+     * picked up by {@link CrdWatch}, which has the operator rebuilt.
      */
     private void registerGrpcAndTlsRoutes(KubernetesClient kubernetes, RouteModelBuilder builder,
             LatticeServiceDeployer deployer, CustomDomains domains, Clock clock, ControllerEvents events) {
@@ -219,7 +238,12 @@ public final class TrellisController implements AutoCloseable {
             metricsServer.start();
             log.info("metrics on {}/metrics", metricsServer.getAddress());
         }
-        operator.start();
+        // the CRD watch first: what it sees usable is what this build registers, so nothing installed in between is missed
+        crdWatch.start(Duration.ofSeconds(30));
+        crdWatch.built(crdWatch.usable());
+        synchronized (this) {
+            newOperator().start();
+        }
         log.info("controller {} started (cluster {}, VPC {}, watching {})", config.controllerName(), config.clusterName(),
                 config.clusterVpcId(), config.gatewayApiVersions());
         return this;
@@ -233,23 +257,62 @@ public final class TrellisController implements AutoCloseable {
         if (leadershipLost) {
             return "lost leadership";
         }
-        if (!operator.getRuntimeInfo().isStarted()) {
+        Operator current = operator;
+        if (rebuilding) {
+            return "restarting the operator for changed CRDs";
+        }
+        if (current == null || !current.getRuntimeInfo().isStarted()) {
             return "operator not started";
         }
         if (config.leaderElection() && !leading) {
             return null;
         }
-        return operator.getRuntimeInfo().allEventSourcesAreHealthy() ? null : "informers not ready";
+        return current.getRuntimeInfo().allEventSourcesAreHealthy() ? null : "informers not ready";
     }
 
-    private void startedLeading() {
+    /**
+     * Replaces the running operator by one built for the CRDs installed now (called by {@link CrdWatch} on its own
+     * thread). The probes, metrics and this object stay; informers re-list and every object is reconciled once, which
+     * converges without changes. With leader election the new operator competes for the Lease again (the same
+     * identity: it keeps the Lease if it held it and the Lease is not released on stop; otherwise another replica may
+     * take over, which is correct too).
+     */
+    private synchronized void rebuild() {
+        if (closing) {
+            return;
+        }
+        rebuilding = true;
+        try {
+            Operator old = operator;
+            leading = false;
+            if (config.leaderElection()) {
+                metrics.leading(false);
+            }
+            build++; // the old operator's stop-leading callback is not a lost leadership
+            if (old != null) {
+                old.stop();
+            }
+            newOperator().start();
+            log.info("operator restarted in-process for the changed CRDs (probes stayed up)");
+        } finally {
+            rebuilding = false;
+        }
+    }
+
+    private void startedLeading(int ofBuild) {
+        if (ofBuild != build) {
+            return;
+        }
         leading = true;
         metrics.leading(true);
         log.info("{} is the leader (Lease {}{}): reconciling", leaderIdentity, config.leaderElectionNamespace() == null
                 ? "" : config.leaderElectionNamespace() + "/", LEASE_NAME);
     }
 
-    private void stoppedLeading() {
+    private void stoppedLeading(int ofBuild) {
+        if (ofBuild != build) {
+            return; // an operator stopped by rebuild()
+        }
         boolean wasLeading = leading;
         leading = false;
         metrics.leading(false);
@@ -259,8 +322,9 @@ public final class TrellisController implements AutoCloseable {
         // another replica may be reconciling already: stop at once, and let the process (or its caller) restart
         leadershipLost = true;
         log.error("{} lost leadership: stopping the controller", leaderIdentity);
+        Operator stopping = operator;
         Thread stopper = new Thread(() -> {
-            operator.stop();
+            stopping.stop();
             Runnable then = onLostLeadership;
             if (then != null) {
                 then.run();
@@ -332,7 +396,12 @@ public final class TrellisController implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        operator.stop();
+        crdWatch.close();
+        synchronized (this) { // waits for a rebuild in progress, then stops what it started
+            if (operator != null) {
+                operator.stop();
+            }
+        }
         if (probes != null) {
             probes.stop(0);
         }
@@ -348,13 +417,21 @@ public final class TrellisController implements AutoCloseable {
     }
 
     /**
-     * The Kubernetes kinds the registered reconcilers watch, primary and secondary (their informer event sources):
+     * The Kubernetes kinds the registered reconcilers watch, primary and secondary (their informer event sources), and
+     * CustomResourceDefinitions while {@link CrdWatch} watches them:
      * what the controller's RBAC must let it get, list and watch ({@link ControllerPermissions}; checked against
      * deploy/kubernetes by trellis-cli's KubernetesManifestsTest).
      */
     public java.util.Set<Class<? extends HasMetadata>> watchedKinds() {
         java.util.Set<Class<? extends HasMetadata>> kinds = new java.util.LinkedHashSet<>();
-        for (io.javaoperatorsdk.operator.RegisteredController<?> controller : operator.getRegisteredControllers()) {
+        if (crdWatch.watching()) {
+            kinds.add(io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class);
+        }
+        Operator current = operator;
+        if (current == null) {
+            return kinds;
+        }
+        for (io.javaoperatorsdk.operator.RegisteredController<?> controller : current.getRegisteredControllers()) {
             kinds.add(controller.getConfiguration().getResourceClass());
             for (var source : controller.getControllerHealthInfo().eventSourceHealthIndicators().values()) {
                 if (source instanceof io.javaoperatorsdk.operator.processing.event.source.EventSource<?, ?> events
