@@ -145,19 +145,21 @@ final class ConformanceCluster implements AutoCloseable {
                     .addNewVersion().withName("v1").withServed(true).withStorage(true).endVersion()
                     .endSpec().build()).create();
         }
-        ControllerConfig controllerConfig = ControllerConfig.fromEnvironment(Map.of(
-                "CLUSTER_NAME", "conformance",
-                "CLUSTER_VPC_ID", vpcId,
-                "AWS_ACCOUNT_ID", "111122223333",
-                "REGION", "us-west-2",
+        ControllerConfig controllerConfig = ControllerConfig.fromEnvironment(Map.ofEntries(
+                // /metrics on a free port, not :8080, which another process on the machine may hold
+                Map.entry("METRICS_BIND_ADDRESS", "127.0.0.1:0"),
+                Map.entry("CLUSTER_NAME", "conformance"),
+                Map.entry("CLUSTER_VPC_ID", vpcId),
+                Map.entry("AWS_ACCOUNT_ID", "111122223333"),
+                Map.entry("REGION", "us-west-2"),
                 // as the AWS controller's conformance set-up (controller-facts §3): a VPC can be associated with one
                 // service network only, and the base manifests hold five Gateways, so they all map to one network
-                "ENABLE_SERVICE_NETWORK_OVERRIDE", "true",
-                "DEFAULT_SERVICE_NETWORK", "conformance-test",
-                "LATTICE_ENDPOINT", controlPlane.endpoint().toString(),
+                Map.entry("ENABLE_SERVICE_NETWORK_OVERRIDE", "true"),
+                Map.entry("DEFAULT_SERVICE_NETWORK", "conformance-test"),
+                Map.entry("LATTICE_ENDPOINT", controlPlane.endpoint().toString()),
                 // the conformance manifests are all v1
-                "GATEWAY_API_VERSIONS", "v1",
-                "HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0"));
+                Map.entry("GATEWAY_API_VERSIONS", "v1"),
+                Map.entry("HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:0")));
         controller = (grpcOnHttps ? new TrellisController(controllerConfig, client, lattice, acm, new ControllerMetrics())
                 : new TrellisController(controllerConfig, client, lattice)).start();
 
