@@ -19,8 +19,8 @@ import software.amazon.awssdk.services.vpclattice.model.TargetGroupSummary;
  * ServiceExport. Groups created while the policy exists get all its settings ({@link TargetGroupPolicies}, called by the
  * deployer). For groups that already exist the health check is changed in place (UpdateTargetGroup); protocol and
  * protocol version cannot change on a Lattice target group, so a group created with others is named in the status
- * message instead of being replaced behind the route's back (docs/controller.md, "Policies"). Deleting the policy, or
- * moving it to another target, puts Lattice's default health check back.
+ * message instead of being replaced behind the route's back (docs/controller.md, "Policies"). Deleting the policy,
+ * moving it to another target or removing its health check puts Lattice's default health check back.
  */
 @ControllerConfiguration(name = "targetgrouppolicy")
 public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGroupPolicy> {
@@ -51,11 +51,11 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
         List<TargetGroupSummary> groups = groups(target);
         for (TargetGroupSummary group : groups) {
             GetTargetGroupResponse current = lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
-            if (spec.getHealthCheck() != null) {
-                HealthCheckConfig wanted = TargetGroupPolicies.healthCheck(spec.getHealthCheck());
-                if (!covers(current.config().healthCheck(), wanted)) {
-                    lattice.updateTargetGroup(r -> r.targetGroupIdentifier(group.id()).healthCheck(wanted));
-                }
+            // a policy without a health check (or one whose health check was just removed) leaves Lattice's default
+            HealthCheckConfig wanted = spec.getHealthCheck() != null
+                    ? TargetGroupPolicies.healthCheck(spec.getHealthCheck()) : defaultHealthCheck(current);
+            if (wanted != null && !covers(current.config().healthCheck(), wanted)) {
+                lattice.updateTargetGroup(r -> r.targetGroupIdentifier(group.id()).healthCheck(wanted));
             }
             boolean protocolDiffers = spec.getProtocol() != null
                     && !spec.getProtocol().equals(current.config().protocolAsString());
@@ -84,22 +84,26 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
         // a health check on this target that its current spec no longer names
         for (TargetGroupSummary group : groups(target)) {
             GetTargetGroupResponse current = lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
-            String protocol = current.config().protocolAsString();
-            String version = current.config().protocolVersionAsString();
-            if ("TCP".equals(protocol)) {
-                continue; // no health check to put back
-            }
-            // Lattice's defaults (lattice-facts §5): on for HTTP/1.1 groups, off otherwise
-            HealthCheckConfig defaults = HealthCheckConfig.builder()
-                    .enabled("HTTP1".equals(version))
-                    .protocol("HTTPS".equals(protocol) ? "HTTPS" : "HTTP").protocolVersion("HTTP1").path("/")
-                    .healthCheckIntervalSeconds(30).healthCheckTimeoutSeconds(5)
-                    .healthyThresholdCount(5).unhealthyThresholdCount(2)
-                    .matcher(m -> m.httpCode("200")).build();
-            if (!covers(current.config().healthCheck(), defaults)) {
+            HealthCheckConfig defaults = defaultHealthCheck(current);
+            if (defaults != null && !covers(current.config().healthCheck(), defaults)) {
                 lattice.updateTargetGroup(r -> r.targetGroupIdentifier(group.id()).healthCheck(defaults));
             }
         }
+    }
+
+    /** Lattice's default health check for the group's protocol (lattice-facts §5); null for TCP groups (none). */
+    private static HealthCheckConfig defaultHealthCheck(GetTargetGroupResponse group) {
+        String protocol = group.config().protocolAsString();
+        if ("TCP".equals(protocol)) {
+            return null;
+        }
+        // on for HTTP/1.1 groups, off otherwise
+        return HealthCheckConfig.builder()
+                .enabled("HTTP1".equals(group.config().protocolVersionAsString()))
+                .protocol("HTTPS".equals(protocol) ? "HTTPS" : "HTTP").protocolVersion("HTTP1").path("/")
+                .healthCheckIntervalSeconds(30).healthCheckTimeoutSeconds(5)
+                .healthyThresholdCount(5).unhealthyThresholdCount(2)
+                .matcher(m -> m.httpCode("200")).build();
     }
 
     /**

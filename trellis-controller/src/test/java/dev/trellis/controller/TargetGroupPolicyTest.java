@@ -118,6 +118,20 @@ class TargetGroupPolicyTest {
             client.resources(TargetGroupPolicy.class).inNamespace("apps").withName(name).delete();
         }
 
+        // an edit that removes the health check puts Lattice's default back on the same group
+        client.resources(TargetGroupPolicy.class).inNamespace("apps").withName("v1-settings")
+                .edit(p -> { p.getSpec().setHealthCheck(null); return p; });
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+            var check = group("datastore-v1-svc").config().healthCheck();
+            assertThat(check.path()).isEqualTo("/");
+            assertThat(check.healthCheckIntervalSeconds()).isEqualTo(30);
+        });
+        assertThat(group("datastore-v1-svc").id()).isEqualTo(v1.id());
+        client.resources(TargetGroupPolicy.class).inNamespace("apps").withName("v1-settings")
+                .edit(p -> { p.getSpec().setHealthCheck(v1Check); return p; });
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() ->
+                assertThat(group("datastore-v1-svc").config().healthCheck().path()).isEqualTo("/health"));
+
         // deleting the policy puts Lattice's default health check back
         client.resources(TargetGroupPolicy.class).inNamespace("apps").withName("v1-settings").delete();
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
