@@ -285,6 +285,17 @@ public abstract class HttpRouteReconciler<P extends HasMetadata> implements Reco
                             imported.getMetadata().getName()))
                     .build(), context));
         }
+        if (builder.followsTargetGroupPolicies()) {
+            // a policy's protocol settings are part of its Service's group names: a change gives the routes new groups
+            sources.add(new InformerEventSource<>(InformerEventSourceConfiguration.from(
+                    dev.trellis.controller.policy.TargetGroupPolicy.class, context.getPrimaryResourceClass())
+                    .withName("targetgrouppolicies")
+                    .withSecondaryToPrimaryMapper(policy -> policy.getSpec() == null
+                            || policy.getSpec().getTargetRef() == null ? Set.of()
+                            : routesUsing(context, policy.getMetadata().getNamespace(),
+                                    policy.getSpec().getTargetRef().getName()))
+                    .build(), context));
+        }
         if (config.watches("v1")) {
             sources.add(gatewaySource(context, io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class, "gateways-v1"));
         }

@@ -47,6 +47,7 @@ final class PolicyControllers {
         }
         if (installed(kubernetes, TargetGroupPolicy.class)) {
             deployer.useTargetGroupPolicies(targetGroupPolicies);
+            builder.useTargetGroupPolicies(targetGroupPolicies);
             operator.register(new TargetGroupPolicyReconciler(targets, lattice, events, clock), "targetgrouppolicy",
                     o -> o.withFinalizer(TargetGroupPolicyReconciler.FINALIZER));
         }

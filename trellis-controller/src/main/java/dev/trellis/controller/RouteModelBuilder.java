@@ -59,6 +59,7 @@ final class RouteModelBuilder {
 
     /** Resolves ServiceImport backendRefs (set by PolicyControllers); null: only Services resolve. */
     private volatile ServiceImportResolver serviceImports;
+    private volatile TargetGroupPolicies targetGroupPolicies;
 
     void useServiceImports(ServiceImportResolver resolver) {
         this.serviceImports = resolver;
@@ -67,6 +68,15 @@ final class RouteModelBuilder {
     /** Whether ServiceImport backendRefs resolve (the CRD is installed): routes then watch ServiceImports. */
     boolean servesServiceImports() {
         return serviceImports != null;
+    }
+
+    /** With the TargetGroupPolicy CRD installed: a policy's protocol settings name the groups (a change replaces them). */
+    void useTargetGroupPolicies(TargetGroupPolicies policies) {
+        this.targetGroupPolicies = policies;
+    }
+
+    boolean followsTargetGroupPolicies() {
+        return targetGroupPolicies != null;
     }
 
     RouteModelBuilder(KubernetesClient client, GatewayApiObjects objects, ControllerConfig config) {
@@ -338,8 +348,12 @@ final class RouteModelBuilder {
             problems.add(new String[] {AppProtocols.UNSUPPORTED_PROTOCOL, protocol.unsupported()});
             return Optional.empty();
         }
+        // a TargetGroupPolicy's protocol settings are part of the name too (TargetGroupPolicies.nameProtocol)
+        TargetGroupPolicies policies = targetGroupPolicies;
+        String nameProtocol = policies == null ? protocol.protocolVersion()
+                : policies.nameProtocol(RouteKind.of(routeKind), namespace, ref.getName(), protocol.protocolVersion());
         String name = LatticeNames.targetGroupName(config.clusterName(), config.clusterVpcId(), route.namespace(),
-                route.name(), namespace, ref.getName(), port.get().getPort(), protocol.protocolVersion());
+                route.name(), namespace, ref.getName(), port.get().getPort(), nameProtocol);
         return Optional.of(new TargetGroupModel(name, namespace, ref.getName(), port.get().getPort(),
                 targets(namespace, ref.getName(), port.get()), protocol.protocolVersion()));
     }

@@ -50,6 +50,29 @@ final class TargetGroupPolicies {
         return config;
     }
 
+    /**
+     * The protocol part of the name of a group of this Service for a route of this kind, given what the port's
+     * appProtocol asked for ({@link AppProtocols}; null = the kind's default): null when the group's protocol and
+     * version are the kind's defaults (the plain name), the version alone when only it differs (the name appProtocol
+     * gives), else {@code PROTOCOL/VERSION}. A policy's protocol settings are part of the name because Lattice cannot
+     * change them on a group: a policy that changes them gives the routes new groups, and the old ones are collected, as
+     * the AWS controller replaces them.
+     */
+    String nameProtocol(RouteKind kind, String namespace, String serviceName, String appProtocolVersion) {
+        TargetGroupPolicy.Spec spec = forService(namespace, serviceName).map(TargetGroupPolicy::getSpec).orElse(null);
+        if (spec == null || (spec.getProtocol() == null && spec.getProtocolVersion() == null)) {
+            return appProtocolVersion;
+        }
+        String protocol = spec.getProtocol() != null ? spec.getProtocol() : kind.targetGroupProtocol();
+        String version = "TCP".equals(protocol) ? null
+                : spec.getProtocolVersion() != null ? spec.getProtocolVersion()
+                : appProtocolVersion != null ? appProtocolVersion : kind.targetGroupProtocolVersion();
+        if (protocol.equals(kind.targetGroupProtocol())) {
+            return Objects.equals(version, kind.targetGroupProtocolVersion()) ? null : version;
+        }
+        return version == null ? protocol : protocol + "/" + version;
+    }
+
     static void apply(TargetGroupPolicy.Spec spec, TargetGroupConfig.Builder config) {
         if (spec.getProtocol() != null) {
             config.protocol(spec.getProtocol());

@@ -12,14 +12,16 @@ import java.util.Set;
 import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
 import software.amazon.awssdk.services.vpclattice.model.GetTargetGroupResponse;
 import software.amazon.awssdk.services.vpclattice.model.HealthCheckConfig;
+import software.amazon.awssdk.services.vpclattice.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.vpclattice.model.TargetGroupSummary;
 
 /**
  * TargetGroupPolicy → the target groups this cluster made for a Service (route backends and ServiceExports) or for a
  * ServiceExport. Groups created while the policy exists get all its settings ({@link TargetGroupPolicies}, called by the
- * deployer). For groups that already exist the health check is changed in place (UpdateTargetGroup); protocol and
- * protocol version cannot change on a Lattice target group, so a group created with others is named in the status
- * message instead of being replaced behind the route's back (docs/controller.md, "Policies"). Deleting the policy,
+ * deployer). For groups that already exist the health check is changed in place (UpdateTargetGroup). Protocol and
+ * protocol version cannot change on a Lattice target group: they are part of a route's group names
+ * ({@link TargetGroupPolicies#nameProtocol}), so the route reconcilers replace those groups, as the AWS controller does;
+ * a ServiceExport's groups keep theirs and are named in the status message (docs/controller.md, "Policies"). Deleting the policy,
  * moving it to another target or removing its health check puts Lattice's default health check back.
  */
 @ControllerConfiguration(name = "targetgrouppolicy")
@@ -48,9 +50,15 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
     Outcome apply(TargetGroupPolicy policy, HasMetadata target) {
         TargetGroupPolicy.Spec spec = policy.getSpec();
         List<String> fixed = new ArrayList<>();
-        List<TargetGroupSummary> groups = groups(target);
-        for (TargetGroupSummary group : groups) {
-            GetTargetGroupResponse current = lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
+        List<OurGroup> groups = groups(target);
+        for (OurGroup ours : groups) {
+            TargetGroupSummary group = ours.summary();
+            GetTargetGroupResponse current;
+            try {
+                current = lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
+            } catch (ResourceNotFoundException replaced) {
+                continue; // a route reconciler replaced it meanwhile (a protocol change) and deleted this one
+            }
             // a policy without a health check (or one whose health check was just removed) leaves Lattice's default
             HealthCheckConfig wanted = spec.getHealthCheck() != null
                     ? TargetGroupPolicies.healthCheck(spec.getHealthCheck()) : defaultHealthCheck(current);
@@ -61,7 +69,8 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
                     && !spec.getProtocol().equals(current.config().protocolAsString());
             boolean versionDiffers = spec.getProtocolVersion() != null
                     && !spec.getProtocolVersion().equals(current.config().protocolVersionAsString());
-            if (protocolDiffers || versionDiffers) {
+            // a route's groups are replaced by its reconciler (the protocol is part of their names); an export's stay
+            if ((protocolDiffers || versionDiffers) && ours.exported()) {
                 fixed.add(group.name() + " (" + current.config().protocolAsString() + "/"
                         + current.config().protocolVersionAsString() + ")");
             }
@@ -71,9 +80,8 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
                         + " yet; groups created from now on get these settings"
                 : "applied to " + groups.size() + " target group(s)";
         if (!fixed.isEmpty()) {
-            message += "; protocol and protocolVersion are fixed when a target group is created, so these keep theirs"
-                    + " until they are recreated (remove the backend from its routes and add it again): "
-                    + String.join(", ", fixed);
+            message += "; protocol and protocolVersion are fixed when a target group is created: routes get new groups,"
+                    + " these ServiceExport groups keep theirs until the export is recreated: " + String.join(", ", fixed);
         }
         return Outcome.accepted(message);
     }
@@ -82,8 +90,14 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
     void remove(TargetGroupPolicy policy, HasMetadata target) {
         // the defaults go back whatever the policy's spec says now: a policy moved away (targetRef edited) may have had
         // a health check on this target that its current spec no longer names
-        for (TargetGroupSummary group : groups(target)) {
-            GetTargetGroupResponse current = lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
+        for (OurGroup ours : groups(target)) {
+            TargetGroupSummary group = ours.summary();
+            GetTargetGroupResponse current;
+            try {
+                current = lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
+            } catch (ResourceNotFoundException gone) {
+                continue;
+            }
             HealthCheckConfig defaults = defaultHealthCheck(current);
             if (defaults != null && !covers(current.config().healthCheck(), defaults)) {
                 lattice.updateTargetGroup(r -> r.targetGroupIdentifier(group.id()).healthCheck(defaults));
@@ -110,11 +124,11 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
      * This cluster's groups for the target, found by the tags every group carries: a Service's (route backends and its
      * export), or for a ServiceExport its export groups only.
      */
-    private List<TargetGroupSummary> groups(HasMetadata target) {
+    private List<OurGroup> groups(HasMetadata target) {
         String namespace = target.getMetadata().getNamespace();
         String name = target.getMetadata().getName();
         ControllerConfig config = targets.config();
-        List<TargetGroupSummary> out = new ArrayList<>();
+        List<OurGroup> out = new ArrayList<>();
         for (TargetGroupSummary group : lattice.listTargetGroupsPaginator(r -> r.vpcIdentifier(config.clusterVpcId())).items()) {
             if (group.name() == null || !group.name().startsWith("k8s-")) {
                 continue;
@@ -123,13 +137,17 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
             boolean ours = config.managedBy().equals(tags.get(LatticeTags.MANAGED_BY))
                     && namespace.equals(tags.get(LatticeTags.SERVICE_NAMESPACE))
                     && name.equals(tags.get(LatticeTags.SERVICE_NAME));
-            boolean kindMatches = !PolicyTargets.SERVICE_EXPORT.equals(target.getKind())
-                    || PolicyTargets.SERVICE_EXPORT.equals(tags.get(LatticeTags.SOURCE_TYPE));
+            boolean exported = PolicyTargets.SERVICE_EXPORT.equals(tags.get(LatticeTags.SOURCE_TYPE));
+            boolean kindMatches = !PolicyTargets.SERVICE_EXPORT.equals(target.getKind()) || exported;
             if (ours && kindMatches) {
-                out.add(group);
+                out.add(new OurGroup(group, exported));
             }
         }
         return out;
+    }
+
+    /** A group this cluster made for the policy's target, and whether a ServiceExport made it (else a route). */
+    private record OurGroup(TargetGroupSummary summary, boolean exported) {
     }
 
     /** Whether {@code current} already has every setting {@code wanted} sets. */

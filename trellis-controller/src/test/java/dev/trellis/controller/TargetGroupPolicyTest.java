@@ -56,7 +56,7 @@ class TargetGroupPolicyTest {
     }
 
     @Test
-    void policiesShapeNewGroupsChangeHealthChecksInPlaceAndReportWhatCannotChange() throws Exception {
+    void policiesShapeNewGroupsChangeHealthChecksInPlaceAndReplaceGroupsWhoseProtocolChanges() throws Exception {
         TargetGroupPolicy.HealthCheck v2Check = new TargetGroupPolicy.HealthCheck();
         v2Check.setPath("/live");
         v2Check.setIntervalSeconds(15);
@@ -82,7 +82,8 @@ class TargetGroupPolicyTest {
         assertThat(v1.config().protocolVersionAsString()).isEqualTo("HTTP1");
         assertThat(v1.config().healthCheck().path()).isEqualTo("/");
 
-        // a policy on an existing group: the health check changes in place, the protocol version is reported
+        // a policy on an existing group: the health check alone would change in place, but Lattice cannot change a
+        // group's protocol version, so the route gets a new HTTP2 group (targets and rule moved) and the old one goes
         TargetGroupPolicy.HealthCheck v1Check = new TargetGroupPolicy.HealthCheck();
         v1Check.setPath("/health");
         v1Check.setIntervalSeconds(10);
@@ -90,14 +91,17 @@ class TargetGroupPolicyTest {
         client.resource(policy("v1-settings", ref("Service", "datastore-v1-svc"), "HTTP", "HTTP2", v1Check)).create();
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
             assertThat(accepted("v1-settings")).startsWith("True", "Accepted");
+            assertThat(groups("datastore-v1-svc")).hasSize(1);
+            assertThat(group("datastore-v1-svc").id()).isNotEqualTo(v1.id());
             assertThat(group("datastore-v1-svc").config().healthCheck().path()).isEqualTo("/health");
         });
-        GetTargetGroupResponse v1Updated = group("datastore-v1-svc");
-        assertThat(v1Updated.id()).isEqualTo(v1.id());
-        assertThat(v1Updated.config().healthCheck().healthCheckIntervalSeconds()).isEqualTo(10);
-        assertThat(v1Updated.config().healthCheck().healthyThresholdCount()).isEqualTo(3);
-        assertThat(v1Updated.config().protocolVersionAsString()).isEqualTo("HTTP1");
-        assertThat(accepted("v1-settings").get(2)).contains(v1.name() + " (HTTP/HTTP1)").contains("recreated");
+        GetTargetGroupResponse v1Replaced = group("datastore-v1-svc");
+        assertThat(v1Replaced.config().protocolVersionAsString()).isEqualTo("HTTP2");
+        assertThat(v1Replaced.config().healthCheck().healthCheckIntervalSeconds()).isEqualTo(10);
+        assertThat(v1Replaced.config().healthCheck().healthyThresholdCount()).isEqualTo(3);
+        assertThat(fixture.lattice.listTargets(r -> r.targetGroupIdentifier(v1Replaced.id())).items())
+                .extracting(t -> t.id() + ":" + t.port()).containsExactly("127.0.0.1:3001");
+        assertThat(ruleGroups()).contains(v1Replaced.id()).doesNotContain(v1.id());
 
         // out-of-range values are Invalid; a second policy for the Service is Conflicted and changes nothing
         TargetGroupPolicy.HealthCheck tooFast = new TargetGroupPolicy.HealthCheck();
@@ -126,7 +130,7 @@ class TargetGroupPolicyTest {
             assertThat(check.path()).isEqualTo("/");
             assertThat(check.healthCheckIntervalSeconds()).isEqualTo(30);
         });
-        assertThat(group("datastore-v1-svc").id()).isEqualTo(v1.id());
+        assertThat(group("datastore-v1-svc").id()).isEqualTo(v1Replaced.id());
         client.resources(TargetGroupPolicy.class).inNamespace("apps").withName("v1-settings")
                 .edit(p -> { p.getSpec().setHealthCheck(v1Check); return p; });
         await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() ->
@@ -140,6 +144,29 @@ class TargetGroupPolicyTest {
             assertThat(check.healthCheckIntervalSeconds()).isEqualTo(30);
             assertThat(check.healthyThresholdCount()).isEqualTo(5);
         });
+    }
+
+    private List<String> groups(String service) {
+        return fixture.lattice.listTargetGroups(r -> r.vpcIdentifier(fixture.vpcId)).items().stream()
+                .filter(g -> g.name().startsWith("k8s-apps-" + service + "-")).map(g -> g.id()).toList();
+    }
+
+    /** The target groups the route's rules forward to (every listener of every service in the VPC's network). */
+    private List<String> ruleGroups() {
+        List<String> out = new java.util.ArrayList<>();
+        for (var service : fixture.lattice.listServices(r -> { }).items()) {
+            for (var listener : fixture.lattice.listListeners(r -> r.serviceIdentifier(service.id())).items()) {
+                for (var rule : fixture.lattice.listRules(r -> r.serviceIdentifier(service.id())
+                        .listenerIdentifier(listener.id())).items()) {
+                    var full = fixture.lattice.getRule(r -> r.serviceIdentifier(service.id())
+                            .listenerIdentifier(listener.id()).ruleIdentifier(rule.id()));
+                    if (full.action() != null && full.action().forward() != null) {
+                        full.action().forward().targetGroups().forEach(g -> out.add(g.targetGroupIdentifier()));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     private GetTargetGroupResponse group(String service) {
