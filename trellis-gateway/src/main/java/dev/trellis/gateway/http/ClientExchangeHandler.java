@@ -55,6 +55,8 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private int pauses;
     private boolean draining;
+    /** True between a read's first message and its channelReadComplete (see {@link #inRead}). */
+    private boolean reading;
     /**
      * The idle-timeout timer of this connection's exchanges. An exchange used to schedule a timer when its request
      * went out and cancel it when the response ended: two timer-queue operations per request. Now an HTTP/1.1
@@ -95,6 +97,7 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
         if (!pipelined.isEmpty() || draining || (current != null && msg instanceof HttpRequest)) {
             // A request is still being answered: keep later requests (and their bodies) in order.
             pipelined.add(msg);
@@ -131,6 +134,25 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         }
         // HTTP/2 frames that reach the HTTP/1.1 handler around an upgrade, and anything else: not ours.
         ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        Exchange exchange = current;
+        if (exchange != null) {
+            exchange.onClientReadComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    /**
+     * True while this connection's read is being handled: what the exchange writes to its target then can wait
+     * for {@link #channelReadComplete} and go out in one write (a request's head and its end, or a body's pieces,
+     * usually arrive in one read).
+     */
+    boolean inRead() {
+        return reading;
     }
 
     @Override

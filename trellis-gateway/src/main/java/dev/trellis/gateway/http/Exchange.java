@@ -174,6 +174,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private boolean closeAfterResponse;
     /** Response head or body written to the client and not flushed yet (see {@link #onReadComplete}). */
     private boolean clientFlushPending;
+    /** Request head or body written to the target and not flushed yet (see {@link #onClientReadComplete}). */
+    private boolean upstreamFlushPending;
 
     /** True while the idle timeout runs for this exchange (the timer itself is the connection's: see idleCheck). */
     private boolean idleCheckArmed;
@@ -487,7 +489,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                     .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
         requestFullySent = requestComplete;
-        connection.channel().flush();
+        flushUpstreamSoon(connection);
         upstreamReady = true;
         client.resume(ClientExchangeHandler.PAUSE_CONNECTING);
         if (!connection.channel().isWritable()) {
@@ -582,7 +584,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             return;
         }
         if (upstreamReady && upstream != null) {
-            upstream.channel().writeAndFlush(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            upstream.channel().write(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            flushUpstreamSoon(upstream);
             if (last) {
                 requestFullySent = true;
             }
@@ -600,6 +603,33 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             }
         } else {
             pendingBody.add(content);
+        }
+    }
+
+    /**
+     * Flushes what was written to the target: at the end of the client's read when one is being handled (HTTP/1.1:
+     * a GET's head and its empty end, or a body's pieces, arrive in one read and leave in one write), else now (a
+     * connection that was made meanwhile, a request taken from the pipelined queue, HTTP/2 streams). This replaced
+     * a {@code FlushConsolidationHandler} on target connections that deferred every flush to a task run after the
+     * loop turn's other I/O: a task per request and the request held back while the loop served other connections.
+     */
+    private void flushUpstreamSoon(UpstreamConnection connection) {
+        if (!http2 && client.inRead()) {
+            upstreamFlushPending = true;
+        } else {
+            upstreamFlushPending = false;
+            connection.channel().flush();
+        }
+    }
+
+    /** The client's read is over: what it brought for the target goes out now, in one write. */
+    void onClientReadComplete() {
+        if (upstreamFlushPending) {
+            upstreamFlushPending = false;
+            UpstreamConnection connection = upstream;
+            if (connection != null) {
+                connection.channel().flush();
+            }
         }
     }
 
