@@ -202,6 +202,11 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         return ctx.writeAndFlush(msg);
     }
 
+    /** Writes and flushes with no promise to complete: for writes nobody waits for (a failure closes, below). */
+    void writeAndFlushVoid(Object msg) {
+        ctx.writeAndFlush(msg, ctx.voidPromise());
+    }
+
     /** Writes without flushing; the exchange flushes when the read that brought {@code msg} is complete. */
     void write(Object msg) {
         ctx.write(msg, ctx.voidPromise());
@@ -287,7 +292,7 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         current = null;
-        guard.exchangeEnded(exchange.idleTimeout());
+        guard.exchangeEnded(exchange.idleTimeoutNanos());
         if (http2) {
             // A stream serves one exchange: its timer must not linger in the loop's queue after it.
             cancelIdleTimer();

@@ -30,7 +30,6 @@ import dev.trellis.model.snapshot.TargetGroupEntry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -141,8 +140,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     private boolean requestComplete;
     private long requestBodyBytes;
-    /** Small: a request's body rarely waits here for more than a piece or two (and most requests have none). */
-    private ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
+    /**
+     * Body pieces that arrived before the target connection was ready; null until one does (most requests reach a
+     * pooled connection with their head, and their body, if any, goes straight through).
+     */
+    private ArrayDeque<HttpContent> pendingBody;
     private boolean discardBody;
     private boolean continueSent;
     private HttpRequest upstreamHead;
@@ -208,7 +210,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             requestHasBody = bodyWithHead.content().isReadable();
             requestBodyBytes = bodyWithHead.content().readableBytes();
             requestComplete = true;
-            pendingBody.add(bodyWithHead);
+            holdBody(bodyWithHead);
         } else if (http2) {
             requestHasBody = declaredLength != 0;
         } else {
@@ -364,7 +366,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             continueSent = true;
         }
         client.pause(ClientExchangeHandler.PAUSE_CONNECTING);
-        scheduleIdleCheck(idleTimeout().toNanos());
+        scheduleIdleCheck(idleTimeoutNanos());
         config.fabric().forwardToRemoteTargetGroup(this);
     }
 
@@ -472,21 +474,20 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             lastWritten = true;
             connection.channel().write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(),
                     upstreamHead.uri(), Unpooled.EMPTY_BUFFER, upstreamHead.headers(),
-                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE))
-                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), connection.channel().voidPromise());
         } else {
-            // A write that fails closes the connection: the exchange then hears of it as a closed connection.
-            connection.channel().write(upstreamHead).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            // Void promises: no promise and listener per write. A write that fails fires exceptionCaught, and
+            // UpstreamConnection closes the connection and tells the exchange (as CLOSE_ON_FAILURE did).
+            connection.channel().write(upstreamHead, connection.channel().voidPromise());
         }
-        while ((content = pendingBody.poll()) != null) {
+        while ((content = nextPendingBody()) != null) {
             lastWritten = content instanceof LastHttpContent;
-            connection.channel().write(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            connection.channel().write(content, connection.channel().voidPromise());
         }
         if (requestComplete && !lastWritten) {
             // A retry of a bodiless request: its (empty) last content went to the first connection. Every request
             // must end with one, or the connection's encoder still expects a body when the next exchange reuses it.
-            connection.channel().write(LastHttpContent.EMPTY_LAST_CONTENT)
-                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            connection.channel().write(LastHttpContent.EMPTY_LAST_CONTENT, connection.channel().voidPromise());
         }
         requestFullySent = requestComplete;
         flushUpstreamSoon(connection);
@@ -495,11 +496,26 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (!connection.channel().isWritable()) {
             client.pause(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
         }
-        scheduleIdleCheck(idleTimeout().toNanos());
+        scheduleIdleCheck(idleTimeoutNanos());
+    }
+
+    private void holdBody(HttpContent content) {
+        if (pendingBody == null) {
+            pendingBody = new ArrayDeque<>(2);
+        }
+        pendingBody.add(content);
+    }
+
+    /** The next body piece waiting for the target, or null. */
+    private HttpContent nextPendingBody() {
+        return pendingBody == null ? null : pendingBody.poll();
     }
 
     /** True when what waits of the request body is no bytes and no trailers. */
     private boolean pendingBodyIsEmpty() {
+        if (pendingBody == null) {
+            return true;
+        }
         for (HttpContent content : pendingBody) {
             if (content.content().isReadable()
                     || (content instanceof LastHttpContent last && !last.trailingHeaders().isEmpty())) {
@@ -584,7 +600,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             return;
         }
         if (upstreamReady && upstream != null) {
-            upstream.channel().write(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            upstream.channel().write(content, upstream.channel().voidPromise());
             flushUpstreamSoon(upstream);
             if (last) {
                 requestFullySent = true;
@@ -602,7 +618,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 client.pause(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
             }
         } else {
-            pendingBody.add(content);
+            holdBody(content);
         }
     }
 
@@ -756,7 +772,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (stream != null) {
             stream.responseEnded(requestFullySent);
         }
-        ChannelFuture write;
+        Object end = content;
         if (headEndingResponse != null) {
             LastHttpContent last = (LastHttpContent) content;
             HttpResponse head = headEndingResponse;
@@ -765,13 +781,14 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             if (!http2 && !bodyless && !HttpUtil.isContentLengthSet(head)) {
                 head.headers().set(HttpHeaderNames.CONTENT_LENGTH, last.content().readableBytes());
             }
-            write = client.writeAndFlush(UpstreamHeads.joinedWithEnd(head, last));
-        } else {
-            write = client.writeAndFlush(content);
+            end = UpstreamHeads.joinedWithEnd(head, last);
         }
         clientFlushPending = false;
         if (closeAfterResponse) {
-            write.addListener(f -> client.endRequestEarly());
+            client.writeAndFlush(end).addListener(f -> client.endRequestEarly());
+        } else {
+            // The usual case: nothing waits for this write, so no promise is made for it.
+            client.writeAndFlushVoid(end);
         }
         finishIfDone();
     }
@@ -831,6 +848,18 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         lastActivityNanos = System.nanoTime();
     }
 
+    /**
+     * {@link #idleTimeout()} in nanoseconds, -1 before a service is known; without a {@code Duration} per request
+     * (it is read when a request goes out and when it ends).
+     */
+    long idleTimeoutNanos() {
+        if (route == null) {
+            return -1;
+        }
+        int seconds = route.service().idleTimeoutSeconds();
+        return seconds > 0 ? TimeUnit.SECONDS.toNanos(seconds) : DEFAULT_SERVICE_IDLE.toNanos();
+    }
+
     /** The service's idle timeout (facts §1), or the configured default before a service is known. */
     Duration idleTimeout() {
         if (route == null) {
@@ -862,7 +891,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (finished || responseComplete) {
             return;
         }
-        long timeout = idleTimeout().toNanos();
+        long timeout = idleTimeoutNanos();
         long idle = System.nanoTime() - lastActivityNanos;
         if (idle < timeout) {
             scheduleIdleCheck(timeout - idle);
@@ -993,7 +1022,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     private void releasePending() {
         HttpContent content;
-        while ((content = pendingBody.poll()) != null) {
+        while ((content = nextPendingBody()) != null) {
             content.release();
         }
     }
@@ -1175,7 +1204,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         requestSentNanos = System.nanoTime();
         touch();
         HttpContent content;
-        while ((content = pendingBody.poll()) != null) {
+        while ((content = nextPendingBody()) != null) {
             stream.write(content);
         }
         requestFullySent = requestComplete;
