@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -50,7 +51,9 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     private InetSocketAddress remote;
     /** The client's address and the listener port as text, made once per connection for the requests' headers. */
     private String clientIp;
-    private String listenerPortText;
+    /** The same two as {@code AsciiString}s: header values whose bytes the HTTP encoder copies. */
+    private AsciiString clientIpValue;
+    private AsciiString listenerPortValue;
     private Exchange current;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private int pauses;
@@ -86,8 +89,12 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         return clientIp;
     }
 
-    String listenerPortText() {
-        return listenerPortText;
+    AsciiString clientIpValue() {
+        return clientIpValue;
+    }
+
+    AsciiString listenerPortValue() {
+        return listenerPortValue;
     }
 
     /** The connection's TLS facts, or null when it is cleartext. */
@@ -113,7 +120,8 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
                 Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
                 remote = (InetSocketAddress) connection.remoteAddress();
                 clientIp = remote.getAddress().getHostAddress();
-                listenerPortText = Integer.toString(listenerPort);
+                clientIpValue = new AsciiString(clientIp);
+                listenerPortValue = new AsciiString(Integer.toString(listenerPort));
             }
             // A whole request (HTTP/2 with END_STREAM, or a head the decoder refused): its body travels on as a
             // last content, which the exchange owns (and releases) from here.

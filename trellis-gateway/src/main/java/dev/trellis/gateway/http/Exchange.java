@@ -61,7 +61,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Map.Entry;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -102,6 +101,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private static final AsciiString TARGET = AsciiString.cached(LatticeHeaders.TARGET);
     private static final AsciiString SOURCE_VPC = AsciiString.cached(LatticeHeaders.SOURCE_VPC);
     private static final AsciiString REQUEST_ID = AsciiString.cached(LatticeHeaders.REQUEST_ID);
+    private static final AsciiString PROTO_HTTP = AsciiString.cached("http");
+    private static final AsciiString PROTO_HTTPS = AsciiString.cached("https");
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final ClientExchangeHandler client;
     private final PipelineContext context;
@@ -115,7 +117,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private final InetSocketAddress remote;
     /** The client's address as text, made once per connection. */
     private final String clientIp;
-    private final String requestId = newRequestId();
+    /** An {@code AsciiString}: set on two heads per request, and its bytes are copied, not encoded. */
+    private final AsciiString requestId = newRequestId();
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
     private final String method;
@@ -414,16 +417,16 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 "GRPC".equals(targetGroup.protocolVersion()));
         headers.remove(HttpHeaderNames.EXPECT);
         LatticeHeaders.removeSpoofable(headers);
-        LatticeHeaders.appendForwardedFor(headers, clientIp);
-        headers.set(FORWARDED_PORT, client.listenerPortText());
-        headers.set(FORWARDED_PROTO, forwardedProto());
+        LatticeHeaders.appendForwardedFor(headers, client.clientIpValue());
+        headers.set(FORWARDED_PORT, client.listenerPortValue());
+        headers.set(FORWARDED_PROTO, tls == null ? PROTO_HTTP : PROTO_HTTPS);
         // removeSpoofable took every client copy of these four: add, which skips set's search for old values.
         if (!caller.isAnonymous()) {
             headers.add(IDENTITY, LatticeHeaders.identity(caller));
         }
-        headers.add(NETWORK, snapshot.networkHeader());
+        headers.add(NETWORK, snapshot.networkHeaderValue());
         headers.add(TARGET, targetHeader());
-        headers.add(SOURCE_VPC, snapshot.snapshot().vpcId());
+        headers.add(SOURCE_VPC, snapshot.vpcIdValue());
         headers.set(REQUEST_ID, requestId);
         if (declaredLength < 0) {
             if (requestHasBody) {
@@ -436,10 +439,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     }
 
     /** {@code x-amzn-lattice-target}, made once per (listener, target group) and kept by the route. */
-    private String targetHeader() {
-        String value = route.targetHeaders().get(targetGroup.arn());
+    private AsciiString targetHeader() {
+        AsciiString value = route.targetHeaders().get(targetGroup.arn());
         if (value == null) {
-            value = LatticeHeaders.target(route.service().arn(), route.service().networkArn(), targetGroup.arn());
+            value = new AsciiString(LatticeHeaders.target(route.service().arn(), route.service().networkArn(),
+                    targetGroup.arn()));
             route.targetHeaders().putIfAbsent(targetGroup.arn(), value);
         }
         return value;
@@ -1073,7 +1077,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 caller.isAnonymous() ? null : caller.arn(),
                 caller.orgId().orElse(null),
                 null, null, null, null, null,
-                requestId);
+                requestId.toString());
     }
 
     // --- RequestHead (rule matching) and RemoteForward (the fabric) ----------------------------------------------
@@ -1120,7 +1124,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     @Override
     public String requestId() {
-        return requestId;
+        return requestId.toString();
     }
 
     @Override
@@ -1304,12 +1308,33 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         return out.toString();
     }
 
-    /** A random version-4 UUID, without {@code SecureRandom}'s cost on the event loop (ids need not be secret). */
-    private static String newRequestId() {
+    /**
+     * A random version-4 UUID in its usual text form, without {@code SecureRandom}'s cost on the event loop (ids
+     * need not be secret), written straight into the bytes of an {@code AsciiString} (no UUID, no String).
+     */
+    static AsciiString newRequestId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long high = (random.nextLong() & ~0xF000L) | 0x4000L;
         long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new UUID(high, low).toString();
+        byte[] text = new byte[36];
+        hex(high >>> 32, text, 0, 8);
+        text[8] = '-';
+        hex(high >>> 16, text, 9, 4);
+        text[13] = '-';
+        hex(high, text, 14, 4);
+        text[18] = '-';
+        hex(low >>> 48, text, 19, 4);
+        text[23] = '-';
+        hex(low, text, 24, 12);
+        return new AsciiString(text, false);
+    }
+
+    /** The low {@code digits} hex digits of {@code value}, lower case, into {@code out} from {@code offset}. */
+    private static void hex(long value, byte[] out, int offset, int digits) {
+        for (int i = offset + digits - 1; i >= offset; i--) {
+            out[i] = HEX_DIGITS[(int) (value & 0xF)];
+            value >>>= 4;
+        }
     }
 
     /** Iterates header fields in received order as strings, without a map. */
