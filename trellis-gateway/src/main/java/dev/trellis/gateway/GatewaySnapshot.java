@@ -19,6 +19,7 @@ import dev.trellis.model.snapshot.ServiceEntry;
 import dev.trellis.model.snapshot.ServiceListener;
 import dev.trellis.model.snapshot.TargetGroupEntry;
 import dev.trellis.model.snapshot.VpcSnapshot;
+import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -65,6 +66,9 @@ public final class GatewaySnapshot {
     private final Set<Integer> passthroughPorts;
     private final String sourceVpcArn;
     private final String networkHeader;
+    /** {@link #networkHeader} and the VPC id as the request path sets them (bytes copied, not encoded, per request). */
+    private final AsciiString networkHeaderValue;
+    private final AsciiString vpcIdValue;
 
     /** A caller credential of the snapshot and what it compiled to (null credential: it cannot be used). */
     private record CompiledCaller(CallerCredential source, SigningCredential credential, List<Policy> policies) {
@@ -154,6 +158,8 @@ public final class GatewaySnapshot {
         this.sourceVpcArn = "arn:" + partition + ":ec2:" + snapshot.region() + ":" + snapshot.accountId() + ":vpc/"
                 + snapshot.vpcId();
         this.networkHeader = "SourceVpcArn=" + sourceVpcArn;
+        this.networkHeaderValue = new AsciiString(networkHeader);
+        this.vpcIdValue = new AsciiString(snapshot.vpcId());
     }
 
     /**
@@ -305,6 +311,16 @@ public final class GatewaySnapshot {
     /** The {@code x-amzn-lattice-network} value: {@code SourceVpcArn=<arn>}. */
     public String networkHeader() {
         return networkHeader;
+    }
+
+    /** {@link #networkHeader()} as an {@code AsciiString}, for the request path's headers. */
+    public AsciiString networkHeaderValue() {
+        return networkHeaderValue;
+    }
+
+    /** This VPC's id as an {@code AsciiString} ({@code x-amzn-source-vpc}). */
+    public AsciiString vpcIdValue() {
+        return vpcIdValue;
     }
 
     /** Summary for logs: which snapshot, how much of it. */

@@ -123,7 +123,12 @@ public final class WrkHarness {
                     " (JIT compiler threads %.1f of it)", jitMicros)));
             // This round's nginx sets the pace: nginx and the gateway of one round saw the same machine.
             List<WrkResult> nginx = max.getOrDefault(Scenarios.NGINX, List.of());
-            if ((name.equals(Scenarios.NGINX) || name.equals(Scenarios.GATEWAY)) && nginx.size() == round) {
+            // --pace-rate fixes the rate instead (A/B runs of two builds, the gateway without nginx).
+            boolean pacedScenario = name.equals(Scenarios.NGINX) || name.equals(Scenarios.GATEWAY);
+            if (pacedScenario && options.paceRate() > 0) {
+                paced.computeIfAbsent(name, k -> new ArrayList<>()).add(pacedRun(label, running.port(), scenario,
+                        options.paceRate()));
+            } else if (pacedScenario && nginx.size() == round) {
                 paced.computeIfAbsent(name, k -> new ArrayList<>()).add(pacedRun(label, running.port(), scenario,
                         nginx.get(round - 1).requestsPerSecond() / 2));
             }

@@ -24,7 +24,7 @@ import java.util.List;
  */
 record WrkOptions(Duration duration, Duration warmup, int connections, int basePort, boolean pin, List<String> only,
                   Path jar, Path reference, Path workDir, boolean jfr, String gatewayJavaOpts,
-                  int upstreamIdle, int rounds) {
+                  int upstreamIdle, int rounds, double paceRate) {
 
     static final String USAGE = """
             ./bench wrk [options]   the gateway vs nginx and HAProxy, proxying to the same backend (wrk 4)
@@ -38,6 +38,9 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
                                     nginx-https, gateway-https, nginx-handshakes, gateway-handshakes)
               --rounds 1            run every scenario this many times, in turn; the report shows medians
               --upstream-idle N     idle backend connections nginx and the gateway keep (default: --connections)
+              --pace-rate N         pace nginx's and the gateway's p99 runs at N req/s instead of 50 % of this
+                                    round's nginx maximum (then the gateway is paced without nginx too: A/B runs
+                                    of two builds at one fixed rate)
               --jfr                 record the gateway scenarios with Java Flight Recorder (work dir)
               --gateway-java-opts S JVM options of the gateway (default: -Xms512m -Xmx512m)
               --jar PATH --reference DIR --work-dir DIR   (set by ./bench)
@@ -57,6 +60,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         String javaOpts = "-Xms512m -Xmx512m";
         int upstreamIdle = -1;
         int rounds = 1;
+        double paceRate = 0;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             switch (option) {
@@ -73,6 +77,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
                 case "--rounds" -> rounds = positive(value(args, ++i, option), option);
                 case "--upstream-idle" -> upstreamIdle = positive(value(args, ++i, option), option);
                 case "--gateway-java-opts" -> javaOpts = value(args, ++i, option);
+                case "--pace-rate" -> paceRate = positive(value(args, ++i, option), option);
                 case "--help", "-h" -> throw new UsageException(USAGE);
                 default -> throw new UsageException("unknown option " + option + "\n" + USAGE);
             }
@@ -86,7 +91,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         }
         return new WrkOptions(duration, warmup, connections, basePort, pin, List.copyOf(only), jar.toAbsolutePath(),
                 reference.toAbsolutePath(), workDir.toAbsolutePath(), jfr, javaOpts,
-                upstreamIdle > 0 ? upstreamIdle : connections, rounds);
+                upstreamIdle > 0 ? upstreamIdle : connections, rounds, paceRate);
     }
 
     boolean selected(String scenario) {

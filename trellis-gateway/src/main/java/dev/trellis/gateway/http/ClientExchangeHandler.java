@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -50,11 +51,15 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     private InetSocketAddress remote;
     /** The client's address and the listener port as text, made once per connection for the requests' headers. */
     private String clientIp;
-    private String listenerPortText;
+    /** The same two as {@code AsciiString}s: header values whose bytes the HTTP encoder copies. */
+    private AsciiString clientIpValue;
+    private AsciiString listenerPortValue;
     private Exchange current;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private int pauses;
     private boolean draining;
+    /** True between a read's first message and its channelReadComplete (see {@link #inRead}). */
+    private boolean reading;
     /**
      * The idle-timeout timer of this connection's exchanges. An exchange used to schedule a timer when its request
      * went out and cancel it when the response ended: two timer-queue operations per request. Now an HTTP/1.1
@@ -84,8 +89,12 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         return clientIp;
     }
 
-    String listenerPortText() {
-        return listenerPortText;
+    AsciiString clientIpValue() {
+        return clientIpValue;
+    }
+
+    AsciiString listenerPortValue() {
+        return listenerPortValue;
     }
 
     /** The connection's TLS facts, or null when it is cleartext. */
@@ -95,6 +104,7 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
         if (!pipelined.isEmpty() || draining || (current != null && msg instanceof HttpRequest)) {
             // A request is still being answered: keep later requests (and their bodies) in order.
             pipelined.add(msg);
@@ -110,7 +120,8 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
                 Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
                 remote = (InetSocketAddress) connection.remoteAddress();
                 clientIp = remote.getAddress().getHostAddress();
-                listenerPortText = Integer.toString(listenerPort);
+                clientIpValue = new AsciiString(clientIp);
+                listenerPortValue = new AsciiString(Integer.toString(listenerPort));
             }
             // A whole request (HTTP/2 with END_STREAM, or a head the decoder refused): its body travels on as a
             // last content, which the exchange owns (and releases) from here.
@@ -131,6 +142,25 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         }
         // HTTP/2 frames that reach the HTTP/1.1 handler around an upgrade, and anything else: not ours.
         ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        Exchange exchange = current;
+        if (exchange != null) {
+            exchange.onClientReadComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    /**
+     * True while this connection's read is being handled: what the exchange writes to its target then can wait
+     * for {@link #channelReadComplete} and go out in one write (a request's head and its end, or a body's pieces,
+     * usually arrive in one read).
+     */
+    boolean inRead() {
+        return reading;
     }
 
     @Override
@@ -178,6 +208,11 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
 
     ChannelFuture writeAndFlush(Object msg) {
         return ctx.writeAndFlush(msg);
+    }
+
+    /** Writes and flushes with no promise to complete: for writes nobody waits for (a failure closes, below). */
+    void writeAndFlushVoid(Object msg) {
+        ctx.writeAndFlush(msg, ctx.voidPromise());
     }
 
     /** Writes without flushing; the exchange flushes when the read that brought {@code msg} is complete. */
@@ -265,7 +300,7 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         current = null;
-        guard.exchangeEnded(exchange.idleTimeout());
+        guard.exchangeEnded(exchange.idleTimeoutNanos());
         if (http2) {
             // A stream serves one exchange: its timer must not linger in the loop's queue after it.
             cancelIdleTimer();

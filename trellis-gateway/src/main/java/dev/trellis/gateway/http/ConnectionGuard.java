@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -132,8 +131,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         awaitingNextHead = true;
     }
 
-    /** A request ended; {@code idleTimeout} is its service's (null when no service was found). */
-    void exchangeEnded(Duration idleTimeout) {
+    /** A request ended; {@code idleTimeoutNanos} is its service's (negative when no service was found). */
+    void exchangeEnded(long idleTimeoutNanos) {
         activeExchanges--;
         awaitingNextHead = false;
         lastActivityNanos = System.nanoTime();
@@ -142,8 +141,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
             scheduleHeadCheck(Math.max(1, context.config().requestHeadTimeout().toNanos()
                     - (lastActivityNanos - headStartNanos)));
         }
-        if (idleTimeout != null) {
-            idleTimeoutNanos = idleTimeout.toNanos();
+        if (idleTimeoutNanos >= 0) {
+            this.idleTimeoutNanos = idleTimeoutNanos;
         }
         if (draining && activeExchanges == 0 && !http2) {
             closeAfterPendingWrites();

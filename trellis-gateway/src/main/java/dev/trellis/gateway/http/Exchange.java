@@ -30,7 +30,6 @@ import dev.trellis.model.snapshot.TargetGroupEntry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -62,7 +61,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Map.Entry;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -103,6 +101,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private static final AsciiString TARGET = AsciiString.cached(LatticeHeaders.TARGET);
     private static final AsciiString SOURCE_VPC = AsciiString.cached(LatticeHeaders.SOURCE_VPC);
     private static final AsciiString REQUEST_ID = AsciiString.cached(LatticeHeaders.REQUEST_ID);
+    private static final AsciiString PROTO_HTTP = AsciiString.cached("http");
+    private static final AsciiString PROTO_HTTPS = AsciiString.cached("https");
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final ClientExchangeHandler client;
     private final PipelineContext context;
@@ -116,7 +117,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private final InetSocketAddress remote;
     /** The client's address as text, made once per connection. */
     private final String clientIp;
-    private final String requestId = newRequestId();
+    /** An {@code AsciiString}: set on two heads per request, and its bytes are copied, not encoded. */
+    private final AsciiString requestId = newRequestId();
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
     private final String method;
@@ -141,8 +143,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     private boolean requestComplete;
     private long requestBodyBytes;
-    /** Small: a request's body rarely waits here for more than a piece or two (and most requests have none). */
-    private ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
+    /**
+     * Body pieces that arrived before the target connection was ready; null until one does (most requests reach a
+     * pooled connection with their head, and their body, if any, goes straight through).
+     */
+    private ArrayDeque<HttpContent> pendingBody;
     private boolean discardBody;
     private boolean continueSent;
     private HttpRequest upstreamHead;
@@ -174,6 +179,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private boolean closeAfterResponse;
     /** Response head or body written to the client and not flushed yet (see {@link #onReadComplete}). */
     private boolean clientFlushPending;
+    /** Request head or body written to the target and not flushed yet (see {@link #onClientReadComplete}). */
+    private boolean upstreamFlushPending;
 
     /** True while the idle timeout runs for this exchange (the timer itself is the connection's: see idleCheck). */
     private boolean idleCheckArmed;
@@ -206,7 +213,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             requestHasBody = bodyWithHead.content().isReadable();
             requestBodyBytes = bodyWithHead.content().readableBytes();
             requestComplete = true;
-            pendingBody.add(bodyWithHead);
+            holdBody(bodyWithHead);
         } else if (http2) {
             requestHasBody = declaredLength != 0;
         } else {
@@ -362,7 +369,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             continueSent = true;
         }
         client.pause(ClientExchangeHandler.PAUSE_CONNECTING);
-        scheduleIdleCheck(idleTimeout().toNanos());
+        scheduleIdleCheck(idleTimeoutNanos());
         config.fabric().forwardToRemoteTargetGroup(this);
     }
 
@@ -410,16 +417,16 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 "GRPC".equals(targetGroup.protocolVersion()));
         headers.remove(HttpHeaderNames.EXPECT);
         LatticeHeaders.removeSpoofable(headers);
-        LatticeHeaders.appendForwardedFor(headers, clientIp);
-        headers.set(FORWARDED_PORT, client.listenerPortText());
-        headers.set(FORWARDED_PROTO, forwardedProto());
+        LatticeHeaders.appendForwardedFor(headers, client.clientIpValue());
+        headers.set(FORWARDED_PORT, client.listenerPortValue());
+        headers.set(FORWARDED_PROTO, tls == null ? PROTO_HTTP : PROTO_HTTPS);
         // removeSpoofable took every client copy of these four: add, which skips set's search for old values.
         if (!caller.isAnonymous()) {
             headers.add(IDENTITY, LatticeHeaders.identity(caller));
         }
-        headers.add(NETWORK, snapshot.networkHeader());
+        headers.add(NETWORK, snapshot.networkHeaderValue());
         headers.add(TARGET, targetHeader());
-        headers.add(SOURCE_VPC, snapshot.snapshot().vpcId());
+        headers.add(SOURCE_VPC, snapshot.vpcIdValue());
         headers.set(REQUEST_ID, requestId);
         if (declaredLength < 0) {
             if (requestHasBody) {
@@ -432,10 +439,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     }
 
     /** {@code x-amzn-lattice-target}, made once per (listener, target group) and kept by the route. */
-    private String targetHeader() {
-        String value = route.targetHeaders().get(targetGroup.arn());
+    private AsciiString targetHeader() {
+        AsciiString value = route.targetHeaders().get(targetGroup.arn());
         if (value == null) {
-            value = LatticeHeaders.target(route.service().arn(), route.service().networkArn(), targetGroup.arn());
+            value = new AsciiString(LatticeHeaders.target(route.service().arn(), route.service().networkArn(),
+                    targetGroup.arn()));
             route.targetHeaders().putIfAbsent(targetGroup.arn(), value);
         }
         return value;
@@ -470,34 +478,48 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             lastWritten = true;
             connection.channel().write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(),
                     upstreamHead.uri(), Unpooled.EMPTY_BUFFER, upstreamHead.headers(),
-                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE))
-                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), connection.channel().voidPromise());
         } else {
-            // A write that fails closes the connection: the exchange then hears of it as a closed connection.
-            connection.channel().write(upstreamHead).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            // Void promises: no promise and listener per write. A write that fails fires exceptionCaught, and
+            // UpstreamConnection closes the connection and tells the exchange (as CLOSE_ON_FAILURE did).
+            connection.channel().write(upstreamHead, connection.channel().voidPromise());
         }
-        while ((content = pendingBody.poll()) != null) {
+        while ((content = nextPendingBody()) != null) {
             lastWritten = content instanceof LastHttpContent;
-            connection.channel().write(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            connection.channel().write(content, connection.channel().voidPromise());
         }
         if (requestComplete && !lastWritten) {
             // A retry of a bodiless request: its (empty) last content went to the first connection. Every request
             // must end with one, or the connection's encoder still expects a body when the next exchange reuses it.
-            connection.channel().write(LastHttpContent.EMPTY_LAST_CONTENT)
-                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            connection.channel().write(LastHttpContent.EMPTY_LAST_CONTENT, connection.channel().voidPromise());
         }
         requestFullySent = requestComplete;
-        connection.channel().flush();
+        flushUpstreamSoon(connection);
         upstreamReady = true;
         client.resume(ClientExchangeHandler.PAUSE_CONNECTING);
         if (!connection.channel().isWritable()) {
             client.pause(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
         }
-        scheduleIdleCheck(idleTimeout().toNanos());
+        scheduleIdleCheck(idleTimeoutNanos());
+    }
+
+    private void holdBody(HttpContent content) {
+        if (pendingBody == null) {
+            pendingBody = new ArrayDeque<>(2);
+        }
+        pendingBody.add(content);
+    }
+
+    /** The next body piece waiting for the target, or null. */
+    private HttpContent nextPendingBody() {
+        return pendingBody == null ? null : pendingBody.poll();
     }
 
     /** True when what waits of the request body is no bytes and no trailers. */
     private boolean pendingBodyIsEmpty() {
+        if (pendingBody == null) {
+            return true;
+        }
         for (HttpContent content : pendingBody) {
             if (content.content().isReadable()
                     || (content instanceof LastHttpContent last && !last.trailingHeaders().isEmpty())) {
@@ -582,7 +604,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             return;
         }
         if (upstreamReady && upstream != null) {
-            upstream.channel().writeAndFlush(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            upstream.channel().write(content, upstream.channel().voidPromise());
+            flushUpstreamSoon(upstream);
             if (last) {
                 requestFullySent = true;
             }
@@ -599,7 +622,34 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 client.pause(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
             }
         } else {
-            pendingBody.add(content);
+            holdBody(content);
+        }
+    }
+
+    /**
+     * Flushes what was written to the target: at the end of the client's read when one is being handled (HTTP/1.1:
+     * a GET's head and its empty end, or a body's pieces, arrive in one read and leave in one write), else now (a
+     * connection that was made meanwhile, a request taken from the pipelined queue, HTTP/2 streams). This replaced
+     * a {@code FlushConsolidationHandler} on target connections that deferred every flush to a task run after the
+     * loop turn's other I/O: a task per request and the request held back while the loop served other connections.
+     */
+    private void flushUpstreamSoon(UpstreamConnection connection) {
+        if (!http2 && client.inRead()) {
+            upstreamFlushPending = true;
+        } else {
+            upstreamFlushPending = false;
+            connection.channel().flush();
+        }
+    }
+
+    /** The client's read is over: what it brought for the target goes out now, in one write. */
+    void onClientReadComplete() {
+        if (upstreamFlushPending) {
+            upstreamFlushPending = false;
+            UpstreamConnection connection = upstream;
+            if (connection != null) {
+                connection.channel().flush();
+            }
         }
     }
 
@@ -726,7 +776,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (stream != null) {
             stream.responseEnded(requestFullySent);
         }
-        ChannelFuture write;
+        Object end = content;
         if (headEndingResponse != null) {
             LastHttpContent last = (LastHttpContent) content;
             HttpResponse head = headEndingResponse;
@@ -735,13 +785,14 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             if (!http2 && !bodyless && !HttpUtil.isContentLengthSet(head)) {
                 head.headers().set(HttpHeaderNames.CONTENT_LENGTH, last.content().readableBytes());
             }
-            write = client.writeAndFlush(UpstreamHeads.joinedWithEnd(head, last));
-        } else {
-            write = client.writeAndFlush(content);
+            end = UpstreamHeads.joinedWithEnd(head, last);
         }
         clientFlushPending = false;
         if (closeAfterResponse) {
-            write.addListener(f -> client.endRequestEarly());
+            client.writeAndFlush(end).addListener(f -> client.endRequestEarly());
+        } else {
+            // The usual case: nothing waits for this write, so no promise is made for it.
+            client.writeAndFlushVoid(end);
         }
         finishIfDone();
     }
@@ -801,6 +852,18 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         lastActivityNanos = System.nanoTime();
     }
 
+    /**
+     * {@link #idleTimeout()} in nanoseconds, -1 before a service is known; without a {@code Duration} per request
+     * (it is read when a request goes out and when it ends).
+     */
+    long idleTimeoutNanos() {
+        if (route == null) {
+            return -1;
+        }
+        int seconds = route.service().idleTimeoutSeconds();
+        return seconds > 0 ? TimeUnit.SECONDS.toNanos(seconds) : DEFAULT_SERVICE_IDLE.toNanos();
+    }
+
     /** The service's idle timeout (facts §1), or the configured default before a service is known. */
     Duration idleTimeout() {
         if (route == null) {
@@ -832,7 +895,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (finished || responseComplete) {
             return;
         }
-        long timeout = idleTimeout().toNanos();
+        long timeout = idleTimeoutNanos();
         long idle = System.nanoTime() - lastActivityNanos;
         if (idle < timeout) {
             scheduleIdleCheck(timeout - idle);
@@ -963,7 +1026,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     private void releasePending() {
         HttpContent content;
-        while ((content = pendingBody.poll()) != null) {
+        while ((content = nextPendingBody()) != null) {
             content.release();
         }
     }
@@ -1014,7 +1077,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 caller.isAnonymous() ? null : caller.arn(),
                 caller.orgId().orElse(null),
                 null, null, null, null, null,
-                requestId);
+                requestId.toString());
     }
 
     // --- RequestHead (rule matching) and RemoteForward (the fabric) ----------------------------------------------
@@ -1061,7 +1124,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     @Override
     public String requestId() {
-        return requestId;
+        return requestId.toString();
     }
 
     @Override
@@ -1145,7 +1208,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         requestSentNanos = System.nanoTime();
         touch();
         HttpContent content;
-        while ((content = pendingBody.poll()) != null) {
+        while ((content = nextPendingBody()) != null) {
             stream.write(content);
         }
         requestFullySent = requestComplete;
@@ -1245,12 +1308,33 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         return out.toString();
     }
 
-    /** A random version-4 UUID, without {@code SecureRandom}'s cost on the event loop (ids need not be secret). */
-    private static String newRequestId() {
+    /**
+     * A random version-4 UUID in its usual text form, without {@code SecureRandom}'s cost on the event loop (ids
+     * need not be secret), written straight into the bytes of an {@code AsciiString} (no UUID, no String).
+     */
+    static AsciiString newRequestId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long high = (random.nextLong() & ~0xF000L) | 0x4000L;
         long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new UUID(high, low).toString();
+        byte[] text = new byte[36];
+        hex(high >>> 32, text, 0, 8);
+        text[8] = '-';
+        hex(high >>> 16, text, 9, 4);
+        text[13] = '-';
+        hex(high, text, 14, 4);
+        text[18] = '-';
+        hex(low >>> 48, text, 19, 4);
+        text[23] = '-';
+        hex(low, text, 24, 12);
+        return new AsciiString(text, false);
+    }
+
+    /** The low {@code digits} hex digits of {@code value}, lower case, into {@code out} from {@code offset}. */
+    private static void hex(long value, byte[] out, int offset, int digits) {
+        for (int i = offset + digits - 1; i >= offset; i--) {
+            out[i] = HEX_DIGITS[(int) (value & 0xF)];
+            value >>>= 4;
+        }
     }
 
     /** Iterates header fields in received order as strings, without a map. */

@@ -29,6 +29,8 @@ public final class LatticeHeaders {
             AsciiString.cached("keep-alive"), AsciiString.cached("proxy-connection"), HttpHeaderNames.TE,
             HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
             HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.PROXY_AUTHENTICATE, AsciiString.cached("http2-settings"));
+    private static final int MIN_HOP_BY_HOP_LENGTH = HOP_BY_HOP.stream().mapToInt(AsciiString::length).min().orElse(0);
+    private static final int MAX_HOP_BY_HOP_LENGTH = HOP_BY_HOP.stream().mapToInt(AsciiString::length).max().orElse(0);
 
     // Name prefixes of removeSpoofable, matched without allocating (AsciiString names keep their hash codes).
     private static final AsciiString LATTICE_PREFIX = AsciiString.cached("x-amzn-lattice-");
@@ -52,9 +54,37 @@ public final class LatticeHeaders {
                 }
             }
         }
-        for (AsciiString name : HOP_BY_HOP) {
-            headers.remove(name);
+        // One walk over the few stored names instead of a removal (hash and bucket walk) per hop-by-hop name: this
+        // runs twice per proxied request (its head and the response's), and usually finds nothing.
+        List<CharSequence> doomed = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (isHopByHop(name)) {
+                if (doomed == null) {
+                    doomed = new ArrayList<>(2);
+                }
+                doomed.add(name);
+            }
         }
+        if (doomed != null) {
+            for (CharSequence name : doomed) {
+                headers.remove(name);
+            }
+        }
+    }
+
+    /** True when {@code name} is one of {@link #HOP_BY_HOP}, in any case; the length rules out most names. */
+    static boolean isHopByHop(CharSequence name) {
+        int length = name.length();
+        if (length < MIN_HOP_BY_HOP_LENGTH || length > MAX_HOP_BY_HOP_LENGTH) {
+            return false;
+        }
+        for (AsciiString hopByHop : HOP_BY_HOP) {
+            if (hopByHop.length() == length && hopByHop.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -88,7 +118,7 @@ public final class LatticeHeaders {
     }
 
     /** {@code X-Forwarded-For} with the client's address appended to any value the client sent. */
-    public static void appendForwardedFor(HttpHeaders headers, String clientIp) {
+    public static void appendForwardedFor(HttpHeaders headers, CharSequence clientIp) {
         if (!headers.contains(FORWARDED_FOR_NAME)) {
             headers.set(FORWARDED_FOR_NAME, clientIp);
             return;

@@ -10,7 +10,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -105,10 +104,8 @@ public final class UpstreamPool {
                             ch.pipeline().addLast("tls", UpstreamTls.newHandler(ch.alloc(), target, false,
                                     config.targetConnectTimeout().toMillis()));
                         }
-                        // The request head and its end are flushed one after the other, while the client's
-                        // connection reads: consolidated, they go out in one write after that read.
-                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(
-                                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+                        // No FlushConsolidationHandler: the exchange flushes once per client read
+                        // (Exchange.flushUpstreamSoon), at once, instead of through a task after the loop turn.
                         ch.pipeline().addLast(new HttpClientCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(MAX_RESPONSE_LINE)
                                 .setMaxHeaderSize(MAX_RESPONSE_HEADERS), false, false), connection);

@@ -3,6 +3,7 @@ package dev.trellis.gateway.routing;
 import dev.trellis.auth.policy.LatticeAuthorizer;
 import dev.trellis.model.snapshot.ServiceEntry;
 import dev.trellis.model.snapshot.ServiceListener;
+import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -18,7 +19,7 @@ public final class ServiceRoute {
     private final List<CompiledRule> rules;
     private final LatticeAuthorizer authorizer;
     /** See {@link #targetHeaders()}: the same value for every request forwarded to a group. */
-    private final ConcurrentHashMap<String, String> targetHeaders = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AsciiString> targetHeaders = new ConcurrentHashMap<>();
 
     ServiceRoute(ServiceEntry service, ServiceListener listener, List<CompiledRule> rules,
                  LatticeAuthorizer authorizer) {
@@ -49,8 +50,9 @@ public final class ServiceRoute {
     /**
      * The {@code x-amzn-lattice-target} values of this listener's requests by target group ARN, filled by the
      * gateway's request path on first use (it owns the header's form; this route only keeps them as long as it lives).
+     * As {@code AsciiString}: the HTTP encoder copies its bytes instead of encoding a string char by char.
      */
-    public ConcurrentMap<String, String> targetHeaders() {
+    public ConcurrentMap<String, AsciiString> targetHeaders() {
         return targetHeaders;
     }
 
