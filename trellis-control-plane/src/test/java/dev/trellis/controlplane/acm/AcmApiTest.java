@@ -86,6 +86,7 @@ class AcmApiTest {
     static void stop() {
         if (server != null) {
             server.close();
+            server = null; // a later invocation skipped (no PostgreSQL) runs this again
         }
     }
 

@@ -56,6 +56,7 @@ class AcmLatticeTest {
     static void stop() {
         if (server != null) {
             server.close();
+            server = null; // a later invocation skipped (no PostgreSQL) runs this again
         }
     }
 

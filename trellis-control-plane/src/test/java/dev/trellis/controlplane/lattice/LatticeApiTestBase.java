@@ -102,9 +102,11 @@ abstract class LatticeApiTestBase {
     static void stopServer() {
         if (server != null) {
             server.close();
+            server = null; // a later invocation skipped (no PostgreSQL) runs this again
         }
         if (store != null) {
             store.close();
+            store = null; // a later invocation skipped (no PostgreSQL) runs this again
         }
     }
 
