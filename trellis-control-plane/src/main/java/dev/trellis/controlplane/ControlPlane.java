@@ -97,7 +97,7 @@ public final class ControlPlane implements AutoCloseable {
                     new Route53Service(store, config, clock, authorizer),
                     new AcmService(store, config, clock, authorizer, ca, masterKey, new LatticeCertificateUsers()),
                     new IamService(store, config, clock, authorizer, identities),
-                    new StsService(store, config, clock, identities, authorizer),
+                    new StsService(store, config, clock, identities, authorizer, snapshots),
                     new SnapshotApi(snapshots, config, authorizer,
                             new GatewayApi(store, config, clock, authorizer, ca)));
             AwsApiDispatcher dispatcher = new AwsApiDispatcher(services, identities.credentialResolver(),
@@ -198,6 +198,11 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** The CA that issues Trellis's certificates; its certificate is also in {@code <data-dir>/ca.pem}. */
+    /** The snapshots this control plane serves its gateways. */
+    public SnapshotService snapshots() {
+        return snapshots;
+    }
+
     public InternalCa internalCa() {
         return internalCa;
     }

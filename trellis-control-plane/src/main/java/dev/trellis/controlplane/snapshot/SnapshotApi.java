@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  * Trellis's own API for gateways (SigV4 signing name {@code trellis}): {@code GET /trellis/v1/snapshots/{vpcId}
  * ?after=<revision>&wait=<seconds>} answers 200 with the VPC's snapshot as JSON once its revision is greater than
  * {@code after}, or 304 when nothing changed within {@code wait} seconds (default 30, at most 60). Without
- * {@code after} it answers at once with a snapshot compiled for this call. The caller needs
+ * {@code after} it answers at once with a snapshot compiled for this call. A gateway adds {@code watcher=<id>} (its
+ * process's id): the poll then also says it serves revision {@code after}, which calls such as STS's wait for
+ * ({@link GatewayPropagation}). The caller needs
  * {@code trellis:GetVpcSnapshot} on {@code arn:<partition>:trellis:<region>:<account>:vpc/<vpcId>}. Registration
  * and health reports under {@code /trellis/v1/gateways} are handed to {@link GatewayApi}.
  */
@@ -76,6 +78,10 @@ public final class SnapshotApi implements AwsService {
                     + config.region() + ":" + config.accountId() + ":vpc/" + vpcId);
             long after = number(request, "after", 0, Long.MAX_VALUE, -1);
             long wait = number(request, "wait", 0, MAX_WAIT_SECONDS, DEFAULT_WAIT_SECONDS);
+            String watcher = watcher(request, caller);
+            if (watcher != null) {
+                snapshots.polled(vpcId, after, watcher);
+            }
             // Without 'after' the gateway wants the snapshot as of now (at start, or for fresh signing keys).
             Optional<VpcSnapshot> snapshot = after < 0 ? Optional.of(snapshots.fresh(vpcId))
                     : snapshots.newerThan(vpcId, after, Duration.ofSeconds(wait));
@@ -91,6 +97,23 @@ public final class SnapshotApi implements AwsService {
             Thread.currentThread().interrupt();
             return error(new ApiException("ServiceUnavailableException", 503, "The control plane is stopping"));
         }
+    }
+
+    /**
+     * The gateway that polls, as {@link SnapshotService#awaitServed} waits for it: its {@code watcher} id (one per
+     * gateway process, stable across its polls) under the caller's identity; null for a client that sends none (it is
+     * not waited for).
+     */
+    private static String watcher(ApiRequest request, Caller caller) {
+        List<String> values = request.query().get("watcher");
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        String id = values.get(0);
+        if (id.isEmpty() || id.length() > 64 || !id.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c) || c == '-')) {
+            throw ApiException.invalidField("watcher", "must be 1-64 letters, digits or dashes");
+        }
+        return caller.principal().arn() + " " + id;
     }
 
     private static long number(ApiRequest request, String name, long min, long max, long fallback) {

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -34,7 +35,13 @@ import java.util.stream.Collectors;
  * draining target's time is up. An unconditional fetch (no {@code after}) always compiles, so a gateway that asks
  * for fresh keys gets a fresh {@code compiledAt}.
  */
-public final class SnapshotService implements AutoCloseable {
+public final class SnapshotService implements AutoCloseable, GatewayPropagation {
+
+    /**
+     * A watcher whose last long-poll began longer ago than this is not waited for by {@link #awaitServed}: a long-poll
+     * lasts at most 60 s, so a live gateway has polled again within it (plus time to decode and swap).
+     */
+    public static final Duration WATCHER_LIFETIME = Duration.ofSeconds(90);
 
     private final Store store;
     private final ControlPlaneConfig config;
@@ -45,6 +52,14 @@ public final class SnapshotService implements AutoCloseable {
     /** The threads waiting in a long-poll: {@link #close} interrupts them so the server can stop at once. */
     private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** Each gateway's last long-poll per VPC: the revision it serves, and when it asked (see {@link #awaitServed}). */
+    private final Map<String, Watcher> watchers = new ConcurrentHashMap<>();
+    /** Notified whenever a watcher polls again. */
+    private final Object watcherPolled = new Object();
+
+    /** A gateway's last long-poll: it serves {@code revision} of {@code vpcId} (a gateway swaps before it polls). */
+    private record Watcher(String vpcId, long revision, Instant polledAt) {
+    }
 
     /**
      * One compile of a VPC.
@@ -149,6 +164,57 @@ public final class SnapshotService implements AutoCloseable {
             return waitForNewer(vpcId, after, timeout);
         } finally {
             waiting.remove(thread);
+        }
+    }
+
+    /**
+     * Notes that the gateway {@code watcher} (an id stable across its polls) asks for {@code vpcId}'s snapshot and serves
+     * its revision {@code serving} (-1: none yet), for {@link #awaitServed}.
+     */
+    public void polled(String vpcId, long serving, String watcher) {
+        watchers.put(vpcId + " " + watcher, new Watcher(vpcId, serving, clock.instant()));
+        synchronized (watcherPolled) {
+            watcherPolled.notifyAll();
+        }
+    }
+
+    /**
+     * Waits until every gateway that has polled within {@link #WATCHER_LIFETIME} serves its VPC's snapshot as of the
+     * store's revision now, or {@code timeout} — so a write a caller acts on at once (new session credentials) is in
+     * the gateways when the call answers. Gateways of this control plane process only (another replica's watchers are
+     * not known here); a gateway that stops polling is not waited for after its lifetime.
+     *
+     * @return whether every such gateway had it in time
+     */
+    @Override
+    public boolean awaitServed(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, Long> wanted = new java.util.HashMap<>();
+        while (true) {
+            Instant lifetimeStart = clock.instant().minus(WATCHER_LIFETIME);
+            boolean served = true;
+            for (Watcher watcher : watchers.values()) {
+                if (watcher.polledAt().isBefore(lifetimeStart)) {
+                    continue;
+                }
+                // the label of the VPC's content as of now (a compile at the current revision, shared with the polls)
+                long label = wanted.computeIfAbsent(watcher.vpcId(), vpc -> compiled(vpc, false).snapshot().revision());
+                if (watcher.revision() < label) {
+                    served = false;
+                    break;
+                }
+            }
+            if (served) {
+                return true;
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return false;
+            }
+            synchronized (watcherPolled) {
+                // a poll between the check above and here is caught by the bounded wait
+                watcherPolled.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(remaining), 50)));
+            }
         }
     }
 

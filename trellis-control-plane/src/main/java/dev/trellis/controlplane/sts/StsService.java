@@ -22,6 +22,7 @@ import dev.trellis.controlplane.protocol.ApiException;
 import dev.trellis.controlplane.protocol.ApiRequest;
 import dev.trellis.controlplane.protocol.ApiResponse;
 import dev.trellis.controlplane.protocol.QueryBinding;
+import dev.trellis.controlplane.snapshot.GatewayPropagation;
 import dev.trellis.controlplane.store.Store;
 import dev.trellis.controlplane.store.StoreException;
 import dev.trellis.controlplane.store.StoreTransaction;
@@ -75,9 +76,17 @@ public final class StsService implements AwsService {
     private final IdentityDirectory identities;
     private final IdentityPolicyAuthorizer authorizer;
     private final Map<String, Instant> lastKeyRefresh = new ConcurrentHashMap<>();
+    private final GatewayPropagation propagation;
 
+    /** How long an AssumeRole* answer waits for the gateways to serve the new session's key. */
+    static final Duration PROPAGATION_WAIT = Duration.ofSeconds(3);
+
+    /**
+     * @param propagation what the answers wait for before new credentials are handed out ({@link #awaitGateways})
+     */
     public StsService(Store store, ControlPlaneConfig config, Clock clock, IdentityDirectory identities,
-                      IdentityPolicyAuthorizer authorizer) {
+                      IdentityPolicyAuthorizer authorizer, GatewayPropagation propagation) {
+        this.propagation = propagation;
         this.binding = QueryBinding.load(MODEL);
         this.store = store;
         this.config = config;
@@ -131,6 +140,9 @@ public final class StsService implements AwsService {
                 case "AssumeRole" -> assumeRole(caller, call.input());
                 default -> assumeRoleWithWebIdentity(call.input());
             };
+            if (!name.equals("GetCallerIdentity")) {
+                awaitGateways(caller);
+            }
             return binding.output(call.operation(), output, caller.requestId());
         } catch (ApiException e) {
             return binding.error(e, caller.requestId());
@@ -139,6 +151,22 @@ public final class StsService implements AwsService {
             return binding.error(new ApiException("InternalFailure", 500,
                     "The store is unavailable; retry the call (request id " + caller.requestId() + ")"),
                     caller.requestId());
+        }
+    }
+
+    /**
+     * AWS session credentials work as soon as STS returns them; here the gateways learn the new key from their next
+     * snapshot, so the answer waits until they serve it (at most {@link #PROPAGATION_WAIT}; a gateway that is slower
+     * gets the key moments later, and a request signed with it before then gets 403).
+     */
+    private void awaitGateways(Caller caller) {
+        try {
+            if (!propagation.awaitServed(PROPAGATION_WAIT)) {
+                log.warn("request {}: not every gateway serves the new session's key after {} ms; answering anyway",
+                        caller.requestId(), PROPAGATION_WAIT.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stopping: answer now
         }
     }
 

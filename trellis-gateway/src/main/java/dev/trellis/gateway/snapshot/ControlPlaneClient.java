@@ -67,7 +67,16 @@ public final class ControlPlaneClient implements AutoCloseable {
      * @return the snapshot's JSON, or null when nothing changed (304)
      */
     public byte[] snapshot(String vpcId, long after, int waitSeconds) throws IOException {
-        String query = "wait=" + waitSeconds + (after < 0 ? "" : "&after=" + after);
+        return snapshot(vpcId, after, waitSeconds, null);
+    }
+
+    /**
+     * As {@link #snapshot(String, long, int)} for the gateway process {@code watcher}: a long-poll then also tells the
+     * control plane this gateway serves revision {@code after}, which calls like STS AssumeRole wait for.
+     */
+    public byte[] snapshot(String vpcId, long after, int waitSeconds, String watcher) throws IOException {
+        String query = "wait=" + waitSeconds + (after < 0 ? "" : "&after=" + after)
+                + (watcher == null ? "" : "&watcher=" + watcher);
         Answer answer = call("GET", "/trellis/v1/snapshots/" + vpcId, query, null,
                 Duration.ofSeconds(waitSeconds + 15L));
         return switch (answer.status()) {

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +66,8 @@ public final class SnapshotClient implements AutoCloseable {
     private volatile boolean running = true;
     private volatile long revision = -1;
     private volatile VpcSnapshot served;
+    /** This process's id in its polls: the control plane learns from them which revision this gateway serves. */
+    private final String watcher = UUID.randomUUID().toString();
 
     public SnapshotClient(Settings settings, Consumer<VpcSnapshot> gateway) {
         this(settings, new ControlPlaneClient(settings.controlPlane(), settings.region(), settings.accessKeyId(),
@@ -148,7 +151,8 @@ public final class SnapshotClient implements AutoCloseable {
         // Without a snapshot, or with one whose keys are getting old, ask for the current one (no 'after').
         boolean unconditional = current == null || revision < 0
                 || Duration.between(current.compiledAt(), clock.instant()).compareTo(REFRESH_AFTER) > 0;
-        byte[] body = controlPlane.snapshot(settings.vpcId(), unconditional ? -1 : revision, WAIT_SECONDS);
+        // 'revision' is swapped in before this poll: the control plane may take the poll as "serves revision"
+        byte[] body = controlPlane.snapshot(settings.vpcId(), unconditional ? -1 : revision, WAIT_SECONDS, watcher);
         if (body != null) {
             accept(decoder.decode(body), body);
         }
