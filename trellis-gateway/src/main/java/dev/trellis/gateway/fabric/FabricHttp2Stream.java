@@ -61,6 +61,8 @@ final class FabricHttp2Stream {
     private boolean closeHeld;
     /** Delivering held messages now (see {@link #read(boolean)}). */
     private boolean draining;
+    /** This side sent END_STREAM. */
+    private boolean localEnded;
     /** The owner was told "not writable" and waits for {@link Handler#onWritable()}. */
     boolean owesWritable;
     /** Reset (by either side) or its connection lost: what is held is dropped rather than delivered. */
@@ -95,6 +97,7 @@ final class FabricHttp2Stream {
                 HttpHeaders trailers = full.trailingHeaders();
                 if (!content.isReadable() && trailers.isEmpty()) {
                     content.release();
+                    localEnded = true;
                     connection.writeHeaders(this, headers, true);
                     return;
                 }
@@ -122,6 +125,7 @@ final class FabricHttp2Stream {
 
     /** Writes a head already in HTTP/2 form (the first hop builds the request's with the fabric headers). */
     void writeHeaders(Http2Headers headers, boolean endStream) {
+        localEnded |= endStream;
         if (!closed) {
             connection.writeHeaders(this, headers, endStream);
         }
@@ -138,6 +142,7 @@ final class FabricHttp2Stream {
     }
 
     private void writeEnd(ByteBuf content, HttpHeaders trailers) {
+        localEnded = true;
         boolean hasTrailers = trailers != null && !trailers.isEmpty();
         if (content.isReadable() || !hasTrailers) {
             connection.writeData(this, content, !hasTrailers);
@@ -156,6 +161,11 @@ final class FabricHttp2Stream {
 
     /** False while HTTP/2 flow control (this stream's window or the connection's) or the socket holds writes back. */
     boolean isWritable() {
+        if (localEnded) {
+            // This side has sent END_STREAM: nothing more will be written, so nothing is held back. (Netty's flow
+            // controller reports a half-closed stream as unwritable, and would never say otherwise again.)
+            return true;
+        }
         boolean writable = connection.isWritable(this);
         if (!writable && !owesWritable && !closed) {
             // Remembered, so that onWritable follows however the stream becomes writable again (a window update,
@@ -254,8 +264,10 @@ final class FabricHttp2Stream {
         if (handler == null || closed || !headReceived) {
             return bytes;
         }
-        HttpContent content = endStream ? new DefaultLastHttpContent(data.retain())
-                : new DefaultHttpContent(data.retain());
+        // An empty DATA frame (a response's end after its head) carries nothing worth keeping its read buffer for.
+        HttpContent content = bytes == 0 ? (endStream ? LastHttpContent.EMPTY_LAST_CONTENT
+                : new DefaultHttpContent(Unpooled.EMPTY_BUFFER))
+                : endStream ? new DefaultLastHttpContent(data.retain()) : new DefaultHttpContent(data.retain());
         return arrived(content) ? bytes : 0;
     }
 
