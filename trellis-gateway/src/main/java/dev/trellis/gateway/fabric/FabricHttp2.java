@@ -229,11 +229,14 @@ final class FabricHttp2 extends Http2ConnectionHandler implements Http2FrameList
     void reset(FabricHttp2Stream stream, Http2Error error) {
         stream.aborted = true;
         if (connection().stream(stream.id) == null) {
-            // Waiting for a stream slot (or already gone): drop it here; the encoder forgets a queued one.
-            encoder().writeRstStream(ctx, stream.id, error.code(), ctx.newPromise());
-            if (streams.remove(stream.id) != null) {
-                stream.closed(true);
+            if (!server && stream.id > connection().local().lastStreamCreated()) {
+                // Still waiting for a stream slot: the (buffering) encoder forgets it; nothing goes on the wire.
+                encoder().writeRstStream(ctx, stream.id, error.code(), ctx.newPromise());
             }
+            // Otherwise it closed on the wire already and the owner is still taking what it held: no RST_STREAM
+            // for a closed stream, just drop the rest.
+            streams.remove(stream.id);
+            stream.closed(true);
             return;
         }
         resetStream(ctx, stream.id, error.code(), ctx.newPromise());
