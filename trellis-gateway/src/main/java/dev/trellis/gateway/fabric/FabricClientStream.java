@@ -1,67 +1,47 @@
 package dev.trellis.gateway.fabric;
 
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.ReferenceCountUtil;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The first hop's side of one forwarded request: the last handler of an HTTP/2 stream channel to the peer (after
- * {@code Http2StreamFrameToHttpObjectCodec}), handing the response to the {@link RemoteForward} and taking the
- * request body from it as a {@link FabricStream}. Everything runs on the stream's event loop, which is the
- * exchange's: fabric connections are kept per event loop.
+ * The first hop's side of one forwarded request: the owner of one {@link FabricHttp2Stream} to the peer, handing the
+ * response to the {@link RemoteForward} and taking the request body from it as a {@link FabricStream}. Everything
+ * runs on the stream's event loop, which is the exchange's: fabric connections are kept per event loop.
  */
-final class FabricClientStream extends ChannelInboundHandlerAdapter implements FabricStream {
-
-    private static final Logger log = LoggerFactory.getLogger(FabricClientStream.class);
+final class FabricClientStream implements FabricStream, FabricHttp2Stream.Handler {
 
     private final RemoteForward forward;
     private final FabricConnection connection;
-    private HttpRequest head;
-    private Channel channel;
+    private final FabricHttp2Stream stream;
+    /** The request head in HTTP/2 form with the fabric headers, until it is written. */
+    private Http2Headers head;
     private boolean headWritten;
     /** The head waits for the end of the loop turn (see {@link #flush()}). */
     private boolean headScheduled;
     private boolean responseEnded;
     private boolean detached;
-    private boolean added;
 
-    FabricClientStream(RemoteForward forward, FabricConnection connection) {
+    FabricClientStream(RemoteForward forward, FabricConnection connection, FabricHttp2 http2) {
         this.forward = forward;
         this.connection = connection;
+        this.stream = http2.newStream(this);
     }
 
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        added = true;
-    }
-
-    /** Whether this handler joined a stream channel's pipeline (whose closing then counts the stream out). */
-    boolean added() {
-        return added;
-    }
-
-    /** The stream is open: build the head with the fabric headers and hand the stream to the exchange. */
-    void start(Channel stream) {
-        this.channel = stream;
-        head = forward.requestHead();
-        FabricHeaders.addTo(head.headers(), forward);
+    /**
+     * Builds the head (the client's headers converted once, without any {@code x-trellis-fabric-*} a client sent,
+     * plus the fabric's own) and hands the stream to the exchange.
+     */
+    void start() {
+        head = FabricHttp2.toHttp2(forward.requestHead(), true);
+        FabricHeaders.addTo(head, forward);
         forward.onFabricStream(this);
     }
 
@@ -79,14 +59,14 @@ final class FabricClientStream extends ChannelInboundHandlerAdapter implements F
                     && last.trailingHeaders().isEmpty()) {
                 // A bodiless request: one HEADERS frame with END_STREAM, so the peer sees no body either.
                 last.release();
-                channel.write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, head.method(), head.uri(),
-                        Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE))
-                        .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+                stream.writeHeaders(head, true);
+                head = null;
                 return;
             }
-            channel.write(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            stream.writeHeaders(head, false);
+            head = null;
         }
-        channel.write(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        stream.write(content);
     }
 
     @Override
@@ -103,28 +83,30 @@ final class FabricClientStream extends ChannelInboundHandlerAdapter implements F
             // body (gRPC streaming) is not held up.
             if (!headScheduled) {
                 headScheduled = true;
-                channel.eventLoop().execute(this::sendHeadIfStillWaiting);
+                stream.eventLoop().execute(this::sendHeadIfStillWaiting);
             }
             return;
         }
-        channel.flush();
+        stream.flush();
     }
 
     private void sendHeadIfStillWaiting() {
         if (!headWritten && !detached) {
             headWritten = true;
-            channel.writeAndFlush(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            stream.writeHeaders(head, false);
+            head = null;
+            stream.flush();
         }
     }
 
     @Override
     public boolean isWritable() {
-        return channel.isWritable();
+        return stream.isWritable();
     }
 
     @Override
     public void readResponse(boolean read) {
-        channel.config().setAutoRead(read);
+        stream.read(read);
     }
 
     @Override
@@ -139,23 +121,20 @@ final class FabricClientStream extends ChannelInboundHandlerAdapter implements F
     @Override
     public void cancel() {
         detached = true;
-        if (channel != null && channel.isOpen()) {
-            // Closing a stream channel that is still open resets the stream (RST_STREAM CANCEL).
-            channel.close();
-        }
+        // Resets the stream (RST_STREAM CANCEL) if it is still open; onClosed follows.
+        stream.reset(Http2Error.CANCEL);
     }
 
     // --- from the peer ------------------------------------------------------------------------------------------
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void onMessage(HttpObject msg) {
         if (detached) {
             ReferenceCountUtil.release(msg);
             return;
         }
         if (msg instanceof HttpResponse response) {
             HttpHeaders headers = response.headers();
-            FabricHeaders.stripHttp2Conversion(headers);
             String error = headers.get(FabricHeaders.ERROR);
             if (error != null) {
                 forward.remoteFailure(error.replaceAll("[^A-Za-z0-9]", ""));
@@ -163,11 +142,8 @@ final class FabricClientStream extends ChannelInboundHandlerAdapter implements F
             FabricHeaders.strip(headers);
             // A whole response is passed on in two parts, head then content; a bodiless FullHttpResponse as the
             // head tells the exchange that the peer's HEADERS frame ended the stream (a gRPC "trailers-only"
-            // answer), so it can keep it one frame for an HTTP/2 client.
-            forward.onResponseHead(msg instanceof FullHttpResponse
-                    ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,
-                            headers, EmptyHttpHeaders.INSTANCE)
-                    : new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers));
+            // answer), so it can keep it one frame for an HTTP/2 client. The head is the converted one itself.
+            forward.onResponseHead(response);
             if (msg instanceof FullHttpResponse full) {
                 deliver(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
             }
@@ -192,34 +168,25 @@ final class FabricClientStream extends ChannelInboundHandlerAdapter implements F
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
+    public void onReadComplete() {
         if (!detached) {
             forward.onReadComplete();
         }
-        ctx.fireChannelReadComplete();
     }
 
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (!detached && ctx.channel().isWritable()) {
+    public void onWritable() {
+        if (!detached) {
             forward.onFabricWritable();
         }
-        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void onClosed() {
         connection.streamClosed();
         if (!detached && !responseEnded) {
             detached = true;
             forward.onFabricStreamClosed(null);
         }
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("{}: fabric stream failed: {}", forward.requestId(), cause.toString());
-        ctx.close();
     }
 }

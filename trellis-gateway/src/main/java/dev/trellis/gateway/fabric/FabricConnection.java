@@ -10,19 +10,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -53,6 +43,8 @@ final class FabricConnection {
     private final ArrayDeque<PendingStream> waiting = new ArrayDeque<>();
     private State state = State.CONNECTING;
     private Channel channel;
+    /** The HTTP/2 layer, once the peer is verified. */
+    private FabricHttp2 http2;
     private boolean tcpConnected;
     private int streams;
     private ScheduledFuture<?> idleClose;
@@ -118,27 +110,13 @@ final class FabricConnection {
     }
 
     private void openTunnelStream(TunnelRequest tunnel) {
+        if (!channel.isActive()) {
+            tunnel.onTunnelFailed("FabricConnectionError", "the fabric connection to the gateway of " + peer.vpcId()
+                    + " closed");
+            return;
+        }
         streamOpened();
-        FabricTunnelClientStream stream = new FabricTunnelClientStream(tunnel, this);
-        new Http2StreamChannelBootstrap(channel)
-                .handler(new ChannelInitializer<Http2StreamChannel>() {
-                    @Override
-                    protected void initChannel(Http2StreamChannel ch) {
-                        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), stream);
-                    }
-                })
-                .open()
-                .addListener((Future<Http2StreamChannel> opened) -> {
-                    if (opened.isSuccess()) {
-                        stream.start(opened.getNow());
-                    } else {
-                        if (!stream.added()) {
-                            streamClosed();
-                        }
-                        tunnel.onTunnelFailed("FabricConnectionError", "could not open a stream to the gateway of "
-                                + peer.vpcId() + ": " + opened.cause().getMessage());
-                    }
-                });
+        new FabricTunnelClientStream(tunnel, this, http2).start();
     }
 
     private void streamOpened() {
@@ -150,35 +128,16 @@ final class FabricConnection {
     }
 
     private void openStream(RemoteForward forward) {
-        streams++;
-        if (idleClose != null) {
-            idleClose.cancel(false);
-            idleClose = null;
+        if (!channel.isActive()) {
+            forward.fail(502, "FabricConnectionError", "Bad Gateway: the fabric connection to the gateway of "
+                    + peer.vpcId() + " closed");
+            return;
         }
-        FabricClientStream stream = new FabricClientStream(forward, this);
-        new Http2StreamChannelBootstrap(channel)
-                .handler(new ChannelInitializer<Http2StreamChannel>() {
-                    @Override
-                    protected void initChannel(Http2StreamChannel ch) {
-                        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), stream);
-                    }
-                })
-                .open()
-                .addListener((Future<Http2StreamChannel> opened) -> {
-                    if (opened.isSuccess()) {
-                        stream.start(opened.getNow());
-                    } else {
-                        if (!stream.added()) {
-                            // Never became a channel: no channelInactive will count it out.
-                            streamClosed();
-                        }
-                        forward.fail(502, "FabricConnectionError", "Bad Gateway: could not open a stream to the"
-                                + " gateway of " + peer.vpcId() + ": " + opened.cause().getMessage());
-                    }
-                });
+        streamOpened();
+        new FabricClientStream(forward, this, http2).start();
     }
 
-    /** A stream of this connection closed (its channel went inactive). */
+    /** A stream of this connection closed (ended, reset, or never opened). */
     void streamClosed() {
         streams--;
         if (streams == 0 && state == State.READY) {
@@ -192,29 +151,8 @@ final class FabricConnection {
     }
 
     private void ready(Channel ch) {
-        ch.pipeline().addLast("flush", FabricServer.flushes());
-        ch.pipeline().addLast("h2", Http2FrameCodecBuilder.forClient()
-                        .initialSettings(Http2Settings.defaultSettings()
-                                .pushEnabled(false)
-                                .initialWindowSize(FabricServer.STREAM_WINDOW)
-                                .maxHeaderListSize(FabricServer.MAX_HEADER_LIST))
-                        // Streams beyond the peer's SETTINGS_MAX_CONCURRENT_STREAMS wait instead of failing.
-                        .encoderEnforceMaxConcurrentStreams(true)
-                        // The request id is new on every request: HPACK-indexing it would only push the values
-                        // that repeat (ARNs, VPC, target group) out of the 4 KiB dynamic table.
-                        .headerSensitivityDetector((name, value) ->
-                                FabricHeaders.REQUEST_ID.contentEqualsIgnoreCase(name))
-                        .validateHeaders(true)
-                        .build())
-                .addLast("streams", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel pushed) {
-                        pushed.close();
-                    }
-                }))
-                .addLast("events", new ConnectionEvents());
-        // A paused stream keeps its unread bytes out of the connection window: make that window large.
-        ch.writeAndFlush(new DefaultHttp2WindowUpdateFrame(FabricServer.CONNECTION_WINDOW_INCREMENT));
+        http2 = FabricHttp2.Builder.client(this::onGoAway);
+        ch.pipeline().addLast("flush", FabricServer.flushes()).addLast("h2", http2);
         state = State.READY;
         client.connected();
         PendingStream pending;
@@ -302,23 +240,10 @@ final class FabricConnection {
         }
     }
 
-    /** Connection-level frames after the multiplexer: GOAWAY retires the connection. */
-    private final class ConnectionEvents extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof Http2GoAwayFrame) {
-                // Streams in progress finish; new requests go to a new connection.
-                state = State.CLOSED;
-                client.forget(loop, peer, FabricConnection.this);
-            }
-            ReferenceCountUtil.release(msg);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("fabric connection to {} failed: {}", peer, cause.toString());
-            ctx.close();
-        }
+    /** GOAWAY from the peer: streams in progress finish; new requests go to a new connection. */
+    private void onGoAway() {
+        state = State.CLOSED;
+        client.forget(loop, peer, this);
     }
 
     /** A stream asked for while the connection was being made: how to open it, and how to refuse it. */

@@ -1,8 +1,8 @@
 package dev.trellis.gateway.fabric;
 
 import dev.trellis.auth.Principal;
-import dev.trellis.gateway.proxy.UpstreamHeads;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -69,8 +69,7 @@ public final class FabricHeaders {
         List<CharSequence> doomed = null;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
             CharSequence name = it.next().getKey();
-            if (name.length() >= PREFIX_NAME.length()
-                    && AsciiString.regionMatches(name, true, 0, PREFIX_NAME, 0, PREFIX_NAME.length())) {
+            if (isFabric(name)) {
                 if (doomed == null) {
                     doomed = new ArrayList<>(16);
                 }
@@ -82,14 +81,17 @@ public final class FabricHeaders {
         }
     }
 
-    /** Removes Netty's {@code x-http2-*} conversion headers (stream id, scheme). */
-    static void stripHttp2Conversion(HttpHeaders headers) {
-        UpstreamHeads.removeConversionHeaders(headers);
+    /** Whether {@code name} is an {@code x-trellis-fabric-*} header (any case). */
+    static boolean isFabric(CharSequence name) {
+        return name.length() >= PREFIX_NAME.length()
+                && AsciiString.regionMatches(name, true, 0, PREFIX_NAME, 0, PREFIX_NAME.length());
     }
 
-    /** Adds the routing decision and the verified caller of {@code forward} (after removing any client copies). */
-    static void addTo(HttpHeaders headers, RemoteForward forward) {
-        strip(headers);
+    /**
+     * Adds the routing decision and the verified caller of {@code forward} to a request head in HTTP/2 form, whose
+     * client-sent {@code x-trellis-fabric-*} headers were left out when it was converted.
+     */
+    static void addTo(Http2Headers headers, RemoteForward forward) {
         headers.set(TARGET_GROUP, forward.targetGroup().id());
         headers.set(SERVICE_ARN, forward.serviceArn());
         headers.set(NETWORK_ARN, forward.serviceNetworkArn());
@@ -103,8 +105,8 @@ public final class FabricHeaders {
         }
         headers.set(REQUEST_ID, forward.requestId());
         headers.set(CLIENT_IP, forward.clientIp());
-        headers.set(LISTENER_PORT, forward.listenerPort());
+        headers.setInt(LISTENER_PORT, forward.listenerPort());
         headers.set(PROTO, forward.forwardedProto());
-        headers.set(TIMEOUT, Math.max(1, forward.responseTimeout().toSeconds()));
+        headers.setLong(TIMEOUT, Math.max(1, forward.responseTimeout().toSeconds()));
     }
 }

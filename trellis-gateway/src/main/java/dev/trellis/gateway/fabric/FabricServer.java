@@ -11,18 +11,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
-import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The fabric listener: accepts HTTP/2 over mutual TLS from peer gateways (TLS 1.3 only, a client certificate from the
- * fabric CA required, ALPN {@code h2} only) and serves each stream with a {@link FabricServerStream}, which proxies
+ * fabric CA required, ALPN {@code h2} only) and serves each stream ({@link FabricHttp2}) with a {@link FabricServerStream}, which proxies
  * the request to a target of the named target group in this gateway's own snapshot.
  *
  * <p>The peer's VPC is read once per connection from its certificate ({@code <vpc>.gateway.trellis.internal}) and
@@ -184,34 +177,8 @@ public final class FabricServer implements AutoCloseable {
             ctx.channel().attr(PEER_VPC).set(peerVpc);
             ctx.pipeline().remove(this);
             ctx.pipeline().addLast("flush", flushes());
-            ctx.pipeline().addLast("h2", Http2FrameCodecBuilder.forServer()
-                            .initialSettings(Http2Settings.defaultSettings()
-                                    .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
-                                    .initialWindowSize(STREAM_WINDOW)
-                                    .maxHeaderListSize(MAX_HEADER_LIST))
-                            .validateHeaders(true)
-                            .build())
-                    .addLast("streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                        @Override
-                        protected void initChannel(Http2StreamChannel stream) {
-                            stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                                    new FabricServerStream(FabricServer.this, peerVpc));
-                        }
-                    }))
-                    .addLast("events", new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelRead(ChannelHandlerContext c, Object msg) {
-                            ReferenceCountUtil.release(msg);
-                        }
-
-                        @Override
-                        public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-                            log.debug("fabric connection from {} failed: {}", c.channel().remoteAddress(),
-                                    cause.toString());
-                            c.close();
-                        }
-                    });
-            ctx.channel().writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW_INCREMENT));
+            ctx.pipeline().addLast("h2", FabricHttp2.Builder.server(
+                    stream -> new FabricServerStream(FabricServer.this, peerVpc, stream)));
         }
 
         private String peerVpc(SslHandler ssl) {

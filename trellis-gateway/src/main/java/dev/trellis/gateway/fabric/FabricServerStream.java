@@ -13,8 +13,6 @@ import dev.trellis.model.snapshot.TargetGroupEntry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -26,6 +24,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -33,7 +32,6 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -57,13 +55,13 @@ import org.slf4j.LoggerFactory;
  * {@code TargetTimeout}. Retries follow the local path: a refused connect once on another target; a reused
  * connection closed before any response byte once, for a bodiless idempotent request.
  */
-final class FabricServerStream extends ChannelInboundHandlerAdapter implements UpstreamListener {
+final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamListener {
 
     private static final Logger log = LoggerFactory.getLogger(FabricServerStream.class);
 
     private final FabricServer server;
     private final String peerVpc;
-    private ChannelHandlerContext ctx;
+    private final FabricHttp2Stream stream;
 
     private FabricRequest fabric;
     private HttpRequest request;
@@ -92,18 +90,14 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
     private ScheduledFuture<?> idleTimer;
     private long lastActivityNanos = System.nanoTime();
 
-    FabricServerStream(FabricServer server, String peerVpc) {
+    FabricServerStream(FabricServer server, String peerVpc, FabricHttp2Stream stream) {
         this.server = server;
         this.peerVpc = peerVpc;
+        this.stream = stream;
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void onMessage(HttpObject msg) {
         if (msg instanceof HttpRequest head && !started) {
             started = true;
             HttpContent body = msg instanceof FullHttpRequest full
@@ -129,9 +123,9 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
         }
         if (FabricTunnelServerStream.isTunnel(head) && !head.decoderResult().isFailure()) {
             // TLS passthrough across VPCs: the stream carries a TCP connection, not a request.
-            FabricTunnelServerStream tunnel = new FabricTunnelServerStream(server, peerVpc);
+            FabricTunnelServerStream tunnel = new FabricTunnelServerStream(server, peerVpc, stream);
             pending.clear();
-            ctx.pipeline().replace(this, "tunnel", tunnel);
+            stream.handler(tunnel);
             tunnel.start(head, body);
             return;
         }
@@ -169,7 +163,7 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
             return;
         }
         upstreamHead = upstreamRequestHead(body);
-        ctx.channel().config().setAutoRead(false);
+        stream.read(false);
         scheduleIdleCheck(fabric.timeout().toNanos());
         connect();
     }
@@ -207,7 +201,7 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
     }
 
     private void connect() {
-        server.upstreams().of(ctx.channel().eventLoop()).acquire(target.address(), transport, this::onConnected);
+        server.upstreams().of(stream.eventLoop()).acquire(target.address(), transport, this::onConnected);
     }
 
     private void onConnected(UpstreamConnection connection, Throwable cause) {
@@ -256,7 +250,7 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
         requestFullySent = requestComplete;
         connection.channel().flush();
         upstreamReady = true;
-        ctx.channel().config().setAutoRead(connection.channel().isWritable());
+        stream.read(connection.channel().isWritable());
     }
 
     private void onRequestContent(HttpContent content) {
@@ -276,7 +270,7 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
             }
             if (!upstream.channel().isWritable()) {
                 // The target reads slower than the peer sends: stop reading the stream (no WINDOW_UPDATE).
-                ctx.channel().config().setAutoRead(false);
+                stream.read(false);
             }
         } else {
             pending.add(content);
@@ -286,7 +280,7 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
     @Override
     public void onUpstreamWritable() {
         if (!finished) {
-            ctx.channel().config().setAutoRead(true);
+            stream.read(true);
         }
     }
 
@@ -321,7 +315,7 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
             headEndingResponse = head;
             return;
         }
-        ctx.writeAndFlush(head);
+        write(head);
     }
 
     @Override
@@ -344,8 +338,8 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
         }
         touch();
         if (!(content instanceof LastHttpContent)) {
-            ctx.writeAndFlush(content);
-            if (!ctx.channel().isWritable() && upstream != null) {
+            write(content);
+            if (!stream.isWritable() && upstream != null) {
                 // The peer's window is exhausted: stop reading the target until it opens again.
                 upstream.channel().config().setAutoRead(false);
             }
@@ -359,19 +353,29 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
         if (headEndingResponse != null) {
             HttpResponse head = headEndingResponse;
             headEndingResponse = null;
-            ctx.writeAndFlush(UpstreamHeads.joinedWithEnd(head, (LastHttpContent) content));
+            write(UpstreamHeads.joinedWithEnd(head, (LastHttpContent) content));
         } else {
-            ctx.writeAndFlush(content);
+            write(content);
         }
         endStream();
     }
 
+    /** Both interfaces' read-complete hook: nothing to do here (writes to the peer flush as they go). */
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && upstream != null) {
+    public void onReadComplete() {
+    }
+
+    @Override
+    public void onWritable() {
+        if (upstream != null) {
             upstream.channel().config().setAutoRead(true);
         }
-        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Writes to the peer and flushes (consolidated per loop turn by the connection's FlushConsolidationHandler). */
+    private void write(HttpObject message) {
+        stream.write(message);
+        stream.flush();
     }
 
     @Override
@@ -389,7 +393,7 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
                 && isIdempotent(request.method())) {
             // A kept-alive connection the target had already closed: nothing of this request was processed.
             retriedStale = true;
-            ctx.channel().config().setAutoRead(false);
+            stream.read(false);
             connect();
             return;
         }
@@ -416,7 +420,7 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
         response.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
         response.headers().set(FabricHeaders.ERROR, reason);
         responseStarted = true;
-        ctx.writeAndFlush(response);
+        write(response);
         endStream();
     }
 
@@ -424,15 +428,15 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
     private void endStream() {
         finish();
         if (!requestComplete) {
-            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(f -> ctx.channel().close());
+            stream.reset(Http2Error.NO_ERROR);
         }
-        ctx.channel().config().setAutoRead(true);
+        stream.read(true);
     }
 
     /** Ends a stream that cannot complete: the peer sees RST_STREAM (CANCEL) and cuts its client's response. */
     private void reset() {
         finish();
-        ctx.channel().close();
+        stream.reset(Http2Error.CANCEL);
     }
 
     private void finish() {
@@ -461,16 +465,9 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        // The peer reset the stream (its client left) or the connection died.
+    public void onClosed() {
+        // Both sides ended, the peer reset the stream (its client left), or the connection died.
         finish();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("fabric stream from {} failed: {}", peerVpc, cause.toString());
-        reset();
     }
 
     // --- the idle timeout --------------------------------------------------------------------------------------
@@ -480,7 +477,7 @@ final class FabricServerStream extends ChannelInboundHandlerAdapter implements U
     }
 
     private void scheduleIdleCheck(long delayNanos) {
-        idleTimer = ctx.executor().schedule(this::idleCheck, Math.max(delayNanos, 1_000_000L), TimeUnit.NANOSECONDS);
+        idleTimer = stream.eventLoop().schedule(this::idleCheck, Math.max(delayNanos, 1_000_000L), TimeUnit.NANOSECONDS);
     }
 
     private void idleCheck() {

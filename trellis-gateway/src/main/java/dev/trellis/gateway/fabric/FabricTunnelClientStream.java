@@ -1,61 +1,45 @@
 package dev.trellis.gateway.fabric;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.ReferenceCountUtil;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The first hop's side of a TCP tunnel: the last handler of an HTTP/2 stream to the peer gateway. The request head
+ * The first hop's side of a TCP tunnel: the owner of one {@link FabricHttp2Stream} to the peer gateway. The request head
  * names the target group and carries the routing decision ({@link FabricHeaders}, plus {@code x-trellis-fabric-
  * tunnel: tcp}); the peer answers 200 once it has connected to a target, and from then on DATA frames carry the
- * client's bytes one way and the target's the other. END_STREAM is a side's end; a reset is a failure. The stream's
- * autoRead is HTTP/2 flow control towards the peer, its writability flow control from it.
+ * client's bytes one way and the target's the other. END_STREAM is a side's end; a reset is a failure. Pausing the
+ * stream's reads is HTTP/2 flow control towards the peer, its writability flow control from it.
  */
-final class FabricTunnelClientStream extends ChannelInboundHandlerAdapter implements FabricTunnel {
-
-    private static final Logger log = LoggerFactory.getLogger(FabricTunnelClientStream.class);
+final class FabricTunnelClientStream implements FabricTunnel, FabricHttp2Stream.Handler {
 
     private final TunnelRequest tunnel;
     private final FabricConnection connection;
-    private Channel channel;
-    private boolean added;
+    private final FabricHttp2Stream stream;
     private boolean open;
     private boolean detached;
     private boolean ended;
 
-    FabricTunnelClientStream(TunnelRequest tunnel, FabricConnection connection) {
+    FabricTunnelClientStream(TunnelRequest tunnel, FabricConnection connection, FabricHttp2 http2) {
         this.tunnel = tunnel;
         this.connection = connection;
+        this.stream = http2.newStream(this);
     }
 
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        added = true;
-    }
-
-    boolean added() {
-        return added;
-    }
-
-    /** The stream is open: ask the peer for the tunnel. */
-    void start(Channel stream) {
-        this.channel = stream;
+    /** Asks the peer for the tunnel on a new stream. */
+    void start() {
         HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/");
         HttpHeaders headers = head.headers();
         headers.set(HttpHeaderNames.HOST, FabricTls.gatewayName(tunnel.targetGroup().vpcId()));
@@ -71,7 +55,8 @@ final class FabricTunnelClientStream extends ChannelInboundHandlerAdapter implem
         headers.set(FabricHeaders.PROTO, "https");
         // Timeouts are the first hop's: it closes the client, which resets the stream. The peer needs no value.
         headers.set(FabricHeaders.TIMEOUT, 1);
-        channel.writeAndFlush(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        stream.write(head);
+        stream.flush();
     }
 
     // --- FabricTunnel ------------------------------------------------------------------------------------------
@@ -82,24 +67,24 @@ final class FabricTunnelClientStream extends ChannelInboundHandlerAdapter implem
             data.release();
             return;
         }
-        channel.write(new DefaultHttpContent(data)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        stream.write(new DefaultHttpContent(data));
     }
 
     @Override
     public void flush() {
         if (!detached) {
-            channel.flush();
+            stream.flush();
         }
     }
 
     @Override
     public boolean isWritable() {
-        return channel.isWritable();
+        return stream.isWritable();
     }
 
     @Override
     public void read(boolean read) {
-        channel.config().setAutoRead(read);
+        stream.read(read);
     }
 
     @Override
@@ -108,22 +93,21 @@ final class FabricTunnelClientStream extends ChannelInboundHandlerAdapter implem
             return;
         }
         ended = true;
-        channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        stream.end();
+        stream.flush();
     }
 
     @Override
     public void cancel() {
         detached = true;
-        if (channel != null && channel.isOpen()) {
-            // Closing a stream channel that is still open resets the stream (RST_STREAM CANCEL).
-            channel.close();
-        }
+        // Resets the stream (RST_STREAM CANCEL) if it is still open.
+        stream.reset(Http2Error.CANCEL);
     }
 
     // --- from the peer -----------------------------------------------------------------------------------------
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void onMessage(HttpObject msg) {
         if (detached) {
             ReferenceCountUtil.release(msg);
             return;
@@ -136,7 +120,7 @@ final class FabricTunnelClientStream extends ChannelInboundHandlerAdapter implem
                 detached = true;
                 tunnel.onTunnelFailed(reason, "the gateway of " + tunnel.targetGroup().vpcId() + " refused the"
                         + " tunnel: " + response.status());
-                ctx.close();
+                stream.reset(Http2Error.CANCEL);
                 return;
             }
             open = true;
@@ -159,7 +143,8 @@ final class FabricTunnelClientStream extends ChannelInboundHandlerAdapter implem
                 tunnel.onTunnelEnd();
                 if (!ended) {
                     ended = true;
-                    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                    stream.end();
+                    stream.flush();
                 }
             }
             return;
@@ -170,27 +155,19 @@ final class FabricTunnelClientStream extends ChannelInboundHandlerAdapter implem
     }
 
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (open && !detached && ctx.channel().isWritable()) {
+    public void onWritable() {
+        if (open && !detached) {
             tunnel.onTunnelWritable();
         }
-        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void onClosed() {
         connection.streamClosed();
         if (!detached) {
             detached = true;
             tunnel.onTunnelFailed("FabricConnectionError",
                     "the fabric stream to the gateway of " + tunnel.targetGroup().vpcId() + " closed");
         }
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("{}: fabric tunnel stream failed: {}", tunnel.connectionId(), cause.toString());
-        ctx.close();
     }
 }

@@ -10,13 +10,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -34,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * whose head carries {@code x-trellis-fabric-tunnel: tcp}. It looks the TCP target group up in this gateway's own
  * snapshot, connects to a target ({@link TargetConnector}: round robin, fail-open, one retry on a refused connect),
  * answers 200 with {@code x-trellis-fabric-target: ip:port}, then splices: DATA from the stream to the target, the
- * target's bytes back as DATA. Backpressure both ways by autoRead: the stream is not read (no WINDOW_UPDATE to the
+ * target's bytes back as DATA. Backpressure both ways: the stream is not read (no WINDOW_UPDATE to the
  * first hop) while the target connection is not writable, the target is not read while the stream is not writable.
  *
  * <p>Refusals carry {@code x-trellis-fabric-error}: 400 {@code FabricBadRequest}, 502 {@code UnknownTargetGroup},
@@ -42,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * first hop owns the timeouts (idle, 10-minute maximum): it closes its client and resets the stream, which closes
  * the target connection here.
  */
-final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implements TargetLink.Peer,
+final class FabricTunnelServerStream implements FabricHttp2Stream.Handler, TargetLink.Peer,
         TargetConnector.Outcome {
 
     private static final Logger log = LoggerFactory.getLogger(FabricTunnelServerStream.class);
@@ -53,25 +52,21 @@ final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implem
     private final FabricServer server;
     private final String peerVpc;
     private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
-    private ChannelHandlerContext ctx;
+    private final FabricHttp2Stream stream;
     private FabricRequest fabric;
     private Channel target;
     private boolean clientEnded;
     private boolean finished;
 
-    FabricTunnelServerStream(FabricServer server, String peerVpc) {
+    FabricTunnelServerStream(FabricServer server, String peerVpc, FabricHttp2Stream stream) {
         this.server = server;
         this.peerVpc = peerVpc;
+        this.stream = stream;
     }
 
     /** Whether a stream's head asks for a tunnel rather than a proxied request. */
     static boolean isTunnel(HttpRequest head) {
         return "tcp".equals(head.headers().get(FabricHeaders.TUNNEL));
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
     }
 
     /** Takes over the stream from its first message: the head, and the body already received with it (or null). */
@@ -99,8 +94,8 @@ final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implem
             return;
         }
         // Hold the client's bytes (they queue here, then in HTTP/2 flow control) until the target is connected.
-        ctx.channel().config().setAutoRead(false);
-        TargetConnector.connect(ctx.channel().eventLoop(), pool, CONNECT_TIMEOUT, () -> new TargetLink(this), this);
+        stream.read(false);
+        TargetConnector.connect(stream.eventLoop(), pool, CONNECT_TIMEOUT, () -> new TargetLink(this), this);
     }
 
     // --- TargetConnector.Outcome -------------------------------------------------------------------------------
@@ -114,7 +109,8 @@ final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implem
         target = channel;
         HttpResponse ok = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         ok.headers().set(FabricHeaders.TARGET, picked.ipPort());
-        ctx.writeAndFlush(ok);
+        stream.write(ok);
+        stream.flush();
         ByteBuf data;
         while ((data = pending.poll()) != null) {
             target.write(data);
@@ -125,7 +121,7 @@ final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implem
             return;
         }
         target.config().setAutoRead(true);
-        ctx.channel().config().setAutoRead(target.isWritable());
+        stream.read(target.isWritable());
     }
 
     @Override
@@ -139,7 +135,7 @@ final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implem
     // --- from the first hop ------------------------------------------------------------------------------------
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void onMessage(HttpObject msg) {
         if (msg instanceof HttpContent content) {
             onContent(content);
         } else {
@@ -161,7 +157,7 @@ final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implem
         } else {
             target.writeAndFlush(data);
             if (!target.isWritable()) {
-                ctx.channel().config().setAutoRead(false);
+                stream.read(false);
             }
         }
         if (last) {
@@ -173,28 +169,20 @@ final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implem
     }
 
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    public void onWritable() {
         if (target != null) {
-            target.config().setAutoRead(ctx.channel().isWritable());
+            target.config().setAutoRead(true);
         }
-        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void onClosed() {
         // The stream closed (both sides ended, reset by the first hop, or the fabric connection is gone).
         finished = true;
         releasePending();
         if (target != null) {
             target.close();
         }
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("fabric tunnel stream from {} failed: {}", peerVpc, cause.toString());
-        ctx.close();
     }
 
     // --- TargetLink.Peer ---------------------------------------------------------------------------------------
@@ -205,8 +193,9 @@ final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implem
             data.release();
             return;
         }
-        ctx.writeAndFlush(new DefaultHttpContent(data));
-        if (!ctx.channel().isWritable()) {
+        stream.write(new DefaultHttpContent(data));
+        stream.flush();
+        if (!stream.isWritable()) {
             target.config().setAutoRead(false);
         }
     }
@@ -214,7 +203,7 @@ final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implem
     @Override
     public void targetWritabilityChanged(boolean writable) {
         if (!finished && !clientEnded) {
-            ctx.channel().config().setAutoRead(writable);
+            stream.read(writable);
         }
     }
 
@@ -225,8 +214,9 @@ final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implem
         }
         // The target's end is the stream's END_STREAM; the stream closes once the first hop has ended its side too.
         finished = true;
-        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-        ctx.channel().config().setAutoRead(true);
+        stream.end();
+        stream.flush();
+        stream.read(true);
     }
 
     // --- endings -----------------------------------------------------------------------------------------------
@@ -248,8 +238,9 @@ final class FabricTunnelServerStream extends ChannelInboundHandlerAdapter implem
         response.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
         response.headers().set(FabricHeaders.ERROR, reason);
         // The first hop closes the stream on a refusal; reading on lets its END_STREAM or reset arrive.
-        ctx.writeAndFlush(response);
-        ctx.channel().config().setAutoRead(true);
+        stream.write(response);
+        stream.flush();
+        stream.read(true);
     }
 
     private void releasePending() {
