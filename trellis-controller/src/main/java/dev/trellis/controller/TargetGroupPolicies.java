@@ -27,16 +27,18 @@ final class TargetGroupPolicies {
     }
 
     /**
-     * The policy for a Service: the oldest valid, live TargetGroupPolicy in its namespace whose targetRef is the Service
-     * or the ServiceExport of the same name (a ServiceExport exports the Service of its name), as the conflict rule of
-     * {@link PolicyReconciler} picks it.
+     * The policy for a Service: the oldest live TargetGroupPolicy in its namespace whose targetRef is the Service or the
+     * ServiceExport of the same name (a ServiceExport exports the Service of its name), then by name — the conflict rule
+     * of {@link PolicyReconciler}, so the winner here is the policy it applies — and only when that one is valid (an
+     * invalid oldest policy leaves the others Conflicted there, and applies nothing).
      */
     Optional<TargetGroupPolicy> forService(String namespace, String serviceName) {
         return client.resources(TargetGroupPolicy.class).inNamespace(namespace).list().getItems().stream()
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getSpec() != null)
-                .filter(p -> targets(p.getSpec().getTargetRef(), serviceName) && validate(p.getSpec()) == null)
+                .filter(p -> targets(p.getSpec().getTargetRef(), serviceName))
                 .min(Comparator.comparing((TargetGroupPolicy p) -> Objects.toString(p.getMetadata().getCreationTimestamp(), ""))
-                        .thenComparing(p -> p.getMetadata().getName()));
+                        .thenComparing(p -> p.getMetadata().getName()))
+                .filter(p -> validate(p.getSpec()) == null);
     }
 
     private static boolean targets(TargetRef ref, String serviceName) {

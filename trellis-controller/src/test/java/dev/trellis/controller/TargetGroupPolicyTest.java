@@ -103,7 +103,9 @@ class TargetGroupPolicyTest {
                 .extracting(t -> t.id() + ":" + t.port()).containsExactly("127.0.0.1:3001");
         assertThat(ruleGroups()).contains(v1Replaced.id()).doesNotContain(v1.id());
 
-        // out-of-range values are Invalid; a second policy for the Service is Conflicted and changes nothing
+        // out-of-range values are Invalid; a second policy for the Service is Conflicted and changes nothing. The oldest
+        // policy wins, and creation times have whole seconds (a tie goes by name): the others are made a second later
+        Thread.sleep(1_100);
         TargetGroupPolicy.HealthCheck tooFast = new TargetGroupPolicy.HealthCheck();
         tooFast.setIntervalSeconds(1);
         client.resource(policy("too-fast", ref("Service", "datastore-v1-svc"), null, null, tooFast)).create();
