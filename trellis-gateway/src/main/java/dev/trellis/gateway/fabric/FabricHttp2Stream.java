@@ -67,7 +67,7 @@ final class FabricHttp2Stream {
     boolean owesWritable;
     /** Reset (by either side) or its connection lost: what is held is dropped rather than delivered. */
     boolean aborted;
-    boolean inReadBatch;
+    private boolean inReadBatch;
 
     FabricHttp2Stream(FabricHttp2 connection, int id) {
         this.connection = connection;

@@ -73,6 +73,8 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
 
     private boolean started;
     private boolean requestComplete;
+    /** Request body written to the target and not flushed yet (see {@link #onReadComplete}). */
+    private boolean upstreamFlushPending;
     private boolean requestFullySent;
     private long requestBodyBytes;
     private UpstreamConnection upstream;
@@ -264,9 +266,14 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
         requestBodyBytes += content.content().readableBytes();
         touch();
         if (upstreamReady && upstream != null) {
-            upstream.channel().writeAndFlush(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            upstream.channel().write(content).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
             if (content instanceof LastHttpContent) {
                 requestFullySent = true;
+                upstreamFlushPending = false;
+                upstream.channel().flush();
+            } else {
+                // the pieces of one read from the peer leave in one write: see onReadComplete
+                upstreamFlushPending = true;
             }
             if (!upstream.channel().isWritable()) {
                 // The target reads slower than the peer sends: stop reading the stream (no WINDOW_UPDATE).
@@ -360,9 +367,18 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
         endStream();
     }
 
-    /** Both interfaces' read-complete hook: nothing to do here (writes to the peer flush as they go). */
+    /**
+     * Both interfaces' read-complete hook. After a read from the peer (the stream calls it after every delivery), the
+     * request body pieces it brought are flushed to the target at once; writes to the peer flush as they go.
+     */
     @Override
     public void onReadComplete() {
+        if (upstreamFlushPending) {
+            upstreamFlushPending = false;
+            if (upstream != null) {
+                upstream.channel().flush();
+            }
+        }
     }
 
     @Override

@@ -853,8 +853,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     }
 
     /**
-     * {@link #idleTimeout()} in nanoseconds, -1 before a service is known; without a {@code Duration} per request
-     * (it is read when a request goes out and when it ends).
+     * The service's idle timeout in nanoseconds (facts §1: {@code idleTimeoutSeconds}, 60 s by default), -1 before a
+     * service is known; a {@code long}, not a {@code Duration}, as it is read for every request.
      */
     long idleTimeoutNanos() {
         if (route == null) {
@@ -862,15 +862,6 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         }
         int seconds = route.service().idleTimeoutSeconds();
         return seconds > 0 ? TimeUnit.SECONDS.toNanos(seconds) : DEFAULT_SERVICE_IDLE.toNanos();
-    }
-
-    /** The service's idle timeout (facts §1), or the configured default before a service is known. */
-    Duration idleTimeout() {
-        if (route == null) {
-            return null;
-        }
-        int seconds = route.service().idleTimeoutSeconds();
-        return seconds > 0 ? Duration.ofSeconds(seconds) : DEFAULT_SERVICE_IDLE;
     }
 
     private void scheduleIdleCheck(long delayNanos) {
@@ -907,7 +898,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             failureReason = "TargetTimeout";
             dropUpstream();
             respondLocally(HttpResponseStatus.GATEWAY_TIMEOUT, "Gateway Timeout: the target did not respond within "
-                    + idleTimeout().toSeconds() + " seconds", false);
+                    + TimeUnit.NANOSECONDS.toSeconds(timeout) + " seconds", false);
         }
     }
 
@@ -1175,7 +1166,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     @Override
     public Duration responseTimeout() {
-        return idleTimeout();
+        return Duration.ofNanos(idleTimeoutNanos()); // asked once the route is known
     }
 
     @Override
