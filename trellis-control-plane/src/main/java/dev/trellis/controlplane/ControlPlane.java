@@ -197,12 +197,12 @@ public final class ControlPlane implements AutoCloseable {
         return awsConfigFile;
     }
 
-    /** The CA that issues Trellis's certificates; its certificate is also in {@code <data-dir>/ca.pem}. */
     /** The snapshots this control plane serves its gateways. */
     public SnapshotService snapshots() {
         return snapshots;
     }
 
+    /** The CA that issues Trellis's certificates; its certificate is also in {@code <data-dir>/ca.pem}. */
     public InternalCa internalCa() {
         return internalCa;
     }

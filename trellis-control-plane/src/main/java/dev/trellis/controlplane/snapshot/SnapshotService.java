@@ -192,11 +192,10 @@ public final class SnapshotService implements AutoCloseable, GatewayPropagation 
         Map<String, Long> wanted = new java.util.HashMap<>();
         while (true) {
             Instant lifetimeStart = clock.instant().minus(WATCHER_LIFETIME);
+            // a gateway that stopped polling (stopped, restarted under a new id) is forgotten
+            watchers.values().removeIf(watcher -> watcher.polledAt().isBefore(lifetimeStart));
             boolean served = true;
             for (Watcher watcher : watchers.values()) {
-                if (watcher.polledAt().isBefore(lifetimeStart)) {
-                    continue;
-                }
                 // the label of the VPC's content as of now (a compile at the current revision, shared with the polls)
                 long label = wanted.computeIfAbsent(watcher.vpcId(), vpc -> compiled(vpc, false).snapshot().revision());
                 if (watcher.revision() < label) {
