@@ -80,11 +80,9 @@ public final class AccessLogPolicyReconciler extends PolicyReconciler<AccessLogP
 
     @Override
     Outcome apply(AccessLogPolicy policy, HasMetadata target) {
-        Optional<String> resource = latticeResource(target);
+        Optional<String> resource = targets.latticeArn(target);
         if (resource.isEmpty()) {
-            return Outcome.pending(PolicyTargets.GATEWAY.equals(target.getKind())
-                    ? "waiting for the service network of Gateway " + target.getMetadata().getName()
-                    : "waiting for " + target.getKind() + " " + target.getMetadata().getName() + " to be deployed to VPC Lattice");
+            return Outcome.pending(PolicyTargets.waitingFor(target));
         }
         String destination = policy.getSpec().getDestinationArn();
         Optional<AccessLogSubscriptionSummary> existing = subscription(resource.get(), policy);
@@ -120,15 +118,8 @@ public final class AccessLogPolicyReconciler extends PolicyReconciler<AccessLogP
 
     @Override
     void remove(AccessLogPolicy policy, HasMetadata target) {
-        latticeResource(target).flatMap(resource -> subscription(resource, policy))
+        targets.latticeArn(target).flatMap(resource -> subscription(resource, policy))
                 .ifPresent(subscription -> deleteQuietly(subscription.id()));
-    }
-
-    private Optional<String> latticeResource(HasMetadata target) {
-        if (PolicyTargets.GATEWAY.equals(target.getKind())) {
-            return targets.network(target).map(ServiceNetworkSynchronizer.Network::arn);
-        }
-        return PolicyTargets.serviceArn(target);
     }
 
     private String create(String resource, AccessLogPolicy policy) {

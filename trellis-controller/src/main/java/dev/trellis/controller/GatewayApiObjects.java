@@ -235,12 +235,10 @@ final class GatewayApiObjects {
                 .toList();
     }
 
-    /** allowedRoutes of a listener: namespaces From Same (the default), All, or Selector (matchLabels only). */
-    boolean allows(Listener listener, String gatewayNamespace, String routeNamespace) {
-        return allows(listener, gatewayNamespace, routeNamespace, "HTTPRoute");
-    }
-
-    /** As {@link #allows(Listener, String, String)} for a route of {@code routeKind} (allowedRoutes.kinds). */
+    /**
+     * allowedRoutes of a listener for a route of {@code routeKind}: its kinds, and namespaces From Same (the default),
+     * All, or Selector (matchLabels only).
+     */
     boolean allows(Listener listener, String gatewayNamespace, String routeNamespace, String routeKind) {
         var allowed = listener.getAllowedRoutes();
         if (allowed != null && allowed.getKinds() != null && !allowed.getKinds().isEmpty()

@@ -58,9 +58,9 @@ public final class IamAuthPolicyReconciler extends PolicyReconciler<IAMAuthPolic
 
     @Override
     Outcome apply(IAMAuthPolicy policy, HasMetadata target) {
-        Optional<String> resource = latticeResource(target);
+        Optional<String> resource = targets.latticeArn(target);
         if (resource.isEmpty()) {
-            return Outcome.pending(waitingFor(target));
+            return Outcome.pending(PolicyTargets.waitingFor(target));
         }
         String arn = resource.get();
         setAuthType(target, arn, AuthType.AWS_IAM);
@@ -74,7 +74,7 @@ public final class IamAuthPolicyReconciler extends PolicyReconciler<IAMAuthPolic
 
     @Override
     void remove(IAMAuthPolicy policy, HasMetadata target) {
-        Optional<String> resource = latticeResource(target);
+        Optional<String> resource = targets.latticeArn(target);
         if (resource.isEmpty()) {
             return;
         }
@@ -85,20 +85,6 @@ public final class IamAuthPolicyReconciler extends PolicyReconciler<IAMAuthPolic
             // no policy (any more): the goal
         }
         setAuthType(target, arn, AuthType.NONE);
-    }
-
-    /** The service network's or service's ARN, once it exists in Lattice. */
-    private Optional<String> latticeResource(HasMetadata target) {
-        if (PolicyTargets.GATEWAY.equals(target.getKind())) {
-            return targets.network(target).map(ServiceNetworkSynchronizer.Network::arn);
-        }
-        return PolicyTargets.serviceArn(target);
-    }
-
-    private static String waitingFor(HasMetadata target) {
-        return PolicyTargets.GATEWAY.equals(target.getKind())
-                ? "waiting for the service network of Gateway " + target.getMetadata().getName()
-                : "waiting for " + target.getKind() + " " + target.getMetadata().getName() + " to be deployed to VPC Lattice";
     }
 
     private void setAuthType(HasMetadata target, String arn, AuthType type) {

@@ -366,14 +366,19 @@ final class LatticeServiceDeployer {
             if (!isRouteOwned(group.arn(), routeNamespace, routeName)) {
                 continue;
             }
-            var targets = lattice.listTargetsPaginator(r -> r.targetGroupIdentifier(group.id())).items().stream()
-                    .map(t -> Target.builder().id(t.id()).port(t.port()).build()).toList();
-            for (List<Target> batch : batches(targets)) {
-                ignoreNotFound(() -> lattice.deregisterTargets(r -> r.targetGroupIdentifier(group.id()).targets(batch)));
-            }
-            ignoreNotFound(() -> lattice.deleteTargetGroup(r -> r.targetGroupIdentifier(group.id())));
+            deleteTargetGroup(group);
             log.info("route {}/{}: deleted target group {}", routeNamespace, routeName, group.name());
         }
+    }
+
+    /** Deregisters a group's targets (in batches Lattice accepts), then deletes it; one gone meanwhile is fine. */
+    void deleteTargetGroup(TargetGroupSummary group) {
+        var targets = lattice.listTargetsPaginator(r -> r.targetGroupIdentifier(group.id())).items().stream()
+                .map(t -> Target.builder().id(t.id()).port(t.port()).build()).toList();
+        for (List<Target> batch : batches(targets)) {
+            ignoreNotFound(() -> lattice.deregisterTargets(r -> r.targetGroupIdentifier(group.id()).targets(batch)));
+        }
+        ignoreNotFound(() -> lattice.deleteTargetGroup(r -> r.targetGroupIdentifier(group.id())));
     }
 
     private boolean isRouteOwned(String arn, String routeNamespace, String routeName) {

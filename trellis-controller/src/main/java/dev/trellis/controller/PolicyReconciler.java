@@ -235,9 +235,13 @@ abstract class PolicyReconciler<P extends CustomResource<? extends TargetedSpec,
                         && ref.getKind().equals(p.getSpec().getTargetRef().getKind())
                         && ref.getName().equals(p.getSpec().getTargetRef().getName())
                         && key.equals(conflictKey(p)))
-                .sorted(Comparator.comparing((P p) -> Objects.toString(p.getMetadata().getCreationTimestamp(), ""))
-                        .thenComparing(p -> p.getMetadata().getName()));
+                .sorted(PRECEDENCE);
     }
+
+    /** Which of two conflicting policies keeps the target: the older, then the first by name (timestamps are seconds). */
+    static final Comparator<HasMetadata> PRECEDENCE = Comparator
+            .comparing((HasMetadata p) -> Objects.toString(p.getMetadata().getCreationTimestamp(), ""))
+            .thenComparing(p -> p.getMetadata().getName());
 
     private static boolean sameObject(HasMetadata a, HasMetadata b) {
         return Objects.equals(a.getMetadata().getName(), b.getMetadata().getName())

@@ -79,6 +79,21 @@ final class PolicyTargets {
         return networks.find(networks.networkName(gateway.getMetadata().getName()));
     }
 
+    /** The Lattice resource a policy on {@code target} acts on: its service network's or service's ARN, once it exists. */
+    Optional<String> latticeArn(HasMetadata target) {
+        if (GATEWAY.equals(target.getKind())) {
+            return network(target).map(ServiceNetworkSynchronizer.Network::arn);
+        }
+        return serviceArn(target);
+    }
+
+    /** The Pending message while {@link #latticeArn} is empty. */
+    static String waitingFor(HasMetadata target) {
+        return GATEWAY.equals(target.getKind())
+                ? "waiting for the service network of Gateway " + target.getMetadata().getName()
+                : "waiting for " + target.getKind() + " " + target.getMetadata().getName() + " to be deployed to VPC Lattice";
+    }
+
     /** The ARN of the Lattice service a route deployed, from the annotation its reconciler writes; empty before that. */
     static Optional<String> serviceArn(HasMetadata route) {
         Map<String, String> annotations = route.getMetadata().getAnnotations();

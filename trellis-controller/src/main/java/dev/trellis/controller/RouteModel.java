@@ -47,10 +47,6 @@ record RouteModel(
      */
     record TargetGroupModel(String name, String serviceNamespace, String serviceName, int servicePort, List<Target> targets,
             String protocolVersion) {
-
-        TargetGroupModel(String name, String serviceNamespace, String serviceName, int servicePort, List<Target> targets) {
-            this(name, serviceNamespace, serviceName, servicePort, targets, null);
-        }
     }
 
     record Target(String ip, int port) {

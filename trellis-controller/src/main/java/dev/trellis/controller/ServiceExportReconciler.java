@@ -30,8 +30,6 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.vpclattice.VpcLatticeClient;
-import software.amazon.awssdk.services.vpclattice.model.ResourceNotFoundException;
-import software.amazon.awssdk.services.vpclattice.model.Target;
 import software.amazon.awssdk.services.vpclattice.model.TargetGroupConfig;
 import software.amazon.awssdk.services.vpclattice.model.TargetGroupSummary;
 import software.amazon.awssdk.services.vpclattice.model.TargetGroupType;
@@ -217,17 +215,8 @@ public final class ServiceExportReconciler implements Reconciler<ServiceExport>,
                     || !namespace.equals(tags.get(LatticeTags.SERVICE_NAMESPACE)) || !exportName.equals(tags.get(EXPORT_TAG))) {
                 continue;
             }
-            List<Target> registered = lattice.listTargetsPaginator(r -> r.targetGroupIdentifier(group.id())).items().stream()
-                    .map(t -> Target.builder().id(t.id()).port(t.port()).build()).toList();
-            try {
-                if (!registered.isEmpty()) {
-                    lattice.deregisterTargets(r -> r.targetGroupIdentifier(group.id()).targets(registered));
-                }
-                lattice.deleteTargetGroup(r -> r.targetGroupIdentifier(group.id()));
-                log.info("ServiceExport {}/{}: deleted target group {}", namespace, exportName, group.name());
-            } catch (ResourceNotFoundException gone) {
-                // deleted meanwhile: the goal
-            }
+            deployer.deleteTargetGroup(group);
+            log.info("ServiceExport {}/{}: deleted target group {}", namespace, exportName, group.name());
         }
     }
 

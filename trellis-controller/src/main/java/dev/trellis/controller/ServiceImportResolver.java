@@ -74,7 +74,7 @@ final class ServiceImportResolver {
         }
         int weight = ref.getWeight() == null ? 1 : ref.getWeight();
         for (Exported group : found) {
-            groups.putIfAbsent(group.id(), new TargetGroupModel(group.id(), namespace, ref.getName(), 0, null));
+            groups.putIfAbsent(group.id(), new TargetGroupModel(group.id(), namespace, ref.getName(), 0, null, null));
             forwards.add(new WeightedTargetGroup(group.id(), weight));
         }
         return true;

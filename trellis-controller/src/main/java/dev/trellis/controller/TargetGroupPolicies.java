@@ -3,7 +3,6 @@ package dev.trellis.controller;
 import dev.trellis.controller.policy.TargetGroupPolicy;
 import dev.trellis.controller.policy.TargetRef;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.util.Comparator;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -36,8 +35,7 @@ final class TargetGroupPolicies {
         return client.resources(TargetGroupPolicy.class).inNamespace(namespace).list().getItems().stream()
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getSpec() != null)
                 .filter(p -> targets(p.getSpec().getTargetRef(), serviceName))
-                .min(Comparator.comparing((TargetGroupPolicy p) -> Objects.toString(p.getMetadata().getCreationTimestamp(), ""))
-                        .thenComparing(p -> p.getMetadata().getName()))
+                .min(PolicyReconciler.PRECEDENCE)
                 .filter(p -> validate(p.getSpec()) == null);
     }
 

@@ -53,11 +53,9 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
         List<OurGroup> groups = groups(target);
         for (OurGroup ours : groups) {
             TargetGroupSummary group = ours.summary();
-            GetTargetGroupResponse current;
-            try {
-                current = lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
-            } catch (ResourceNotFoundException replaced) {
-                continue; // a route reconciler replaced it meanwhile (a protocol change) and deleted this one
+            GetTargetGroupResponse current = current(group);
+            if (current == null) {
+                continue;
             }
             // a policy without a health check (or one whose health check was just removed) leaves Lattice's default
             HealthCheckConfig wanted = spec.getHealthCheck() != null
@@ -92,16 +90,23 @@ public final class TargetGroupPolicyReconciler extends PolicyReconciler<TargetGr
         // a health check on this target that its current spec no longer names
         for (OurGroup ours : groups(target)) {
             TargetGroupSummary group = ours.summary();
-            GetTargetGroupResponse current;
-            try {
-                current = lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
-            } catch (ResourceNotFoundException gone) {
+            GetTargetGroupResponse current = current(group);
+            if (current == null) {
                 continue;
             }
             HealthCheckConfig defaults = defaultHealthCheck(current);
             if (defaults != null && !covers(current.config().healthCheck(), defaults)) {
                 lattice.updateTargetGroup(r -> r.targetGroupIdentifier(group.id()).healthCheck(defaults));
             }
+        }
+    }
+
+    /** The group as Lattice has it now; null when it is gone (a route replaced it on a protocol change meanwhile). */
+    private GetTargetGroupResponse current(TargetGroupSummary group) {
+        try {
+            return lattice.getTargetGroup(r -> r.targetGroupIdentifier(group.id()));
+        } catch (ResourceNotFoundException gone) {
+            return null;
         }
     }
 

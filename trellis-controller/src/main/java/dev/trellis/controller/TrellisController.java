@@ -69,16 +69,6 @@ public final class TrellisController implements AutoCloseable {
         this(config, kubernetes, latticeClient(config, metrics), acmClient(config), true, metrics);
     }
 
-    /**
-     * With a given Lattice client (tests, or callers with their own credentials); the caller closes it. Its calls are
-     * counted in the metrics only if it was built with {@code metrics.latticeCalls()}. No ACM client: HTTPS listeners
-     * without the certificate-arn option get Lattice's certificate.
-     */
-    public TrellisController(ControllerConfig config, KubernetesClient kubernetes, VpcLatticeClient lattice,
-            ControllerMetrics metrics) {
-        this(config, kubernetes, lattice, null, false, metrics);
-    }
-
     /** With given Lattice and ACM clients (tests); the caller closes them. */
     public TrellisController(ControllerConfig config, KubernetesClient kubernetes, VpcLatticeClient lattice, AcmClient acm,
             ControllerMetrics metrics) {

@@ -183,16 +183,9 @@ public final class InjectorServer implements AutoCloseable {
 
     /**
      * A TLS context presenting the PEM certificate chain and key (PKCS#8, PKCS#1 RSA or SEC1 EC — what cert-manager and
-     * openssl write), as a webhook gets them from a mounted Secret.
-     */
-    static SSLContext tlsContext(Path certificateFile, Path keyFile) throws IOException {
-        return tlsIdentity(read(certificateFile, "certificate"), read(keyFile, "key"), certificateFile, keyFile).context();
-    }
-
-    /**
-     * {@link #tlsContext} from contents already read. The key must belong to the certificate: a Java key store takes a
-     * mismatched pair without a word and every handshake would then fail, so a signature made with the key is checked
-     * with the certificate's public key first.
+     * openssl write), as a webhook gets them from a mounted Secret. The key must belong to the certificate: a Java key
+     * store takes a mismatched pair without a word and every handshake would then fail, so a signature made with the
+     * key is checked with the certificate's public key first.
      */
     static TlsIdentity tlsIdentity(byte[] certificate, byte[] key, Path certificateFile, Path keyFile) throws IOException {
         String keyText = new String(key, StandardCharsets.US_ASCII);
