@@ -135,9 +135,11 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Event-loop threads. Default: 0, twice the cores.")
     int ioThreads;
 
-    @Option(names = "--transport", defaultValue = "auto", paramLabel = "nio|epoll|auto",
-            description = "The event loops' I/O transport: Linux's native epoll, Java NIO, or auto (epoll where it"
-                    + " loads, else NIO; the choice is logged at start). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--transport", defaultValue = "auto", paramLabel = "nio|epoll|io_uring|auto",
+            description = "The event loops' I/O transport: Linux's native epoll, Linux's io_uring (opt-in: less CPU"
+                    + " per request, but large gRPC messages across the fabric can stall; docs/gateway.md), Java NIO,"
+                    + " or auto (epoll where it loads, else NIO; the choice is logged at start)."
+                    + " Default: ${DEFAULT-VALUE}.")
     String transport;
 
     @Option(names = "--access-log-dir", paramLabel = "DIR",

@@ -112,7 +112,7 @@ public final class GatewayConfig {
 
     /**
      * The event loops' I/O transport: as set, else the {@code trellis.transport} system property, else epoll when
-     * Netty's native library loads and NIO otherwise.
+     * Netty's native library loads and NIO otherwise (io_uring only when asked for).
      */
     public GatewayTransport transport() {
         return transport;
@@ -301,7 +301,7 @@ public final class GatewayConfig {
             return this;
         }
 
-        /** {@code nio}, {@code epoll} or {@code auto}; epoll where it cannot load is an error. */
+        /** {@code nio}, {@code epoll}, {@code io_uring} or {@code auto}; a native one that cannot load is an error. */
         public Builder transport(String mode) {
             this.transport = GatewayTransport.select(mode);
             return this;

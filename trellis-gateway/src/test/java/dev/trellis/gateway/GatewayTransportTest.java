@@ -21,6 +21,9 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The event loops' transport: epoll where Netty's native library loads (this project's Linux x86-64 build machines),
- * NIO when asked, and the same proxying over either.
+ * NIO or io_uring when asked, and the same proxying over each.
  */
 class GatewayTransportTest {
 
@@ -60,12 +63,29 @@ class GatewayTransportTest {
     }
 
     @Test
+    void ioUringIsChosenOnlyByName() {
+        assumeTrue(IoUring.isAvailable(), "io_uring is not available here");
+        assertThat(GatewayTransport.select("io_uring")).isEqualTo(GatewayTransport.IO_URING);
+        assertThat(GatewayTransport.select(" IO_URING ")).isEqualTo(GatewayTransport.IO_URING);
+        assertThat(GatewayTransport.select("auto")).isNotEqualTo(GatewayTransport.IO_URING);
+        EventLoopGroup uring = GatewayTransport.IO_URING.newGroup(1, null);
+        try {
+            assertThat(GatewayTransport.of(uring)).isEqualTo(GatewayTransport.IO_URING);
+            assertThat(GatewayTransport.of(uring.next())).isEqualTo(GatewayTransport.IO_URING);
+            assertThat(GatewayTransport.of(uring).socketChannel()).isEqualTo(IoUringSocketChannel.class);
+            assertThat(GatewayTransport.of(uring).serverSocketChannel()).isEqualTo(IoUringServerSocketChannel.class);
+        } finally {
+            uring.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void rejectsATransportItDoesNotKnowNamingTheChoices() {
-        assertThatThrownBy(() -> GatewayTransport.select("io_uring"))
+        assertThatThrownBy(() -> GatewayTransport.select("uring"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("transport must be nio, epoll or auto, not 'io_uring'");
+                .hasMessage("transport must be nio, epoll, io_uring or auto, not 'uring'");
         assertThatThrownBy(() -> GatewayConfig.builder().transport("kqueue"))
-                .hasMessage("transport must be nio, epoll or auto, not 'kqueue'");
+                .hasMessage("transport must be nio, epoll, io_uring or auto, not 'kqueue'");
     }
 
     @Test
@@ -89,9 +109,10 @@ class GatewayTransportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"nio", "epoll"})
-    void proxiesKeepAliveRequestsOverEitherTransport(String mode) throws Exception {
-        assumeTrue(mode.equals("nio") || Epoll.isAvailable(), "epoll is not available here");
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void proxiesKeepAliveRequestsOverEachTransport(String mode) throws Exception {
+        assumeTrue(!mode.equals("epoll") || Epoll.isAvailable(), "epoll is not available here");
+        assumeTrue(!mode.equals("io_uring") || IoUring.isAvailable(), "io_uring is not available here");
         try (TestGateway gateway = TestGateway.start(snapshot(1,
                         List.of(datastore(http(80, defaultRule(forward("tg-v1", 1))))),
                         List.of(group("tg-v1", VPC_A, target)), List.of()),

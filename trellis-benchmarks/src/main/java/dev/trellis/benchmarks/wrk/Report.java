@@ -34,6 +34,7 @@ final class Report {
         for (String version : WrkHarness.versions()) {
             out.append("- ").append(version).append('\n');
         }
+        out.append("- gateway JVM options: `").append(options.gatewayJavaOpts().trim()).append("`\n");
         out.append('\n');
         descriptions.forEach((name, text) -> out.append("- `").append(name).append("`: ").append(text).append('\n'));
         out.append('\n');

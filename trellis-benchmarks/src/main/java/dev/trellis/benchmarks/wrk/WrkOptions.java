@@ -43,6 +43,8 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
                                     of two builds at one fixed rate)
               --jfr                 record the gateway scenarios with Java Flight Recorder (work dir)
               --gateway-java-opts S JVM options of the gateway (default: -Xms512m -Xmx512m)
+              --gateway-transport T the gateways' event-loop transport: epoll, io_uring, nio or auto (default:
+                                    the gateway's own, auto = epoll); adds -Dtrellis.transport=T to their JVM options
               --jar PATH --reference DIR --work-dir DIR   (set by ./bench)
             """;
 
@@ -61,6 +63,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         int upstreamIdle = -1;
         int rounds = 1;
         double paceRate = 0;
+        String transport = null;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             switch (option) {
@@ -77,6 +80,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
                 case "--rounds" -> rounds = positive(value(args, ++i, option), option);
                 case "--upstream-idle" -> upstreamIdle = positive(value(args, ++i, option), option);
                 case "--gateway-java-opts" -> javaOpts = value(args, ++i, option);
+                case "--gateway-transport" -> transport = transport(value(args, ++i, option), option);
                 case "--pace-rate" -> paceRate = positive(value(args, ++i, option), option);
                 case "--help", "-h" -> throw new UsageException(USAGE);
                 default -> throw new UsageException("unknown option " + option + "\n" + USAGE);
@@ -88,6 +92,9 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         if (basePort > 65533) {
             throw new UsageException("--base-port must leave room for the backend and the fabric peer on the next"
                     + " two ports");
+        }
+        if (transport != null) {
+            javaOpts = javaOpts + " -Dtrellis.transport=" + transport;
         }
         return new WrkOptions(duration, warmup, connections, basePort, pin, List.copyOf(only), jar.toAbsolutePath(),
                 reference.toAbsolutePath(), workDir.toAbsolutePath(), jfr, javaOpts,
@@ -121,6 +128,13 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         } catch (NumberFormatException e) {
             throw new UsageException(option + " must be a positive duration like 20s or 2m, not '" + text + "'");
         }
+    }
+
+    private static String transport(String text, String option) {
+        if (!List.of("epoll", "io_uring", "nio", "auto").contains(text)) {
+            throw new UsageException(option + " must be epoll, io_uring, nio or auto, not '" + text + "'");
+        }
+        return text;
     }
 
     private static int positive(String text, String option) {

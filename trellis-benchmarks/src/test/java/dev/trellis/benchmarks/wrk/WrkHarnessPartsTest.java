@@ -156,6 +156,16 @@ class WrkHarnessPartsTest {
     }
 
     @Test
+    void aGatewayTransportBecomesTheGatewaysSystemPropertyAndAnUnknownOneIsRefused() {
+        WrkOptions options = WrkOptions.parse(new String[] {"--jar", "bench.jar", "--gateway-transport", "io_uring"});
+        assertThat(options.gatewayJavaOpts()).isEqualTo("-Xms512m -Xmx512m -Dtrellis.transport=io_uring");
+        assertThat(WrkOptions.parse(new String[] {"--jar", "bench.jar"}).gatewayJavaOpts())
+                .isEqualTo("-Xms512m -Xmx512m");
+        assertThatThrownBy(() -> WrkOptions.parse(new String[] {"--jar", "bench.jar", "--gateway-transport", "uring"}))
+                .hasMessage("--gateway-transport must be epoll, io_uring, nio or auto, not 'uring'");
+    }
+
+    @Test
     void refusesAnOutputWithoutAReport() {
         assertThatThrownBy(() -> WrkResult.parse("unable to connect to 127.0.0.1:18080 Connection refused"))
                 .isInstanceOf(IllegalStateException.class)

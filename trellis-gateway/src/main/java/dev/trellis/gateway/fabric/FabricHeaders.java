@@ -1,13 +1,10 @@
 package dev.trellis.gateway.fabric;
 
 import dev.trellis.auth.Principal;
+import dev.trellis.gateway.proxy.HeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The headers a forwarded request carries over the fabric: the first hop's routing decision and the caller it
@@ -64,27 +61,13 @@ public final class FabricHeaders {
 
     /** Removes every {@code x-trellis-fabric-*} header (whoever sent it). */
     public static void strip(HttpHeaders headers) {
-        // Walks the names as stored (headers.names() would copy each into a String in a new set, and lower-casing
-        // each would copy it again): on the receiving side this runs on every forwarded request and response.
-        List<CharSequence> doomed = null;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
-            CharSequence name = it.next().getKey();
-            if (isFabric(name)) {
-                if (doomed == null) {
-                    doomed = new ArrayList<>(16);
-                }
-                doomed.add(name);
-            }
-        }
-        if (doomed != null) {
-            doomed.forEach(headers::remove);
-        }
+        // On the receiving side this runs on every forwarded request and response.
+        HeaderNames.removeIf(headers, FabricHeaders::isFabric);
     }
 
     /** Whether {@code name} is an {@code x-trellis-fabric-*} header (any case). */
     static boolean isFabric(CharSequence name) {
-        return name.length() >= PREFIX_NAME.length()
-                && AsciiString.regionMatches(name, true, 0, PREFIX_NAME, 0, PREFIX_NAME.length());
+        return HeaderNames.startsWithIgnoreCase(name, PREFIX_NAME);
     }
 
     /**

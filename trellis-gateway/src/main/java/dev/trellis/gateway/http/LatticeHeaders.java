@@ -1,13 +1,11 @@
 package dev.trellis.gateway.http;
 
 import dev.trellis.auth.Principal;
+import dev.trellis.gateway.proxy.HeaderNames;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The header rewriting of a proxied request and response (facts §2): hop-by-hop headers go, client-supplied
@@ -56,21 +54,7 @@ public final class LatticeHeaders {
         }
         // One walk over the few stored names instead of a removal (hash and bucket walk) per hop-by-hop name: this
         // runs twice per proxied request (its head and the response's), and usually finds nothing.
-        List<CharSequence> doomed = null;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
-            CharSequence name = it.next().getKey();
-            if (isHopByHop(name)) {
-                if (doomed == null) {
-                    doomed = new ArrayList<>(2);
-                }
-                doomed.add(name);
-            }
-        }
-        if (doomed != null) {
-            for (CharSequence name : doomed) {
-                headers.remove(name);
-            }
-        }
+        HeaderNames.removeIf(headers, LatticeHeaders::isHopByHop);
     }
 
     /** True when {@code name} is one of {@link #HOP_BY_HOP}, in any case; the length rules out most names. */
@@ -92,30 +76,15 @@ public final class LatticeHeaders {
      * {@code x-amzn-source-vpc} header, and the {@code x-http2-*} headers Netty's HTTP/2 conversion adds.
      */
     public static void removeSpoofable(HttpHeaders headers) {
-        // Walks the names as they are stored (headers.names() would copy each into a String in a new set), and
-        // collects only when there is something to remove: on a normal request, no allocation.
-        List<CharSequence> doomed = null;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
-            CharSequence name = it.next().getKey();
-            if (startsWithIgnoreCase(name, LATTICE_PREFIX) || startsWithIgnoreCase(name, HTTP2_PREFIX)
-                    || AsciiString.contentEqualsIgnoreCase(name, SOURCE_VPC_NAME)) {
-                if (doomed == null) {
-                    doomed = new ArrayList<>();
-                }
-                doomed.add(name);
-            }
-        }
-        if (doomed != null) {
-            for (CharSequence name : doomed) {
-                headers.remove(name);
-            }
-        }
+        HeaderNames.removeIf(headers, LatticeHeaders::isSpoofable);
     }
 
-    private static boolean startsWithIgnoreCase(CharSequence name, AsciiString prefix) {
-        return name.length() >= prefix.length()
-                && AsciiString.regionMatches(name, true, 0, prefix, 0, prefix.length());
+    private static boolean isSpoofable(CharSequence name) {
+        return HeaderNames.startsWithIgnoreCase(name, LATTICE_PREFIX)
+                || HeaderNames.startsWithIgnoreCase(name, HTTP2_PREFIX)
+                || AsciiString.contentEqualsIgnoreCase(name, SOURCE_VPC_NAME);
     }
+
 
     /** {@code X-Forwarded-For} with the client's address appended to any value the client sent. */
     public static void appendForwardedFor(HttpHeaders headers, CharSequence clientIp) {

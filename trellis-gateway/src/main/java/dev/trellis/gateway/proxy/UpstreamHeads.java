@@ -9,10 +9,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.List;
 
 /**
  * The few header rules that depend on the {@link UpstreamTransport}, shared by local exchanges and by the fabric's
@@ -67,21 +63,7 @@ public final class UpstreamHeads {
 
     /** Removes Netty's {@code x-http2-*} conversion headers (stream id, scheme) from a target's response head. */
     public static void removeConversionHeaders(HttpHeaders headers) {
-        // Walks the names as stored (headers.names() would copy each into a String in a new set); allocates only
-        // when there is something to remove (responses from HTTP/2 targets).
-        List<CharSequence> doomed = null;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
-            CharSequence name = it.next().getKey();
-            if (name.length() >= HTTP2_PREFIX.length()
-                    && AsciiString.regionMatches(name, true, 0, HTTP2_PREFIX, 0, HTTP2_PREFIX.length())) {
-                if (doomed == null) {
-                    doomed = new ArrayList<>(2);
-                }
-                doomed.add(name);
-            }
-        }
-        if (doomed != null) {
-            doomed.forEach(headers::remove);
-        }
+        // Allocates only when there is something to remove (responses from HTTP/2 targets).
+        HeaderNames.removeIf(headers, name -> HeaderNames.startsWithIgnoreCase(name, HTTP2_PREFIX));
     }
 }
