@@ -94,6 +94,17 @@ public enum GatewayTransport {
         return NIO;
     }
 
+    /**
+     * Whether a connection's {@code FlushConsolidationHandler} may also hold the flushes made outside its reads for
+     * the loop's task queue (HTTP/2 client connections and the fabric's). Not on io_uring: there a read's
+     * {@code channelReadComplete} can come loop turns after its data, and the held flushes of 3 MiB gRPC messages
+     * across the fabric then never left (trellis-gateway/DESIGN.md "io_uring"); flushes made during a read still wait
+     * for its end.
+     */
+    public boolean consolidatesIdleFlushes() {
+        return this != IO_URING;
+    }
+
     /** A group of {@code threads} loops of this transport (0: Netty's default, twice the cores). */
     public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
         return threadFactory == null
