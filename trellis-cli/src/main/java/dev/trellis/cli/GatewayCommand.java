@@ -136,8 +136,8 @@ final class GatewayCommand implements Callable<Integer> {
     int ioThreads;
 
     @Option(names = "--transport", defaultValue = "auto", paramLabel = "nio|epoll|io_uring|auto",
-            description = "The event loops' I/O transport: Linux's native epoll, Linux's io_uring (opt-in: less CPU"
-                    + " per request, but large gRPC messages across the fabric can stall; docs/gateway.md), Java NIO,"
+            description = "The event loops' I/O transport: Linux's native epoll, Linux's io_uring (opt-in: about a"
+                    + " third less CPU per request in ./bench wrk; auto does not choose it yet), Java NIO,"
                     + " or auto (epoll where it loads, else NIO; the choice is logged at start)."
                     + " Default: ${DEFAULT-VALUE}.")
     String transport;

@@ -36,9 +36,9 @@ import java.util.concurrent.ThreadFactory;
  * buffers written without NIO's copy (trellis-gateway/DESIGN.md "Performance").
  *
  * <p>io_uring is chosen only by name: it submits a loop turn's reads and writes to the kernel together (about a
- * third less CPU per proxied request than epoll on this project's machines), but Netty 4.2.18's io_uring channels
- * stall some large HTTP/2 transfers through the fabric ({@code FabricGrpcTest}, 3 MiB messages), so {@code auto}
- * does not pick it (trellis-gateway/DESIGN.md "io_uring, opt-in").
+ * third less CPU per proxied request than epoll on this project's machines). It is newer in Netty than epoll, and
+ * it needed one change here ({@link #consolidatesIdleFlushes()}), so {@code auto} does not pick it yet
+ * (trellis-gateway/DESIGN.md "io_uring, opt-in").
  */
 public enum GatewayTransport {
     NIO,
@@ -92,6 +92,17 @@ public enum GatewayTransport {
             }
         }
         return NIO;
+    }
+
+    /**
+     * Whether a connection's {@code FlushConsolidationHandler} may also hold the flushes made outside its reads for
+     * the loop's task queue (HTTP/2 client connections and the fabric's). Not on io_uring: there a read's
+     * {@code channelReadComplete} can come loop turns after its data, and the held flushes of 3 MiB gRPC messages
+     * across the fabric then never left (trellis-gateway/DESIGN.md "io_uring, opt-in"); flushes made during a read still wait
+     * for its end.
+     */
+    public boolean consolidatesIdleFlushes() {
+        return this != IO_URING;
     }
 
     /** A group of {@code threads} loops of this transport (0: Netty's default, twice the cores). */

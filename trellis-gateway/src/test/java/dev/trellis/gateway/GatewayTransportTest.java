@@ -68,6 +68,10 @@ class GatewayTransportTest {
         assertThat(GatewayTransport.select("io_uring")).isEqualTo(GatewayTransport.IO_URING);
         assertThat(GatewayTransport.select(" IO_URING ")).isEqualTo(GatewayTransport.IO_URING);
         assertThat(GatewayTransport.select("auto")).isNotEqualTo(GatewayTransport.IO_URING);
+        // The one setting io_uring changes (DESIGN.md "io_uring, opt-in").
+        assertThat(GatewayTransport.IO_URING.consolidatesIdleFlushes()).isFalse();
+        assertThat(GatewayTransport.EPOLL.consolidatesIdleFlushes()).isTrue();
+        assertThat(GatewayTransport.NIO.consolidatesIdleFlushes()).isTrue();
         EventLoopGroup uring = GatewayTransport.IO_URING.newGroup(1, null);
         try {
             assertThat(GatewayTransport.of(uring)).isEqualTo(GatewayTransport.IO_URING);

@@ -152,7 +152,7 @@ final class FabricConnection {
 
     private void ready(Channel ch) {
         http2 = FabricHttp2.Builder.client(this::onGoAway);
-        ch.pipeline().addLast("flush", FabricServer.flushes()).addLast("h2", http2);
+        ch.pipeline().addLast("flush", FabricServer.flushes(ch)).addLast("h2", http2);
         state = State.READY;
         client.connected();
         PendingStream pending;

@@ -107,8 +107,9 @@ public final class FabricServer implements AutoCloseable {
      * connection's read or for the loop's task queue, and go out as one wrap (records of up to 16 KiB) and one
      * write. Measured in docs/benchmarks.md ("The fabric's request path").
      */
-    static FlushConsolidationHandler flushes() {
-        return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
+    static FlushConsolidationHandler flushes(Channel channel) {
+        return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES,
+                GatewayTransport.of(channel.eventLoop()).consolidatesIdleFlushes());
     }
 
     /** The local port the fabric listens on. */
@@ -176,7 +177,7 @@ public final class FabricServer implements AutoCloseable {
             accepted.incrementAndGet();
             ctx.channel().attr(PEER_VPC).set(peerVpc);
             ctx.pipeline().remove(this);
-            ctx.pipeline().addLast("flush", flushes());
+            ctx.pipeline().addLast("flush", flushes(ctx.channel()));
             ctx.pipeline().addLast("h2", FabricHttp2.Builder.server(
                     stream -> new FabricServerStream(FabricServer.this, peerVpc, stream)));
         }

@@ -2,6 +2,7 @@ package dev.trellis.gateway.http;
 
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewaySnapshot;
+import dev.trellis.gateway.GatewayTransport;
 import dev.trellis.gateway.tls.SniCertificateHandler;
 import dev.trellis.gateway.tls.TlsConnection;
 import io.netty.buffer.ByteBuf;
@@ -134,9 +135,13 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 whenIdle);
     }
 
-    /** The connection speaks HTTP/2 from now on: consolidate its streams' flushes per loop turn. */
+    /**
+     * The connection speaks HTTP/2 from now on: consolidate its streams' flushes per loop turn (where the transport
+     * allows it: {@link GatewayTransport#consolidatesIdleFlushes()}).
+     */
     static void consolidateForHttp2(ChannelPipeline pipeline) {
-        if (pipeline.get("flush") != null) {
+        if (pipeline.get("flush") != null
+                && GatewayTransport.of(pipeline.channel().eventLoop()).consolidatesIdleFlushes()) {
             pipeline.replace("flush", "flush", flushes(true));
         }
     }
