@@ -72,7 +72,8 @@ public enum GatewayTransport {
             case "auto":
                 return Epoll.isAvailable() ? EPOLL : NIO;
             default:
-                throw new IllegalArgumentException("transport must be nio, epoll, io_uring or auto, not '" + mode + "'");
+                throw new IllegalArgumentException(
+                        "transport must be nio, epoll, io_uring or auto, not '" + mode + "'");
         }
     }
 
@@ -81,7 +82,7 @@ public enum GatewayTransport {
         return Epoll.isAvailable() ? null : Epoll.unavailabilityCause();
     }
 
-    /** The transport of {@code group}'s loops; NIO for any group that is not a Netty 4.2 epoll group. */
+    /** The transport of {@code group}'s loops; NIO for any group that is not a Netty 4.2 epoll or io_uring group. */
     public static GatewayTransport of(EventLoopGroup group) {
         if (group instanceof IoEventLoopGroup io) {
             if (io.isIoType(EpollIoHandler.class)) {
@@ -98,8 +99,8 @@ public enum GatewayTransport {
      * Whether a connection's {@code FlushConsolidationHandler} may also hold the flushes made outside its reads for
      * the loop's task queue (HTTP/2 client connections and the fabric's). Not on io_uring: there a read's
      * {@code channelReadComplete} can come loop turns after its data, and the held flushes of 3 MiB gRPC messages
-     * across the fabric then never left (trellis-gateway/DESIGN.md "io_uring, opt-in"); flushes made during a read still wait
-     * for its end.
+     * across the fabric then never left (trellis-gateway/DESIGN.md "io_uring, opt-in"); flushes made during a read
+     * still wait for its end.
      */
     public boolean consolidatesIdleFlushes() {
         return this != IO_URING;

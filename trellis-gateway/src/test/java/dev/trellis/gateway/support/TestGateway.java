@@ -3,6 +3,7 @@ package dev.trellis.gateway.support;
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
+import dev.trellis.gateway.GatewayTransport;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import io.netty.channel.uring.IoUring;
 import java.io.IOException;
@@ -17,8 +18,8 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * A real {@link GatewayServer} on 127.0.0.1 for tests: listener ports 80, 8080 and 9090 are mapped to free local
  * ports; access-log records are kept. Requests go out through {@link java.net.http.HttpClient} with the service's
- * Host header (the test JVM allows setting it). The system property {@code trellis.test.transport} runs every test
- * gateway on that transport (the build's {@code io-uring} test execution); io_uring where it cannot load skips.
+ * Host header (the test JVM allows setting it). Under the system property {@code trellis.transport=io_uring} (the build's
+ * {@code io-uring} test execution; {@link GatewayConfig} reads it) a test skips where io_uring cannot load.
  */
 public final class TestGateway implements AutoCloseable {
 
@@ -36,12 +37,8 @@ public final class TestGateway implements AutoCloseable {
                 .mapPort(9090, 0)
                 .ioThreads(2)
                 .accessLog(accessLog);
-        String transport = System.getProperty("trellis.test.transport");
-        if (transport != null) {
-            Assumptions.assumeTrue(!transport.equals("io_uring") || IoUring.isAvailable(),
-                    "io_uring is not available here");
-            config.transport(transport);
-        }
+        Assumptions.assumeTrue(!"io_uring".equals(System.getProperty(GatewayTransport.PROPERTY))
+                || IoUring.isAvailable(), "io_uring is not available here");
         configure.accept(config);
         this.snapshots = new GatewaySnapshots(snapshot);
         this.server = new GatewayServer(config.build(), snapshots).start();
