@@ -11,11 +11,14 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +56,7 @@ public final class FabricServer implements AutoCloseable {
     private final GatewaySnapshots snapshots;
     private final UpstreamPools upstreams;
     private final AtomicInteger open = new AtomicInteger();
+    private final ChannelGroup peers = new DefaultChannelGroup("fabric peers", GlobalEventExecutor.INSTANCE);
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private Channel listener;
@@ -81,6 +85,7 @@ public final class FabricServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         server.open.incrementAndGet();
+                        server.peers.add(ch);
                         ch.closeFuture().addListener(f -> server.open.decrementAndGet());
                         // The contexts current now: renewal affects handshakes from here on, not open connections.
                         ch.pipeline().addLast("tls", tls.serverContext().newHandler(ch.alloc()))
@@ -144,11 +149,13 @@ public final class FabricServer implements AutoCloseable {
         return tls.vpcId();
     }
 
+    /** Stops listening and closes every peer connection; call it while the event loops still run. */
     @Override
     public void close() {
         if (listener != null) {
             listener.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        peers.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     /** After the handshake: ALPN h2 and a gateway certificate, then HTTP/2 with a stream per forwarded request. */

@@ -88,6 +88,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
 
     @Override
     protected void initChannel(Channel ch) {
+        context.acceptedConnections().add(ch);
         if (context.snapshots().current().passthroughPorts().contains(listenerPort)) {
             // TLS_PASSTHROUGH listeners on this port: the ClientHello's SNI decides whether the connection is
             // spliced to a TCP target group or served by the pipeline below (DESIGN.md "TLS passthrough").

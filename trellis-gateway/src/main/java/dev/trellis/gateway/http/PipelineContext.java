@@ -3,7 +3,10 @@ package dev.trellis.gateway.http;
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.gateway.proxy.UpstreamPools;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,6 +23,7 @@ public final class PipelineContext {
     private final GatewaySnapshots snapshots;
     private final UpstreamPools upstreams;
     private final AtomicInteger connections = new AtomicInteger();
+    private final ChannelGroup accepted = new DefaultChannelGroup("client connections", GlobalEventExecutor.INSTANCE);
 
     public PipelineContext(GatewayConfig config, GatewaySnapshots snapshots) {
         this.config = config;
@@ -42,6 +46,15 @@ public final class PipelineContext {
     /** Client connections open now. */
     public int openConnections() {
         return connections.get();
+    }
+
+    /**
+     * Every client connection accepted and still open (a closed one leaves by itself), for closing them all while
+     * the event loops still run: on io_uring a socket whose loop shuts down first can stay open, so the peer
+     * never sees the close.
+     */
+    public ChannelGroup acceptedConnections() {
+        return accepted;
     }
 
     /** The count of open client connections, shared by every pipeline (the connection cap). */
