@@ -59,7 +59,8 @@ public final class GatewayServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         GatewayTransport transport = config.transport();
-        group = transport.newGroup(config.ioThreads(), null);
+        // Named, so that top -H, jstack and perf tell the request loops from the health loop and the rest.
+        group = transport.newGroup(config.ioThreads(), new DefaultThreadFactory("trellis-io"));
         Throwable epollCause = GatewayTransport.epollUnavailabilityCause();
         if (transport == GatewayTransport.EPOLL || epollCause == null) {
             log.info("event loops: {} x {}", transport, config.ioThreads() == 0 ? "default" : config.ioThreads());

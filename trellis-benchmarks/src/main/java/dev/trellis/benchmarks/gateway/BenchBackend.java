@@ -12,6 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObject;
@@ -41,7 +42,8 @@ public final class BenchBackend implements AutoCloseable {
     private final Channel server;
 
     private BenchBackend(String host, int port) throws InterruptedException {
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("bench-backend", true),
+                NioIoHandler.newFactory());
         server = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)

@@ -19,16 +19,21 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps requests flowing through the gateway while the memory benchmark swaps snapshots: a few keep-alive
- * connections on one event-loop thread of its own, each sending its next request as soon as the last response
- * ended (closed loop), and records per {@link Window} the latency of every request and the longest gap between
- * two consecutive responses on any connection. A pause of the gateway (a GC pause, a blocked event loop) shows as
- * both a slow request and a gap.
+ * connections on one event-loop thread of its own, and per {@link Window} the latency of every request and the
+ * longest gap between two consecutive responses on any connection. A pause of the gateway (a GC pause, a blocked
+ * event loop) shows as both a slow request and a gap.
+ *
+ * <p>It starts as a closed loop: each connection sends its next request as soon as the last response ended, which
+ * finds the most this machine serves. {@link #pace} then fixes the rate: each connection sends on a schedule, and a
+ * request's latency counts from the time it was due, not from when it went out, so a pause that holds requests
+ * back is counted in full (no coordinated omission).
  */
 final class SteadyClient implements AutoCloseable {
 
@@ -102,11 +107,14 @@ final class SteadyClient implements AutoCloseable {
         }
     }
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+            new DefaultThreadFactory("bench-client", true), NioIoHandler.newFactory());
     private final List<Channel> channels = new ArrayList<>();
     private final String host;
     private volatile Window window;
     private volatile boolean running = true;
+    /** Between two requests of one connection when paced; 0 while the loop is closed. Client loop only. */
+    private long intervalNanos;
 
     private SteadyClient(String host) {
         this.host = host;
@@ -127,7 +135,7 @@ final class SteadyClient implements AutoCloseable {
         for (int i = 0; i < connections; i++) {
             Channel channel = bootstrap.connect("127.0.0.1", port).sync().channel();
             client.channels.add(channel);
-            channel.eventLoop().execute(() -> client.send(channel));
+            channel.eventLoop().execute(() -> client.send(channel, System.nanoTime()));
         }
         return client;
     }
@@ -152,13 +160,45 @@ final class SteadyClient implements AutoCloseable {
         switchTo(new Window("after"));
     }
 
-    private void send(Channel channel) {
+    /**
+     * From now on sends {@code requestsPerSecond} in all, spread evenly over the connections; the connections'
+     * schedules are staggered so that requests do not go out in bursts. Any thread.
+     */
+    void pace(double requestsPerSecond) {
+        group.next().submit(() -> {
+            intervalNanos = Math.max(1, (long) (channels.size() * 1e9 / requestsPerSecond));
+            long now = System.nanoTime();
+            for (int i = 0; i < channels.size(); i++) {
+                // The request in flight now keeps its start; each connection's schedule begins after it.
+                channels.get(i).attr(Loop.DUE).set(now + intervalNanos * i / channels.size());
+            }
+        }).syncUninterruptibly();
+    }
+
+    /** Sends the next request on {@code channel}: now (closed loop, or when it is overdue) or when it is due. */
+    private void next(Channel channel) {
+        if (intervalNanos == 0) {
+            send(channel, System.nanoTime());
+            return;
+        }
+        long due = channel.attr(Loop.DUE).get();
+        channel.attr(Loop.DUE).set(due + intervalNanos);
+        long wait = due - System.nanoTime();
+        if (wait <= 0) {
+            send(channel, due);
+        } else {
+            channel.eventLoop().schedule(() -> send(channel, due), wait, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Sends a request whose latency counts from {@code start}. */
+    private void send(Channel channel, long start) {
         if (!running || !channel.isActive()) {
             return;
         }
         DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         request.headers().set(HttpHeaderNames.HOST, host);
-        channel.attr(Loop.SENT).set(System.nanoTime());
+        channel.attr(Loop.SENT).set(start);
         channel.writeAndFlush(request);
     }
 
@@ -171,9 +211,10 @@ final class SteadyClient implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    /** Records each response and sends the next request on the same connection. */
+    /** Records each response and sends the next request on the same connection (now, or when due). */
     private final class Loop extends SimpleChannelInboundHandler<HttpObject> {
         static final io.netty.util.AttributeKey<Long> SENT = io.netty.util.AttributeKey.valueOf("sent");
+        static final io.netty.util.AttributeKey<Long> DUE = io.netty.util.AttributeKey.valueOf("due");
         private boolean ok;
 
         @Override
@@ -188,7 +229,7 @@ final class SteadyClient implements AutoCloseable {
                 if (!ok) {
                     w.failures++;
                 }
-                send(ctx.channel());
+                next(ctx.channel());
             }
         }
 

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * CPU time a process and its descendants used, from {@code /proc/<pid>/stat} (user + system). On a shared
@@ -11,7 +13,7 @@ import java.nio.file.Path;
  * does not, so it is the steadier figure for comparing proxies (nginx's master and worker, the gateway's whole JVM
  * with its JIT and GC threads: each proxy's whole cost).
  */
-final class ProcessCpu {
+public final class ProcessCpu {
 
     /** Linux reports stat times in clock ticks of 1/100 s on every architecture that matters here. */
     private static final double SECONDS_PER_TICK = 0.01;
@@ -58,6 +60,29 @@ final class ProcessCpu {
             return Double.NaN;
         }
         return total * SECONDS_PER_TICK;
+    }
+
+    /**
+     * Seconds of CPU used so far by the threads of {@code pid}, by kind: the thread's name ({@code comm}, 15
+     * characters) without the numbers it ends with, so a pool's threads add up ({@code GC Thread#0} and {@code #1}
+     * are {@code GC Thread}; {@code trellis-io-2-1} is {@code trellis-io}). Threads that ended are not counted.
+     */
+    public static Map<String, Double> secondsByThreadKind(long pid) {
+        Map<String, Double> byKind = new TreeMap<>();
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(Path.of("/proc", String.valueOf(pid), "task"))) {
+            for (Path thread : threads) {
+                try {
+                    String kind = Files.readString(thread.resolve("comm")).strip().replaceAll("([-#]?\\d+)+$", "");
+                    byKind.merge(kind, ticksOf(Files.readString(thread.resolve("stat"))) * SECONDS_PER_TICK,
+                            Double::sum);
+                } catch (IOException | RuntimeException e) {
+                    // The thread ended while we looked.
+                }
+            }
+        } catch (IOException e) {
+            return Map.of();
+        }
+        return byKind;
     }
 
     private static long ticksOf(String stat) {
