@@ -111,8 +111,8 @@ public final class GatewayConfig {
     }
 
     /**
-     * The event loops' I/O transport: as set, else the {@code trellis.transport} system property, else epoll when
-     * Netty's native library loads and NIO otherwise (io_uring only when asked for).
+     * The event loops' I/O transport: as set, else the {@code trellis.transport} system property, else
+     * {@code auto}: io_uring where the kernel allows it, else epoll where Netty's native library loads, else NIO.
      */
     public GatewayTransport transport() {
         return transport;

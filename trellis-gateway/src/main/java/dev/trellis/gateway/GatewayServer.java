@@ -61,12 +61,12 @@ public final class GatewayServer implements AutoCloseable {
         GatewayTransport transport = config.transport();
         // Named, so that top -H, jstack and perf tell the request loops from the health loop and the rest.
         group = transport.newGroup(config.ioThreads(), new DefaultThreadFactory("trellis-io"));
-        Throwable epollCause = GatewayTransport.epollUnavailabilityCause();
-        if (transport == GatewayTransport.EPOLL || epollCause == null) {
-            log.info("event loops: {} x {}", transport, config.ioThreads() == 0 ? "default" : config.ioThreads());
+        String fallback = transport == GatewayTransport.IO_URING ? null : GatewayTransport.autoFallbackReason();
+        String threads = config.ioThreads() == 0 ? "default" : String.valueOf(config.ioThreads());
+        if (fallback == null) {
+            log.info("event loops: {} x {}", transport, threads);
         } else {
-            log.info("event loops: {} x {} (epoll unavailable: {})", transport,
-                    config.ioThreads() == 0 ? "default" : config.ioThreads(), epollCause.toString());
+            log.info("event loops: {} x {} ({})", transport, threads, fallback);
         }
         if (config.fabricTls() != null) {
             // Peers' requests run on the same event loops and target pools as this VPC's clients.
@@ -194,7 +194,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         listeners.clear();
         // Connections are closed here, while their loops run, not left to the loops' shutdown: on io_uring a
-        // socket whose loop stops first can stay open (DESIGN.md "io_uring, opt-in").
+        // socket whose loop stops first can stay open (DESIGN.md "io_uring").
         context.acceptedConnections().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (fabricServer != null) {
             fabricServer.close();

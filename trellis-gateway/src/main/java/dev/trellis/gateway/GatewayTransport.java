@@ -26,19 +26,19 @@ import java.util.Locale;
 import java.util.concurrent.ThreadFactory;
 
 /**
- * The I/O transport of the gateway's event loops: Linux's native epoll when Netty's native library loads, Java NIO
- * elsewhere. A channel must be registered with a loop of its own transport, so every bootstrap in the gateway asks
+ * The I/O transport of the gateway's event loops: Linux's io_uring where the kernel allows it, else Linux's native
+ * epoll when Netty's native library loads, else Java NIO. A channel must be registered with a loop of its own transport, so every bootstrap in the gateway asks
  * {@link #of(EventLoopGroup)} for the channel classes of the group it connects or binds on, instead of naming
  * {@code Nio*Channel}: listener, upstream pool, fabric, passthrough and health probes follow whatever group they were
  * given (tests that hand in a NIO group keep working).
  *
- * <p>Why epoll: fewer system calls and no selected-key set per wake-up, edge-triggered readiness, and direct
- * buffers written without NIO's copy (trellis-gateway/DESIGN.md "Performance").
- *
- * <p>io_uring is chosen only by name: it submits a loop turn's reads and writes to the kernel together (about a
- * third less CPU per proxied request than epoll on this project's machines). It is newer in Netty than epoll, and
- * it needed one change here ({@link #consolidatesIdleFlushes()}), so {@code auto} does not pick it yet
- * (trellis-gateway/DESIGN.md "io_uring, opt-in").
+ * <p>Why io_uring first: it submits a loop turn's reads and writes to the kernel together, about a third less CPU
+ * per proxied request than epoll on this project's machines, where kernel entries are the larger part of a
+ * request's cost. It needed two changes here ({@link #consolidatesIdleFlushes()}, and connections closed before
+ * the loops shut down); trellis-gateway/DESIGN.md "io_uring". Kernels before 5.x, containers whose seccomp profile
+ * blocks io_uring, and kernels with it switched off ({@code kernel.io_uring_disabled}) get epoll: fewer system
+ * calls than NIO and no selected-key set per wake-up, edge-triggered readiness, and direct buffers written
+ * without NIO's copy.
  */
 public enum GatewayTransport {
     NIO,
@@ -49,8 +49,9 @@ public enum GatewayTransport {
     public static final String PROPERTY = "trellis.transport";
 
     /**
-     * The transport for {@code mode}: {@code nio}, {@code epoll} or {@code auto} (epoll when available, else NIO);
-     * null or blank is {@code auto}. Asking for epoll where it cannot load is an error that says why.
+     * The transport for {@code mode}: {@code nio}, {@code epoll}, {@code io_uring} or {@code auto} (io_uring when
+     * available, else epoll when available, else NIO); null or blank is {@code auto}. Asking for a native transport
+     * where it cannot load is an error that says why.
      */
     public static GatewayTransport select(String mode) {
         String m = mode == null || mode.isBlank() ? "auto" : mode.trim().toLowerCase(Locale.ROOT);
@@ -70,16 +71,23 @@ public enum GatewayTransport {
                 }
                 return IO_URING;
             case "auto":
-                return Epoll.isAvailable() ? EPOLL : NIO;
+                return IoUring.isAvailable() ? IO_URING : Epoll.isAvailable() ? EPOLL : NIO;
             default:
                 throw new IllegalArgumentException(
                         "transport must be nio, epoll, io_uring or auto, not '" + mode + "'");
         }
     }
 
-    /** Why epoll is not used under {@code auto}, for the start-up log; null when it is available. */
-    public static Throwable epollUnavailabilityCause() {
-        return Epoll.isAvailable() ? null : Epoll.unavailabilityCause();
+    /**
+     * Why {@code auto} did not choose io_uring (and, when it fell back to NIO, epoll), for the start-up log; null
+     * when io_uring is available.
+     */
+    public static String autoFallbackReason() {
+        if (IoUring.isAvailable()) {
+            return null;
+        }
+        String reason = "io_uring unavailable: " + IoUring.unavailabilityCause();
+        return Epoll.isAvailable() ? reason : reason + "; epoll unavailable: " + Epoll.unavailabilityCause();
     }
 
     /** The transport of {@code group}'s loops; NIO for any group that is not a Netty 4.2 epoll or io_uring group. */
@@ -99,7 +107,7 @@ public enum GatewayTransport {
      * Whether a connection's {@code FlushConsolidationHandler} may also hold the flushes made outside its reads for
      * the loop's task queue (HTTP/2 client connections and the fabric's). Not on io_uring: there a read's
      * {@code channelReadComplete} can come loop turns after its data, and the held flushes of 3 MiB gRPC messages
-     * across the fabric then never left (trellis-gateway/DESIGN.md "io_uring, opt-in"); flushes made during a read
+     * across the fabric then never left (trellis-gateway/DESIGN.md "io_uring"); flushes made during a read
      * still wait for its end.
      */
     public boolean consolidatesIdleFlushes() {

@@ -33,8 +33,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The event loops' transport: epoll where Netty's native library loads (this project's Linux x86-64 build machines),
- * NIO or io_uring when asked, and the same proxying over each.
+ * The event loops' transport: io_uring where the kernel allows it, else epoll where Netty's native library loads
+ * (this project's Linux x86-64 build machines have both), NIO when asked, and the same proxying over each.
  */
 class GatewayTransportTest {
 
@@ -51,24 +51,26 @@ class GatewayTransportTest {
     }
 
     @Test
-    void autoPicksEpollWhereTheNativeLibraryLoads() {
+    void autoPicksIoUringWhereTheKernelAllowsItElseEpoll() {
         assumeTrue(System.getProperty("os.name").startsWith("Linux")
-                && System.getProperty("os.arch").equals("amd64"), "the native library is built for Linux x86-64");
+                && System.getProperty("os.arch").equals("amd64"), "the native libraries are built for Linux x86-64");
 
         assertThat(Epoll.isAvailable()).as("epoll unavailable: %s", Epoll.unavailabilityCause()).isTrue();
-        assertThat(GatewayTransport.select("auto")).isEqualTo(GatewayTransport.EPOLL);
-        assertThat(GatewayTransport.select(null)).isEqualTo(GatewayTransport.EPOLL);
+        GatewayTransport expected = IoUring.isAvailable() ? GatewayTransport.IO_URING : GatewayTransport.EPOLL;
+        assertThat(GatewayTransport.select("auto")).isEqualTo(expected);
+        assertThat(GatewayTransport.select(null)).isEqualTo(expected);
+        assertThat(GatewayTransport.autoFallbackReason()).isEqualTo(IoUring.isAvailable() ? null
+                : "io_uring unavailable: " + IoUring.unavailabilityCause());
         assertThat(GatewayTransport.select(" EPOLL ")).isEqualTo(GatewayTransport.EPOLL);
         assertThat(GatewayTransport.select("nio")).isEqualTo(GatewayTransport.NIO);
     }
 
     @Test
-    void ioUringIsChosenOnlyByName() {
+    void ioUringHasItsOwnChannelsAndNoIdleFlushConsolidation() {
         assumeTrue(IoUring.isAvailable(), "io_uring is not available here");
         assertThat(GatewayTransport.select("io_uring")).isEqualTo(GatewayTransport.IO_URING);
         assertThat(GatewayTransport.select(" IO_URING ")).isEqualTo(GatewayTransport.IO_URING);
-        assertThat(GatewayTransport.select("auto")).isNotEqualTo(GatewayTransport.IO_URING);
-        // The one setting io_uring changes (DESIGN.md "io_uring, opt-in").
+        // The one setting io_uring changes (DESIGN.md "io_uring").
         assertThat(GatewayTransport.IO_URING.consolidatesIdleFlushes()).isFalse();
         assertThat(GatewayTransport.EPOLL.consolidatesIdleFlushes()).isTrue();
         assertThat(GatewayTransport.NIO.consolidatesIdleFlushes()).isTrue();

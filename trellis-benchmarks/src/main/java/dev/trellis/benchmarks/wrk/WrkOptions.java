@@ -44,7 +44,8 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
               --jfr                 record the gateway scenarios with Java Flight Recorder (work dir)
               --gateway-java-opts S JVM options of the gateway (default: -Xms512m -Xmx512m)
               --gateway-transport T the gateways' event-loop transport: epoll, io_uring, nio or auto (default:
-                                    the gateway's own, auto = epoll); adds -Dtrellis.transport=T to their JVM options
+                                    the gateway's own, auto: io_uring, else epoll); adds
+                                    -Dtrellis.transport=T to their JVM options
               --jar PATH --reference DIR --work-dir DIR   (set by ./bench)
             """;
 

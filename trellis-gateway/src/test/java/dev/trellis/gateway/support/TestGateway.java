@@ -5,7 +5,7 @@ import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.gateway.GatewayTransport;
 import dev.trellis.model.snapshot.VpcSnapshot;
-import io.netty.channel.uring.IoUring;
+import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * A real {@link GatewayServer} on 127.0.0.1 for tests: listener ports 80, 8080 and 9090 are mapped to free local
  * ports; access-log records are kept. Requests go out through {@link java.net.http.HttpClient} with the service's
- * Host header (the test JVM allows setting it). Under the system property {@code trellis.transport=io_uring} (the build's
- * {@code io-uring} test execution; {@link GatewayConfig} reads it) a test skips where io_uring cannot load.
+ * Host header (the test JVM allows setting it). Under the system property {@code trellis.transport=epoll} (the build's
+ * {@code epoll} test execution; {@link GatewayConfig} reads it) a test skips where epoll cannot load.
  */
 public final class TestGateway implements AutoCloseable {
 
@@ -37,8 +37,8 @@ public final class TestGateway implements AutoCloseable {
                 .mapPort(9090, 0)
                 .ioThreads(2)
                 .accessLog(accessLog);
-        Assumptions.assumeTrue(!"io_uring".equals(System.getProperty(GatewayTransport.PROPERTY))
-                || IoUring.isAvailable(), "io_uring is not available here");
+        Assumptions.assumeTrue(!"epoll".equals(System.getProperty(GatewayTransport.PROPERTY))
+                || Epoll.isAvailable(), "epoll is not available here");
         configure.accept(config);
         this.snapshots = new GatewaySnapshots(snapshot);
         this.server = new GatewayServer(config.build(), snapshots).start();
