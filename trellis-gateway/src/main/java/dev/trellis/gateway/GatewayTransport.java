@@ -27,10 +27,10 @@ import java.util.concurrent.ThreadFactory;
 
 /**
  * The I/O transport of the gateway's event loops: Linux's io_uring where the kernel allows it, else Linux's native
- * epoll when Netty's native library loads, else Java NIO. A channel must be registered with a loop of its own transport, so every bootstrap in the gateway asks
- * {@link #of(EventLoopGroup)} for the channel classes of the group it connects or binds on, instead of naming
- * {@code Nio*Channel}: listener, upstream pool, fabric, passthrough and health probes follow whatever group they were
- * given (tests that hand in a NIO group keep working).
+ * epoll when Netty's native library loads, else Java NIO. A channel must be registered with a loop of its own
+ * transport, so every bootstrap in the gateway asks {@link #of(EventLoopGroup)} for the channel classes of the group
+ * it connects or binds on, instead of naming {@code Nio*Channel}: listener, upstream pool, fabric, passthrough and
+ * health probes follow whatever group they were given (tests that hand in a NIO group keep working).
  *
  * <p>Why io_uring first: it submits a loop turn's reads and writes to the kernel together, about a third less CPU
  * per proxied request than epoll on this project's machines, where kernel entries are the larger part of a

@@ -34,9 +34,9 @@ import javax.management.openmbean.CompositeData;
  * it; then, with traffic flowing, it is decoded with a {@link SnapshotDecoder} and swapped in through
  * {@link GatewaySnapshots#swap} — what the gateway's snapshot client does: first once (the first load), then
  * {@code --swaps} times the same bytes again, then {@code --warmup-swaps} and {@code --changed-swaps} revisions
- * that each change a few services and groups ({@link BenchSnapshots#changed}); the warm-up's are not judged. The client's
- * latencies and response gaps during the swaps are compared with a window of the same traffic without swaps, and
- * every GC pause is recorded from the collectors' notifications. Everything here (backend, client, JSON bytes)
+ * that each change a few services and groups ({@link BenchSnapshots#changed}); the warm-up's are not judged. The
+ * client's latencies and response gaps during the swaps are compared with a window of the same traffic without
+ * swaps, and every GC pause is recorded from the collectors' notifications. Everything here (backend, client, JSON bytes)
  * shares the 256 MB with the gateway, so the heap figures are an upper bound.
  */
 public final class SnapshotMemory {

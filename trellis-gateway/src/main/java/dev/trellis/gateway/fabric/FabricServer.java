@@ -22,7 +22,6 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
@@ -55,7 +54,7 @@ public final class FabricServer implements AutoCloseable {
     private final FabricTls tls;
     private final GatewaySnapshots snapshots;
     private final UpstreamPools upstreams;
-    private final AtomicInteger open = new AtomicInteger();
+    /** Peer connections open now (handshaking ones included); a closed one leaves by itself. */
     private final ChannelGroup peers = new DefaultChannelGroup("fabric peers", GlobalEventExecutor.INSTANCE);
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
@@ -84,9 +83,7 @@ public final class FabricServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        server.open.incrementAndGet();
                         server.peers.add(ch);
-                        ch.closeFuture().addListener(f -> server.open.decrementAndGet());
                         // The contexts current now: renewal affects handshakes from here on, not open connections.
                         ch.pipeline().addLast("tls", tls.serverContext().newHandler(ch.alloc()))
                                 .addLast("verify", server.new PeerVerifier());
@@ -134,7 +131,7 @@ public final class FabricServer implements AutoCloseable {
 
     /** Peer connections open now (handshaking ones included). */
     public int openConnections() {
-        return open.get();
+        return peers.size();
     }
 
     GatewaySnapshots snapshots() {
