@@ -1,10 +1,10 @@
 package dev.trellis.benchmarks.gateway;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
+import dev.trellis.benchmarks.wrk.ProcessCpu;
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
-import dev.trellis.benchmarks.wrk.ProcessCpu;
 import dev.trellis.gateway.snapshot.BackgroundPriority;
 import dev.trellis.model.snapshot.SnapshotCodec;
 import dev.trellis.model.snapshot.SnapshotDecoder;
@@ -15,6 +15,7 @@ import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -36,8 +37,8 @@ import javax.management.openmbean.CompositeData;
  * {@code --swaps} times the same bytes again, then {@code --warmup-swaps} and {@code --changed-swaps} revisions
  * that each change a few services and groups ({@link BenchSnapshots#changed}); the warm-up's are not judged. The
  * client's latencies and response gaps during the swaps are compared with a window of the same traffic without
- * swaps, and every GC pause is recorded from the collectors' notifications. Everything here (backend, client, JSON bytes)
- * shares the 256 MB with the gateway, so the heap figures are an upper bound.
+ * swaps, and every GC pause is recorded from the collectors' notifications. Everything here (backend, client, JSON
+ * bytes) shares the 256 MB with the gateway, so the heap figures are an upper bound.
  */
 public final class SnapshotMemory {
 
@@ -382,7 +383,8 @@ public final class SnapshotMemory {
 
     /**
      * Who used the CPU in each window, in percent of one core: the gateway's event loop ({@code trellis-io}), the
-     * swapping thread ({@code main}), the client, the backend, the collector's and the JIT's threads. Shows whether
+     * swapping thread (the main thread, {@code java} to the kernel), the client, the backend, the collector's and
+     * the JIT's threads. Shows whether
      * a swap slows traffic by taking the loop's CPU, by making work on the loop, or through the collector.
      */
     private static String threadCpuTable(SteadyClient.Window quiet, Map<String, Double> quietCpu,
@@ -409,7 +411,7 @@ public final class SnapshotMemory {
             for (int c = 0; c < percents.length; c++) {
                 total[c] += percents[c];
             }
-            if (java.util.Arrays.stream(percents).max().orElse(0) >= 1) {
+            if (Arrays.stream(percents).max().orElse(0) >= 1) {
                 out.append("| ").append(kind).append(" |");
                 for (double p : percents) {
                     out.append(String.format(Locale.ROOT, " %.1f |", p));
@@ -492,7 +494,7 @@ public final class SnapshotMemory {
 
     private static double median(double[] values) {
         double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         return sorted.length == 0 ? 0 : sorted[sorted.length / 2];
     }
 
