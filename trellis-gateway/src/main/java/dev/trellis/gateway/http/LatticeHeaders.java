@@ -32,7 +32,6 @@ public final class LatticeHeaders {
 
     // Name prefixes of removeSpoofable, matched without allocating (AsciiString names keep their hash codes).
     private static final AsciiString LATTICE_PREFIX = AsciiString.cached("x-amzn-lattice-");
-    private static final AsciiString HTTP2_PREFIX = AsciiString.cached("x-http2-");
     private static final AsciiString SOURCE_VPC_NAME = AsciiString.cached(SOURCE_VPC);
     private static final AsciiString FORWARDED_FOR_NAME = AsciiString.cached(FORWARDED_FOR);
 
@@ -81,7 +80,7 @@ public final class LatticeHeaders {
 
     private static boolean isSpoofable(CharSequence name) {
         return HeaderNames.startsWithIgnoreCase(name, LATTICE_PREFIX)
-                || HeaderNames.startsWithIgnoreCase(name, HTTP2_PREFIX)
+                || HeaderNames.isHttp2Conversion(name)
                 || AsciiString.contentEqualsIgnoreCase(name, SOURCE_VPC_NAME);
     }
 

@@ -11,7 +11,17 @@ import java.util.function.Predicate;
 /** Finding and removing headers by name on the request path, without copying names. */
 public final class HeaderNames {
 
+    private static final AsciiString HTTP2_CONVERSION_PREFIX = AsciiString.cached("x-http2-");
+
     private HeaderNames() {
+    }
+
+    /**
+     * Whether {@code name} is one of the {@code x-http2-*} headers Netty's HTTP/2-to-HTTP/1.1 conversion adds
+     * (stream id, scheme, path): never from a client, never to pass on.
+     */
+    public static boolean isHttp2Conversion(CharSequence name) {
+        return startsWithIgnoreCase(name, HTTP2_CONVERSION_PREFIX);
     }
 
     /**

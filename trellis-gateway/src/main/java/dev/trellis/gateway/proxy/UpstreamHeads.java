@@ -8,15 +8,12 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 
 /**
  * The few header rules that depend on the {@link UpstreamTransport}, shared by local exchanges and by the fabric's
  * receiving side so both treat a target the same way.
  */
 public final class UpstreamHeads {
-
-    private static final AsciiString HTTP2_PREFIX = AsciiString.cached("x-http2-");
 
     private UpstreamHeads() {
     }
@@ -64,6 +61,6 @@ public final class UpstreamHeads {
     /** Removes Netty's {@code x-http2-*} conversion headers (stream id, scheme) from a target's response head. */
     public static void removeConversionHeaders(HttpHeaders headers) {
         // Allocates only when there is something to remove (responses from HTTP/2 targets).
-        HeaderNames.removeIf(headers, name -> HeaderNames.startsWithIgnoreCase(name, HTTP2_PREFIX));
+        HeaderNames.removeIf(headers, HeaderNames::isHttp2Conversion);
     }
 }
