@@ -9,10 +9,12 @@ import dev.trellis.controlplane.identity.IdentityDirectory;
 import dev.trellis.gateway.snapshot.SnapshotClient;
 import dev.trellis.model.snapshot.ListenerRule;
 import dev.trellis.model.snapshot.ServiceEntry;
+import dev.trellis.model.snapshot.SnapshotCodec;
 import dev.trellis.model.snapshot.TargetGroupEntry;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -99,6 +101,14 @@ class SnapshotDistributionTest {
         return RuleAction.builder().forward(f -> f.targetGroups(groups)).build();
     }
 
+    /** A rule at priority 5 that sends {@code x-canary: true} to datastore-v2: a change every gateway sees. */
+    private void addCanaryRule() {
+        lattice.createRule(r -> r.serviceIdentifier(serviceId).listenerIdentifier(listenerId).name("canary")
+                .priority(5).match(m -> m.httpMatch(h -> h.headerMatches(hm -> hm.name("x-canary")
+                        .match(HeaderMatchType.builder().exact("true").build()))))
+                .action(forward(weighted(v2, 1))));
+    }
+
     @AfterEach
     void stop() {
         lattice.close();
@@ -146,10 +156,7 @@ class SnapshotDistributionTest {
             long before = a.get().revision();
 
             long changedAt = System.nanoTime();
-            lattice.createRule(r -> r.serviceIdentifier(serviceId).listenerIdentifier(listenerId).name("canary")
-                    .priority(5).match(m -> m.httpMatch(h -> h.headerMatches(hm -> hm.name("x-canary")
-                            .match(HeaderMatchType.builder().exact("true").build()))))
-                    .action(forward(weighted(v2, 1))));
+            addCanaryRule();
             await().atMost(Duration.ofSeconds(5)).until(() -> a.get().revision() > before);
             long millis = Duration.ofNanos(System.nanoTime() - changedAt).toMillis();
 
@@ -178,6 +185,42 @@ class SnapshotDistributionTest {
             assertThat(restarted.get()).isEqualTo(first.get());
         } finally {
             controlPlane = null;
+        }
+    }
+
+    @Test
+    void thePersistedSnapshotIsTheBytesReceivedAndOnlyItsOwnerMayReadThem() throws Exception {
+        AtomicReference<VpcSnapshot> a = new AtomicReference<>();
+        try (SnapshotClient clientA = client(vpcA, dir.resolve("gw-a"), a)) {
+            clientA.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.get() != null);
+            long before = a.get().revision();
+            addCanaryRule();
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.get().revision() > before);
+
+            // the control plane sends SnapshotCodec's encoding; the file holds the last revision's, byte for byte
+            Path file = clientA.persistedSnapshot();
+            assertThat(Files.readAllBytes(file)).isEqualTo(SnapshotCodec.encode(a.get()));
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+            try (var files = Files.list(file.getParent())) {
+                assertThat(files.map(f -> f.getFileName().toString())).containsExactly(file.getFileName().toString());
+            }
+        }
+    }
+
+    @Test
+    void aSnapshotThatCannotBePersistedIsServedAllTheSame() throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("a-file"), "not a directory");
+        AtomicReference<VpcSnapshot> a = new AtomicReference<>();
+        try (SnapshotClient clientA = client(vpcA, notADirectory.resolve("gw-a"), a)) {
+            clientA.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.get() != null);
+            long before = a.get().revision();
+            addCanaryRule();
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.get().revision() > before);
+            assertThat(a.get().services().get(0).listeners().get(0).rules().get(0).priority()).isEqualTo(5);
+            assertThat(Files.exists(clientA.persistedSnapshot())).isFalse();
         }
     }
 }

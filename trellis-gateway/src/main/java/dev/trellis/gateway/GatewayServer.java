@@ -154,6 +154,14 @@ public final class GatewayServer implements AutoCloseable {
         return group == null ? null : GatewayTransport.of(group);
     }
 
+    /**
+     * The event loops serving listeners, the fabric and targets (null before {@link #start()}): to schedule a probe
+     * of their responsiveness on, never to block.
+     */
+    public synchronized EventLoopGroup eventLoops() {
+        return group;
+    }
+
     /** The listener ports bound now. */
     public synchronized Set<Integer> listenerPorts() {
         return Set.copyOf(listeners.keySet());

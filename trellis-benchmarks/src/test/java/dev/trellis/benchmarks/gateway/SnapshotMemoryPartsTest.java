@@ -3,10 +3,16 @@ package dev.trellis.benchmarks.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trellis.benchmarks.wrk.ProcessCpu;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The parts of {@code ./bench snapshot-memory} that decide its figures: the paced client and the CPU by thread. */
+/**
+ * The parts of {@code ./bench snapshot-memory} that decide its figures: the paced client, the probe of the gateway's
+ * loop and the CPU by thread.
+ */
 class SnapshotMemoryPartsTest {
 
     @Test
@@ -51,6 +57,37 @@ class SnapshotMemoryPartsTest {
         } finally {
             running.interrupt();
             running.join();
+        }
+    }
+
+    @Test
+    void theLoopProbeSeesHowLongTheLoopWasStoppedAndNothingWhenItWasNot() throws Exception {
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            EventLoop loop = group.next();
+            LoopProbe.Window idle = new LoopProbe.Window("idle");
+            LoopProbe probe = LoopProbe.start(loop, idle);
+            Thread.sleep(300);
+            LoopProbe.Window blocked = new LoopProbe.Window("blocked");
+            probe.switchTo(blocked);
+            // work that holds the loop for 40 ms, as a pause of the gateway's loop would
+            loop.execute(() -> {
+                long end = System.nanoTime() + 40_000_000L;
+                while (System.nanoTime() < end) {
+                    Thread.onSpinWait();
+                }
+            });
+            Thread.sleep(300);
+            probe.switchTo(new LoopProbe.Window("after"));
+            probe.close();
+
+            // a tick a millisecond, give or take the machine: an idle loop runs them nearly on time
+            assertThat(idle.ticks()).isBetween(100L, 310L);
+            assertThat(blocked.maxDelayMillis()).isBetween(30.0, 300.0);
+            assertThat(blocked.over10Millis()).isGreaterThanOrEqualTo(1);
+            assertThat(blocked.maxDelayMillis()).isGreaterThan(idle.maxDelayMillis());
+        } finally {
+            group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
         }
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.trellis.model.gateway.TargetHealthReport;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -60,6 +61,12 @@ public final class ControlPlaneClient implements AutoCloseable {
     record Answer(int status, byte[] body, String errorType, String revision) {
     }
 
+    /** Reads a snapshot's body as it arrives. */
+    @FunctionalInterface
+    public interface BodyReader<T> {
+        T read(InputStream body) throws IOException;
+    }
+
     /**
      * {@code GET /trellis/v1/snapshots/{vpcId}}: with {@code after} ≥ 0 a long-poll of up to {@code waitSeconds};
      * with {@code after} < 0 the snapshot as of now.
@@ -67,23 +74,30 @@ public final class ControlPlaneClient implements AutoCloseable {
      * @return the snapshot's JSON, or null when nothing changed (304)
      */
     public byte[] snapshot(String vpcId, long after, int waitSeconds) throws IOException {
-        return snapshot(vpcId, after, waitSeconds, null);
+        return snapshot(vpcId, after, waitSeconds, null, InputStream::readAllBytes);
     }
 
     /**
-     * As {@link #snapshot(String, long, int)} for the gateway process {@code watcher}: a long-poll then also tells the
-     * control plane this gateway serves revision {@code after}, which calls like STS AssumeRole wait for.
+     * As {@link #snapshot(String, long, int)} for the gateway process {@code watcher}, handing the body to
+     * {@code reader} as it arrives instead of collecting it first (a snapshot is megabytes, and the gateway gets one
+     * for every revision). A long-poll also tells the control plane this gateway serves revision {@code after},
+     * which calls like STS AssumeRole wait for.
+     *
+     * @return what {@code reader} made of the snapshot, or null when nothing changed (304)
      */
-    public byte[] snapshot(String vpcId, long after, int waitSeconds, String watcher) throws IOException {
+    public <T> T snapshot(String vpcId, long after, int waitSeconds, String watcher, BodyReader<T> reader)
+            throws IOException {
         String query = "wait=" + waitSeconds + (after < 0 ? "" : "&after=" + after)
                 + (watcher == null ? "" : "&watcher=" + watcher);
-        Answer answer = call("GET", "/trellis/v1/snapshots/" + vpcId, query, null,
-                Duration.ofSeconds(waitSeconds + 15L));
-        return switch (answer.status()) {
-            case 200 -> answer.body();
-            case 304 -> null;
-            default -> throw refused(answer);
-        };
+        HttpResponse<InputStream> response = send("GET", "/trellis/v1/snapshots/" + vpcId, query, null,
+                Duration.ofSeconds(waitSeconds + 15L), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            return switch (response.statusCode()) {
+                case 200 -> reader.read(body);
+                case 304 -> null;
+                default -> throw refused(answer(response, body.readAllBytes()));
+            };
+        }
     }
 
     /**
@@ -137,6 +151,20 @@ public final class ControlPlaneClient implements AutoCloseable {
     }
 
     private Answer call(String method, String path, String query, byte[] body, Duration timeout) throws IOException {
+        HttpResponse<byte[]> response = send(method, path, query, body, timeout,
+                HttpResponse.BodyHandlers.ofByteArray());
+        return answer(response, response.body());
+    }
+
+    private static Answer answer(HttpResponse<?> response, byte[] body) {
+        return new Answer(response.statusCode(), body,
+                response.headers().firstValue("x-amzn-ErrorType").orElse(null),
+                response.headers().firstValue("x-trellis-revision").orElse(null));
+    }
+
+    /** Signs and sends a call; {@link #close} aborts it until its response (with a streamed body, its head) is in. */
+    private <T> HttpResponse<T> send(String method, String path, String query, byte[] body, Duration timeout,
+                                     HttpResponse.BodyHandler<T> handler) throws IOException {
         if (closed) {
             throw new InterruptedIOException("the control-plane client is closed");
         }
@@ -149,17 +177,13 @@ public final class ControlPlaneClient implements AutoCloseable {
                 values.forEach(v -> request.header(name, v));
             }
         });
-        CompletableFuture<HttpResponse<byte[]>> future = http.sendAsync(request.build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<HttpResponse<T>> future = http.sendAsync(request.build(), handler);
         inFlight.add(future);
         try {
             if (closed) {
                 future.cancel(true);
             }
-            HttpResponse<byte[]> response = future.get();
-            return new Answer(response.statusCode(), response.body(),
-                    response.headers().firstValue("x-amzn-ErrorType").orElse(null),
-                    response.headers().firstValue("x-trellis-revision").orElse(null));
+            return future.get();
         } catch (CancellationException e) {
             throw new InterruptedIOException("the call to the control plane was cancelled: the client is closed");
         } catch (InterruptedException e) {

@@ -2,7 +2,11 @@ package dev.trellis.gateway.snapshot;
 
 import dev.trellis.model.snapshot.SnapshotDecoder;
 import dev.trellis.model.snapshot.VpcSnapshot;
+import java.io.BufferedOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -22,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * Keeps a gateway's snapshot current: long-polls the control plane for a newer snapshot of its VPC, hands each one
  * (decoded and checked by a {@link SnapshotDecoder}, which decodes only the entries that changed since the snapshot
  * before, and hands the unchanged ones over as the very same objects) to the gateway, and persists it — the bytes as
- * received — as the last good snapshot. On
- * start it first hands over the persisted snapshot, so a gateway serves even while the control plane is down
- * (static stability). Runs on its own thread; never on an event loop.
+ * received, written as they arrive — as the last good snapshot. A snapshot is decoded from the response as it
+ * streams in, never held whole. On start it first hands over the persisted snapshot, so a gateway serves even while
+ * the control plane is down (static stability). Runs on its own thread; never on an event loop.
  *
  * <p>A snapshot carries signing keys for the days around its compile time. When the snapshot served was compiled
  * more than {@link #REFRESH_AFTER} ago, the client asks for the current snapshot unconditionally (no {@code after}),
@@ -100,7 +104,7 @@ public final class SnapshotClient implements AutoCloseable {
     public void start() {
         loadPersisted().ifPresent(snapshot -> {
             log.info("serving the persisted snapshot {} until the control plane answers", snapshot);
-            accept(snapshot, null);
+            accept(snapshot);
         });
         thread.start();
     }
@@ -115,8 +119,8 @@ public final class SnapshotClient implements AutoCloseable {
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(decoder.decode(Files.readAllBytes(file)));
+        try (InputStream in = Files.newInputStream(file)) {
+            return Optional.of(decoder.decode(in));
         } catch (IOException | RuntimeException e) {
             log.warn("ignoring the persisted snapshot {}: {}", file, e.getMessage());
             return Optional.empty();
@@ -152,44 +156,35 @@ public final class SnapshotClient implements AutoCloseable {
         boolean unconditional = current == null || revision < 0
                 || Duration.between(current.compiledAt(), clock.instant()).compareTo(REFRESH_AFTER) > 0;
         // 'revision' is swapped in before this poll: the control plane may take the poll as "serves revision"
-        byte[] body = controlPlane.snapshot(settings.vpcId(), unconditional ? -1 : revision, WAIT_SECONDS, watcher);
-        if (body != null) {
-            accept(decoder.decode(body), body);
+        VpcSnapshot snapshot = controlPlane.snapshot(settings.vpcId(), unconditional ? -1 : revision, WAIT_SECONDS,
+                watcher, this::receive);
+        if (snapshot != null) {
+            accept(snapshot);
         }
-    }
-
-    /** @param json the snapshot as received, to persist; null when it came from the persisted file */
-    private void accept(VpcSnapshot snapshot, byte[] json) {
-        if (!snapshot.vpcId().equals(settings.vpcId())) {
-            throw new IllegalStateException("got a snapshot of " + snapshot.vpcId() + " for " + settings.vpcId());
-        }
-        if (json != null) {
-            persist(snapshot, json);
-        }
-        gateway.accept(snapshot);
-        served = snapshot;
-        revision = snapshot.revision();
-        log.info("serving snapshot {}", snapshot);
     }
 
     /**
-     * Writes the snapshot to a temporary file readable by the owner only (it holds derived signing keys) and renames
-     * it over the last one, so a crash leaves a whole file. The bytes are those received (and decoded): encoding the
-     * snapshot again would cost as much CPU as decoding it.
+     * Decodes a snapshot as it arrives and writes the bytes received, as they pass, to a temporary file readable by
+     * the owner only (it holds derived signing keys). Only a snapshot that decoded and is this VPC's replaces the last
+     * good one, by a rename, so a crash leaves a whole file; a refused one leaves no file behind. The bytes are those
+     * received: encoding the snapshot again would cost as much CPU as decoding it, and holding them all at once would
+     * cost the heap an 8 MB array per revision. A file that cannot be written costs the persisted copy, not the
+     * snapshot: the gateway serves it all the same.
      */
-    private void persist(VpcSnapshot snapshot, byte[] json) {
+    private VpcSnapshot receive(InputStream body) throws IOException {
         Path file = persistedSnapshot();
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        CopyingInputStream copying = new CopyingInputStream(body, temporary);
+        VpcSnapshot snapshot;
         try {
-            Files.createDirectories(settings.dataDir());
-            Files.deleteIfExists(temporary);
-            try {
-                Files.createFile(temporary, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException e) {
-                Files.createFile(temporary); // not a POSIX file system: its default permissions stand
-            }
-            Files.write(temporary, json);
+            snapshot = decoder.decode(copying);
+            checkVpc(snapshot);
+        } catch (IOException | RuntimeException e) {
+            copying.discard();
+            throw e;
+        }
+        try {
+            copying.finish();
             try {
                 Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
@@ -197,6 +192,113 @@ public final class SnapshotClient implements AutoCloseable {
             }
         } catch (IOException e) {
             log.warn("cannot persist snapshot {} to {}: {}", snapshot, file, e.getMessage());
+            copying.discard();
+        }
+        return snapshot;
+    }
+
+    private void checkVpc(VpcSnapshot snapshot) {
+        if (!snapshot.vpcId().equals(settings.vpcId())) {
+            throw new IllegalStateException("got a snapshot of " + snapshot.vpcId() + " for " + settings.vpcId());
+        }
+    }
+
+    private void accept(VpcSnapshot snapshot) {
+        checkVpc(snapshot);
+        gateway.accept(snapshot);
+        served = snapshot;
+        revision = snapshot.revision();
+        log.info("serving snapshot {}", snapshot);
+    }
+
+    /**
+     * Copies the bytes it reads to a new file, created readable by its owner only. A failure to write stops the copy,
+     * not the reading: {@link #finish} reports it.
+     */
+    private static final class CopyingInputStream extends FilterInputStream {
+        private final Path file;
+        private OutputStream copy;
+        private IOException failure;
+
+        CopyingInputStream(InputStream in, Path file) {
+            super(in);
+            this.file = file;
+            try {
+                Files.createDirectories(file.getParent());
+                Files.deleteIfExists(file);
+                try {
+                    Files.createFile(file, PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rw-------")));
+                } catch (UnsupportedOperationException e) {
+                    Files.createFile(file); // not a POSIX file system: its default permissions stand
+                }
+                copy = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                copy(new byte[] {(byte) b}, 0, 1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                copy(b, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            throw new IOException("a copied stream is read, not skipped");
+        }
+
+        private void copy(byte[] b, int off, int len) {
+            if (failure == null) {
+                try {
+                    copy.write(b, off, len);
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+        }
+
+        /** Closes the file; throws the first failure to write it. */
+        void finish() throws IOException {
+            if (copy != null) {
+                OutputStream out = copy;
+                copy = null;
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+
+        /** Closes and removes the file. */
+        void discard() {
+            try {
+                finish();
+            } catch (IOException e) {
+                // the copy is being thrown away: how it failed does not matter
+            }
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                log.warn("cannot remove {}: {}", file, e.getMessage());
+            }
         }
     }
 

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -26,13 +28,12 @@ import java.util.Map;
  *
  * <p>Why bytes and not equality of decoded records: deciding "unchanged" must cost less than decoding, and the
  * bytes are at hand. Decoding is deterministic, so equal bytes give equal entries; the comparison is exact (a hash
- * only finds the candidate), so no change is ever missed. The price is keeping the previous snapshot's bytes (the
- * size of the JSON) for as long as the decoder lives.
+ * only finds the candidate), so no change is ever missed. The price is keeping the previous snapshot's entries'
+ * bytes (about the size of the JSON, in one small array per entry) for as long as the decoder lives.
  *
  * <p>The result is the same as {@link SnapshotCodec#decode} (same field semantics, unknown fields ignored, checked
  * with {@link VpcSnapshot#ensureConsistent()}). One decoder serves one snapshot stream (the gateway's snapshot
- * client); its methods are synchronised so that a second caller cannot corrupt what it remembers. The caller must
- * not modify a byte array after handing it over: the decoder compares the next text with it.
+ * client); its methods are synchronised so that a second caller cannot corrupt what it remembers.
  */
 public final class SnapshotDecoder {
 
@@ -51,11 +52,10 @@ public final class SnapshotDecoder {
             "certificates", JSON.readerFor(CertificateEntry.class),
             "dnsZones", JSON.readerFor(DnsZone.class));
 
-    /** One entry as it was in the last decoded text: where, and what it decoded to; chained per hash. */
-    private record Known(int offset, int length, Object value, Known next) {
+    /** One entry of the last decoded text: its bytes, and what they decoded to; chained per hash. */
+    private record Known(byte[] text, Object value, Known next) {
     }
 
-    private byte[] previousJson;
     /** Entries of the last decoded text, by section and then by hash of their bytes. */
     private Map<String, Map<Long, Known>> previousEntries = Map.of();
     private int reused;
@@ -68,6 +68,21 @@ public final class SnapshotDecoder {
      * @throws IllegalStateException when the snapshot is not consistent
      */
     public synchronized VpcSnapshot decode(byte[] json) throws IOException {
+        return decode(new ByteArrayInputStream(json));
+    }
+
+    /**
+     * Decodes the snapshot that {@code json} streams, to its end, reusing entries of the snapshot this decoder
+     * decoded last. The text is read through a window the size of the largest entry (64 KB at least), never held
+     * whole: a gateway receives an 8 MB snapshot for every revision, and one 8 MB array per revision is what
+     * the collector calls a humongous object, whose allocation made G1 start a concurrent cycle — a pause of the
+     * gateway's traffic — at every swap. Only the entries that changed are copied out of the window (their bytes
+     * are what the next revision is compared with). The caller closes the stream.
+     *
+     * @throws IOException when the stream fails or does not hold a snapshot (the message names the field or entry)
+     * @throws IllegalStateException when the snapshot is not consistent
+     */
+    public synchronized VpcSnapshot decode(InputStream json) throws IOException {
         Map<String, Map<Long, Known>> entries = new HashMap<>();
         Map<String, List<Object>> lists = new HashMap<>();
         ObjectNode scalars = JSON.createObjectNode();
@@ -88,9 +103,10 @@ public final class SnapshotDecoder {
                 ObjectReader reader = SECTIONS.get(field);
                 if (reader == null || !scanner.next('[')) {
                     // Scalars (and a list that is null or not a list) are decoded by Jackson below, as before.
-                    int start = scanner.valueStart();
+                    scanner.beginValue();
                     scanner.skipValue();
-                    scalars.set(field, readTree(json, start, scanner.position(), field));
+                    scalars.set(field, readTree(scanner.buffer(), scanner.valueStart(), scanner.position(), field));
+                    scanner.endValue();
                     continue;
                 }
                 Map<Long, Known> known = previousEntries.getOrDefault(field, Map.of());
@@ -98,26 +114,35 @@ public final class SnapshotDecoder {
                 List<Object> list = new ArrayList<>();
                 if (!scanner.next(']')) {
                     do {
-                        int start = scanner.valueStart();
-                        if (json[start] != '{') {
+                        scanner.beginValue();
+                        if (scanner.buffer()[scanner.valueStart()] != '{') {
                             throw new IOException(field + "[" + list.size() + "] is not a JSON object");
                         }
                         scanner.skipValue();
+                        // the window may have moved while skipping: read where the entry is only now
+                        byte[] window = scanner.buffer();
+                        int start = scanner.valueStart();
                         int end = scanner.position();
-                        long hash = hash(json, start, end);
-                        Object entry = find(known.get(hash), json, start, end);
-                        if (entry != null) {
+                        long hash = hash(window, start, end);
+                        Known same = find(known.get(hash), window, start, end);
+                        byte[] text;
+                        Object entry;
+                        if (same != null) {
                             reusedNow++;
+                            text = same.text();
+                            entry = same.value();
                         } else {
                             decodedNow++;
+                            text = Arrays.copyOfRange(window, start, end);
                             try {
-                                entry = reader.readValue(json, start, end - start);
+                                entry = reader.readValue(text);
                             } catch (IOException | RuntimeException e) {
                                 throw new IOException(field + "[" + list.size() + "] is not valid: " + e.getMessage(),
                                         e);
                             }
                         }
-                        index.put(hash, new Known(start, end - start, entry, index.get(hash)));
+                        scanner.endValue();
+                        index.put(hash, new Known(text, entry, index.get(hash)));
                         list.add(entry);
                     } while (scanner.next(','));
                     scanner.expect(']', "a ',' or ']' after " + field + "[" + (list.size() - 1) + "]");
@@ -129,7 +154,6 @@ public final class SnapshotDecoder {
         }
         scanner.expectEnd();
         VpcSnapshot snapshot = assemble(scalars, lists).ensureConsistent();
-        previousJson = json;
         previousEntries = entries;
         reused = reusedNow;
         decoded = decodedNow;
@@ -188,12 +212,11 @@ public final class SnapshotDecoder {
         return list == null ? decodedByJackson : (List<T>) list;
     }
 
-    /** The value of a known entry whose bytes are exactly {@code json[start, end)}, or null. */
-    private Object find(Known candidate, byte[] json, int start, int end) {
+    /** The known entry whose bytes are exactly {@code window[start, end)}, or null. */
+    private static Known find(Known candidate, byte[] window, int start, int end) {
         for (Known known = candidate; known != null; known = known.next()) {
-            if (known.length() == end - start && Arrays.equals(previousJson, known.offset(),
-                    known.offset() + known.length(), json, start, end)) {
-                return known.value();
+            if (Arrays.equals(known.text(), 0, known.text().length, window, start, end)) {
+                return known;
             }
         }
         return null;
@@ -219,22 +242,78 @@ public final class SnapshotDecoder {
      * Finds where JSON values begin and end without decoding them: whitespace, string quotes and escapes, and
      * bracket depth. It checks only the structure the decoder walks (object, fields, arrays, commas); the values
      * themselves are checked by Jackson when they are decoded.
+     *
+     * <p>It reads the stream through a window: the bytes from {@link #beginValue()} to {@link #endValue()} stay in
+     * it (the window grows when one value does not fit), the bytes before are dropped when it is refilled. Every
+     * refill may move the window's bytes, so indices into {@link #buffer()} hold only until the scanner reads on.
      */
     private static final class Scanner {
-        private final byte[] json;
-        private int position;
+        private static final int WINDOW = 64 * 1024;
 
-        Scanner(byte[] json) {
-            this.json = json;
+        private final InputStream in;
+        private byte[] window = new byte[WINDOW];
+        /** How many bytes of {@link #window} hold text. */
+        private int limit;
+        private int position;
+        /** Where the value being scanned starts, or -1: the window keeps it while it is refilled. */
+        private int mark = -1;
+        /** How many bytes of the stream came before {@code window[0]}: for the error messages. */
+        private long dropped;
+
+        Scanner(InputStream in) {
+            this.in = in;
+        }
+
+        byte[] buffer() {
+            return window;
         }
 
         int position() {
             return position;
         }
 
-        private void skipWhitespace() {
-            while (position < json.length) {
-                byte c = json[position];
+        /** The start of the value being scanned. */
+        int valueStart() {
+            return mark;
+        }
+
+        /**
+         * Reads more of the stream into the window, first dropping what is behind the value being scanned (or behind
+         * the position). False at the end of the stream.
+         */
+        private boolean fill() throws IOException {
+            int keep = mark >= 0 ? mark : position;
+            if (keep > 0) {
+                System.arraycopy(window, keep, window, 0, limit - keep);
+                limit -= keep;
+                position -= keep;
+                if (mark >= 0) {
+                    mark -= keep;
+                }
+                dropped += keep;
+            }
+            if (limit == window.length) {
+                window = Arrays.copyOf(window, window.length * 2);
+            }
+            int n;
+            do {
+                n = in.read(window, limit, window.length - limit);
+            } while (n == 0);
+            if (n < 0) {
+                return false;
+            }
+            limit += n;
+            return true;
+        }
+
+        /** True when a byte is at the position, reading more when needed. */
+        private boolean more() throws IOException {
+            return position < limit || fill();
+        }
+
+        private void skipWhitespace() throws IOException {
+            while (more()) {
+                byte c = window[position];
                 if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
                     return;
                 }
@@ -243,9 +322,9 @@ public final class SnapshotDecoder {
         }
 
         /** Consumes {@code c} (after whitespace) when it comes next. */
-        boolean next(char c) {
+        boolean next(char c) throws IOException {
             skipWhitespace();
-            if (position < json.length && json[position] == c) {
+            if (position < limit && window[position] == c) {
                 position++;
                 return true;
             }
@@ -260,47 +339,53 @@ public final class SnapshotDecoder {
 
         void expectEnd() throws IOException {
             skipWhitespace();
-            if (position != json.length) {
+            if (position < limit) {
                 throw new IOException("a snapshot is one JSON object");
             }
         }
 
-        /** The start of the next value (after whitespace). */
-        int valueStart() throws IOException {
+        /** Starts a value (after whitespace): the window keeps it from here until {@link #endValue()}. */
+        void beginValue() throws IOException {
             skipWhitespace();
-            if (position >= json.length) {
+            if (position >= limit) {
                 throw error("the snapshot ends where a value was expected");
             }
-            return position;
+            mark = position;
+        }
+
+        /** Lets the window drop the value begun last. */
+        void endValue() {
+            mark = -1;
         }
 
         String fieldName() throws IOException {
-            int start = valueStart();
-            if (json[start] != '"') {
+            beginValue();
+            if (window[mark] != '"') {
                 throw error("expected a field name");
             }
             skipString();
+            int start = mark;
+            endValue();
             for (int i = start + 1; i < position - 1; i++) {
-                if (json[i] == '\\') {
-                    return JSON.readTree(json, start, position - start).asText();
+                if (window[i] == '\\') {
+                    return JSON.readTree(window, start, position - start).asText();
                 }
             }
-            return new String(json, start + 1, position - start - 2, StandardCharsets.UTF_8);
+            return new String(window, start + 1, position - start - 2, StandardCharsets.UTF_8);
         }
 
-        /** Skips the value at {@link #valueStart()}: a string, an object or array (whole), or a literal. */
+        /** Skips the value at {@link #beginValue()}: a string, an object or array (whole), or a literal. */
         void skipValue() throws IOException {
-            byte c = json[position];
+            byte c = window[position];
             if (c == '"') {
                 skipString();
             } else if (c == '{' || c == '[') {
                 skipNested();
             } else {
-                int start = position;
-                while (position < json.length && !isDelimiter(json[position])) {
+                while (more() && !isDelimiter(window[position])) {
                     position++;
                 }
-                if (position == start) {
+                if (position == mark) {
                     throw error("expected a value");
                 }
             }
@@ -311,27 +396,42 @@ public final class SnapshotDecoder {
          * bytes are in strings: ids, ARNs, policies).
          */
         private void skipString() throws IOException {
-            byte[] b = json;
-            int p = position + 1;
-            while (p < b.length) {
-                if (p + 8 <= b.length) {
+            position++;
+            while (true) {
+                if (!more()) {
+                    throw error("a string is not terminated");
+                }
+                byte[] b = window;
+                int p = position;
+                int end = limit;
+                while (p + 8 <= end) {
                     long word = (long) LONGS.get(b, p);
                     long special = zeroBytes(word ^ QUOTES) | zeroBytes(word ^ BACKSLASHES);
-                    if (special == 0) {
-                        p += 8;
-                        continue;
+                    if (special != 0) {
+                        // The lowest flagged byte is exact (little-endian): the first quote or backslash.
+                        p += Long.numberOfTrailingZeros(special) >>> 3;
+                        break;
                     }
-                    // The lowest flagged byte is exact (little-endian): the first quote or backslash.
-                    p += Long.numberOfTrailingZeros(special) >>> 3;
+                    p += 8;
                 }
-                byte c = b[p];
-                if (c == '"') {
+                while (p < end && b[p] != '"' && b[p] != '\\') {
+                    p++;
+                }
+                position = p;
+                if (p == end) {
+                    continue;
+                }
+                if (b[p] == '"') {
                     position = p + 1;
                     return;
                 }
-                p += c == '\\' ? 2 : 1;
+                // a backslash: the byte after it is escaped, whatever it is
+                position = p + 1;
+                if (!more()) {
+                    throw error("a string is not terminated");
+                }
+                position++;
             }
-            throw error("a string is not terminated");
         }
 
         /** The high bit of each byte of {@code v} that is zero (and maybe of bytes above the lowest such one). */
@@ -341,22 +441,17 @@ public final class SnapshotDecoder {
 
         private void skipNested() throws IOException {
             int depth = 0;
-            byte[] b = json;
-            int p = position;
-            while (p < b.length) {
-                byte c = b[p];
+            while (more()) {
+                byte c = window[position];
                 if (c == '"') {
-                    position = p;
                     skipString();
-                    p = position;
                     continue;
                 }
-                p++;
+                position++;
                 if (c == '{' || c == '[') {
                     depth++;
                 } else if (c == '}' || c == ']') {
                     if (--depth == 0) {
-                        position = p;
                         return;
                     }
                 }
@@ -369,7 +464,7 @@ public final class SnapshotDecoder {
         }
 
         private IOException error(String what) {
-            return new IOException("not a snapshot: " + what + " at byte " + position);
+            return new IOException("not a snapshot: " + what + " at byte " + (dropped + position));
         }
     }
 }

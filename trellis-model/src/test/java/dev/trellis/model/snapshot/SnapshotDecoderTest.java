@@ -3,11 +3,14 @@ package dev.trellis.model.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class SnapshotDecoderTest {
@@ -190,5 +193,73 @@ class SnapshotDecoderTest {
         VpcSnapshot after = decoder.decode(SnapshotCodec.encode(withTargetAdded(first())));
 
         assertThat(after.services().get(0)).isSameAs(before.services().get(0));
+    }
+
+    /** A stream that hands out 1 to 7 bytes per read, as a network may: every value crosses reads somewhere. */
+    private static InputStream trickle(byte[] bytes) {
+        return new ByteArrayInputStream(bytes) {
+            private int turn;
+
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, 1 + turn++ % 7));
+            }
+        };
+    }
+
+    /** {@code snapshot} with tg-v3 holding {@code count} targets: an entry larger than the decoder's 64 KB window. */
+    private static VpcSnapshot withTargets(VpcSnapshot snapshot, int count) {
+        List<TargetGroupEntry> groups = new ArrayList<>(snapshot.targetGroups());
+        TargetGroupEntry g = groups.get(2);
+        groups.set(2, new TargetGroupEntry(g.id(), g.arn(), g.type(), g.protocol(), g.protocolVersion(), g.port(),
+                g.vpcId(), g.healthCheck(), IntStream.range(0, count).mapToObj(i -> new TargetGroupEntry.Target(
+                        "10.1." + i / 250 + "." + i % 250, 3000, false)).toList()));
+        return new VpcSnapshot(snapshot.revision(), snapshot.vpcId(), snapshot.accountId(), snapshot.region(),
+                snapshot.compiledAt(), snapshot.services(), groups, snapshot.peers(), snapshot.credentials(),
+                snapshot.certificates(), snapshot.dnsZones());
+    }
+
+    @Test
+    void decodesAStreamThatArrivesAFewBytesAtATime() throws Exception {
+        VpcSnapshot tricky = new VpcSnapshot(3, VPC_A, "111122223333", "us-west-2", first().compiledAt(),
+                first().services(), first().targetGroups(), List.of(new FabricPeer(VPC_B, "h}]\\\"{[,:x\u00e9\n", 1),
+                        new FabricPeer("vpc-0cccccccccccccccc", "\\", 2)),
+                first().credentials(), first().certificates(), first().dnsZones());
+        SnapshotDecoder decoder = new SnapshotDecoder();
+
+        VpcSnapshot before = decoder.decode(trickle(SnapshotCodec.encode(tricky)));
+        VpcSnapshot after = decoder.decode(trickle(SnapshotCodec.encode(tricky)));
+
+        assertThat(before).isEqualTo(tricky);
+        assertThat(after).isEqualTo(tricky);
+        assertThat(after.peers().get(0)).isSameAs(before.peers().get(0));
+        assertThat(decoder.decodedEntries()).isZero();
+    }
+
+    @Test
+    void anEntryLargerThanTheWindowIsDecodedAndThenReused() throws Exception {
+        VpcSnapshot big = withTargets(first(), 8_000);
+        byte[] json = SnapshotCodec.encode(big);
+        assertThat(json.length).isGreaterThan(4 * 64 * 1024);
+        SnapshotDecoder decoder = new SnapshotDecoder();
+
+        VpcSnapshot before = decoder.decode(trickle(json));
+        VpcSnapshot after = decoder.decode(new ByteArrayInputStream(json));
+
+        assertThat(before).isEqualTo(big);
+        assertThat(after.targetGroups().get(2)).isSameAs(before.targetGroups().get(2));
+        assertThat(after.targetGroups().get(2).targets()).hasSize(8_000);
+        assertThat(decoder.decodedEntries()).isZero();
+    }
+
+    @Test
+    void aStreamThatStopsMidEntryIsRefusedWithWhereItStopped() {
+        byte[] json = SnapshotCodec.encode(withTargets(first(), 8_000));
+        byte[] cut = java.util.Arrays.copyOf(json, json.length - 1_000);
+
+        assertThatThrownBy(() -> new SnapshotDecoder().decode(trickle(cut)))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("not a snapshot: ")
+                .hasMessageEndingWith(" is not terminated at byte " + cut.length);
     }
 }
