@@ -42,7 +42,8 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
                                     round's nginx maximum (then the gateway is paced without nginx too: A/B runs
                                     of two builds at one fixed rate)
               --jfr                 record the gateway scenarios with Java Flight Recorder (work dir)
-              --gateway-java-opts S JVM options of the gateway (default: -Xms512m -Xmx512m)
+              --gateway-java-opts S JVM options of the gateway (default: -Xms512m -Xmx512m
+                                    -XX:MaxTenuringThreshold=1, which ./trellis gateway adds too)
               --gateway-transport T the gateways' event-loop transport: epoll, io_uring, nio or auto (default:
                                     the gateway's own, auto: io_uring, else epoll); adds
                                     -Dtrellis.transport=T to their JVM options
@@ -60,7 +61,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         Path reference = Path.of("../shared/reference");
         Path workDir = Path.of("target/wrk");
         boolean jfr = false;
-        String javaOpts = "-Xms512m -Xmx512m";
+        String javaOpts = "-Xms512m -Xmx512m -XX:MaxTenuringThreshold=1";
         int upstreamIdle = -1;
         int rounds = 1;
         double paceRate = 0;

@@ -158,9 +158,10 @@ class WrkHarnessPartsTest {
     @Test
     void aGatewayTransportBecomesTheGatewaysSystemPropertyAndAnUnknownOneIsRefused() {
         WrkOptions options = WrkOptions.parse(new String[] {"--jar", "bench.jar", "--gateway-transport", "io_uring"});
-        assertThat(options.gatewayJavaOpts()).isEqualTo("-Xms512m -Xmx512m -Dtrellis.transport=io_uring");
+        assertThat(options.gatewayJavaOpts())
+                .isEqualTo("-Xms512m -Xmx512m -XX:MaxTenuringThreshold=1 -Dtrellis.transport=io_uring");
         assertThat(WrkOptions.parse(new String[] {"--jar", "bench.jar"}).gatewayJavaOpts())
-                .isEqualTo("-Xms512m -Xmx512m");
+                .isEqualTo("-Xms512m -Xmx512m -XX:MaxTenuringThreshold=1");
         assertThatThrownBy(() -> WrkOptions.parse(new String[] {"--jar", "bench.jar", "--gateway-transport", "uring"}))
                 .hasMessage("--gateway-transport must be epoll, io_uring, nio or auto, not 'uring'");
     }
