@@ -114,12 +114,17 @@ class SnapshotDecoderTest {
         assertThat(decoder.decodedEntries()).isEqualTo(1);
     }
 
-    @Test
-    void readsPrettyPrintedJsonAndStringsFullOfBracketsQuotesAndEscapes() throws Exception {
-        VpcSnapshot tricky = new VpcSnapshot(3, VPC_A, "111122223333", "us-west-2", first().compiledAt(),
+    /** {@link #first()} with peers whose hosts are full of brackets, quotes, escapes and a non-ASCII letter. */
+    private static VpcSnapshot tricky() {
+        return new VpcSnapshot(3, VPC_A, "111122223333", "us-west-2", first().compiledAt(),
                 first().services(), first().targetGroups(), List.of(new FabricPeer(VPC_B, "h}]\\\"{[,:x\u00e9\n", 1),
                         new FabricPeer("vpc-0cccccccccccccccc", "\\", 2)),
                 first().credentials(), first().certificates(), first().dnsZones());
+    }
+
+    @Test
+    void readsPrettyPrintedJsonAndStringsFullOfBracketsQuotesAndEscapes() throws Exception {
+        VpcSnapshot tricky = tricky();
         byte[] pretty = new com.fasterxml.jackson.databind.ObjectMapper()
                 .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
                 .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -221,10 +226,7 @@ class SnapshotDecoderTest {
 
     @Test
     void decodesAStreamThatArrivesAFewBytesAtATime() throws Exception {
-        VpcSnapshot tricky = new VpcSnapshot(3, VPC_A, "111122223333", "us-west-2", first().compiledAt(),
-                first().services(), first().targetGroups(), List.of(new FabricPeer(VPC_B, "h}]\\\"{[,:x\u00e9\n", 1),
-                        new FabricPeer("vpc-0cccccccccccccccc", "\\", 2)),
-                first().credentials(), first().certificates(), first().dnsZones());
+        VpcSnapshot tricky = tricky();
         SnapshotDecoder decoder = new SnapshotDecoder();
 
         VpcSnapshot before = decoder.decode(trickle(SnapshotCodec.encode(tricky)));
