@@ -52,12 +52,15 @@ public final class SnapshotDecoder {
             "certificates", JSON.readerFor(CertificateEntry.class),
             "dnsZones", JSON.readerFor(DnsZone.class));
 
-    /** One entry of the last decoded text: its bytes, and what they decoded to; chained per hash. */
-    private record Known(byte[] text, Object value, Known next) {
+    /**
+     * One entry of a decoded text: its bytes, and what they decoded to. An entry found unchanged in the next text
+     * keeps its {@code Known}, so a revision allocates nothing for it.
+     */
+    private record Known(byte[] text, Object value) {
     }
 
-    /** Entries of the last decoded text, by section and then by hash of their bytes. */
-    private Map<String, Map<Long, Known>> previousEntries = Map.of();
+    /** Entries of the last decoded text, by section. */
+    private Map<String, Index> previousEntries = Map.of();
     private int reused;
     private int decoded;
 
@@ -83,7 +86,7 @@ public final class SnapshotDecoder {
      * @throws IllegalStateException when the snapshot is not consistent
      */
     public synchronized VpcSnapshot decode(InputStream json) throws IOException {
-        Map<String, Map<Long, Known>> entries = new HashMap<>();
+        Map<String, Index> entries = new HashMap<>();
         Map<String, List<Object>> lists = new HashMap<>();
         ObjectNode scalars = JSON.createObjectNode();
         int reusedNow = 0;
@@ -109,8 +112,8 @@ public final class SnapshotDecoder {
                     scanner.endValue();
                     continue;
                 }
-                Map<Long, Known> known = previousEntries.getOrDefault(field, Map.of());
-                Map<Long, Known> index = new HashMap<>();
+                Index known = previousEntries.getOrDefault(field, Index.EMPTY);
+                Index index = new Index(known.size());
                 List<Object> list = new ArrayList<>();
                 if (!scanner.next(']')) {
                     do {
@@ -124,26 +127,22 @@ public final class SnapshotDecoder {
                         int start = scanner.valueStart();
                         int end = scanner.position();
                         long hash = hash(window, start, end);
-                        Known same = find(known.get(hash), window, start, end);
-                        byte[] text;
-                        Object entry;
-                        if (same != null) {
+                        Known entry = known.find(hash, window, start, end);
+                        if (entry != null) {
                             reusedNow++;
-                            text = same.text();
-                            entry = same.value();
                         } else {
                             decodedNow++;
-                            text = Arrays.copyOfRange(window, start, end);
+                            byte[] text = Arrays.copyOfRange(window, start, end);
                             try {
-                                entry = reader.readValue(text);
+                                entry = new Known(text, reader.readValue(text));
                             } catch (IOException | RuntimeException e) {
                                 throw new IOException(field + "[" + list.size() + "] is not valid: " + e.getMessage(),
                                         e);
                             }
                         }
                         scanner.endValue();
-                        index.put(hash, new Known(text, entry, index.get(hash)));
-                        list.add(entry);
+                        index.add(hash, entry);
+                        list.add(entry.value());
                     } while (scanner.next(','));
                     scanner.expect(']', "a ',' or ']' after " + field + "[" + (list.size() - 1) + "]");
                 }
@@ -212,14 +211,67 @@ public final class SnapshotDecoder {
         return list == null ? decodedByJackson : (List<T>) list;
     }
 
-    /** The known entry whose bytes are exactly {@code window[start, end)}, or null. */
-    private static Known find(Known candidate, byte[] window, int start, int end) {
-        for (Known known = candidate; known != null; known = known.next()) {
-            if (Arrays.equals(known.text(), 0, known.text().length, window, start, end)) {
-                return known;
-            }
+    /**
+     * The entries of one list of a decoded text, by the hash of their bytes: open addressing over two arrays, so an
+     * index of thousands of entries costs two arrays per revision, not a boxed key and a node per entry. Entries with
+     * equal hashes (equal bytes, or a collision) sit side by side; {@link #find} compares the bytes.
+     */
+    private static final class Index {
+        static final Index EMPTY = new Index(0);
+
+        private long[] hashes;
+        private Known[] entries;
+        private int size;
+
+        /** An index sized for about {@code expected} entries (it grows past them). */
+        Index(int expected) {
+            int capacity = Integer.highestOneBit(Math.max(8, expected * 2 - 1)) << 1;
+            hashes = new long[capacity];
+            entries = new Known[capacity];
         }
-        return null;
+
+        int size() {
+            return size;
+        }
+
+        void add(long hash, Known entry) {
+            if (2 * (size + 1) > entries.length) {
+                long[] oldHashes = hashes;
+                Known[] oldEntries = entries;
+                hashes = new long[oldEntries.length * 2];
+                entries = new Known[oldEntries.length * 2];
+                for (int i = 0; i < oldEntries.length; i++) {
+                    if (oldEntries[i] != null) {
+                        put(oldHashes[i], oldEntries[i]);
+                    }
+                }
+            }
+            put(hash, entry);
+            size++;
+        }
+
+        private void put(long hash, Known entry) {
+            int mask = entries.length - 1;
+            int i = (int) hash & mask;
+            while (entries[i] != null) {
+                i = (i + 1) & mask;
+            }
+            hashes[i] = hash;
+            entries[i] = entry;
+        }
+
+        /** The entry whose bytes are exactly {@code window[start, end)}, or null. */
+        Known find(long hash, byte[] window, int start, int end) {
+            int mask = entries.length - 1;
+            for (int i = (int) hash & mask; entries[i] != null; i = (i + 1) & mask) {
+                Known known = entries[i];
+                if (hashes[i] == hash
+                        && Arrays.equals(known.text(), 0, known.text().length, window, start, end)) {
+                    return known;
+                }
+            }
+            return null;
+        }
     }
 
     /**
