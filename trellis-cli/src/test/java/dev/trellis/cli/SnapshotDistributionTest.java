@@ -109,6 +109,20 @@ class SnapshotDistributionTest {
                 .action(forward(weighted(v2, 1))));
     }
 
+    /**
+     * Waits for the first snapshot {@code served} gets, adds the canary rule, and waits for the revision that has it.
+     *
+     * @return the milliseconds from the API call to that revision's arrival
+     */
+    private long addCanaryRuleAndAwaitIt(AtomicReference<VpcSnapshot> served) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> served.get() != null);
+        long before = served.get().revision();
+        long changedAt = System.nanoTime();
+        addCanaryRule();
+        await().atMost(Duration.ofSeconds(5)).until(() -> served.get().revision() > before);
+        return Duration.ofNanos(System.nanoTime() - changedAt).toMillis();
+    }
+
     @AfterEach
     void stop() {
         lattice.close();
@@ -152,13 +166,7 @@ class SnapshotDistributionTest {
         AtomicReference<VpcSnapshot> a = new AtomicReference<>();
         try (SnapshotClient clientA = client(vpcA, dir.resolve("gw-a"), a)) {
             clientA.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> a.get() != null);
-            long before = a.get().revision();
-
-            long changedAt = System.nanoTime();
-            addCanaryRule();
-            await().atMost(Duration.ofSeconds(5)).until(() -> a.get().revision() > before);
-            long millis = Duration.ofNanos(System.nanoTime() - changedAt).toMillis();
+            long millis = addCanaryRuleAndAwaitIt(a);
 
             List<ListenerRule> rules = a.get().services().get(0).listeners().get(0).rules();
             assertThat(rules.get(0).priority()).isEqualTo(5);
@@ -193,10 +201,7 @@ class SnapshotDistributionTest {
         AtomicReference<VpcSnapshot> a = new AtomicReference<>();
         try (SnapshotClient clientA = client(vpcA, dir.resolve("gw-a"), a)) {
             clientA.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> a.get() != null);
-            long before = a.get().revision();
-            addCanaryRule();
-            await().atMost(Duration.ofSeconds(5)).until(() -> a.get().revision() > before);
+            addCanaryRuleAndAwaitIt(a);
 
             // the control plane sends SnapshotCodec's encoding; the file holds the last revision's, byte for byte
             Path file = clientA.persistedSnapshot();
@@ -214,11 +219,8 @@ class SnapshotDistributionTest {
         AtomicReference<VpcSnapshot> a = new AtomicReference<>();
         try (SnapshotClient clientA = client(vpcA, notADirectory.resolve("gw-a"), a)) {
             clientA.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> a.get() != null);
-            long before = a.get().revision();
-            addCanaryRule();
+            addCanaryRuleAndAwaitIt(a);
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> a.get().revision() > before);
             assertThat(a.get().services().get(0).listeners().get(0).rules().get(0).priority()).isEqualTo(5);
             assertThat(Files.exists(clientA.persistedSnapshot())).isFalse();
         }
