@@ -78,27 +78,24 @@ public final class HealthChecker implements AutoCloseable {
             return;
         }
         seen = current;
-        Map<String, Map<String, TargetCheck>> keep = new HashMap<>();
         for (TargetPool pool : current.targetPools().values()) {
             String groupId = pool.group().id();
             TargetPool old = previous == null ? null : previous.targetPool(groupId);
             if (old == pool) {
                 // The swap reused the pool: the group did not change, nor did its targets or settings. Its checks
-                // go on as they are; nothing per target to look at (a swap of 50,000 unchanged targets costs a map
-                // move per group, not per target).
-                Map<String, TargetCheck> running = checks.remove(groupId);
-                if (running != null) {
-                    keep.put(groupId, running);
-                }
+                // go on as they are, untouched: a swap of 50,000 unchanged targets costs a lookup per group, and
+                // writes nothing into these long-lived maps.
                 continue;
             }
-            keep.put(groupId, updateGroup(pool, old, checks.remove(groupId)));
+            checks.put(groupId, updateGroup(pool, old, checks.get(groupId)));
         }
-        for (Map<String, TargetCheck> gone : checks.values()) {
-            gone.values().forEach(TargetCheck::stop);
-        }
-        checks.clear();
-        checks.putAll(keep);
+        checks.entrySet().removeIf(group -> {
+            if (current.targetPool(group.getKey()) != null) {
+                return false;
+            }
+            group.getValue().values().forEach(TargetCheck::stop);
+            return true;
+        });
         log.debug("health checks: {} target groups of revision {}", checks.size(), current.revision());
     }
 
@@ -145,7 +142,7 @@ public final class HealthChecker implements AutoCloseable {
             }
             TargetCheck check = previousChecks.remove(key);
             if (check != null && check.settings.equals(settings) && check.target.health() == target.health()) {
-                kept.put(key, check);
+                kept.put(check.key, check);
             } else {
                 if (check != null) {
                     check.stop();
@@ -155,7 +152,7 @@ public final class HealthChecker implements AutoCloseable {
                     // Its settings could not run before: it must pass a check again.
                     reporter.changed(groupId, target);
                 }
-                TargetCheck started = new TargetCheck(groupId, target, settings, loops.next());
+                TargetCheck started = new TargetCheck(key, groupId, target, settings, loops.next());
                 kept.put(key, started);
                 started.start();
             }
@@ -207,6 +204,8 @@ public final class HealthChecker implements AutoCloseable {
      * the health object is written there too (and read by every loop).
      */
     private final class TargetCheck implements Runnable {
+        /** Its key in the group's map, kept so that a swap that keeps the check keeps this string too. */
+        private final String key;
         private final String groupId;
         private final PoolTarget target;
         private final HealthCheckSettings settings;
@@ -219,7 +218,8 @@ public final class HealthChecker implements AutoCloseable {
         private int passes;
         private int failures;
 
-        TargetCheck(String groupId, PoolTarget target, HealthCheckSettings settings, EventLoop loop) {
+        TargetCheck(String key, String groupId, PoolTarget target, HealthCheckSettings settings, EventLoop loop) {
+            this.key = key;
             this.groupId = groupId;
             this.target = target;
             this.settings = settings;

@@ -12,6 +12,7 @@ import dev.trellis.model.snapshot.VpcSnapshot;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -84,7 +85,7 @@ public final class RoutingTable {
             AuthSetting own = setting(service.serviceAuth(), service.arn(), known, parsed);
             List<ServiceRoute> routes = compiled.get(service.id());
             if (routes == null || routes.isEmpty() || routes.get(0).service() != service) {
-                routes = compileService(service, new LatticeAuthorizer(service.arn(), network, own));
+                routes = compileService(service, new LatticeAuthorizer(service.arn(), network, own), routes);
             }
             byService.put(service.id(), routes);
             for (ServiceRoute route : routes) {
@@ -105,12 +106,27 @@ public final class RoutingTable {
                 byService);
     }
 
-    private static List<ServiceRoute> compileService(ServiceEntry service, LatticeAuthorizer authorizer) {
+    /**
+     * Compiles a new or changed service. A rule that is the very object one of {@code before} (the service's routes
+     * in the previous snapshot, or null) was compiled from keeps its {@link CompiledRule}, weighted-forwarding
+     * position included: a changed service's decoder shares its unchanged rules (see {@code ServiceEntry}).
+     */
+    private static List<ServiceRoute> compileService(ServiceEntry service, LatticeAuthorizer authorizer,
+                                                     List<ServiceRoute> before) {
+        Map<ListenerRule, CompiledRule> known = new IdentityHashMap<>();
+        if (before != null) {
+            for (ServiceRoute route : before) {
+                for (CompiledRule rule : route.rules()) {
+                    known.put(rule.rule(), rule);
+                }
+            }
+        }
         List<ServiceRoute> routes = new ArrayList<>(service.listeners().size());
         for (ServiceListener listener : service.listeners()) {
             List<CompiledRule> rules = new ArrayList<>();
             for (ListenerRule rule : listener.rules()) {
-                rules.add(new CompiledRule(rule, rule.action().forwards()
+                CompiledRule compiled = known.get(rule);
+                rules.add(compiled != null ? compiled : new CompiledRule(rule, rule.action().forwards()
                         ? new Forwarding(rule.action().forward()) : null));
             }
             routes.add(new ServiceRoute(service, listener, List.copyOf(rules), authorizer));

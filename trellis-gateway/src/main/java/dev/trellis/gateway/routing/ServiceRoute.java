@@ -39,6 +39,11 @@ public final class ServiceRoute {
         throw new IllegalStateException("listener " + listener.id() + " has no default rule");
     }
 
+    /** The rules in evaluation order, for the next compile to reuse. */
+    List<CompiledRule> rules() {
+        return rules;
+    }
+
     /** The listener's default rule (evaluated last): the only rule a TLS_PASSTHROUGH listener has (facts §3). */
     public CompiledRule defaultRule() {
         if (rules.isEmpty()) {

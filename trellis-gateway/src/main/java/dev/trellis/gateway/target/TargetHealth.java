@@ -1,5 +1,7 @@
 package dev.trellis.gateway.target;
 
+import java.util.Objects;
+
 /**
  * The health of one registered target (one target group, address and port) as the health checker last saw it: a
  * {@link TargetStatus} and Lattice's {@code reasonCode} for it. The object outlives snapshots: a target still
@@ -72,10 +74,14 @@ public final class TargetHealth {
      * @return whether it changed (status or reason), so the caller knows to report it
      */
     public boolean set(TargetStatus status, String reasonCode) {
-        State next = new State(status, reasonCode);
         State previous = state;
-        state = next;
-        return !previous.equals(next);
+        if (previous.status() == status && Objects.equals(previous.reasonCode(), reasonCode)) {
+            // The common case, a check that confirms the state: nothing written, nothing allocated (this object is
+            // long-lived, and a new state written into it at every check is what a young collection must copy).
+            return false;
+        }
+        state = status == TargetStatus.HEALTHY && reasonCode == null ? HEALTHY : new State(status, reasonCode);
+        return true;
     }
 
     /** The target passed enough checks to receive traffic. */
@@ -85,7 +91,7 @@ public final class TargetHealth {
 
     /** The target failed enough checks to be taken out of rotation. */
     public void markUnhealthy() {
-        state = new State(TargetStatus.UNHEALTHY, "HealthCheckFailed");
+        set(TargetStatus.UNHEALTHY, "HealthCheckFailed");
     }
 
     /**

@@ -51,38 +51,16 @@ public final class TargetPool {
      * @param health the health of every target already known, by {@link #healthKey}; new targets are added to it
      */
     public static TargetPool of(TargetGroupEntry group, Map<String, TargetHealth> health) {
-        boolean checked = group.healthCheck() != null && group.healthCheck().enabled();
-        List<PoolTarget> targets = new ArrayList<>();
-        for (TargetGroupEntry.Target target : group.targets()) {
-            byte[] ip = NetUtil.createByteArrayFromIpAddressString(target.id());
-            if (ip == null) {
-                log.warn("target {} of {} is not an IP address; the gateway cannot reach it", target.id(),
-                        group.id());
-                continue;
-            }
-            int port = target.port() > 0 ? target.port() : group.port();
-            InetSocketAddress address;
-            try {
-                address = new InetSocketAddress(InetAddress.getByAddress(ip), port);
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException("an IP literal of " + ip.length + " bytes", e);
-            }
-            TargetHealth targetHealth = health.get(healthKey(group.id(), target.id(), port));
-            if (targetHealth == null) {
-                targetHealth = new TargetHealth(checked);
-                health.put(healthKey(group.id(), target.id(), port), targetHealth);
-            } else {
-                targetHealth.followChecksEnabled(checked);
-            }
-            targets.add(new PoolTarget(target.id(), port, address, target.draining(), targetHealth));
-        }
-        return new TargetPool(group, targets);
+        return of(group, Map.of(), health);
     }
 
     /**
      * The pool of {@code group} in a new snapshot, given the pool of the same group in the snapshot before: the very
      * same pool when the group did not change (a typical swap changes a few groups, so the others cost nothing —
-     * no allocation, the round-robin position kept), else a new pool whose known targets keep their health.
+     * no allocation, the round-robin position kept), else a new pool that keeps each known target's
+     * {@link PoolTarget} (its health, its address) unless it started or stopped draining: registering one target in
+     * a group of hundreds then leaves one new target behind, not a copy of the group (what outlives a swap is what
+     * the collector's next young pause copies).
      *
      * @param previous the group's pool in the previous snapshot, or null
      */
@@ -93,11 +71,54 @@ public final class TargetPool {
         if (previous.group.equals(group)) {
             return previous;
         }
-        Map<String, TargetHealth> known = new HashMap<>();
+        Map<String, PoolTarget> known = new HashMap<>();
         for (PoolTarget target : previous.allTargets) {
-            known.put(healthKey(group.id(), target.id(), target.port()), target.health());
+            known.put(healthKey(group.id(), target.id(), target.port()), target);
         }
-        return of(group, known);
+        return of(group, known, new HashMap<>());
+    }
+
+    /**
+     * The pool of {@code group}: a target found in {@code known} (by {@link #healthKey}) keeps its {@link PoolTarget}
+     * when its draining did not change, its health when it did; the others find their health in {@code health} or
+     * start a new one there.
+     */
+    private static TargetPool of(TargetGroupEntry group, Map<String, PoolTarget> known,
+                                 Map<String, TargetHealth> health) {
+        boolean checked = group.healthCheck() != null && group.healthCheck().enabled();
+        List<PoolTarget> targets = new ArrayList<>();
+        for (TargetGroupEntry.Target target : group.targets()) {
+            int port = target.port() > 0 ? target.port() : group.port();
+            String key = healthKey(group.id(), target.id(), port);
+            PoolTarget was = known.get(key);
+            if (was != null) {
+                was.health().followChecksEnabled(checked);
+                targets.add(was.draining() == target.draining() ? was
+                        : new PoolTarget(was.id(), port, was.address(), target.draining(), was.health()));
+                continue;
+            }
+            byte[] ip = NetUtil.createByteArrayFromIpAddressString(target.id());
+            if (ip == null) {
+                log.warn("target {} of {} is not an IP address; the gateway cannot reach it", target.id(),
+                        group.id());
+                continue;
+            }
+            InetSocketAddress address;
+            try {
+                address = new InetSocketAddress(InetAddress.getByAddress(ip), port);
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("an IP literal of " + ip.length + " bytes", e);
+            }
+            TargetHealth targetHealth = health.get(key);
+            if (targetHealth == null) {
+                targetHealth = new TargetHealth(checked);
+                health.put(key, targetHealth);
+            } else {
+                targetHealth.followChecksEnabled(checked);
+            }
+            targets.add(new PoolTarget(target.id(), port, address, target.draining(), targetHealth));
+        }
+        return new TargetPool(group, targets);
     }
 
     /** The key a target's health is kept under across snapshots: group, id and port. */

@@ -87,6 +87,36 @@ class RoutingTableTest {
     }
 
     @Test
+    void aChangedServiceKeepsTheCompiledRulesOfTheRulesThatDidNotChange() {
+        VpcSnapshot before = walkthrough();
+        RoutingTable compiled = RoutingTable.compile(before);
+        ServiceEntry service = before.services().get(0);
+        ServiceListener listener = service.listeners().get(0);
+        List<ListenerRule> rules = new java.util.ArrayList<>(listener.rules());
+        // The canary shift: only the second rule is new; the others are the previous objects, as the decoder
+        // hands them over.
+        rules.set(1, rule(20, path("/summary", true, false), to("tg-v1", "10", "tg-v2", "90")));
+        ServiceEntry shifted = new ServiceEntry(service.id(), service.arn(), service.name(), service.domainName(),
+                service.customDomainName(), service.certificateArn(), service.networkId(), service.networkArn(),
+                service.networkAuth(), service.serviceAuth(), service.idleTimeoutSeconds(),
+                List.of(new ServiceListener(listener.id(), listener.arn(), listener.protocol(), listener.port(),
+                        rules)), service.accessLogDestinations());
+        VpcSnapshot next = new VpcSnapshot(4, VPC, "111122223333", "us-west-2", Instant.EPOCH, List.of(shifted),
+                before.targetGroups(), List.of(), List.of()).ensureConsistent();
+
+        RoutingTable after = RoutingTable.compile(next, compiled);
+
+        List<CompiledRule> was = compiled.find(DOMAIN, 80).rules();
+        List<CompiledRule> now = after.find(DOMAIN, 80).rules();
+        assertThat(after.find(DOMAIN, 80)).isNotSameAs(compiled.find(DOMAIN, 80));
+        assertThat(now.get(0)).isSameAs(was.get(0));
+        assertThat(now.get(1)).isNotSameAs(was.get(1));
+        assertThat(now.get(1).rule()).isSameAs(rules.get(1));
+        assertThat(now.get(2)).isSameAs(was.get(2));
+        assertThat(now.get(3)).isSameAs(was.get(3));
+    }
+
+    @Test
     void matchesPathPrefixesCaseInsensitivelyByDefaultAndFallsBackToTheDefaultRule() {
         ServiceRoute route = table.find(DOMAIN, 80);
 

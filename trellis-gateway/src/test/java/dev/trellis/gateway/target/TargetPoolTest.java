@@ -85,6 +85,42 @@ class TargetPoolTest {
         assertThat(after.targets().get(1).health().isHealthy()).isTrue();
     }
 
+    @Test
+    void aChangedGroupKeepsItsKnownTargetsAndGivesADrainingOneItsHealth() {
+        TargetGroupEntry.Target one = new TargetGroupEntry.Target("10.0.0.1", 80, false);
+        TargetGroupEntry.Target two = new TargetGroupEntry.Target("10.0.0.2", 80, false);
+        TargetPool before = TargetPool.carryOver(checkedGroup(one, two), null);
+        before.targets().get(1).health().markHealthy();
+
+        TargetPool after = TargetPool.carryOver(checkedGroup(one, new TargetGroupEntry.Target("10.0.0.2", 80, true),
+                new TargetGroupEntry.Target("10.0.0.3", 80, false)), before);
+
+        assertThat(after).isNotSameAs(before);
+        assertThat(after.allTargets().get(0)).isSameAs(before.allTargets().get(0));
+        PoolTarget draining = after.allTargets().get(1);
+        assertThat(draining).isNotSameAs(before.allTargets().get(1));
+        assertThat(draining.draining()).isTrue();
+        assertThat(draining.health()).isSameAs(before.allTargets().get(1).health());
+        assertThat(draining.address()).isSameAs(before.allTargets().get(1).address());
+        assertThat(after.allTargets().get(2).status()).isEqualTo(TargetStatus.INITIAL);
+        assertThat(picks(after, 2)).containsOnly("10.0.0.1:80", "10.0.0.3:80");
+    }
+
+    @Test
+    void aCheckThatConfirmsTheStateWritesNothing() {
+        TargetHealth health = new TargetHealth(true);
+        health.set(TargetStatus.UNHEALTHY, "HealthCheckFailed");
+        TargetHealth.State state = health.state();
+
+        assertThat(health.set(TargetStatus.UNHEALTHY, "HealthCheckFailed")).isFalse();
+        assertThat(health.state()).isSameAs(state);
+        assertThat(health.set(TargetStatus.UNHEALTHY, "Timeout")).isTrue();
+        assertThat(health.reasonCode()).isEqualTo("Timeout");
+        assertThat(health.set(TargetStatus.HEALTHY, null)).isTrue();
+        assertThat(health.set(TargetStatus.HEALTHY, null)).isFalse();
+        assertThat(health.isHealthy()).isTrue();
+    }
+
     static TargetGroupEntry checkedGroup(TargetGroupEntry.Target... targets) {
         return new TargetGroupEntry("tg-0123456789abcdef0", "arn:tg", "IP", "HTTP", "HTTP1", 8080,
                 "vpc-0aaaaaaaaaaaaaaaa", new TargetGroupEntry.HealthCheck(true, "HTTP", "HTTP1", 0, "/", 30, 5, 5, 2,

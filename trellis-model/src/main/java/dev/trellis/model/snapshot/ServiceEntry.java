@@ -1,5 +1,9 @@
 package dev.trellis.model.snapshot;
 
+import static dev.trellis.model.snapshot.SnapshotDecoder.shared;
+import static dev.trellis.model.snapshot.SnapshotDecoder.sharedList;
+
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -38,5 +42,30 @@ public record ServiceEntry(
         Objects.requireNonNull(serviceAuth, "serviceAuth");
         listeners = List.copyOf(listeners);
         accessLogDestinations = accessLogDestinations == null ? List.of() : List.copyOf(accessLogDestinations);
+    }
+
+    /**
+     * This service, decoded anew, with what equals {@code before} (its previous version) taken from {@code before}:
+     * its strings, its auth settings (policy texts included) and every listener and rule that did not change. A
+     * canary shift of one rule leaves one new rule behind.
+     */
+    ServiceEntry sharing(ServiceEntry before) {
+        List<ServiceListener> shared = new ArrayList<>(listeners.size());
+        for (ServiceListener listener : listeners) {
+            ServiceListener same = listener;
+            for (ServiceListener old : before.listeners) {
+                if (old.id().equals(listener.id())) {
+                    same = old.equals(listener) ? old : listener.sharing(old);
+                    break;
+                }
+            }
+            shared.add(same);
+        }
+        return new ServiceEntry(before.id, shared(arn, before.arn), shared(name, before.name),
+                shared(domainName, before.domainName), shared(customDomainName, before.customDomainName),
+                shared(certificateArn, before.certificateArn), shared(networkId, before.networkId),
+                shared(networkArn, before.networkArn), shared(networkAuth, before.networkAuth),
+                shared(serviceAuth, before.serviceAuth), idleTimeoutSeconds, shared,
+                sharedList(accessLogDestinations, before.accessLogDestinations));
     }
 }

@@ -115,6 +115,7 @@ public final class SnapshotDecoder {
                 Index known = previousEntries.getOrDefault(field, Index.EMPTY);
                 Index index = new Index(known.size());
                 List<Object> list = new ArrayList<>();
+                Map<String, Object> previousById = null;
                 if (!scanner.next(']')) {
                     do {
                         scanner.beginValue();
@@ -133,12 +134,20 @@ public final class SnapshotDecoder {
                         } else {
                             decodedNow++;
                             byte[] text = Arrays.copyOfRange(window, start, end);
+                            Object value;
                             try {
-                                entry = new Known(text, reader.readValue(text));
+                                value = reader.readValue(text);
                             } catch (IOException | RuntimeException e) {
                                 throw new IOException(field + "[" + list.size() + "] is not valid: " + e.getMessage(),
                                         e);
                             }
+                            if (value instanceof ServiceEntry || value instanceof TargetGroupEntry) {
+                                if (previousById == null) {
+                                    previousById = known.valuesById();
+                                }
+                                value = sharing(value, previousById);
+                            }
+                            entry = new Known(text, value);
                         }
                         scanner.endValue();
                         index.add(hash, entry);
@@ -157,6 +166,57 @@ public final class SnapshotDecoder {
         reused = reusedNow;
         decoded = decodedNow;
         return snapshot;
+    }
+
+    /**
+     * A changed service or target group with the parts that equal its previous version's (same id) replaced by that
+     * version's own objects: what survives a swap is then only what changed — one target of a group of hundreds,
+     * one rule of a service — not a copy of everything around it. Whatever lives on after a swap is copied by the
+     * collector's next young pause, so fewer new long-lived objects make shorter pauses.
+     */
+    private static Object sharing(Object value, Map<String, Object> previousById) {
+        if (value instanceof ServiceEntry service
+                && previousById.get(service.id()) instanceof ServiceEntry before) {
+            return service.sharing(before);
+        }
+        if (value instanceof TargetGroupEntry group
+                && previousById.get(group.id()) instanceof TargetGroupEntry before) {
+            return group.sharing(before);
+        }
+        return value;
+    }
+
+    /** {@code before} when it equals {@code now} (for the entries' {@code sharing} methods), else {@code now}. */
+    static <T> T shared(T now, T before) {
+        return now != null && now.equals(before) ? before : now;
+    }
+
+    /**
+     * {@code now} with each element that equals one of {@code before}'s replaced by that one (for the entries'
+     * {@code sharing} methods): {@code before} itself when the two are equal.
+     */
+    static <T> List<T> sharedList(List<T> now, List<T> before) {
+        if (now.equals(before)) {
+            return before;
+        }
+        List<T> shared = new ArrayList<>(now.size());
+        Map<T, T> known = null;
+        for (int i = 0; i < now.size(); i++) {
+            T element = now.get(i);
+            if (i < before.size() && before.get(i).equals(element)) {
+                // Most changes leave the order of the others as it was.
+                shared.add(before.get(i));
+                continue;
+            }
+            if (known == null) {
+                known = new HashMap<>();
+                for (T old : before) {
+                    known.putIfAbsent(old, old);
+                }
+            }
+            shared.add(known.getOrDefault(element, element));
+        }
+        return shared;
     }
 
     private static JsonNode readTree(byte[] json, int start, int end, String field)
@@ -258,6 +318,22 @@ public final class SnapshotDecoder {
             }
             hashes[i] = hash;
             entries[i] = entry;
+        }
+
+        /** The services' and target groups' values, by id (other values are left out). */
+        Map<String, Object> valuesById() {
+            Map<String, Object> byId = new HashMap<>();
+            for (Known known : entries) {
+                if (known == null) {
+                    continue;
+                }
+                if (known.value() instanceof ServiceEntry service) {
+                    byId.put(service.id(), service);
+                } else if (known.value() instanceof TargetGroupEntry group) {
+                    byId.put(group.id(), group);
+                }
+            }
+            return byId;
         }
 
         /** The entry whose bytes are exactly {@code window[start, end)}, or null. */

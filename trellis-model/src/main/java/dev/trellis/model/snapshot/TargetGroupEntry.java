@@ -1,5 +1,8 @@
 package dev.trellis.model.snapshot;
 
+import static dev.trellis.model.snapshot.SnapshotDecoder.shared;
+import static dev.trellis.model.snapshot.SnapshotDecoder.sharedList;
+
 import java.util.List;
 import java.util.Objects;
 
@@ -27,6 +30,18 @@ public record TargetGroupEntry(
         Objects.requireNonNull(arn, "arn");
         Objects.requireNonNull(vpcId, "vpcId");
         targets = targets == null ? List.of() : List.copyOf(targets);
+    }
+
+    /**
+     * This group, decoded anew, with what equals {@code before} (the same group's previous version) taken from
+     * {@code before}: its strings, its health check and every target registered in both, so that registering one
+     * target in a group of hundreds leaves one new target behind.
+     */
+    TargetGroupEntry sharing(TargetGroupEntry before) {
+        return new TargetGroupEntry(before.id, shared(arn, before.arn), shared(type, before.type),
+                shared(protocol, before.protocol), shared(protocolVersion, before.protocolVersion), port,
+                shared(vpcId, before.vpcId), shared(healthCheck, before.healthCheck),
+                sharedList(targets, before.targets));
     }
 
     /**

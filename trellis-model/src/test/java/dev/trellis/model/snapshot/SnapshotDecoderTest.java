@@ -77,6 +77,76 @@ class SnapshotDecoderTest {
     }
 
     @Test
+    void aChangedEntryKeepsThePartsThatDidNotChange() throws Exception {
+        SnapshotDecoder decoder = new SnapshotDecoder();
+        VpcSnapshot before = decoder.decode(SnapshotCodec.encode(first()));
+        // The next revision: one more target in tg-v3, and the canary rule's weights shifted (90/10 → 50/50).
+        VpcSnapshot added = withTargetAdded(first());
+        ServiceEntry service = added.services().get(0);
+        ServiceListener listener = service.listeners().get(0);
+        List<ListenerRule> rules = new ArrayList<>(listener.rules());
+        rules.set(1, VpcSnapshotTest.rule(20, "/summary", RuleAction.forward(List.of(
+                new RuleAction.WeightedTargetGroup("tg-v1", 50), new RuleAction.WeightedTargetGroup("tg-v2", 50)))));
+        ServiceEntry shifted = new ServiceEntry(service.id(), service.arn(), service.name(), service.domainName(),
+                service.customDomainName(), service.certificateArn(), service.networkId(), service.networkArn(),
+                service.networkAuth(), service.serviceAuth(), service.idleTimeoutSeconds(),
+                List.of(new ServiceListener(listener.id(), listener.arn(), listener.protocol(), listener.port(),
+                        rules)), service.accessLogDestinations());
+        VpcSnapshot next = new VpcSnapshot(8, VPC_A, added.accountId(), added.region(), added.compiledAt(),
+                List.of(shifted), added.targetGroups(), added.peers(), added.credentials(), added.certificates(),
+                added.dnsZones());
+        byte[] json = SnapshotCodec.encode(next);
+
+        VpcSnapshot after = decoder.decode(json);
+
+        assertThat(after).isEqualTo(next).isEqualTo(SnapshotCodec.decode(json));
+        assertThat(decoder.decodedEntries()).isEqualTo(2);
+        TargetGroupEntry group = after.targetGroups().get(2);
+        TargetGroupEntry groupBefore = before.targetGroups().get(2);
+        assertThat(group).isNotSameAs(groupBefore);
+        assertThat(group.targets().get(0)).isSameAs(groupBefore.targets().get(0));
+        assertThat(group.targets().get(1)).isEqualTo(new TargetGroupEntry.Target("10.0.0.6", 3000, false));
+        assertThat(group.healthCheck()).isSameAs(groupBefore.healthCheck());
+        assertThat(group.arn()).isSameAs(groupBefore.arn());
+        ServiceEntry serviceAfter = after.services().get(0);
+        ServiceEntry serviceBefore = before.services().get(0);
+        assertThat(serviceAfter).isNotSameAs(serviceBefore);
+        List<ListenerRule> rulesAfter = serviceAfter.listeners().get(0).rules();
+        List<ListenerRule> rulesBefore = serviceBefore.listeners().get(0).rules();
+        assertThat(rulesAfter.get(0)).isSameAs(rulesBefore.get(0));
+        assertThat(rulesAfter.get(1)).isNotSameAs(rulesBefore.get(1)).isEqualTo(rules.get(1));
+        assertThat(rulesAfter.get(2)).isSameAs(rulesBefore.get(2));
+        assertThat(serviceAfter.serviceAuth()).isSameAs(serviceBefore.serviceAuth());
+        assertThat(serviceAfter.domainName()).isSameAs(serviceBefore.domainName());
+    }
+
+    @Test
+    void aTargetRemovedFromTheMiddleLeavesTheOthersShared() throws Exception {
+        SnapshotDecoder decoder = new SnapshotDecoder();
+        VpcSnapshot before = decoder.decode(SnapshotCodec.encode(withTargets(first(), 5)));
+        VpcSnapshot fewer = withTargets(first(), 5);
+        List<TargetGroupEntry> groups = new ArrayList<>(fewer.targetGroups());
+        TargetGroupEntry g = groups.get(2);
+        List<TargetGroupEntry.Target> targets = new ArrayList<>(g.targets());
+        targets.remove(1);
+        groups.set(2, new TargetGroupEntry(g.id(), g.arn(), g.type(), g.protocol(), g.protocolVersion(), g.port(),
+                g.vpcId(), g.healthCheck(), targets));
+        VpcSnapshot next = new VpcSnapshot(8, VPC_A, fewer.accountId(), fewer.region(), fewer.compiledAt(),
+                fewer.services(), groups, fewer.peers(), fewer.credentials(), fewer.certificates(), fewer.dnsZones());
+
+        VpcSnapshot after = decoder.decode(SnapshotCodec.encode(next));
+
+        assertThat(after).isEqualTo(next);
+        List<TargetGroupEntry.Target> was = before.targetGroups().get(2).targets();
+        List<TargetGroupEntry.Target> now = after.targetGroups().get(2).targets();
+        assertThat(now).hasSize(was.size() - 1);
+        assertThat(now.get(0)).isSameAs(was.get(0));
+        for (int i = 1; i < now.size(); i++) {
+            assertThat(now.get(i)).isSameAs(was.get(i + 1));
+        }
+    }
+
+    @Test
     void findsUnchangedEntriesWhereverTheyMovedAndWhateverTheSpacing() throws Exception {
         SnapshotDecoder decoder = new SnapshotDecoder();
         VpcSnapshot before = decoder.decode(SnapshotCodec.encode(first()));
