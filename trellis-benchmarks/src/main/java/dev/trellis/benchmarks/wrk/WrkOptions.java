@@ -43,7 +43,8 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
                                     of two builds at one fixed rate)
               --jfr                 record the gateway scenarios with Java Flight Recorder (work dir)
               --gateway-java-opts S JVM options of the gateway (default: -Xms512m -Xmx512m
-                                    -XX:MaxTenuringThreshold=1, which ./trellis gateway adds too)
+                                    -XX:MaxTenuringThreshold=1 -XX:-ClassUnloadingWithConcurrentMark, the two
+                                    that ./trellis gateway adds too)
               --gateway-transport T the gateways' event-loop transport: epoll, io_uring, nio or auto (default:
                                     the gateway's own, auto: io_uring, else epoll); adds
                                     -Dtrellis.transport=T to their JVM options
@@ -61,7 +62,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         Path reference = Path.of("../shared/reference");
         Path workDir = Path.of("target/wrk");
         boolean jfr = false;
-        String javaOpts = "-Xms512m -Xmx512m -XX:MaxTenuringThreshold=1";
+        String javaOpts = "-Xms512m -Xmx512m -XX:MaxTenuringThreshold=1 -XX:-ClassUnloadingWithConcurrentMark";
         int upstreamIdle = -1;
         int rounds = 1;
         double paceRate = 0;

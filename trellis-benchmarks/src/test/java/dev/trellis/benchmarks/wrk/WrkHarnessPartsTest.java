@@ -159,9 +159,10 @@ class WrkHarnessPartsTest {
     void aGatewayTransportBecomesTheGatewaysSystemPropertyAndAnUnknownOneIsRefused() {
         WrkOptions options = WrkOptions.parse(new String[] {"--jar", "bench.jar", "--gateway-transport", "io_uring"});
         assertThat(options.gatewayJavaOpts())
-                .isEqualTo("-Xms512m -Xmx512m -XX:MaxTenuringThreshold=1 -Dtrellis.transport=io_uring");
+                .isEqualTo("-Xms512m -Xmx512m -XX:MaxTenuringThreshold=1 -XX:-ClassUnloadingWithConcurrentMark "
+                        + "-Dtrellis.transport=io_uring");
         assertThat(WrkOptions.parse(new String[] {"--jar", "bench.jar"}).gatewayJavaOpts())
-                .isEqualTo("-Xms512m -Xmx512m -XX:MaxTenuringThreshold=1");
+                .isEqualTo("-Xms512m -Xmx512m -XX:MaxTenuringThreshold=1 -XX:-ClassUnloadingWithConcurrentMark");
         assertThatThrownBy(() -> WrkOptions.parse(new String[] {"--jar", "bench.jar", "--gateway-transport", "uring"}))
                 .hasMessage("--gateway-transport must be epoll, io_uring, nio or auto, not 'uring'");
     }
