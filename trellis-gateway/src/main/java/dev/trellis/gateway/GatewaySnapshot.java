@@ -74,6 +74,27 @@ public final class GatewaySnapshot {
     private record CompiledCaller(CallerCredential source, SigningCredential credential, List<Policy> policies) {
     }
 
+    /** {@code snapshot}, whose entries are {@code same}'s very own (see {@link #sameEntries}), compiled as it was. */
+    private GatewaySnapshot(GatewaySnapshot same, VpcSnapshot snapshot) {
+        this.snapshot = snapshot;
+        this.routing = same.routing;
+        this.verifier = same.verifier;
+        this.identityPolicies = same.identityPolicies;
+        this.callers = same.callers;
+        this.targetGroups = same.targetGroups;
+        this.targetPools = same.targetPools;
+        this.peers = same.peers;
+        this.httpPorts = same.httpPorts;
+        this.tlsPorts = same.tlsPorts;
+        this.cleartextPorts = same.cleartextPorts;
+        this.certificates = same.certificates;
+        this.passthroughPorts = same.passthroughPorts;
+        this.sourceVpcArn = same.sourceVpcArn;
+        this.networkHeader = same.networkHeader;
+        this.networkHeaderValue = same.networkHeaderValue;
+        this.vpcIdValue = same.vpcIdValue;
+    }
+
     private GatewaySnapshot(VpcSnapshot snapshot, GatewaySnapshot previous) {
         this.snapshot = snapshot;
         this.routing = RoutingTable.compile(snapshot, previous == null ? null : previous.routing);
@@ -176,8 +197,41 @@ public final class GatewaySnapshot {
      * @throws IllegalStateException when the snapshot is not consistent
      */
     public static GatewaySnapshot compile(VpcSnapshot snapshot, GatewaySnapshot previous) {
+        if (previous != null && sameEntries(snapshot, previous.snapshot)) {
+            // A revision that changed nothing this VPC sees (a change elsewhere in the store, or the same snapshot
+            // sent again): everything compiled stays, and so nothing new outlives the swap. The entries are the
+            // ones already checked, so it is consistent too.
+            return new GatewaySnapshot(previous, snapshot);
+        }
         snapshot.ensureConsistent();
         return new GatewaySnapshot(snapshot, previous);
+    }
+
+    /**
+     * Whether {@code next} has {@code served}'s very entries, in the same order, and the same VPC, account and
+     * region: what a {@code SnapshotDecoder} hands over when no entry's JSON changed.
+     */
+    private static boolean sameEntries(VpcSnapshot next, VpcSnapshot served) {
+        return next.vpcId().equals(served.vpcId()) && next.accountId().equals(served.accountId())
+                && next.region().equals(served.region())
+                && sameElements(next.services(), served.services())
+                && sameElements(next.targetGroups(), served.targetGroups())
+                && sameElements(next.peers(), served.peers())
+                && sameElements(next.credentials(), served.credentials())
+                && sameElements(next.certificates(), served.certificates())
+                && sameElements(next.dnsZones(), served.dnsZones());
+    }
+
+    private static boolean sameElements(List<?> next, List<?> served) {
+        if (next.size() != served.size()) {
+            return false;
+        }
+        for (int i = 0; i < next.size(); i++) {
+            if (next.get(i) != served.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static SigningCredential signingCredential(CallerCredential caller) {

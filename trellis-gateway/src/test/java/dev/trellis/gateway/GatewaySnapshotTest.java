@@ -18,6 +18,7 @@ import dev.trellis.auth.sigv4.SignedRequest;
 import dev.trellis.gateway.support.Signer;
 import dev.trellis.model.snapshot.CallerCredential;
 import dev.trellis.model.snapshot.ServiceListener;
+import dev.trellis.model.snapshot.VpcSnapshot;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,29 @@ class GatewaySnapshotTest {
         assertThat(second.targetPool("tg-b")).as("a target was added").isNotSameAs(first.targetPool("tg-b"));
         assertThat(second.targetPool("tg-b").allTargets()).extracting(t -> t.status().name())
                 .containsExactly("UNHEALTHY", "UNAVAILABLE");
+    }
+
+    @Test
+    void aRevisionWithTheVeryEntriesOfTheOneServedKeepsEverythingCompiled() {
+        VpcSnapshot entries = snapshot(1, List.of(datastore(http(80, defaultRule(forward("tg-a", 1))))),
+                List.of(group("tg-a", VPC_A, 3000)), List.of());
+        GatewaySnapshot first = GatewaySnapshot.compile(entries, null);
+        VpcSnapshot sameEntries = new VpcSnapshot(2, entries.vpcId(), entries.accountId(), entries.region(),
+                entries.compiledAt(), List.copyOf(entries.services()), List.copyOf(entries.targetGroups()),
+                entries.peers(), entries.credentials(), entries.certificates(), entries.dnsZones());
+
+        GatewaySnapshot second = GatewaySnapshot.compile(sameEntries, first);
+
+        assertThat(second.revision()).isEqualTo(2);
+        assertThat(second.snapshot()).isSameAs(sameEntries);
+        assertThat(second.routing()).isSameAs(first.routing());
+        assertThat(second.verifier()).isSameAs(first.verifier());
+        assertThat(second.targetPools()).isSameAs(first.targetPools());
+        // Equal entries that are not the same objects (decoded by Jackson, not by a SnapshotDecoder) are compiled.
+        GatewaySnapshot third = GatewaySnapshot.compile(snapshot(3, List.of(datastore(http(80,
+                defaultRule(forward("tg-a", 1))))), List.of(group("tg-a", VPC_A, 3000)), List.of()), second);
+        assertThat(third.routing()).isNotSameAs(second.routing());
+        assertThat(third.targetPool("tg-a")).isSameAs(second.targetPool("tg-a"));
     }
 
     @Test

@@ -10,8 +10,10 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -87,7 +89,7 @@ public final class HealthChecker implements AutoCloseable {
                 // writes nothing into these long-lived maps.
                 continue;
             }
-            checks.put(groupId, updateGroup(pool, old, checks.get(groupId)));
+            updateGroup(pool, old, checks.computeIfAbsent(groupId, id -> new HashMap<>()));
         }
         checks.entrySet().removeIf(group -> {
             if (current.targetPool(group.getKey()) != null) {
@@ -100,14 +102,16 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     /**
-     * The checks of a group that changed (or is new): keeps those whose target and settings are the same, starts
-     * the others, stops the rest; marks for reporting the targets that are new, started or stopped draining, or had
-     * checks switched on or off.
+     * The checks of a group that changed (or is new), updated in place: keeps those whose target and settings are
+     * the same, starts the others, stops the rest; marks for reporting the targets that are new, started or stopped
+     * draining, or had checks switched on or off. In place, because the map outlives swaps: a swap that adds one
+     * target to a group of hundreds adds one entry to it, rather than a new map whose every entry the next young
+     * collection copies.
      *
      * @param old the group's pool in the previous snapshot, or null
-     * @param running the group's checks until now, or null
+     * @param group the group's checks until now, updated
      */
-    private Map<String, TargetCheck> updateGroup(TargetPool pool, TargetPool old, Map<String, TargetCheck> running) {
+    private void updateGroup(TargetPool pool, TargetPool old, Map<String, TargetCheck> group) {
         String groupId = pool.group().id();
         Map<String, PoolTarget> before = new HashMap<>();
         if (old != null) {
@@ -115,7 +119,6 @@ public final class HealthChecker implements AutoCloseable {
                 before.put(key(old, target), target);
             }
         }
-        Map<String, TargetCheck> previousChecks = running == null ? new HashMap<>() : running;
         HealthCheckSettings settings = null;
         String unusable = null;
         try {
@@ -126,7 +129,7 @@ public final class HealthChecker implements AutoCloseable {
                     groupId, e.getMessage());
         }
         boolean switched = old != null && checksEnabled(old) != checksEnabled(pool);
-        Map<String, TargetCheck> kept = new HashMap<>();
+        Set<String> checked = new HashSet<>();
         for (PoolTarget target : pool.allTargets()) {
             String key = key(pool, target);
             PoolTarget was = before.get(key);
@@ -140,25 +143,30 @@ public final class HealthChecker implements AutoCloseable {
             if (settings == null || target.draining()) {
                 continue;
             }
-            TargetCheck check = previousChecks.remove(key);
+            checked.add(key);
+            TargetCheck check = group.get(key);
             if (check != null && check.settings.equals(settings) && check.target.health() == target.health()) {
-                kept.put(check.key, check);
-            } else {
-                if (check != null) {
-                    check.stop();
-                }
-                if (target.health().status() == TargetStatus.UNAVAILABLE
-                        && target.health().set(TargetStatus.INITIAL, null)) {
-                    // Its settings could not run before: it must pass a check again.
-                    reporter.changed(groupId, target);
-                }
-                TargetCheck started = new TargetCheck(key, groupId, target, settings, loops.next());
-                kept.put(key, started);
-                started.start();
+                continue;
             }
+            if (check != null) {
+                check.stop();
+            }
+            if (target.health().status() == TargetStatus.UNAVAILABLE
+                    && target.health().set(TargetStatus.INITIAL, null)) {
+                // Its settings could not run before: it must pass a check again.
+                reporter.changed(groupId, target);
+            }
+            TargetCheck started = new TargetCheck(groupId, target, settings, loops.next());
+            group.put(key, started);
+            started.start();
         }
-        previousChecks.values().forEach(TargetCheck::stop);
-        return kept;
+        group.entrySet().removeIf(entry -> {
+            if (checked.contains(entry.getKey())) {
+                return false;
+            }
+            entry.getValue().stop();
+            return true;
+        });
     }
 
     /**
@@ -204,8 +212,6 @@ public final class HealthChecker implements AutoCloseable {
      * the health object is written there too (and read by every loop).
      */
     private final class TargetCheck implements Runnable {
-        /** Its key in the group's map, kept so that a swap that keeps the check keeps this string too. */
-        private final String key;
         private final String groupId;
         private final PoolTarget target;
         private final HealthCheckSettings settings;
@@ -218,8 +224,7 @@ public final class HealthChecker implements AutoCloseable {
         private int passes;
         private int failures;
 
-        TargetCheck(String key, String groupId, PoolTarget target, HealthCheckSettings settings, EventLoop loop) {
-            this.key = key;
+        TargetCheck(String groupId, PoolTarget target, HealthCheckSettings settings, EventLoop loop) {
             this.groupId = groupId;
             this.target = target;
             this.settings = settings;
