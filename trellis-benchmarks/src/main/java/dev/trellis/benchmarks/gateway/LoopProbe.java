@@ -1,6 +1,12 @@
 package dev.trellis.benchmarks.gateway;
 
 import io.netty.channel.EventLoop;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -9,6 +15,11 @@ import java.util.concurrent.TimeUnit;
  * runs the next tick late by as long as the stop lasted; a loop that only serves requests runs it late by at most
  * one turn of I/O. This is the gateway's own pause, apart from what the benchmark's client, which shares the
  * machine, adds to the latencies it sees.
+ *
+ * <p>Where Linux's scheduler statistics can be read ({@code /proc/thread-self/schedstat}, read on the loop at every
+ * tick without allocating), the probe also says what the loop's thread did during the longest delay: how long it
+ * waited for a CPU (it could run, other threads had the cores), how long it ran (work on the loop, or in the
+ * kernel), and the rest, when it was stopped (a safepoint: a collection) or asleep past its due time.
  */
 final class LoopProbe implements AutoCloseable {
 
@@ -21,13 +32,20 @@ final class LoopProbe implements AutoCloseable {
         private long maxDelayNanos;
         private long over5Millis;
         private long over10Millis;
+        /** During the interval that ended with the latest tick: the thread's wait for a CPU and its run time. */
+        private long longestWaitNanos = -1;
+        private long longestRunNanos = -1;
 
         Window(String name) {
             this.name = name;
         }
 
-        private void record(long delayNanos) {
+        private void record(long delayNanos, long waitNanos, long runNanos) {
             ticks++;
+            if (delayNanos > maxDelayNanos || ticks == 1) {
+                longestWaitNanos = waitNanos;
+                longestRunNanos = runNanos;
+            }
             maxDelayNanos = Math.max(maxDelayNanos, delayNanos);
             if (delayNanos > 5_000_000) {
                 over5Millis++;
@@ -49,6 +67,19 @@ final class LoopProbe implements AutoCloseable {
             return maxDelayNanos / 1e6;
         }
 
+        /**
+         * Of the longest delay's interval (the period plus the delay): how long the loop's thread waited for a CPU,
+         * in ms; negative where the scheduler's statistics cannot be read.
+         */
+        double longestWaitMillis() {
+            return longestWaitNanos / 1e6;
+        }
+
+        /** Of the longest delay's interval: how long the loop's thread ran, in ms; negative where unknown. */
+        double longestRunMillis() {
+            return longestRunNanos / 1e6;
+        }
+
         /** Ticks that ran more than 5 ms late. */
         long over5Millis() {
             return over5Millis;
@@ -61,6 +92,9 @@ final class LoopProbe implements AutoCloseable {
     }
 
     private final EventLoop loop;
+    private final Schedstat schedstat = new Schedstat();
+    private long lastWait = -1;
+    private long lastRun = -1;
     private Window window;
     private volatile boolean running = true;
     private long due;
@@ -82,7 +116,17 @@ final class LoopProbe implements AutoCloseable {
 
     private void tick() {
         long now = System.nanoTime();
-        window.record(Math.max(0, now - due));
+        long waited = -1;
+        long ran = -1;
+        if (schedstat.read()) {
+            if (lastWait >= 0) {
+                waited = schedstat.waitNanos - lastWait;
+                ran = schedstat.runNanos - lastRun;
+            }
+            lastWait = schedstat.waitNanos;
+            lastRun = schedstat.runNanos;
+        }
+        window.record(Math.max(0, now - due), waited, ran);
         if (running) {
             due = now + PERIOD_NANOS;
             loop.schedule(this::tick, PERIOD_NANOS, TimeUnit.NANOSECONDS);
@@ -100,5 +144,71 @@ final class LoopProbe implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        try {
+            loop.execute(schedstat::close);
+        } catch (RejectedExecutionException e) {
+            schedstat.close();
+        }
+    }
+
+    /**
+     * The calling thread's line of {@code /proc/thread-self/schedstat}: nanoseconds run, nanoseconds waited on a run
+     * queue, time slices. Opened by the first {@link #read()} (so on the thread it describes), then read again in
+     * place each time.
+     */
+    private static final class Schedstat {
+        private final ByteBuffer buffer = ByteBuffer.allocate(128);
+        private FileChannel channel;
+        private boolean unavailable;
+        long runNanos;
+        long waitNanos;
+
+        /** Reads the figures; false where they cannot be read (not Linux, no schedstats). */
+        boolean read() {
+            if (unavailable) {
+                return false;
+            }
+            try {
+                if (channel == null) {
+                    channel = FileChannel.open(Path.of("/proc/thread-self/schedstat"), StandardOpenOption.READ);
+                }
+                buffer.clear();
+                channel.read(buffer, 0);
+                buffer.flip();
+                runNanos = number();
+                waitNanos = number();
+                return true;
+            } catch (IOException | RuntimeException e) {
+                unavailable = true;
+                close();
+                return false;
+            }
+        }
+
+        private long number() {
+            while (buffer.hasRemaining() && buffer.get(buffer.position()) == ' ') {
+                buffer.get();
+            }
+            long value = 0;
+            int digits = 0;
+            while (buffer.hasRemaining() && Character.isDigit(buffer.get(buffer.position()))) {
+                value = value * 10 + (buffer.get() - '0');
+                digits++;
+            }
+            if (digits == 0) {
+                throw new IllegalStateException("schedstat is not three numbers");
+            }
+            return value;
+        }
+
+        void close() {
+            try {
+                if (channel != null) {
+                    channel.close();
+                }
+            } catch (IOException e) {
+                // nothing to keep: the probe is done
+            }
+        }
     }
 }

@@ -336,8 +336,9 @@ public final class SnapshotMemory {
                 mb(heapBig - heapSmall)));
 
         out.append("| traffic window | requests | req/s | p50 | p99 | p99.9 | max latency | longest gap | failures "
-                + "| gateway loop: longest delay | ticks > 5 ms | ticks > 10 ms |\n");
-        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| gateway loop: longest delay | its thread then: waiting for a CPU / running | ticks > 5 ms "
+                + "| ticks > 10 ms |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         List<SteadyClient.Window> windows = new ArrayList<>(List.of(firstLoad.window(), quiet));
         List<LoopProbe.Window> loops = new ArrayList<>(List.of(firstLoad.loop(), quietLoop));
         phases.forEach(p -> {
@@ -348,10 +349,10 @@ public final class SnapshotMemory {
             SteadyClient.Window w = windows.get(i);
             LoopProbe.Window loop = loops.get(i);
             out.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms "
-                    + "| %d | %.2f ms | %d | %d |%n", w.name(), w.count(), w.count() / w.seconds(),
+                    + "| %d | %.2f ms | %s | %d | %d |%n", w.name(), w.count(), w.count() / w.seconds(),
                     w.percentileMillis(0.5), w.percentileMillis(0.99), w.percentileMillis(0.999),
-                    w.maxLatencyMillis(), w.maxGapMillis(), w.failures(), loop.maxDelayMillis(), loop.over5Millis(),
-                    loop.over10Millis()));
+                    w.maxLatencyMillis(), w.maxGapMillis(), w.failures(), loop.maxDelayMillis(), waitAndRun(loop),
+                    loop.over5Millis(), loop.over10Millis()));
         }
         out.append(String.format(Locale.ROOT, "%nGC pauses without swaps: %s.%n", pauseSummary(quietPauses)));
         out.append(threadCpuTable(quiet, quietCpu, phases));
@@ -379,15 +380,22 @@ public final class SnapshotMemory {
             boolean noPause = phase.failure() == null && phase.loop().maxDelayMillis() <= PAUSE_BUDGET_MILLIS
                     && swapping.failures() == 0;
             out.append(String.format(Locale.ROOT, "| swapping in %s pauses the gateway ≤ 10 ms | the gateway's loop "
-                    + "at most %.2f ms late (%.2f ms without swaps), longest GC pause %d ms; the client's max latency "
-                    + "%+.2f ms, longest gap %+.2f ms (vs no swaps) | %s |%n", phase.name(),
-                    phase.loop().maxDelayMillis(), quietLoop.maxDelayMillis(),
+                    + "at most %.2f ms late (its thread then waiting for a CPU / running: %s; %.2f ms without swaps), "
+                    + "longest GC pause %d ms; the client's max latency %+.2f ms, longest gap %+.2f ms (vs no swaps) "
+                    + "| %s |%n", phase.name(), phase.loop().maxDelayMillis(), waitAndRun(phase.loop()),
+                    quietLoop.maxDelayMillis(),
                     phase.pauses().stream().mapToLong(GcPause::durationMillis).max().orElse(0), addedLatency,
                     addedGap, !phase.judged() ? (noPause ? "(pass)" : "(not judged)") : noPause ? "PASS" : "FAIL"));
         }
         out.append("\nLargest classes after the swaps (`GC.class_histogram`, top 25):\n\n```\n").append(histogram)
                 .append("```\n");
         return out.toString();
+    }
+
+    /** The loop thread's wait for a CPU and run time around its longest delay, as the report shows them. */
+    private static String waitAndRun(LoopProbe.Window loop) {
+        return loop.longestWaitMillis() < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f / %.2f ms",
+                loop.longestWaitMillis(), loop.longestRunMillis());
     }
 
     /** CPU seconds so far of this JVM's threads, by kind ({@link ProcessCpu#secondsByThreadKind}). */

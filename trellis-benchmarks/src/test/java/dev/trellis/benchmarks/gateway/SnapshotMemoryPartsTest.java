@@ -86,6 +86,15 @@ class SnapshotMemoryPartsTest {
             assertThat(blocked.maxDelayMillis()).isBetween(30.0, 300.0);
             assertThat(blocked.over10Millis()).isGreaterThanOrEqualTo(1);
             assertThat(blocked.maxDelayMillis()).isGreaterThan(idle.maxDelayMillis());
+            if (java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/thread-self/schedstat"))) {
+                // The loop's thread spun for those 40 ms, never asleep: running, or waiting for a CPU when the
+                // machine had none free.
+                assertThat(blocked.longestRunMillis()).isPositive();
+                assertThat(blocked.longestWaitMillis()).isNotNegative();
+                assertThat(blocked.longestRunMillis() + blocked.longestWaitMillis()).isBetween(30.0, 300.0);
+            } else {
+                assertThat(blocked.longestRunMillis()).isNegative();
+            }
         } finally {
             group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
         }
