@@ -75,6 +75,8 @@ public final class GatewayMetrics {
     private final Map<String, Meter> healthGauges = new HashMap<>();
     private volatile GatewaySnapshots snapshots;
     private final AtomicLong swaps = new AtomicLong();
+    /** The snapshot the meters were last built for (under {@code bindLock}). */
+    private GatewaySnapshot metered;
 
     private GatewayMetrics(PrometheusMeterRegistry registry) {
         this.registry = registry;
@@ -201,6 +203,15 @@ public final class GatewayMetrics {
      */
     private void snapshotSwapped(GatewaySnapshot snapshot) {
         synchronized (bindLock) {
+            GatewaySnapshot before = metered;
+            metered = snapshot;
+            swaps.incrementAndGet();
+            if (before != null && before.routing() == snapshot.routing()
+                    && before.targetPools() == snapshot.targetPools()) {
+                // A revision that changed nothing here kept its compiled parts (GatewaySnapshot.compile), and so
+                // the services and groups the meters are for: nothing to build, remove or allocate.
+                return;
+            }
             Map<String, ServiceMeters> previous = services;
             Map<String, ServiceMeters> next = new HashMap<>();
             for (ServiceEntry service : snapshot.snapshot().services()) {
@@ -219,7 +230,6 @@ public final class GatewayMetrics {
                 }
             }
             updateHealthGauges(snapshot);
-            swaps.incrementAndGet();
         }
     }
 
