@@ -141,6 +141,10 @@ class GatewayHealthCheckTest {
                     "200"), a.port())), sink)) {
                 TestBackend.Received probe = a.take();
                 assertThat(status(gateway, "tg-h", a.port())).isEqualTo(TargetStatus.INITIAL);
+                // Reports go every 20 ms with each target's state then: the check is held until INITIAL has gone
+                // (a check answered within 20 ms of the start would otherwise be reported as HEALTHY only).
+                await().atMost(WAIT).until(() -> sink.last("tg-h", a.port()) != null);
+                assertThat(sink.last("tg-h", a.port()).status()).isEqualTo("INITIAL");
                 release.countDown();
 
                 awaitStatus(gateway, "tg-h", a.port(), TargetStatus.HEALTHY);
