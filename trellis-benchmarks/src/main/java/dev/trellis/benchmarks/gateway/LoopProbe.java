@@ -35,16 +35,19 @@ final class LoopProbe implements AutoCloseable {
         /** During the interval that ended with the latest tick: the thread's wait for a CPU and its run time. */
         private long longestWaitNanos = -1;
         private long longestRunNanos = -1;
+        /** When the longest delay's tick ran ({@code System.nanoTime()}). */
+        private long longestAtNanos;
 
         Window(String name) {
             this.name = name;
         }
 
-        private void record(long delayNanos, long waitNanos, long runNanos) {
+        private void record(long atNanos, long delayNanos, long waitNanos, long runNanos) {
             ticks++;
             if (delayNanos > maxDelayNanos || ticks == 1) {
                 longestWaitNanos = waitNanos;
                 longestRunNanos = runNanos;
+                longestAtNanos = atNanos;
             }
             maxDelayNanos = Math.max(maxDelayNanos, delayNanos);
             if (delayNanos > 5_000_000) {
@@ -73,6 +76,11 @@ final class LoopProbe implements AutoCloseable {
          */
         double longestWaitMillis() {
             return longestWaitNanos / 1e6;
+        }
+
+        /** When the longest delay ended, and how long it was: {@code [start, end]} in {@code System.nanoTime()}. */
+        long[] longestDelayNanos() {
+            return new long[] {longestAtNanos - maxDelayNanos, longestAtNanos};
         }
 
         /** Of the longest delay's interval: how long the loop's thread ran, in ms; negative where unknown. */
@@ -126,7 +134,7 @@ final class LoopProbe implements AutoCloseable {
             lastWait = schedstat.waitNanos;
             lastRun = schedstat.runNanos;
         }
-        window.record(Math.max(0, now - due), waited, ran);
+        window.record(now, Math.max(0, now - due), waited, ran);
         if (running) {
             due = now + PERIOD_NANOS;
             loop.schedule(this::tick, PERIOD_NANOS, TimeUnit.NANOSECONDS);

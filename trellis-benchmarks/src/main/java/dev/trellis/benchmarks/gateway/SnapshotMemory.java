@@ -41,8 +41,9 @@ import javax.management.openmbean.CompositeData;
  * that each change a few services and groups ({@link BenchSnapshots#changed}); the warm-up's are not judged. A
  * {@link LoopProbe} on the gateway's event loop measures how long the gateway could not serve (the target is judged
  * on it); the client's latencies and response gaps during the swaps are compared with a window of the same traffic
- * without swaps, and every GC pause is recorded from the collectors' notifications. Everything here (backend,
- * client, JSON bytes) shares the 256 MB with the gateway, so the heap figures are an upper bound.
+ * without swaps, and every GC pause is recorded from the collectors' notifications. Where it runs as root, a
+ * {@link MachineProbe} at real-time priority tells the machine's own stalls from the gateway's. Everything here
+ * (backend, client, JSON bytes) shares the 256 MB with the gateway, so the heap figures are an upper bound.
  */
 public final class SnapshotMemory {
 
@@ -174,6 +175,7 @@ public final class SnapshotMemory {
                 SteadyClient.Window warm = new SteadyClient.Window("warm-up");
                 SteadyClient client = SteadyClient.start(port, BenchSnapshots.HOST, connections, warm);
                 LoopProbe probe = LoopProbe.start(server.eventLoops().next(), new LoopProbe.Window("warm-up"));
+                MachineProbe machine = MachineProbe.start();
                 Thread.sleep(5_000);
                 // The latency target is judged at half the most this machine serves, as the proxy's p99 target is
                 // (at 50 % of the maximum rate): a saturated machine adds the swap's CPU to every request.
@@ -230,6 +232,9 @@ public final class SnapshotMemory {
                 client.close();
                 probe.switchTo(new LoopProbe.Window("done"));
                 probe.close();
+                if (machine != null) {
+                    machine.close();
+                }
 
                 held[0] = null;
                 long heapBig = usedAfterGc();
@@ -237,7 +242,7 @@ public final class SnapshotMemory {
 
                 report.append(render(traffic, services, groups + 1, targets, callers, maxHeap, heapSmall,
                         heapWithJson, heapBig, quiet, quietLoop, quietPauses, quietCpu, firstLoad, phases, histogram,
-                        snapshots.current().revision()));
+                        snapshots.current().revision(), machine));
             }
         }
         System.out.println(report);
@@ -320,7 +325,7 @@ public final class SnapshotMemory {
                                  long heapSmall, long heapWithJson, long heapBig, SteadyClient.Window quiet,
                                  LoopProbe.Window quietLoop,
                                  List<GcPause> quietPauses, Map<String, Double> quietCpu, Phase firstLoad,
-                                 List<Phase> phases, String histogram, long revision) {
+                                 List<Phase> phases, String histogram, long revision, MachineProbe machine) {
         StringBuilder out = new StringBuilder("## ./bench snapshot-memory\n\n");
         out.append(String.format(Locale.ROOT, "%d services, %d target groups, %d targets, %d callers; max heap "
                 + "%.0f MB; %s; load average %s.%n%n", services, groups, targets, callers, maxHeap / 1048576.0,
@@ -336,7 +341,8 @@ public final class SnapshotMemory {
                 mb(heapBig - heapSmall)));
 
         out.append("| traffic window | requests | req/s | p50 | p99 | p99.9 | max latency | longest gap | failures "
-                + "| gateway loop: longest delay | its thread then: waiting for a CPU / running | ticks > 5 ms "
+                + "| gateway loop: longest delay | its thread then: waiting for a CPU / running; a real-time process "
+                + "| ticks > 5 ms "
                 + "| ticks > 10 ms |\n");
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         List<SteadyClient.Window> windows = new ArrayList<>(List.of(firstLoad.window(), quiet));
@@ -351,8 +357,8 @@ public final class SnapshotMemory {
             out.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms "
                     + "| %d | %.2f ms | %s | %d | %d |%n", w.name(), w.count(), w.count() / w.seconds(),
                     w.percentileMillis(0.5), w.percentileMillis(0.99), w.percentileMillis(0.999),
-                    w.maxLatencyMillis(), w.maxGapMillis(), w.failures(), loop.maxDelayMillis(), waitAndRun(loop),
-                    loop.over5Millis(), loop.over10Millis()));
+                    w.maxLatencyMillis(), w.maxGapMillis(), w.failures(), loop.maxDelayMillis(),
+                    waitAndRun(loop, machine), loop.over5Millis(), loop.over10Millis()));
         }
         out.append(String.format(Locale.ROOT, "%nGC pauses without swaps: %s.%n", pauseSummary(quietPauses)));
         out.append(threadCpuTable(quiet, quietCpu, phases));
@@ -380,9 +386,10 @@ public final class SnapshotMemory {
             boolean noPause = phase.failure() == null && phase.loop().maxDelayMillis() <= PAUSE_BUDGET_MILLIS
                     && swapping.failures() == 0;
             out.append(String.format(Locale.ROOT, "| swapping in %s pauses the gateway ≤ 10 ms | the gateway's loop "
-                    + "at most %.2f ms late (its thread then waiting for a CPU / running: %s; %.2f ms without swaps), "
+                    + "at most %.2f ms late (its thread then waiting for a CPU / running, and how late a real-time "
+                    + "process was: %s; %.2f ms without swaps), "
                     + "longest GC pause %d ms; the client's max latency %+.2f ms, longest gap %+.2f ms (vs no swaps) "
-                    + "| %s |%n", phase.name(), phase.loop().maxDelayMillis(), waitAndRun(phase.loop()),
+                    + "| %s |%n", phase.name(), phase.loop().maxDelayMillis(), waitAndRun(phase.loop(), machine),
                     quietLoop.maxDelayMillis(),
                     phase.pauses().stream().mapToLong(GcPause::durationMillis).max().orElse(0), addedLatency,
                     addedGap, !phase.judged() ? (noPause ? "(pass)" : "(not judged)") : noPause ? "PASS" : "FAIL"));
@@ -392,10 +399,19 @@ public final class SnapshotMemory {
         return out.toString();
     }
 
-    /** The loop thread's wait for a CPU and run time around its longest delay, as the report shows them. */
-    private static String waitAndRun(LoopProbe.Window loop) {
-        return loop.longestWaitMillis() < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f / %.2f ms",
+    /**
+     * The loop thread's wait for a CPU and run time around its longest delay, and the real-time machine probe's
+     * longest delay then, as the report shows them.
+     */
+    private static String waitAndRun(LoopProbe.Window loop, MachineProbe machine) {
+        String thread = loop.longestWaitMillis() < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f / %.2f ms",
                 loop.longestWaitMillis(), loop.longestRunMillis());
+        if (machine == null) {
+            return thread + "; no real-time probe";
+        }
+        long[] delay = loop.longestDelayNanos();
+        long late = machine.longestLateNanos(delay[0], delay[1]);
+        return thread + "; " + (late == 0 ? "on time" : String.format(Locale.ROOT, "%.2f ms late", late / 1e6));
     }
 
     /** CPU seconds so far of this JVM's threads, by kind ({@link ProcessCpu#secondsByThreadKind}). */

@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,6 +59,34 @@ class SnapshotMemoryPartsTest {
             running.interrupt();
             running.join();
         }
+    }
+
+    @Test
+    void theMachineProbeReportsHowLongItsProcessWasStopped() throws Exception {
+        MachineProbe machine = MachineProbe.start();
+        // chrt -f needs root: CI runs as root.
+        Assumptions.assumeTrue(machine != null, "no real-time priority here (not root)");
+        try {
+            Thread.sleep(500);
+            long quietFrom = System.nanoTime();
+            Thread.sleep(300);
+            long stoppedFrom = System.nanoTime();
+            signal("STOP", machine.pid());
+            Thread.sleep(50);
+            signal("CONT", machine.pid());
+            Thread.sleep(300);
+            long stoppedTo = System.nanoTime();
+
+            long stopped = machine.longestLateNanos(stoppedFrom, stoppedTo);
+            assertThat(stopped).isBetween(40_000_000L, 1_000_000_000L);
+            assertThat(machine.longestLateNanos(quietFrom, stoppedFrom - 1)).isLessThan(stopped);
+        } finally {
+            machine.close();
+        }
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor()).isZero();
     }
 
     @Test
