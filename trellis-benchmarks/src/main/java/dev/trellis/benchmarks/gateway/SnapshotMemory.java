@@ -5,7 +5,7 @@ import dev.trellis.benchmarks.wrk.ProcessCpu;
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
 import dev.trellis.gateway.GatewaySnapshots;
-import dev.trellis.gateway.snapshot.BackgroundPriority;
+import dev.trellis.gateway.ThreadPriorities;
 import dev.trellis.model.snapshot.SnapshotCodec;
 import dev.trellis.model.snapshot.SnapshotDecoder;
 import dev.trellis.model.snapshot.VpcSnapshot;
@@ -168,10 +168,12 @@ public final class SnapshotMemory {
                         groups + 1, targets, callers, json.length / 1e6, warmupSwaps + changedSwaps, buildMillis));
 
                 // the swaps below run on this thread, as the gateway's snapshot client runs them on its own: at the
-                // same priority (BackgroundPriority; -Dtrellis.snapshot.nice=0 measures without it)
-                boolean lowered = BackgroundPriority.lowerCurrentThread();
-                log("swapping thread priority: " + (lowered ? "nice " + Integer.getInteger(BackgroundPriority.PROPERTY, 10)
-                        : "unchanged"));
+                // same priority (ThreadPriorities; -Dtrellis.snapshot.nice=0 measures without it)
+                ThreadPriorities.lowerCurrentThread();
+                String priorities = String.format(Locale.ROOT, "event loop at nice %d, swapping thread at nice %d",
+                        server.eventLoops().next().submit(ThreadPriorities::currentNice).get(),
+                        ThreadPriorities.currentNice());
+                log("thread priorities: " + priorities);
                 SteadyClient.Window warm = new SteadyClient.Window("warm-up");
                 SteadyClient client = SteadyClient.start(port, BenchSnapshots.HOST, connections, warm);
                 LoopProbe probe = LoopProbe.start(server.eventLoops().next(), new LoopProbe.Window("warm-up"));
@@ -240,7 +242,7 @@ public final class SnapshotMemory {
                 long heapBig = usedAfterGc();
                 String histogram = classHistogram(25);
 
-                report.append(render(traffic, services, groups + 1, targets, callers, maxHeap, heapSmall,
+                report.append(render(traffic, priorities, services, groups + 1, targets, callers, maxHeap, heapSmall,
                         heapWithJson, heapBig, quiet, quietLoop, quietPauses, quietCpu, firstLoad, phases, histogram,
                         snapshots.current().revision(), machine));
             }
@@ -321,7 +323,8 @@ public final class SnapshotMemory {
                 new ArrayList<>(pauses.subList(pausesBefore, pauses.size())), since(cpuBefore), judged, failure);
     }
 
-    private static String render(String traffic, int services, int groups, int targets, int callers, long maxHeap,
+    private static String render(String traffic, String priorities, int services, int groups, int targets,
+                                 int callers, long maxHeap,
                                  long heapSmall, long heapWithJson, long heapBig, SteadyClient.Window quiet,
                                  LoopProbe.Window quietLoop,
                                  List<GcPause> quietPauses, Map<String, Double> quietCpu, Phase firstLoad,
@@ -332,6 +335,7 @@ public final class SnapshotMemory {
                 ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
                         .reduce((a, b) -> a + " + " + b).orElse("?"), loadAverage()));
         out.append("Traffic: ").append(traffic).append(".\n\n");
+        out.append("Threads: ").append(priorities).append(" (`ThreadPriorities`).\n\n");
         out.append("| heap used after a full GC | MB |\n|---|---:|\n");
         out.append(String.format(Locale.ROOT, "| gateway serving the one-service snapshot | %.1f |%n", mb(heapSmall)));
         out.append(String.format(Locale.ROOT, "| + the big snapshot's JSON bytes held | %.1f |%n", mb(heapWithJson)));

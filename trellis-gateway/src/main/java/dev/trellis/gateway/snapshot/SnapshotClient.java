@@ -1,5 +1,6 @@
 package dev.trellis.gateway.snapshot;
 
+import dev.trellis.gateway.ThreadPriorities;
 import dev.trellis.model.snapshot.SnapshotDecoder;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import java.io.BufferedOutputStream;
@@ -129,7 +130,7 @@ public final class SnapshotClient implements AutoCloseable {
 
     private void watch() {
         // decoding and compiling a revision is bulk work: it must not take a time slice from an event loop
-        BackgroundPriority.lowerCurrentThread();
+        ThreadPriorities.lowerCurrentThread();
         Duration backoff = Duration.ofMillis(500);
         while (running) {
             try {
