@@ -61,7 +61,7 @@ public final class GatewayServer implements AutoCloseable {
         GatewayTransport transport = config.transport();
         // Named, so that top -H, jstack and perf tell the request loops from the health loop and the rest.
         group = transport.newGroup(config.ioThreads(), new DefaultThreadFactory("trellis-io"));
-        // Requests wait for nothing else on the machine when it is busy (where the gateway may raise them).
+        // nice 0 unless -Dtrellis.eventloop.nice asks for more (ThreadPriorities)
         ThreadPriorities.raiseEventLoops(group);
         String fallback = transport == GatewayTransport.IO_URING ? null : GatewayTransport.autoFallbackReason();
         String threads = config.ioThreads() == 0 ? "default" : String.valueOf(config.ioThreads());

@@ -15,34 +15,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CPU priorities (Linux nice values) of the gateway's threads: its event loops above everything else on the
- * machine, bulk work below them.
+ * The CPU priorities (Linux nice values) of the gateway's threads: bulk work below the event loops, and, where an
+ * operator asks for it, the event loops above everything else on the machine.
  *
- * <p>On a machine with as many busy threads as cores, a request loop that waits for a time slice pauses every request
- * it holds; the snapshot-memory benchmark showed that wait to be most of the loop's longest delays. So:
  * <ul>
- *   <li>the request event loops run at nice {@value #DEFAULT_EVENT_LOOP_NICE} (system property
- *       {@value #EVENT_LOOP_PROPERTY}), as nginx's {@code worker_priority} does for its workers. The kernel's fair
- *       scheduler then gives a loop about three times the share of a thread at nice 0 while both want the CPU, and
- *       picks it sooner when it wakes. A negative value needs root or {@code CAP_SYS_NICE}; without it the loops stay
- *       at nice 0 and the reason is logged once;</li>
- *   <li>bulk work (decoding and compiling a snapshot: tens of milliseconds of CPU per revision) runs at nice
- *       {@value #DEFAULT_BULK_NICE} (system property {@value #BULK_PROPERTY}): about a tenth of a loop's share while
- *       both want the CPU, and all of it when the loops are idle, so a swap still finishes promptly. Raising one's own
- *       nice value needs no privilege.</li>
+ *   <li>Bulk work (decoding and compiling a snapshot: tens of milliseconds of CPU per revision) runs at nice
+ *       {@value #DEFAULT_BULK_NICE} (system property {@value #BULK_PROPERTY}; {@code 0} turns it off): about a tenth
+ *       of a loop's share while both want the CPU, and all of it when the loops are idle, so a swap still finishes
+ *       promptly. Raising one's own nice value needs no privilege.</li>
+ *   <li>The request event loops run at nice 0 unless the system property {@value #EVENT_LOOP_PROPERTY} gives a
+ *       negative value, as nginx's {@code worker_priority} does (and, like it, off by default: on the
+ *       snapshot-memory benchmark nice -5 did not shorten the loop's waits for a CPU; docs/benchmarks.md, snapshot
+ *       memory, eleventh run). A negative value needs root or {@code CAP_SYS_NICE}; refused, the loops stay at nice 0
+ *       and the log says so.</li>
  * </ul>
  *
  * <p>Linux applies nice values per thread; the JDK offers no call for it, so this runs {@code renice} on the threads'
  * ids (read from {@code /proc/thread-self/stat}). Elsewhere (no {@code /proc}, no {@code renice}) nothing changes and
- * the reason is logged. Either property set to {@code 0} turns its part off.
+ * the reason is logged.
  */
 public final class ThreadPriorities {
 
     public static final String BULK_PROPERTY = "trellis.snapshot.nice";
     public static final String EVENT_LOOP_PROPERTY = "trellis.eventloop.nice";
     static final int DEFAULT_BULK_NICE = 10;
-    static final int DEFAULT_EVENT_LOOP_NICE = -5;
-
+    
     private static final Logger log = LoggerFactory.getLogger(ThreadPriorities.class);
 
     private ThreadPriorities() {
@@ -69,12 +66,15 @@ public final class ThreadPriorities {
     }
 
     /**
-     * Raises every event loop of {@code loops} to the configured nice value, starting their threads if they have not
-     * started; waits for it. True when applied; false (logged) when the value is 0, the loops' ids could not be read,
-     * or {@code renice} refused (without root or {@code CAP_SYS_NICE}).
+     * Raises every event loop of {@code loops} to the nice value of {@value #EVENT_LOOP_PROPERTY}, if it is negative
+     * (see the class comment); starts the loops' threads if they have not started, and waits. True when applied.
      */
     public static boolean raiseEventLoops(EventLoopGroup loops) {
-        int nice = Integer.getInteger(EVENT_LOOP_PROPERTY, DEFAULT_EVENT_LOOP_NICE);
+        return raiseEventLoops(loops, Integer.getInteger(EVENT_LOOP_PROPERTY, 0));
+    }
+
+    /** {@link #raiseEventLoops(EventLoopGroup)} to {@code nice}; false (logged) when not negative or refused. */
+    static boolean raiseEventLoops(EventLoopGroup loops, int nice) {
         if (nice >= 0) {
             return false;
         }
@@ -94,8 +94,7 @@ public final class ThreadPriorities {
         if (applied) {
             log.info("event loops run at nice {} (threads {})", nice, String.join(", ", tids));
         } else {
-            log.info("event loops run at nice 0: nice {} needs root or CAP_SYS_NICE (-D{}=0 turns this off)", nice,
-                    EVENT_LOOP_PROPERTY);
+            log.warn("event loops run at nice 0: {}={} needs root or CAP_SYS_NICE", EVENT_LOOP_PROPERTY, nice);
         }
         return applied;
     }

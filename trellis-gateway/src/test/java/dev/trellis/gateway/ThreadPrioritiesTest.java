@@ -47,7 +47,7 @@ class ThreadPrioritiesTest {
         int before = ThreadPriorities.currentNice();
         EventLoopGroup loops = new DefaultEventLoopGroup(2);
         try {
-            boolean applied = ThreadPriorities.raiseEventLoops(loops);
+            boolean applied = ThreadPriorities.raiseEventLoops(loops, -5);
 
             List<Integer> nice = new ArrayList<>();
             for (EventExecutor loop : loops) {
@@ -55,14 +55,15 @@ class ThreadPrioritiesTest {
             }
             if (root) {
                 assertThat(applied).isTrue();
-                assertThat(nice).containsExactly(ThreadPriorities.DEFAULT_EVENT_LOOP_NICE,
-                        ThreadPriorities.DEFAULT_EVENT_LOOP_NICE);
+                assertThat(nice).containsExactly(-5, -5);
             } else {
                 // refused unless this user holds CAP_SYS_NICE or a nice limit; either way it says what it did
-                int expected = applied ? ThreadPriorities.DEFAULT_EVENT_LOOP_NICE : before;
+                int expected = applied ? -5 : before;
                 assertThat(nice).containsExactly(expected, expected);
             }
             assertThat(ThreadPriorities.currentNice()).isEqualTo(before);
+            // off by default: the loops stay where they are
+            assertThat(ThreadPriorities.raiseEventLoops(loops, 0)).isFalse();
         } finally {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
