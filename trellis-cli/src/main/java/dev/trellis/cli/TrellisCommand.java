@@ -1,5 +1,6 @@
 package dev.trellis.cli;
 
+import dev.trellis.gateway.LeakDetection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
@@ -25,6 +26,7 @@ public final class TrellisCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        LeakDetection.offUnlessConfigured();
         System.exit(commandLine().execute(args));
     }
 

@@ -2,6 +2,7 @@ package dev.trellis.benchmarks.gateway;
 
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
+import dev.trellis.gateway.LeakDetection;
 import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.gateway.fabric.FabricClient;
 import dev.trellis.gateway.fabric.FabricTls;
@@ -43,6 +44,8 @@ public final class BenchGateway {
     }
 
     public static void main(String[] args) throws Exception {
+        // as the trellis process runs its gateway: Netty's leak detection off (LeakDetection)
+        LeakDetection.offUnlessConfigured();
         int port = 0;
         int backendPort = -1;
         boolean auth = false;

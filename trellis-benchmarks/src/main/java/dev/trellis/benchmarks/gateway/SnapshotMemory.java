@@ -4,6 +4,7 @@ import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.trellis.benchmarks.wrk.ProcessCpu;
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
+import dev.trellis.gateway.LeakDetection;
 import dev.trellis.gateway.GatewaySnapshots;
 import dev.trellis.gateway.ThreadPriorities;
 import dev.trellis.model.snapshot.SnapshotCodec;
@@ -81,6 +82,8 @@ public final class SnapshotMemory {
     }
 
     public static void main(String[] args) throws Exception {
+        // as the trellis process runs its gateway: Netty's leak detection off (LeakDetection)
+        LeakDetection.offUnlessConfigured();
         int services = 2_000;
         int groups = 2_000;
         int targetsPerGroup = 25;
