@@ -39,7 +39,7 @@ public final class ThreadPriorities {
     public static final String BULK_PROPERTY = "trellis.snapshot.nice";
     public static final String EVENT_LOOP_PROPERTY = "trellis.eventloop.nice";
     static final int DEFAULT_BULK_NICE = 10;
-    
+
     private static final Logger log = LoggerFactory.getLogger(ThreadPriorities.class);
 
     private ThreadPriorities() {
@@ -61,6 +61,8 @@ public final class ThreadPriorities {
         boolean applied = renice(Math.min(nice, 19), List.of(tid));
         if (applied) {
             log.debug("thread {} ({}) runs at nice {}", Thread.currentThread().getName(), tid, nice);
+        } else {
+            log.info("thread {} runs at nice 0: renice -n {} was refused", Thread.currentThread().getName(), nice);
         }
         return applied;
     }

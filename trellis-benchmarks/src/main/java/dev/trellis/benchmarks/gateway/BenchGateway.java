@@ -2,8 +2,8 @@ package dev.trellis.benchmarks.gateway;
 
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewayServer;
-import dev.trellis.gateway.LeakDetection;
 import dev.trellis.gateway.GatewaySnapshots;
+import dev.trellis.gateway.LeakDetection;
 import dev.trellis.gateway.fabric.FabricClient;
 import dev.trellis.gateway.fabric.FabricTls;
 import dev.trellis.model.snapshot.CertificateEntry;
