@@ -28,6 +28,8 @@ import java.util.Map;
 public final class WrkHarness {
 
     private static final Duration CALIBRATION = Duration.ofSeconds(4);
+    private static final int CALIBRATION_STEPS = 7;
+    private static final int PACE_TOLERANCE_PERCENT = 3;
     
 
     private final WrkOptions options;
@@ -41,6 +43,19 @@ public final class WrkHarness {
 
     /** A paced run: the rate asked for, the delay that was used, and what wrk measured. */
     record Paced(double targetRate, double delayMillis, WrkResult result) {
+
+        /** How far off the achieved rate may be for the run's p99 to be judged: 10 %. */
+        static final double ON_PACE = 0.10;
+
+        /** The achieved rate over the rate asked for. */
+        double achievedShare() {
+            return result.requestsPerSecond() / targetRate;
+        }
+
+        /** Whether the run achieved the rate asked for, within {@link #ON_PACE}. */
+        boolean onPace() {
+            return Math.abs(achievedShare() - 1) <= ON_PACE;
+        }
     }
 
     private WrkHarness(WrkOptions options) {
@@ -136,26 +151,48 @@ public final class WrkHarness {
     }
 
     /**
-     * A run at {@code rate} requests/s. A connection's cycle is its delay plus an overhead (the response time,
-     * wrk's own work); two short calibration runs measure that overhead (the second at the corrected delay, since
-     * the overhead changes with the load), then the measured run uses the per-connection interval less it.
+     * A run at {@code rate} requests/s. wrk paces each connection with a delay before every request, in whole
+     * milliseconds (the script takes the floor or the ceiling of the mean delay at random), and a connection's cycle
+     * is that delay plus the response time plus the slack of wrk's timers, which all change with the load: the rate
+     * is not a simple function of the delay. Short calibration runs therefore search for it by bisection — the rate
+     * falls as the delay grows, and at the per-connection interval it is at most {@code rate} — until one run comes
+     * within {@value #PACE_TOLERANCE_PERCENT} % of {@code rate}, or {@value #CALIBRATION_STEPS} runs have been made;
+     * the measured run takes the delay that came closest. Its achieved rate is reported beside it, and the p99 target
+     * is judged only when both paced runs achieved the rate ({@link Report}).
      */
     private Paced pacedRun(String name, int port, Scenario scenario, double rate) throws Exception {
         double interval = options.connections() * 1000.0 / rate;
-        double delay = interval;
-        for (int step = 1; step <= 2; step++) {
-            log(name + ": calibrating the pace for " + Report.rate(rate) + " req/s, delay " + String.format(
-                    Locale.ROOT, "%.3f", delay) + " ms per connection");
+        double low = 0;
+        double high = interval;
+        double delay = interval / 2;
+        double best = interval;
+        double bestError = Double.MAX_VALUE;
+        for (int step = 1; step <= CALIBRATION_STEPS; step++) {
             WrkResult calibration = wrk(name + "-pace-calibration-" + step, port, scenario, delay, CALIBRATION);
-            double overhead = options.connections() * 1000.0 / calibration.requestsPerSecond() - delay;
-            delay = Math.max(0, interval - Math.max(0, overhead));
+            double achieved = calibration.requestsPerSecond();
+            double error = Math.abs(achieved / rate - 1);
+            log(String.format(Locale.ROOT, "%s: calibrating the pace for %s req/s: delay %.3f ms per connection "
+                    + "gave %s req/s", name, Report.rate(rate), delay, Report.rate(achieved)));
+            if (error < bestError) {
+                best = delay;
+                bestError = error;
+            }
+            if (error * 100 <= PACE_TOLERANCE_PERCENT) {
+                break;
+            }
+            if (achieved > rate) {
+                low = delay;
+            } else {
+                high = delay;
+            }
+            delay = (low + high) / 2;
         }
         log(name + ": paced run at " + Report.rate(rate) + " req/s, delay " + String.format(Locale.ROOT, "%.3f",
-                delay) + " ms, " + options.duration().toSeconds() + " s");
-        WrkResult result = wrk(name + "-paced", port, scenario, delay, options.duration());
+                best) + " ms, " + options.duration().toSeconds() + " s");
+        WrkResult result = wrk(name + "-paced", port, scenario, best, options.duration());
         log(name + ": achieved " + Report.rate(result.requestsPerSecond()) + " req/s, p99 "
                 + Report.ms(result.p99Micros()));
-        return new Paced(rate, delay, result);
+        return new Paced(rate, best, result);
     }
 
     private WrkResult wrk(String label, int port, Scenario scenario, double delayMillis, Duration duration)

@@ -184,6 +184,27 @@ class WrkHarnessPartsTest {
         assertThat(LuaScripts.script(Map.of("Host", "example"), 0)).doesNotContain("delay");
     }
 
+    @Test
+    void judgesTheP99OnlyWhenBothPacedRunsAchievedTheRateAskedFor() {
+        // asked 40,000 req/s; nginx p99 1.0 ms
+        WrkHarness.Paced nginx = paced(40_000, 40_400, 1_000);
+
+        assertThat(Report.p99Target(List.of(paced(40_000, 39_000, 1_300)), List.of(nginx)))
+                .contains("median difference +0.300 ms").endsWith("| PASS |\n");
+        assertThat(Report.p99Target(List.of(paced(40_000, 39_000, 1_600)), List.of(nginx)))
+                .endsWith("| FAIL |\n");
+        // the gateway well under the rate (a lighter load) and nginx well over it: not comparable
+        assertThat(Report.p99Target(List.of(paced(40_000, 30_000, 1_200)), List.of(paced(40_000, 68_000, 1_000))))
+                .contains("not judged (the pace missed by more than 10 %: nginx 1.70 ×, gateway 0.75 × the rate "
+                        + "asked for)")
+                .doesNotContain("PASS");
+    }
+
+    private static WrkHarness.Paced paced(double asked, double achieved, double p99Micros) {
+        return new WrkHarness.Paced(asked, 1.0,
+                new WrkResult(achieved, p99Micros / 2, p99Micros, p99Micros * 3, (long) achieved * 15, 0, 0, 1.0));
+    }
+
     private static GatewayServer gateway(GatewaySnapshots snapshots) {
         return new GatewayServer(GatewayConfig.builder().bindAddress("127.0.0.1")
                 .mapPort(BenchSnapshots.LISTENER_PORT, 0).ioThreads(1).build(), snapshots).start();
