@@ -25,10 +25,11 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
  *
  * <p><b>Pacing.</b> wrk 4 has no fixed-rate mode ({@code -R} is wrk2's). Its Lua {@code delay()} hook returns the
  * milliseconds a connection waits before its next request, as a whole number. For a rate R over C connections each
- * connection must send every C/R seconds; a connection's cycle is its delay plus the response time, so the
- * delay is {@code C/R − overhead}, where the harness measures the overhead in a short calibration run. A
- * fractional delay is reached on average by choosing between its floor and ceiling at random with the right odds
- * (2.56 ms: 3 ms 56 % of the time). The harness checks the achieved rate in wrk's report.
+ * connection must send every C/R seconds; a connection's cycle is its delay plus the response time plus wrk's timer
+ * slack, so the delay is somewhat under {@code C/R}, and the harness finds it with short calibration runs
+ * ({@code WrkHarness.pacedRun}). A fractional delay is reached on average by choosing between its floor and ceiling
+ * at random with the right odds (2.56 ms: 3 ms 56 % of the time). The harness checks the achieved rate in wrk's
+ * report.
  */
 final class LuaScripts {
 
