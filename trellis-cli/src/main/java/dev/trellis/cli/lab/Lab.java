@@ -175,9 +175,12 @@ public final class Lab implements AutoCloseable {
             HostCommand.run("ip", "-n", namespace, "link", "set", "lo", "up");
             HostCommand.run("ip", "-n", namespace, "addr", "add", LabVpc.NAMESPACE_GATEWAY + "/32", "dev", "lo");
             String hostSide = prefix + "v" + index;
-            // The veth's namespace end goes with the namespace; its host end with it.
             HostCommand.run("ip", "link", "add", hostSide, "type", "veth", "peer", "name", "uplink", "netns",
                     namespace);
+            // Deleted before the namespace: deleting one end removes both at once. Left to the namespace's deletion,
+            // the host end goes later, when the kernel gets round to cleaning the namespace up (after close() has
+            // returned, on Linux 6.18).
+            undo("veth " + hostSide, () -> HostCommand.runIgnoringFailure("ip", "link", "delete", hostSide));
             HostCommand.run("ip", "link", "set", hostSide, "master", prefix + "br");
             HostCommand.run("ip", "link", "set", hostSide, "up");
             String uplink = subnet + "." + (10 + index);
