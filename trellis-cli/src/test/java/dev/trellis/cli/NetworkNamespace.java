@@ -94,9 +94,31 @@ final class NetworkNamespace implements AutoCloseable {
         return text;
     }
 
+    /**
+     * Deletes the namespace's interfaces, then the namespace. A veth end deleted here takes its peer (on the host or
+     * in another namespace) with it at once; left to the namespace's deletion, the peer goes only when the kernel
+     * gets round to cleaning the namespace up, which Linux 6.18 does after {@code ip netns delete} has returned, and
+     * the next test making the same names found them still there.
+     */
     @Override
     public void close() throws IOException, InterruptedException {
-        // Deleting the namespace kills its interfaces; veth peers in other namespaces go with them.
+        for (String link : links()) {
+            if (!link.equals("lo")) {
+                ip(true, "-n", name, "link", "delete", link);
+            }
+        }
         ip(true, "netns", "delete", name);
+    }
+
+    /** The names of the namespace's interfaces ({@code ip -o link}: "2: uplink@if13: <...>"). */
+    private List<String> links() throws IOException, InterruptedException {
+        List<String> names = new ArrayList<>();
+        for (String line : run(true, List.of("ip", "-n", name, "-o", "link", "show")).split("\n")) {
+            String[] fields = line.split(": ", 3);
+            if (fields.length == 3) {
+                names.add(fields[1].split("@", 2)[0]);
+            }
+        }
+        return names;
     }
 }
