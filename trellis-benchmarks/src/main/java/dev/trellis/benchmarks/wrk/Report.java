@@ -225,12 +225,8 @@ final class Report {
         // p99s at different rates are not comparable: a run that missed its pace is not judged
         List<String> offPace = new ArrayList<>();
         for (int i = 0; i < gateway.size(); i++) {
-            for (WrkHarness.Paced p : List.of(nginx.get(i), gateway.get(i))) {
-                if (!p.onPace()) {
-                    offPace.add(String.format(Locale.ROOT, "%s %.2f ×", p == nginx.get(i) ? "nginx" : "gateway",
-                            p.achievedShare()));
-                }
-            }
+            offPace(offPace, "nginx", nginx.get(i));
+            offPace(offPace, "gateway", gateway.get(i));
         }
         String verdict = !valid ? "FAIL (errors, figures invalid)"
                 : !offPace.isEmpty() ? String.format(Locale.ROOT, "not judged (the pace missed by more than %.0f %%: "
@@ -238,6 +234,13 @@ final class Report {
                 : gap <= 500 ? "PASS" : "FAIL";
         return String.format(Locale.ROOT, "| %s | median difference %+.3f ms (gateway vs nginx p99 per round: %s) | %s |%n",
                 target, gap / 1000, String.join("; ", each), verdict);
+    }
+
+    /** Adds "{@code who} <achieved share> ×" to {@code offPace} when {@code run} missed its pace. */
+    private static void offPace(List<String> offPace, String who, WrkHarness.Paced run) {
+        if (!run.onPace()) {
+            offPace.add(String.format(Locale.ROOT, "%s %.2f ×", who, run.achievedShare()));
+        }
     }
 
     static String rate(double perSecond) {

@@ -30,7 +30,6 @@ public final class WrkHarness {
     private static final Duration CALIBRATION = Duration.ofSeconds(4);
     private static final int CALIBRATION_STEPS = 7;
     private static final int PACE_TOLERANCE_PERCENT = 3;
-    
 
     private final WrkOptions options;
     private final BenchContext context;
