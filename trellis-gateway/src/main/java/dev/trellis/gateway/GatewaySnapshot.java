@@ -8,6 +8,7 @@ import dev.trellis.auth.sigv4.DerivedSigningKey;
 import dev.trellis.auth.sigv4.SigV4KeyDerivation;
 import dev.trellis.auth.sigv4.SigV4Verifier;
 import dev.trellis.auth.sigv4.SigningCredential;
+import dev.trellis.gateway.http.LatticeHeaders;
 import dev.trellis.gateway.routing.RoutingTable;
 import dev.trellis.gateway.target.TargetHealth;
 import dev.trellis.gateway.target.TargetPool;
@@ -179,8 +180,8 @@ public final class GatewaySnapshot {
         this.sourceVpcArn = "arn:" + partition + ":ec2:" + snapshot.region() + ":" + snapshot.accountId() + ":vpc/"
                 + snapshot.vpcId();
         this.networkHeader = "SourceVpcArn=" + sourceVpcArn;
-        this.networkHeaderValue = new AsciiString(networkHeader);
-        this.vpcIdValue = new AsciiString(snapshot.vpcId());
+        this.networkHeaderValue = LatticeHeaders.headerValue(networkHeader);
+        this.vpcIdValue = LatticeHeaders.headerValue(snapshot.vpcId());
     }
 
     /**

@@ -97,6 +97,15 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         return listenerPortValue;
     }
 
+    /**
+     * When the connection's read in progress began, from the guard's clock read for it; a fresh clock read when no
+     * read is in progress (a pipelined request taken from the queue, an HTTP/2 stream's frames delivered later).
+     */
+    long readStartNanos() {
+        long started = guard.readStartNanos();
+        return started != 0 ? started : System.nanoTime();
+    }
+
     /** The connection's TLS facts, or null when it is cleartext. */
     TlsConnection tls() {
         return tls;
@@ -264,11 +273,12 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The current exchange's idle check runs within {@code delayNanos}: the connection's timer is left as it is when
-     * it fires soon enough (the exchange re-arms it if it fires early), else it is scheduled for then.
+     * The current exchange's idle check runs within {@code delayNanos} of {@code nowNanos}: the connection's timer is
+     * left as it is when it fires soon enough (the exchange re-arms it if it fires early), else it is scheduled for
+     * then.
      */
-    void armIdleCheck(long delayNanos) {
-        long deadline = System.nanoTime() + delayNanos;
+    void armIdleCheck(long delayNanos, long nowNanos) {
+        long deadline = nowNanos + delayNanos;
         if (idleTimer != null) {
             if (idleTimerDeadline - deadline <= 0) {
                 return;
@@ -294,13 +304,13 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The exchange is over (response sent or abandoned, request read or dropped). */
-    void exchangeFinished(Exchange exchange, boolean closeConnection) {
+    /** The exchange is over (response sent or abandoned, request read or dropped) at {@code nowNanos}. */
+    void exchangeFinished(Exchange exchange, boolean closeConnection, long nowNanos) {
         if (exchange != current) {
             return;
         }
         current = null;
-        guard.exchangeEnded(exchange.idleTimeoutNanos());
+        guard.exchangeEnded(exchange.idleTimeoutNanos(), nowNanos);
         if (http2) {
             // A stream serves one exchange: its timer must not linger in the loop's queue after it.
             cancelIdleTimer();

@@ -2,10 +2,9 @@ package dev.trellis.gateway.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>Cap.</b> A connection beyond {@code maxConnections} is closed as soon as it is accepted.</li>
  *   <li><b>Idle.</b> With no request in progress and no byte either way for the idle timeout (the last service's
  *       {@code idleTimeoutSeconds}, the configured default before that), the connection is closed (HTTP/2:
- *       GOAWAY first).</li>
+ *       GOAWAY first). Idle is timed from the last read or the end of the last request, whichever is later: the
+ *       gateway writes only while a request is in progress or in answer to a read, so its writes need no clock
+ *       read of their own.</li>
  *   <li><b>Head timeout.</b> On HTTP/1.1, once a byte of a request has arrived, its head must be complete within
  *       {@code requestHeadTimeout}; otherwise the client gets 408 and the connection closes.</li>
  *   <li><b>Duration.</b> After {@code maxConnectionDuration} the connection drains: HTTP/1.1 answers the request in
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * All state is touched on the connection's event loop only (HTTP/2 stream channels share it).
  */
-final class ConnectionGuard extends ChannelDuplexHandler {
+final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     static final String REQUEST_TIMEOUT_BODY = "Request Timeout: the request head did not arrive in time";
     private static final byte[] REQUEST_TIMEOUT = ("HTTP/1.1 408 Request Timeout\r\n"
@@ -40,6 +41,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private boolean draining;
     private int activeExchanges;
     private long lastActivityNanos;
+    /** When the read in progress began; 0 between reads. */
+    private long readStartNanos;
     private long idleTimeoutNanos;
     /** When the first byte of the HTTP/1.1 request head in progress arrived; 0 when no head is in progress. */
     private long headStartNanos;
@@ -86,6 +89,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         long now = System.nanoTime();
         lastActivityNanos = now;
+        readStartNanos = now | 1; // never 0, which means "no read in progress"
         if (!http2 && headStartNanos == 0 && (activeExchanges == 0 || awaitingNextHead)) {
             headStartNanos = now | 1; // never 0, which means "no head in progress"
             if (headTimer == null) {
@@ -96,9 +100,17 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     }
 
     @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        lastActivityNanos = System.nanoTime();
-        ctx.write(msg, promise);
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        readStartNanos = 0;
+        ctx.fireChannelReadComplete();
+    }
+
+    /**
+     * When the read being handled began (one clock read per read, which the exchanges it starts share), or 0 when
+     * no read is in progress.
+     */
+    long readStartNanos() {
+        return readStartNanos;
     }
 
     @Override
@@ -131,11 +143,14 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         awaitingNextHead = true;
     }
 
-    /** A request ended; {@code idleTimeoutNanos} is its service's (negative when no service was found). */
-    void exchangeEnded(long idleTimeoutNanos) {
+    /**
+     * A request ended at {@code nowNanos}; {@code idleTimeoutNanos} is its service's (negative when no service was
+     * found).
+     */
+    void exchangeEnded(long idleTimeoutNanos, long nowNanos) {
         activeExchanges--;
         awaitingNextHead = false;
-        lastActivityNanos = System.nanoTime();
+        lastActivityNanos = nowNanos;
         if (headStartNanos != 0 && headTimer == null && !http2) {
             // The next head began during this exchange and its timer lapsed meanwhile: time what is left of it.
             scheduleHeadCheck(Math.max(1, context.config().requestHeadTimeout().toNanos()

@@ -34,6 +34,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -104,6 +105,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private static final AsciiString PROTO_HTTP = AsciiString.cached("http");
     private static final AsciiString PROTO_HTTPS = AsciiString.cached("https");
     private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** Headers for a target's request head: what goes in was validated by the decoder or made by the gateway. */
+    private static final DefaultHttpHeadersFactory VALIDATED_ALREADY =
+            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private final ClientExchangeHandler client;
     private final PipelineContext context;
@@ -119,8 +123,12 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private final String clientIp;
     /** An {@code AsciiString}: set on two heads per request, and its bytes are copied, not encoded. */
     private final AsciiString requestId = newRequestId();
-    private final long startNanos = System.nanoTime();
-    private final long startMillis = System.currentTimeMillis();
+    /**
+     * When the read that brought the request began ({@link ClientExchangeHandler#readStartNanos}). Clock reads cost
+     * ~30 ns each on a virtual machine; an exchange reads the clock three times (target connected, response head,
+     * finish) and takes this one from the connection's read.
+     */
+    private final long startNanos;
     private final String method;
     private final String uri;
     private final String path;
@@ -184,7 +192,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     /** True while the idle timeout runs for this exchange (the timer itself is the connection's: see idleCheck). */
     private boolean idleCheckArmed;
-    private long lastActivityNanos = startNanos;
+    private long lastActivityNanos;
     private boolean finished;
 
     Exchange(ClientExchangeHandler client, PipelineContext context, HttpRequest request, HttpContent bodyWithHead,
@@ -199,6 +207,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         this.tls = client.tls();
         this.remote = remote;
         this.clientIp = client.clientIp();
+        this.startNanos = client.readStartNanos();
+        this.lastActivityNanos = startNanos;
         this.method = request.method().name();
         this.uri = request.uri();
         this.path = rawPath(uri);
@@ -338,7 +348,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 .sourceVpcOwnerAccount(snapshot.snapshot().accountId())
                 .sourceIp(clientIp)
                 .secureTransport(tls != null)
-                .requestTimeMillis(startMillis)
+                .requestTimeMillis(System.currentTimeMillis())
                 .build();
         List<dev.trellis.auth.policy.Policy> identityPolicies = accessKeyId == null ? List.of()
                 : snapshot.identityPolicies(accessKeyId);
@@ -369,7 +379,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             continueSent = true;
         }
         client.pause(ClientExchangeHandler.PAUSE_CONNECTING);
-        scheduleIdleCheck(idleTimeoutNanos());
+        scheduleIdleCheck(idleTimeoutNanos(), System.nanoTime());
         config.fabric().forwardToRemoteTargetGroup(this);
     }
 
@@ -408,21 +418,31 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         }
     }
 
-    /** The request head as the target sees it (facts §2): same method, target and Host; Lattice's headers. */
+    /**
+     * The request head as the target sees it (facts §2): same method, target and Host; Lattice's headers.
+     *
+     * <p>The client's headers were validated as they were decoded; what is left of them after the removals is
+     * copied once into headers that do not validate again, and the gateway's own additions (constant names,
+     * values it made, checked once when made: {@link LatticeHeaders#headerValue}) go in unchecked. Added to the
+     * decoder's headers, each of the eight additions had its name and value checked character by character, some
+     * 500 characters per request: 1–2 % of the gateway's CPU on a small request (docs/benchmarks.md, thirteenth
+     * run).
+     */
     private HttpRequest upstreamRequestHead() {
-        HttpHeaders headers = request.headers();
-        boolean acceptsTrailers = UpstreamHeads.acceptsTrailers(headers);
-        LatticeHeaders.removeHopByHop(headers);
+        HttpHeaders fromClient = request.headers();
+        boolean acceptsTrailers = UpstreamHeads.acceptsTrailers(fromClient);
+        LatticeHeaders.removeHopByHop(fromClient);
+        fromClient.remove(HttpHeaderNames.EXPECT);
+        LatticeHeaders.removeSpoofable(fromClient);
+        HttpHeaders headers = VALIDATED_ALREADY.newHeaders().add(fromClient);
         UpstreamHeads.setTrailersAccepted(headers, transport, acceptsTrailers,
                 "GRPC".equals(targetGroup.protocolVersion()));
-        headers.remove(HttpHeaderNames.EXPECT);
-        LatticeHeaders.removeSpoofable(headers);
         LatticeHeaders.appendForwardedFor(headers, client.clientIpValue());
         headers.set(FORWARDED_PORT, client.listenerPortValue());
         headers.set(FORWARDED_PROTO, tls == null ? PROTO_HTTP : PROTO_HTTPS);
         // removeSpoofable took every client copy of these four: add, which skips set's search for old values.
         if (!caller.isAnonymous()) {
-            headers.add(IDENTITY, LatticeHeaders.identity(caller));
+            headers.add(IDENTITY, LatticeHeaders.headerValue(LatticeHeaders.identity(caller)));
         }
         headers.add(NETWORK, snapshot.networkHeaderValue());
         headers.add(TARGET, targetHeader());
@@ -442,8 +462,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private AsciiString targetHeader() {
         AsciiString value = route.targetHeaders().get(targetGroup.arn());
         if (value == null) {
-            value = new AsciiString(LatticeHeaders.target(route.service().arn(), route.service().networkArn(),
-                    targetGroup.arn()));
+            value = LatticeHeaders.headerValue(LatticeHeaders.target(route.service().arn(),
+                    route.service().networkArn(), targetGroup.arn()));
             route.targetHeaders().putIfAbsent(targetGroup.arn(), value);
         }
         return value;
@@ -468,8 +488,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         upstream = connection;
         connectionWasReused = connection.reused();
         connection.attach(this);
-        requestSentNanos = System.nanoTime();
-        touch();
+        long now = System.nanoTime();
+        requestSentNanos = now;
+        lastActivityNanos = now;
         HttpContent content;
         boolean lastWritten = false;
         if (connection.http2() && requestComplete && pendingBodyIsEmpty()) {
@@ -500,7 +521,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (!connection.channel().isWritable()) {
             client.pause(ClientExchangeHandler.PAUSE_UPSTREAM_FULL);
         }
-        scheduleIdleCheck(idleTimeoutNanos());
+        scheduleIdleCheck(idleTimeoutNanos(), now);
     }
 
     private void holdBody(HttpContent content) {
@@ -670,7 +691,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (finished || discardBody) {
             return;
         }
-        touch();
+        long now = System.nanoTime();
+        lastActivityNanos = now;
         if (response.decoderResult().isFailure()) {
             failureReason = "TargetConnectionError";
             dropUpstream();
@@ -683,7 +705,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             skippingInformational = true;
             return;
         }
-        responseHeadNanos = System.nanoTime();
+        responseHeadNanos = now;
         status = response.status().code();
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
@@ -746,9 +768,10 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             abort("TargetConnectionError");
             return;
         }
-        touch();
         responseBodyBytes += content.content().readableBytes();
         if (!(content instanceof LastHttpContent)) {
+            // The idle timeout needs the activity only while the response goes on: its end stops the check.
+            touch();
             client.write(content);
             clientFlushPending = true;
             if (!client.isWritable() && upstream != null) {
@@ -864,9 +887,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         return seconds > 0 ? TimeUnit.SECONDS.toNanos(seconds) : DEFAULT_SERVICE_IDLE.toNanos();
     }
 
-    private void scheduleIdleCheck(long delayNanos) {
+    private void scheduleIdleCheck(long delayNanos, long nowNanos) {
         idleCheckArmed = true;
-        client.armIdleCheck(Math.max(delayNanos, 1_000_000L));
+        client.armIdleCheck(Math.max(delayNanos, 1_000_000L), nowNanos);
     }
 
     private void cancelIdleCheck() {
@@ -887,9 +910,10 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             return;
         }
         long timeout = idleTimeoutNanos();
-        long idle = System.nanoTime() - lastActivityNanos;
+        long now = System.nanoTime();
+        long idle = now - lastActivityNanos;
         if (idle < timeout) {
-            scheduleIdleCheck(timeout - idle);
+            scheduleIdleCheck(timeout - idle, now);
             return;
         }
         if (responseStarted) {
@@ -989,16 +1013,17 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         cancelIdleCheck();
         releasePending();
         dropUpstream();
+        long now = System.nanoTime();
         config.metrics().requestFinished(route == null ? null : route.service().id(),
-                targetGroup == null ? null : targetGroup.id(), status, System.nanoTime() - startNanos);
+                targetGroup == null ? null : targetGroup.id(), status, now - startNanos);
         if (config.accessLog().wants(route == null ? null : route.service().arn())) {
             try {
-                config.accessLog().log(accessLogRecord());
+                config.accessLog().log(accessLogRecord(now));
             } catch (RuntimeException e) {
                 log.warn("the access log refused a record: {}", e.toString());
             }
         }
-        client.exchangeFinished(this, closeAfterResponse);
+        client.exchangeFinished(this, closeAfterResponse, now);
     }
 
     private void dropUpstream() {
@@ -1032,9 +1057,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         }
     }
 
-    private AccessLogRecord accessLogRecord() {
-        long now = System.nanoTime();
+    /** The access log's record of this exchange, which finished at {@code now} ({@code System.nanoTime}). */
+    private AccessLogRecord accessLogRecord(long now) {
         boolean sent = requestSentNanos != 0;
+        // The wall-clock start, from the monotonic one: a wall-clock read per request only where a log wants it.
+        long startMillis = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(now - startNanos);
         return new AccessLogRecord(
                 route == null ? null : route.service().networkArn(),
                 caller.isAnonymous() ? null : caller.arn(),
@@ -1196,8 +1223,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             return;
         }
         fabricStream = stream;
-        requestSentNanos = System.nanoTime();
-        touch();
+        long now = System.nanoTime();
+        requestSentNanos = now;
+        lastActivityNanos = now;
         HttpContent content;
         while ((content = nextPendingBody()) != null) {
             stream.write(content);

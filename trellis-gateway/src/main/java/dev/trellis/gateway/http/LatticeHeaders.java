@@ -3,6 +3,7 @@ package dev.trellis.gateway.http;
 import dev.trellis.auth.Principal;
 import dev.trellis.gateway.proxy.HeaderNames;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.util.List;
@@ -36,6 +37,22 @@ public final class LatticeHeaders {
     private static final AsciiString FORWARDED_FOR_NAME = AsciiString.cached(FORWARDED_FOR);
 
     private LatticeHeaders() {
+    }
+
+    /**
+     * {@code value} as a header value the request path can add to a target's head without checking it again (those
+     * heads do not validate: see {@code Exchange.upstreamRequestHead}); checked here, once, when it is made.
+     *
+     * @throws IllegalArgumentException when {@code value} has a character a header value cannot carry (CR, LF, NUL
+     *     and the other control characters but tab)
+     */
+    public static AsciiString headerValue(String value) {
+        int bad = HttpHeaderValidationUtil.validateValidHeaderValue(value);
+        if (bad != -1) {
+            throw new IllegalArgumentException("a header value has an invalid character at index " + bad + ": "
+                    + value.replaceAll("\\p{Cntrl}", "?"));
+        }
+        return new AsciiString(value);
     }
 
     /** Removes hop-by-hop headers, including those the {@code Connection} header names. */

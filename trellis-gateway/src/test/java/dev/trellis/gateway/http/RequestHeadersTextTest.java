@@ -1,6 +1,7 @@
 package dev.trellis.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -55,5 +56,22 @@ class RequestHeadersTextTest {
         headers.add("keep-alive", "max=2");
         LatticeHeaders.removeHopByHop(headers);
         assertThat(headers.names()).containsExactly("Host", "User-Agent", "Accept");
+    }
+
+    @Test
+    void headerValuesMadeOnceForTargetHeadsAreCheckedWhenMade() {
+        // Target heads do not validate what the gateway adds (Exchange.upstreamRequestHead): the values it reuses
+        // are checked here instead, once.
+        String target = LatticeHeaders.target("arn:aws:vpc-lattice:us-west-2:111122223333:service/svc-1",
+                "arn:aws:vpc-lattice:us-west-2:111122223333:servicenetwork/sn-1",
+                "arn:aws:vpc-lattice:us-west-2:111122223333:targetgroup/tg-1");
+        assertThat(LatticeHeaders.headerValue(target).toString()).isEqualTo(target);
+        assertThat(LatticeHeaders.headerValue("tab\tis allowed").toString()).isEqualTo("tab\tis allowed");
+        for (String bad : new String[] {"vpc-1\r\nx-injected: 1", "vpc-1\n", "nul\0", "bell\u0007"}) {
+            assertThatThrownBy(() -> LatticeHeaders.headerValue(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("invalid character")
+                    .hasMessageNotContaining("\r").hasMessageNotContaining("\n");
+        }
     }
 }
