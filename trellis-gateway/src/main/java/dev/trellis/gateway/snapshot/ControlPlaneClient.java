@@ -24,6 +24,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpFullRequest;
 import software.amazon.awssdk.http.SdkHttpMethod;
@@ -34,12 +38,24 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 /**
  * A gateway's calls to the control plane's gateway API (SigV4, signing name {@value #SIGNING_NAME}): the snapshot
  * long-poll, registration, and target health reports. Thread-safe. {@link #close} aborts every call in progress at
- * once: their callers get an {@link InterruptedIOException}. The secret key is used for signing only; it is never
+ * once, a snapshot body being read included: their callers get an {@link InterruptedIOException}. A snapshot's
+ * body must arrive whole within {@link #BODY_TIMEOUT} of its head. The secret key is used for signing only; it is never
  * logged and not in {@link #toString}.
  */
 public final class ControlPlaneClient implements AutoCloseable {
 
     public static final String SIGNING_NAME = "trellis";
+
+    /**
+     * How long a snapshot's body may take once its head is in. A request's timeout ends with the response head; a
+     * control plane (or a proxy in between) that stalled in the middle of a body would otherwise hold the gateway's
+     * snapshot thread for good, and no later revision would reach it. 60 s is 140 KB/s for the 8.5 MB snapshot of
+     * 2,000 services and 50,000 targets.
+     */
+    public static final Duration BODY_TIMEOUT = Duration.ofSeconds(60);
+
+    /** Closes snapshot bodies that are late (one daemon thread for the process, idle but for those deadlines). */
+    private static final ScheduledThreadPoolExecutor BODY_DEADLINES = bodyDeadlines();
 
     private final URI endpoint;
     private final String region;
@@ -48,9 +64,19 @@ public final class ControlPlaneClient implements AutoCloseable {
     private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
     private final ObjectMapper json = new ObjectMapper();
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+    /** Snapshot bodies being read: {@link #close} closes them. */
+    private final Set<InputStream> openBodies = ConcurrentHashMap.newKeySet();
+    private final Duration bodyTimeout;
     private volatile boolean closed;
 
     public ControlPlaneClient(URI endpoint, String region, String accessKeyId, String secretAccessKey) {
+        this(endpoint, region, accessKeyId, secretAccessKey, BODY_TIMEOUT);
+    }
+
+    /** As the public constructor, with another body timeout (tests: a stalled body in a second, not a minute). */
+    ControlPlaneClient(URI endpoint, String region, String accessKeyId, String secretAccessKey,
+                       Duration bodyTimeout) {
+        this.bodyTimeout = Objects.requireNonNull(bodyTimeout, "bodyTimeout");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.region = Objects.requireNonNull(region, "region");
         this.credentials = AwsCredentialsIdentity.create(Objects.requireNonNull(accessKeyId, "accessKeyId"),
@@ -93,11 +119,61 @@ public final class ControlPlaneClient implements AutoCloseable {
                 Duration.ofSeconds(waitSeconds + 15L), HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream body = response.body()) {
             return switch (response.statusCode()) {
-                case 200 -> reader.read(body);
+                case 200 -> readWithinDeadline(body, reader);
                 case 304 -> null;
                 default -> throw refused(answer(response, body.readAllBytes()));
             };
         }
+    }
+
+    /**
+     * What {@code reader} makes of a snapshot body that arrives whole within {@link #bodyTimeout}. Closing the body
+     * ends a read blocked on it with an {@link IOException}: the deadline does that when the time is up, and
+     * {@link #close} when the client closes.
+     */
+    private <T> T readWithinDeadline(InputStream body, BodyReader<T> reader) throws IOException {
+        AtomicBoolean late = new AtomicBoolean();
+        ScheduledFuture<?> deadline = BODY_DEADLINES.schedule(() -> {
+            late.set(true);
+            closeQuietly(body);
+        }, bodyTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        openBodies.add(body);
+        try {
+            if (closed) {
+                closeQuietly(body); // closed between the head and here: close() did not see this body
+            }
+            return reader.read(body);
+        } catch (IOException e) {
+            if (closed) {
+                throw new InterruptedIOException("the snapshot's body was cut: the control-plane client is closed");
+            }
+            if (late.get()) {
+                throw new IOException("the snapshot's body did not arrive within " + bodyTimeout.toMillis()
+                        + " ms of its head", e);
+            }
+            throw e;
+        } finally {
+            deadline.cancel(false);
+            openBodies.remove(body);
+        }
+    }
+
+    private static void closeQuietly(InputStream body) {
+        try {
+            body.close();
+        } catch (IOException e) {
+            // closing is all that is wanted; the reader sees the failure
+        }
+    }
+
+    private static ScheduledThreadPoolExecutor bodyDeadlines() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "control-plane-body-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
     }
 
     /**
@@ -238,6 +314,7 @@ public final class ControlPlaneClient implements AutoCloseable {
     public void close() {
         closed = true;
         inFlight.forEach(f -> f.cancel(true));
+        openBodies.forEach(ControlPlaneClient::closeQuietly);
     }
 
     @Override
