@@ -56,8 +56,9 @@ final class Report {
         for (Map.Entry<String, List<WrkHarness.Paced>> entry : paced.entrySet()) {
             WrkHarness.Paced p = median(entry.getValue(), x -> x.result().p99Micros());
             List<WrkResult> results = entry.getValue().stream().map(WrkHarness.Paced::result).toList();
-            out.append(row(String.format(Locale.ROOT, "%s paced at %s req/s (%s)", entry.getKey(),
-                    rate(p.targetRate()), options.paceRate() > 0 ? "--pace-rate" : "50 % of nginx"), p.result(), p.result().requestsPerSecond() / p.targetRate(),
+            out.append(row(String.format(Locale.ROOT, "%s paced at %s req/s (%s; delay %.3f ms)", entry.getKey(),
+                    rate(p.targetRate()), options.paceRate() > 0 ? "--pace-rate" : "50 % of nginx", p.delayMillis()),
+                    p.result(), p.result().requestsPerSecond() / p.targetRate(),
                     errors(results), "p99 " + rounds(results, WrkResult::p99Micros) + " µs | "));
         }
         notRun.forEach((name, why) -> out.append("| ").append(name).append(" | — | — | — | — | — | ").append(why)

@@ -30,6 +30,8 @@ public final class WrkHarness {
     private static final Duration CALIBRATION = Duration.ofSeconds(4);
     private static final int CALIBRATION_STEPS = 7;
     private static final int PACE_TOLERANCE_PERCENT = 3;
+    /** Measured paced runs at most, when one misses the rate by more than {@link Paced#ON_PACE}. */
+    private static final int PACED_ATTEMPTS = 3;
 
     private final WrkOptions options;
     private final BenchContext context;
@@ -156,8 +158,12 @@ public final class WrkHarness {
      * is not a simple function of the delay. Short calibration runs therefore search for it by bisection — the rate
      * falls as the delay grows, and at the per-connection interval it is at most {@code rate} — until one run comes
      * within {@value #PACE_TOLERANCE_PERCENT} % of {@code rate}, or {@value #CALIBRATION_STEPS} runs have been made;
-     * the measured run takes the delay that came closest. Its achieved rate is reported beside it, and the p99 target
-     * is judged only when both paced runs achieved the rate ({@link Report}).
+     * the measured run takes the delay that came closest. The same delay does not always give the same rate (at
+     * 64 connections and ~40,000 req/s a connection's cycle is 1.5 ms, as short as wrk's delay granularity and its
+     * timers' slack): a measured run that misses the rate by more than {@link Paced#ON_PACE} is followed by another
+     * at the next bisection step, up to {@value #PACED_ATTEMPTS} in all, and the one closest to the rate counts (by
+     * the rate achieved, never by its latency). Its achieved rate is reported beside it, and the p99 target is judged
+     * only when both paced runs achieved the rate ({@link Report}).
      */
     private Paced pacedRun(String name, int port, Scenario scenario, double rate) throws Exception {
         double interval = options.connections() * 1000.0 / rate;
@@ -186,12 +192,30 @@ public final class WrkHarness {
             }
             delay = (low + high) / 2;
         }
-        log(name + ": paced run at " + Report.rate(rate) + " req/s, delay " + String.format(Locale.ROOT, "%.3f",
-                best) + " ms, " + options.duration().toSeconds() + " s");
-        WrkResult result = wrk(name + "-paced", port, scenario, best, options.duration());
-        log(name + ": achieved " + Report.rate(result.requestsPerSecond()) + " req/s, p99 "
-                + Report.ms(result.p99Micros()));
-        return new Paced(rate, best, result);
+        Paced closest = null;
+        delay = best;
+        for (int attempt = 1; attempt <= PACED_ATTEMPTS; attempt++) {
+            log(name + ": paced run at " + Report.rate(rate) + " req/s, delay " + String.format(Locale.ROOT, "%.3f",
+                    delay) + " ms, " + options.duration().toSeconds() + " s");
+            WrkResult result = wrk(name + "-paced" + (attempt == 1 ? "" : "-" + attempt), port, scenario, delay,
+                    options.duration());
+            log(name + ": achieved " + Report.rate(result.requestsPerSecond()) + " req/s, p99 "
+                    + Report.ms(result.p99Micros()));
+            Paced run = new Paced(rate, delay, result);
+            if (closest == null || Math.abs(run.achievedShare() - 1) < Math.abs(closest.achievedShare() - 1)) {
+                closest = run;
+            }
+            if (run.onPace()) {
+                break;
+            }
+            if (result.requestsPerSecond() > rate) {
+                low = delay;
+            } else {
+                high = delay;
+            }
+            delay = (low + high) / 2;
+        }
+        return closest;
     }
 
     private WrkResult wrk(String label, int port, Scenario scenario, double delayMillis, Duration duration)
