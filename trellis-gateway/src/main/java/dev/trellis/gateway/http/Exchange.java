@@ -159,12 +159,26 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     private boolean discardBody;
     private boolean continueSent;
     private HttpRequest upstreamHead;
+    /**
+     * An HTTP/1.1 target's request head not written yet: it waits for the rest of the client's read, so that a
+     * request whose end came in the same read (a GET's empty end) leaves as one message, as a response does (see
+     * {@link #unwrittenHead}). Written before any body piece, and at the end of the client's read
+     * ({@link #onClientReadComplete}).
+     */
+    private boolean upstreamHeadUnwritten;
 
     private UpstreamConnection upstream;
     /** How the picked target group's targets are spoken to (HTTP/1.1 or HTTP/2, cleartext or TLS). */
     private UpstreamTransport transport;
     /** A response head that ended the target's response (HTTP/2 HEADERS with END_STREAM), held for its end. */
     private HttpResponse headEndingResponse;
+    /**
+     * A response head not written yet: it waits for the rest of the target's read, so that a response whose end
+     * came in the same read leaves as one message (the encoder puts a small body in the head's buffer: one
+     * pipeline write, one outbound entry, one buffer instead of two of each). Written before any body piece, and
+     * at the end of the read ({@link #onReadComplete}).
+     */
+    private HttpResponse unwrittenHead;
     /** The stream to the peer gateway while a remote target group's request is in flight. */
     private FabricStream fabricStream;
     private boolean upstreamReady;
@@ -500,6 +514,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             connection.channel().write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(),
                     upstreamHead.uri(), Unpooled.EMPTY_BUFFER, upstreamHead.headers(),
                     io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), connection.channel().voidPromise());
+        } else if (!connection.http2() && !requestComplete && pendingBody == null && client.inRead()) {
+            // The usual GET: its end is next in this read (onRequestContent joins the two).
+            upstreamHeadUnwritten = true;
         } else {
             // Void promises: no promise and listener per write. A write that fails fires exceptionCaught, and
             // UpstreamConnection closes the connection and tells the exchange (as CLOSE_ON_FAILURE did).
@@ -625,7 +642,16 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             return;
         }
         if (upstreamReady && upstream != null) {
-            upstream.channel().write(content, upstream.channel().voidPromise());
+            if (upstreamHeadUnwritten && last) {
+                upstreamHeadUnwritten = false;
+                LastHttpContent end = (LastHttpContent) content;
+                upstream.channel().write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(),
+                        upstreamHead.uri(), end.content(), upstreamHead.headers(), end.trailingHeaders()),
+                        upstream.channel().voidPromise());
+            } else {
+                writeUnwrittenUpstreamHead(upstream);
+                upstream.channel().write(content, upstream.channel().voidPromise());
+            }
             flushUpstreamSoon(upstream);
             if (last) {
                 requestFullySent = true;
@@ -659,6 +685,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             upstreamFlushPending = true;
         } else {
             upstreamFlushPending = false;
+            writeUnwrittenUpstreamHead(connection);
             connection.channel().flush();
         }
     }
@@ -669,8 +696,16 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             upstreamFlushPending = false;
             UpstreamConnection connection = upstream;
             if (connection != null) {
+                writeUnwrittenUpstreamHead(connection);
                 connection.channel().flush();
             }
+        }
+    }
+
+    private void writeUnwrittenUpstreamHead(UpstreamConnection connection) {
+        if (upstreamHeadUnwritten) {
+            upstreamHeadUnwritten = false;
+            connection.channel().write(upstreamHead, connection.channel().voidPromise());
         }
     }
 
@@ -736,9 +771,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             headEndingResponse = head;
             return;
         }
-        // Flushed when the target's (or the peer's) read is complete: with the body, or its end, when they came
-        // in the same read (a small response is then one write to the client, at once).
-        client.write(head);
+        // Written with the body's end when it comes in the same read (a small response is then one message and
+        // one write to the client), else when the target's (or the peer's) read is complete.
+        unwrittenHead = head;
         clientFlushPending = true;
     }
 
@@ -746,7 +781,16 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     public void onReadComplete() {
         if (clientFlushPending) {
             clientFlushPending = false;
+            writeUnwrittenHead();
             client.flush();
+        }
+    }
+
+    private void writeUnwrittenHead() {
+        HttpResponse head = unwrittenHead;
+        if (head != null) {
+            unwrittenHead = null;
+            client.write(head);
         }
     }
 
@@ -772,6 +816,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (!(content instanceof LastHttpContent)) {
             // The idle timeout needs the activity only while the response goes on: its end stops the check.
             touch();
+            writeUnwrittenHead();
             client.write(content);
             clientFlushPending = true;
             if (!client.isWritable() && upstream != null) {
@@ -809,6 +854,10 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
                 head.headers().set(HttpHeaderNames.CONTENT_LENGTH, last.content().readableBytes());
             }
             end = UpstreamHeads.joinedWithEnd(head, last);
+        } else if (unwrittenHead != null) {
+            // The whole response in one read: head and end as one message (its framing is the head's, set above).
+            end = UpstreamHeads.joinedWithEnd(unwrittenHead, (LastHttpContent) content);
+            unwrittenHead = null;
         }
         clientFlushPending = false;
         if (closeAfterResponse) {
@@ -834,6 +883,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     public void onUpstreamClosed(Throwable cause) {
         upstream = null;
         upstreamReady = false;
+        upstreamHeadUnwritten = false;
         if (finished || discardBody) {
             return;
         }
@@ -1030,6 +1080,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         UpstreamConnection connection = upstream;
         upstream = null;
         upstreamReady = false;
+        upstreamHeadUnwritten = false;
         if (connection != null) {
             connection.abort();
         }

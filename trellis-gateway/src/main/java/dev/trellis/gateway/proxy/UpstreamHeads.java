@@ -49,9 +49,10 @@ public final class UpstreamHeads {
     }
 
     /**
-     * A response head the target ended at once (an HTTP/2 HEADERS frame with END_STREAM: a gRPC "trailers-only"
-     * answer) joined with its end into one message, so that it leaves as one frame too: split in two, an HTTP/2
-     * client sees a response without trailers.
+     * A response head joined with its end into one message: a head the target ended at once (an HTTP/2 HEADERS frame
+     * with END_STREAM: a gRPC "trailers-only" answer), which must leave as one frame too (split in two, an HTTP/2
+     * client sees a response without trailers), or a whole response that arrived in one read (one write, and the
+     * encoder puts a small body in the head's buffer).
      */
     public static FullHttpResponse joinedWithEnd(HttpResponse head, LastHttpContent end) {
         return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), end.content(), head.headers(),
