@@ -14,6 +14,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -81,6 +82,12 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
     private UpstreamTransport transport;
     /** A response head that ended the target's response, sent with its end as one HEADERS frame. */
     private HttpResponse headEndingResponse;
+    /**
+     * A response head not written yet: it waits for the rest of the target's read, so that a response whose end
+     * came in that read leaves as one message (one encoder pass; for HTTP/2 one write), as the first hop's
+     * {@code Exchange} does. Written before any body piece, at the end of the read, and before a reset.
+     */
+    private HttpResponse unwrittenHead;
     private boolean upstreamReady;
     private boolean upstreamKeepAlive;
     private boolean connectionWasReused;
@@ -237,8 +244,17 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
         connectionWasReused = connection.reused();
         connection.attach(this);
         touch();
-        connection.channel().write(upstreamHead).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         boolean lastWritten = false;
+        if (pending.size() == 1 && pending.peek() instanceof LastHttpContent end) {
+            // The usual request over the fabric, head and end together (HEADERS with END_STREAM): one message.
+            pending.poll();
+            lastWritten = true;
+            connection.channel().write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(),
+                    upstreamHead.uri(), end.content(), upstreamHead.headers(), end.trailingHeaders()))
+                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        } else {
+            connection.channel().write(upstreamHead).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        }
         HttpContent content;
         while ((content = pending.poll()) != null) {
             lastWritten = content instanceof LastHttpContent;
@@ -322,7 +338,7 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
             headEndingResponse = head;
             return;
         }
-        write(head);
+        unwrittenHead = head;
     }
 
     @Override
@@ -345,6 +361,7 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
         }
         touch();
         if (!(content instanceof LastHttpContent)) {
+            writeUnwrittenHead();
             write(content);
             if (!stream.isWritable() && upstream != null) {
                 // The peer's window is exhausted: stop reading the target until it opens again.
@@ -361,6 +378,11 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
             HttpResponse head = headEndingResponse;
             headEndingResponse = null;
             write(UpstreamHeads.joinedWithEnd(head, (LastHttpContent) content));
+        } else if (unwrittenHead != null) {
+            // The whole response in one read: head and end as one message.
+            HttpResponse head = unwrittenHead;
+            unwrittenHead = null;
+            write(UpstreamHeads.joinedWithEnd(head, (LastHttpContent) content));
         } else {
             write(content);
         }
@@ -369,10 +391,12 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
 
     /**
      * Both interfaces' read-complete hook. After a read from the peer (the stream calls it after every delivery), the
-     * request body pieces it brought are flushed to the target at once; writes to the peer flush as they go.
+     * request body pieces it brought are flushed to the target at once; after a target's read, a response head held
+     * for it goes to the peer. Writes to the peer flush as they go.
      */
     @Override
     public void onReadComplete() {
+        writeUnwrittenHead();
         if (upstreamFlushPending) {
             upstreamFlushPending = false;
             if (upstream != null) {
@@ -385,6 +409,14 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
     public void onWritable() {
         if (upstream != null) {
             upstream.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void writeUnwrittenHead() {
+        HttpResponse head = unwrittenHead;
+        if (head != null) {
+            unwrittenHead = null;
+            write(head);
         }
     }
 
@@ -451,6 +483,7 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
 
     /** Ends a stream that cannot complete: the peer sees RST_STREAM (CANCEL) and cuts its client's response. */
     private void reset() {
+        writeUnwrittenHead(); // what the target sent stays sent, as when the head went out at once: a cut response
         finish();
         stream.reset(Http2Error.CANCEL);
     }
