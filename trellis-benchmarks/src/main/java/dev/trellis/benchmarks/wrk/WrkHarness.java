@@ -167,8 +167,7 @@ public final class WrkHarness {
      */
     private Paced pacedRun(String name, int port, Scenario scenario, double rate) throws Exception {
         double interval = options.connections() * 1000.0 / rate;
-        double low = 0;
-        double high = interval;
+        DelaySearch search = new DelaySearch(interval);
         double delay = interval / 2;
         double best = interval;
         double bestError = Double.MAX_VALUE;
@@ -185,12 +184,7 @@ public final class WrkHarness {
             if (error * 100 <= PACE_TOLERANCE_PERCENT) {
                 break;
             }
-            if (achieved > rate) {
-                low = delay;
-            } else {
-                high = delay;
-            }
-            delay = (low + high) / 2;
+            delay = search.next(delay, achieved > rate);
         }
         Paced closest = null;
         delay = best;
@@ -208,14 +202,29 @@ public final class WrkHarness {
             if (run.onPace()) {
                 break;
             }
-            if (result.requestsPerSecond() > rate) {
+            delay = search.next(delay, result.requestsPerSecond() > rate);
+        }
+        return closest;
+    }
+
+    /** The bisection of a paced run's delay between 0 and the per-connection interval (the rate falls as it grows). */
+    private static final class DelaySearch {
+        private double low;
+        private double high;
+
+        DelaySearch(double interval) {
+            this.high = interval;
+        }
+
+        /** The next delay to try after {@code delay} ran {@code tooFast} (above the rate) or not. */
+        double next(double delay, boolean tooFast) {
+            if (tooFast) {
                 low = delay;
             } else {
                 high = delay;
             }
-            delay = (low + high) / 2;
+            return (low + high) / 2;
         }
-        return closest;
     }
 
     private WrkResult wrk(String label, int port, Scenario scenario, double delayMillis, Duration duration)

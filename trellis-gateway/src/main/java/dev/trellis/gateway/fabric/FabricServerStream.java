@@ -14,7 +14,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -249,8 +248,7 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
             // The usual request over the fabric, head and end together (HEADERS with END_STREAM): one message.
             pending.poll();
             lastWritten = true;
-            connection.channel().write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(),
-                    upstreamHead.uri(), end.content(), upstreamHead.headers(), end.trailingHeaders()))
+            connection.channel().write(UpstreamHeads.joinedWithEnd(upstreamHead, end))
                     .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         } else {
             connection.channel().write(upstreamHead).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);

@@ -32,7 +32,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -511,9 +510,8 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             // A bodiless request to an HTTP/2 target: one HEADERS frame with END_STREAM.
             releasePending();
             lastWritten = true;
-            connection.channel().write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(),
-                    upstreamHead.uri(), Unpooled.EMPTY_BUFFER, upstreamHead.headers(),
-                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), connection.channel().voidPromise());
+            connection.channel().write(UpstreamHeads.joinedWithEnd(upstreamHead,
+                    LastHttpContent.EMPTY_LAST_CONTENT), connection.channel().voidPromise());
         } else if (!connection.http2() && !requestComplete && pendingBody == null && client.inRead()) {
             // The usual GET: its end is next in this read (onRequestContent joins the two).
             upstreamHeadUnwritten = true;
@@ -644,9 +642,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (upstreamReady && upstream != null) {
             if (upstreamHeadUnwritten && last) {
                 upstreamHeadUnwritten = false;
-                LastHttpContent end = (LastHttpContent) content;
-                upstream.channel().write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(),
-                        upstreamHead.uri(), end.content(), upstreamHead.headers(), end.trailingHeaders()),
+                upstream.channel().write(UpstreamHeads.joinedWithEnd(upstreamHead, (LastHttpContent) content),
                         upstream.channel().voidPromise());
             } else {
                 writeUnwrittenUpstreamHead(upstream);

@@ -1,11 +1,14 @@
 package dev.trellis.gateway.proxy;
 
 
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 
@@ -57,6 +60,15 @@ public final class UpstreamHeads {
     public static FullHttpResponse joinedWithEnd(HttpResponse head, LastHttpContent end) {
         return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), end.content(), head.headers(),
                 end.trailingHeaders());
+    }
+
+    /**
+     * A request head for a target joined with its end into one message (one encoder pass, one write; for an HTTP/2
+     * target, a bodiless request is one HEADERS frame with END_STREAM). {@code end}'s content is the message's now.
+     */
+    public static FullHttpRequest joinedWithEnd(HttpRequest head, LastHttpContent end) {
+        return new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(), end.content(),
+                head.headers(), end.trailingHeaders());
     }
 
     /** Removes Netty's {@code x-http2-*} conversion headers (stream id, scheme) from a target's response head. */
