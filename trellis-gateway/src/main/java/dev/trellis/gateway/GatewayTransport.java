@@ -34,11 +34,11 @@ import java.util.concurrent.ThreadFactory;
  *
  * <p>Why io_uring first: it submits a loop turn's reads and writes to the kernel together, about a third less CPU
  * per proxied request than epoll on this project's machines, where kernel entries are the larger part of a
- * request's cost. It needed two changes here ({@link #consolidatesIdleFlushes()}, and connections closed before
- * the loops shut down); trellis-gateway/DESIGN.md "io_uring". Kernels before 5.x, containers whose seccomp profile
- * blocks io_uring, and kernels with it switched off ({@code kernel.io_uring_disabled}) get epoll: fewer system
- * calls than NIO and no selected-key set per wake-up, edge-triggered readiness, and direct buffers written
- * without NIO's copy.
+ * request's cost. It needed changes elsewhere (connections closed before the loops shut down; a resumed HTTP/2
+ * stream's connection flushed at once); trellis-gateway/DESIGN.md "io_uring". Kernels before 5.x, containers whose
+ * seccomp profile blocks io_uring, and kernels with it switched off ({@code kernel.io_uring_disabled}) get epoll:
+ * fewer system calls than NIO and no selected-key set per wake-up, edge-triggered readiness, and direct buffers
+ * written without NIO's copy.
  */
 public enum GatewayTransport {
     NIO,
@@ -101,17 +101,6 @@ public enum GatewayTransport {
             }
         }
         return NIO;
-    }
-
-    /**
-     * Whether a connection's {@code FlushConsolidationHandler} may also hold the flushes made outside its reads for
-     * the loop's task queue (HTTP/2 client connections and the fabric's). Not on io_uring: there a read's
-     * {@code channelReadComplete} can come loop turns after its data, and the held flushes of 3 MiB gRPC messages
-     * across the fabric then never left (trellis-gateway/DESIGN.md "io_uring"); flushes made during a read
-     * still wait for its end.
-     */
-    public boolean consolidatesIdleFlushes() {
-        return this != IO_URING;
     }
 
     /** A group of {@code threads} loops of this transport (0: Netty's default, twice the cores). */

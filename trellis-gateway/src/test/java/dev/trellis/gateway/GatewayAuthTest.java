@@ -126,6 +126,30 @@ class GatewayAuthTest {
                 + "include the region 'us-west-2'.");
     }
 
+    /**
+     * A connection keeps its last caller's identity header value (ClientExchangeHandler.identityValue): callers that
+     * take turns on one keep-alive connection must each still be named as themselves.
+     */
+    @Test
+    void callersTakingTurnsOnOneConnectionAreEachForwardedWithTheirOwnIdentity() throws Exception {
+        List<String> sources = new java.util.ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            HttpResponse<String> bySigV4 = signedGet(gatewayA, CLIENT, DATASTORE_DOMAIN, "/summary");
+            assertThat(bySigV4.statusCode()).isEqualTo(200);
+            assertThat(datastore.take().header("x-amzn-lattice-identity"))
+                    .startsWith("Principal=arn:aws:sts::615847537300:assumed-role/aws-sigv4-client/frontend;");
+            sources.add(gatewayA.accessLog().take(bySigV4).sourceIpPort());
+            HttpResponse<String> bySigV4a = gatewayA.send(ASYMMETRIC.signV4a(gatewayA.request(DATASTORE_DOMAIN, 80,
+                    "/summary"), "GET", DATASTORE_DOMAIN, "/summary", "*").GET().build());
+            assertThat(bySigV4a.statusCode()).isEqualTo(200);
+            assertThat(datastore.take().header("x-amzn-lattice-identity"))
+                    .startsWith("Principal=arn:aws:sts::615847537300:assumed-role/aws-sigv4-client/sigv4a;");
+            sources.add(gatewayA.accessLog().take(bySigV4a).sourceIpPort());
+        }
+        // The same client address and port throughout: the four requests shared one connection.
+        assertThat(sources).hasSize(4).containsOnly(sources.get(0));
+    }
+
     @Test
     void refusesAnAnonymousCallerWithTheServicePolicysDenial() throws Exception {
         HttpResponse<String> response = gatewayA.get(DATASTORE_DOMAIN, 80, "/summary");

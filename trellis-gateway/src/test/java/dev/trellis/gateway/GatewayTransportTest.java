@@ -66,14 +66,10 @@ class GatewayTransportTest {
     }
 
     @Test
-    void ioUringHasItsOwnChannelsAndNoIdleFlushConsolidation() {
+    void ioUringHasItsOwnChannels() {
         assumeTrue(IoUring.isAvailable(), "io_uring is not available here");
         assertThat(GatewayTransport.select("io_uring")).isEqualTo(GatewayTransport.IO_URING);
         assertThat(GatewayTransport.select(" IO_URING ")).isEqualTo(GatewayTransport.IO_URING);
-        // The one setting io_uring changes (DESIGN.md "io_uring").
-        assertThat(GatewayTransport.IO_URING.consolidatesIdleFlushes()).isFalse();
-        assertThat(GatewayTransport.EPOLL.consolidatesIdleFlushes()).isTrue();
-        assertThat(GatewayTransport.NIO.consolidatesIdleFlushes()).isTrue();
         EventLoopGroup uring = GatewayTransport.IO_URING.newGroup(1, null);
         try {
             assertThat(GatewayTransport.of(uring)).isEqualTo(GatewayTransport.IO_URING);

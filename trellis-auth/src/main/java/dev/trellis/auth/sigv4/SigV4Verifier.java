@@ -547,13 +547,13 @@ public final class SigV4Verifier {
      */
     private SigV4Failure payloadCandidates(SignedRequest request, Parsed p, List<String> out) {
         String declared = p.contentSha256;
-        String actual = request.payloadSha256();
         if (declared != null) {
             if (SignedRequest.UNSIGNED_PAYLOAD.equals(declared)) {
                 out.add(declared);
                 return null;
             }
             if (declared.length() == 64 && isHex(declared)) {
+                String actual = request.payloadSha256();
                 if (actual == null) {
                     return SigV4Failure.of(SigV4FailureReason.PAYLOAD_SIGNING_UNSUPPORTED, "Payload signing is not "
                             + "supported here: send 'x-amz-content-sha256: UNSIGNED-PAYLOAD'.");
@@ -570,6 +570,7 @@ public final class SigV4Verifier {
                             + printable(declared.length() > 48 ? declared.substring(0, 48) : declared)
                             + ") are not supported.");
         }
+        String actual = request.payloadSha256();
         if (actual != null) {
             out.add(actual);
         }
@@ -593,11 +594,7 @@ public final class SigV4Verifier {
             return false;
         }
         Scratch s = SCRATCH.get();
-        try {
-            s.hmac.init(new SecretKeySpec(key, "HmacSHA256"));
-        } catch (InvalidKeyException e) {
-            throw new IllegalStateException(e);
-        }
+        s.hmacKey(key);
         for (int variant = 0; variant < queryVariants(p); variant++) {
             int payloadStart = writeCanonicalRequestWithoutPayload(request, p, variant == 1, s.canonical);
             for (String payload : payloads) {
@@ -900,6 +897,12 @@ public final class SigV4Verifier {
         final MessageDigest sha256;
         final Mac hmac;
         final Signature ecdsa;
+        /**
+         * The key {@link #hmac} holds. A {@code Mac} keeps its key after {@code doFinal}, so the next request of
+         * the same caller (the same derived key: the same array, held by its credential) skips the key set-up,
+         * two SHA-256 blocks and a copy of the key.
+         */
+        private byte[] hmacKey;
 
         Scratch() {
             try {
@@ -909,6 +912,19 @@ public final class SigV4Verifier {
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException("SHA-256, HmacSHA256 and SHA256withECDSA are required", e);
             }
+        }
+
+        void hmacKey(byte[] key) {
+            if (key == hmacKey) {
+                return;
+            }
+            hmacKey = null;
+            try {
+                hmac.init(new SecretKeySpec(key, "HmacSHA256"));
+            } catch (InvalidKeyException e) {
+                throw new IllegalStateException(e);
+            }
+            hmacKey = key;
         }
     }
 

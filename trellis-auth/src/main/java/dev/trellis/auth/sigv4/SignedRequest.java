@@ -41,6 +41,8 @@ public final class SignedRequest {
 
     static final String UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
     private static final byte[] EMPTY = new byte[0];
+    /** The SHA-256 of no bytes: the payload hash of every request without a body. */
+    static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     private final String method;
     private final String rawPath;
@@ -171,7 +173,7 @@ public final class SignedRequest {
     public String payloadSha256() {
         String hash = payloadSha256;
         if (hash == null && payloadKind == PayloadKind.BYTES) {
-            hash = sha256Hex(body);
+            hash = body.length == 0 ? EMPTY_SHA256 : sha256Hex(body);
             payloadSha256 = hash;
         }
         return hash;

@@ -1,6 +1,7 @@
 package dev.trellis.auth.sigv4;
 
 import dev.trellis.auth.Principal;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -170,6 +171,51 @@ class SdkSignerInteropTest {
 
     static Stream<String> uncoveringRegionSets() {
         return Stream.of("eu-west-1", "us-east-1,eu-*", "us-west-1");
+    }
+
+    /**
+     * The verifier keeps the last HMAC key it set up on its thread and sets it up again only when the next request's
+     * key differs: alternating callers must still each verify with their own key, and a signature made with one
+     * caller's secret must fail under another caller's access key even right after that caller's own request.
+     */
+    @Test
+    void callersThatAlternateOnOneThreadEachVerifyWithTheirOwnKey() {
+        Call call = calls().get(2);
+        String otherKey = "AKIAOTHEREXAMPLE0000";
+        String otherSecret = "bWtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYwJalrXU";
+        Principal other = Principal.user("aws", "111122223333", "/", "bob", "AIDAEXAMPLEBOB", Map.of());
+        SigningCredential alice = derivedKeysOnly(false, call);
+        SigningCredential bob = SigningCredential.builder(otherKey, other)
+                .derivedKey(SigV4KeyDerivation.deriveSigningKey(otherSecret, AmzDate.format(NOW).substring(0, 8),
+                        call.region(), call.signingName()))
+                .build();
+        SigV4Verifier verifier = SigV4Verifier.builder()
+                .signingName(call.signingName())
+                .region(call.region())
+                .requireSignedContentSha256(true)
+                .credentials(CredentialResolver.of(alice, bob))
+                .clock(CLOCK)
+                .build();
+        SignedRequest fromAlice = SdkSigning.signV4(call.unsigned(), new SdkSigning.Options(call.signingName(),
+                call.region(), ACCESS_KEY, SECRET, null, false, Duration.ofMinutes(15), false, CLOCK), false);
+        SignedRequest fromBob = SdkSigning.signV4(call.unsigned(), new SdkSigning.Options(call.signingName(),
+                call.region(), otherKey, otherSecret, null, false, Duration.ofMinutes(15), false, CLOCK), false);
+        // Bob's access key id over a signature made with Alice's secret.
+        SignedRequest forged = SdkSigning.signV4(call.unsigned(), new SdkSigning.Options(call.signingName(),
+                call.region(), otherKey, SECRET, null, false, Duration.ofMinutes(15), false, CLOCK), false);
+
+        for (int round = 0; round < 3; round++) {
+            assertThat(verifier.verify(fromAlice)).isInstanceOfSatisfying(SigV4Outcome.Authenticated.class,
+                    ok -> assertThat(ok.principal()).isEqualTo(USER));
+            assertThat(verifier.verify(fromBob)).isInstanceOfSatisfying(SigV4Outcome.Authenticated.class,
+                    ok -> assertThat(ok.principal()).isEqualTo(other));
+            assertThat(verifier.verify(forged)).isInstanceOfSatisfying(SigV4Outcome.Rejected.class,
+                    rejected -> assertThat(rejected.failure().reason())
+                            .isEqualTo(SigV4FailureReason.SIGNATURE_MISMATCH));
+            assertThat(verifier.verify(fromAlice)).isInstanceOf(SigV4Outcome.Authenticated.class);
+            // Alice's key set up last: Bob's id over her signature still fails.
+            assertThat(verifier.verify(forged)).isInstanceOf(SigV4Outcome.Rejected.class);
+        }
     }
 
     static SigningCredential secretBacked(boolean session) {

@@ -1,6 +1,7 @@
 package dev.trellis.gateway.fabric;
 
 import dev.trellis.gateway.GatewayTransport;
+import dev.trellis.gateway.http.TurnFlushes;
 import dev.trellis.model.snapshot.FabricPeer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -152,7 +153,7 @@ final class FabricConnection {
 
     private void ready(Channel ch) {
         http2 = FabricHttp2.Builder.client(this::onGoAway);
-        ch.pipeline().addLast("flush", FabricServer.flushes(ch)).addLast("h2", http2);
+        ch.pipeline().addLast("flush", new TurnFlushes()).addLast("h2", http2);
         state = State.READY;
         client.connected();
         PendingStream pending;

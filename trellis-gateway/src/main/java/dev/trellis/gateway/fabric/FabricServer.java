@@ -1,7 +1,8 @@
 package dev.trellis.gateway.fabric;
 
-import dev.trellis.gateway.GatewayTransport;
 import dev.trellis.gateway.GatewaySnapshots;
+import dev.trellis.gateway.GatewayTransport;
+import dev.trellis.gateway.http.TurnFlushes;
 import dev.trellis.gateway.proxy.UpstreamPools;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -13,7 +14,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -101,19 +101,6 @@ public final class FabricServer implements AutoCloseable {
         return server;
     }
 
-    /**
-     * Between TLS and HTTP/2 on both ends of a fabric connection. Every stream flushes its own frames, and most
-     * do so while <em>another</em> connection reads (the receiving side writes a response as its target's answer
-     * arrives; the first hop writes a request as its client's arrives): unconsolidated, each flush is one TLS record
-     * and one write syscall per frame. Consolidated, the flushes of one loop turn wait for the end of the fabric
-     * connection's read or for the loop's task queue, and go out as one wrap (records of up to 16 KiB) and one
-     * write. Measured in docs/benchmarks.md ("The fabric's request path").
-     */
-    static FlushConsolidationHandler flushes(Channel channel) {
-        return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES,
-                GatewayTransport.of(channel.eventLoop()).consolidatesIdleFlushes());
-    }
-
     /** The local port the fabric listens on. */
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
@@ -181,7 +168,7 @@ public final class FabricServer implements AutoCloseable {
             accepted.incrementAndGet();
             ctx.channel().attr(PEER_VPC).set(peerVpc);
             ctx.pipeline().remove(this);
-            ctx.pipeline().addLast("flush", flushes(ctx.channel()));
+            ctx.pipeline().addLast("flush", new TurnFlushes());
             ctx.pipeline().addLast("h2", FabricHttp2.Builder.server(
                     stream -> new FabricServerStream(FabricServer.this, peerVpc, stream)));
         }

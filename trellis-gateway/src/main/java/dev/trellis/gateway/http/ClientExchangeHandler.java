@@ -1,5 +1,6 @@
 package dev.trellis.gateway.http;
 
+import dev.trellis.auth.Principal;
 import dev.trellis.gateway.tls.TlsConnection;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -54,6 +55,13 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     /** The same two as {@code AsciiString}s: header values whose bytes the HTTP encoder copies. */
     private AsciiString clientIpValue;
     private AsciiString listenerPortValue;
+    /**
+     * The {@code x-amzn-lattice-identity} value of the connection's last authenticated caller (a connection
+     * usually carries one caller's requests), made when the caller changes: the principal is the snapshot's
+     * object, so a new snapshot makes it again.
+     */
+    private Principal identityOf;
+    private AsciiString identityValue;
     private Exchange current;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private int pauses;
@@ -106,6 +114,15 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         return started != 0 ? started : System.nanoTime();
     }
 
+    /** {@code x-amzn-lattice-identity} for an authenticated caller of this connection. */
+    AsciiString identityValue(Principal caller) {
+        if (caller != identityOf) {
+            identityValue = LatticeHeaders.headerValue(LatticeHeaders.identity(caller));
+            identityOf = caller;
+        }
+        return identityValue;
+    }
+
     /** The connection's TLS facts, or null when it is cleartext. */
     TlsConnection tls() {
         return tls;
@@ -131,6 +148,14 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
                 clientIp = remote.getAddress().getHostAddress();
                 clientIpValue = new AsciiString(clientIp);
                 listenerPortValue = new AsciiString(Integer.toString(listenerPort));
+                if (!http2) {
+                    // An h2c upgrade is offered with a connection's first request (this one, which did not ask for
+                    // it or was refused). From here on the upgrade handler would only pass every message through.
+                    HttpServerUpgradeHandler upgrade = ctx.pipeline().get(HttpServerUpgradeHandler.class);
+                    if (upgrade != null) {
+                        ctx.pipeline().remove(upgrade);
+                    }
+                }
             }
             // A whole request (HTTP/2 with END_STREAM, or a head the decoder refused): its body travels on as a
             // last content, which the exchange owns (and releases) from here.
@@ -269,6 +294,13 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
         pauses &= ~reason;
         if (pauses == 0 && ctx.channel().isActive()) {
             ctx.channel().config().setAutoRead(true);
+            if (http2) {
+                // Reading again returns the stream's consumed bytes to the client (a WINDOW_UPDATE), but Netty's
+                // stream channel leaves that write unflushed while its connection reads, for the read's end to
+                // flush. On io_uring that end can come loop turns late, or only with the client's next bytes, and
+                // a client whose window is spent sends none: the request stalls. Flushed here, it cannot.
+                ctx.channel().parent().flush();
+            }
         }
     }
 

@@ -455,7 +455,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         headers.set(FORWARDED_PROTO, tls == null ? PROTO_HTTP : PROTO_HTTPS);
         // removeSpoofable took every client copy of these four: add, which skips set's search for old values.
         if (!caller.isAnonymous()) {
-            headers.add(IDENTITY, LatticeHeaders.headerValue(LatticeHeaders.identity(caller)));
+            headers.add(IDENTITY, client.identityValue(caller));
         }
         headers.add(NETWORK, snapshot.networkHeaderValue());
         headers.add(TARGET, targetHeader());

@@ -111,39 +111,33 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         boolean cleartext = current.cleartextPorts().contains(listenerPort);
         ChannelPipeline pipeline = ch.pipeline();
         if (tls && cleartext) {
-            pipeline.addLast("detect", new TlsDetector()).addLast("guard", guard).addLast("flush", flushes(false));
+            pipeline.addLast("detect", new TlsDetector()).addLast("guard", guard).addLast("flush", flushes());
         } else if (tls) {
-            pipeline.addLast("guard", guard).addLast("flush", flushes(false));
+            pipeline.addLast("guard", guard).addLast("flush", flushes());
             addTls(pipeline);
         } else {
-            pipeline.addLast("guard", guard).addLast("flush", flushes(false));
+            pipeline.addLast("guard", guard).addLast("flush", flushes());
             addCleartext(pipeline);
         }
     }
 
     /**
-     * Every flush is a write syscall. Flushes made while the connection reads wait for the end of the read.
-     * {@code whenIdle}: flushes made while another connection reads (a target's response arriving) wait for the
-     * loop's task queue, which it runs after this turn's I/O — one write per connection per turn. An HTTP/2
-     * connection wants that (the responses of many streams arrive in one turn); an HTTP/1.1 connection has one
-     * response at a time, which the exchange writes with one flush per target read ({@code Exchange.onReadComplete}),
-     * so there it would only add a task per response and hold the response until the turn's other I/O is done
-     * (latency at moderate load). HTTP/1.1 connections start with {@code false}; {@link #consolidateForHttp2}
-     * switches when the connection turns out to speak HTTP/2. Above the guard, so its own 408 is not delayed.
+     * Every flush is a write. An HTTP/1.1 connection's flushes made while it reads wait for the end of the read
+     * (a local answer to pipelined requests is one write). Its responses are written with one flush per target read
+     * ({@code Exchange.onReadComplete}), so holding flushes made outside its reads would only add a task per
+     * response and keep the response until the turn's other I/O is done (latency at moderate load). A connection
+     * that turns out to speak HTTP/2 switches to {@link TurnFlushes} ({@link #consolidateForHttp2}): there the
+     * responses of many streams arrive in one turn. Above the guard, so its own 408 is not delayed.
      */
-    static FlushConsolidationHandler flushes(boolean whenIdle) {
+    static FlushConsolidationHandler flushes() {
         return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES,
-                whenIdle);
+                false);
     }
 
-    /**
-     * The connection speaks HTTP/2 from now on: consolidate its streams' flushes per loop turn (where the transport
-     * allows it: {@link GatewayTransport#consolidatesIdleFlushes()}).
-     */
+    /** The connection speaks HTTP/2 from now on: its streams' flushes go out once per loop turn. */
     static void consolidateForHttp2(ChannelPipeline pipeline) {
-        if (pipeline.get("flush") != null
-                && GatewayTransport.of(pipeline.channel().eventLoop()).consolidatesIdleFlushes()) {
-            pipeline.replace("flush", "flush", flushes(true));
+        if (pipeline.get("flush") != null) {
+            pipeline.replace("flush", "flush", new TurnFlushes());
         }
     }
 
