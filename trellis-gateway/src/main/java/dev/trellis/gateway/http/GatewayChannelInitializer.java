@@ -2,7 +2,6 @@ package dev.trellis.gateway.http;
 
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewaySnapshot;
-import dev.trellis.gateway.GatewayTransport;
 import dev.trellis.gateway.tls.SniCertificateHandler;
 import dev.trellis.gateway.tls.TlsConnection;
 import io.netty.buffer.ByteBuf;
