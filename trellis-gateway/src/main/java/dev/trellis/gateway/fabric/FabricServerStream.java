@@ -406,7 +406,7 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
     @Override
     public void onWritable() {
         if (upstream != null) {
-            upstream.channel().config().setAutoRead(true);
+            upstream.readAgain();
         }
     }
 

@@ -868,7 +868,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     /** The client can take more response bytes again: read the target again. */
     void onClientWritable() {
         if (upstream != null) {
-            upstream.channel().config().setAutoRead(true);
+            upstream.readAgain();
         }
         if (fabricStream != null) {
             fabricStream.readResponse(true);
