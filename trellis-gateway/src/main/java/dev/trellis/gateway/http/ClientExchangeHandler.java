@@ -1,6 +1,7 @@
 package dev.trellis.gateway.http;
 
 import dev.trellis.auth.Principal;
+import dev.trellis.gateway.proxy.ReadAgain;
 import dev.trellis.gateway.tls.TlsConnection;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -293,14 +294,8 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     void resume(int reason) {
         pauses &= ~reason;
         if (pauses == 0 && ctx.channel().isActive()) {
-            ctx.channel().config().setAutoRead(true);
-            if (http2) {
-                // Reading again returns the stream's consumed bytes to the client (a WINDOW_UPDATE), but Netty's
-                // stream channel leaves that write unflushed while its connection reads, for the read's end to
-                // flush. On io_uring that end can come loop turns late, or only with the client's next bytes, and
-                // a client whose window is spent sends none: the request stalls. Flushed here, it cannot.
-                ctx.channel().parent().flush();
-            }
+            // An HTTP/2 stream's WINDOW_UPDATE must not wait for its connection's read to end (ReadAgain).
+            ReadAgain.of(ctx.channel());
         }
     }
 

@@ -70,17 +70,9 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         return reused;
     }
 
-    /**
-     * Reads from the target again after backpressure turned reading off. A stream of an HTTP/2 connection then
-     * returns the bytes it consumed to the target (a WINDOW_UPDATE), which Netty's stream channel leaves unflushed
-     * while its connection reads; flushed here, it cannot wait for a read's end that on io_uring may come only with
-     * bytes the target will not send until it has that update (trellis-gateway/DESIGN.md "io_uring", change 1).
-     */
+    /** Reads from the target again after backpressure turned reading off ({@link ReadAgain}). */
     public void readAgain() {
-        channel.config().setAutoRead(true);
-        if (http2 != null) {
-            channel.parent().flush();
-        }
+        ReadAgain.of(channel);
     }
 
     /** Serves {@code listener} from now until {@link #release}. */
