@@ -41,7 +41,7 @@ final class FabricClientStream implements FabricStream, FabricHttp2Stream.Handle
      */
     void start() {
         head = FabricHttp2.toHttp2(forward.requestHead(), true);
-        FabricHeaders.addTo(head, forward);
+        connection.headerWriter().addTo(head, forward);
         forward.onFabricStream(this);
     }
 

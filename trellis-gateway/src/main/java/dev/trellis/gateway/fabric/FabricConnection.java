@@ -49,11 +49,17 @@ final class FabricConnection {
     private boolean tcpConnected;
     private int streams;
     private ScheduledFuture<?> idleClose;
+    private final FabricHeaders.Writer headerWriter = new FabricHeaders.Writer();
 
     FabricConnection(FabricClient client, EventLoop loop, FabricPeer peer) {
         this.client = client;
         this.loop = loop;
         this.peer = peer;
+    }
+
+    /** Writes the fabric headers of this connection's requests. */
+    FabricHeaders.Writer headerWriter() {
+        return headerWriter;
     }
 
     /** Whether new requests may use this connection. */

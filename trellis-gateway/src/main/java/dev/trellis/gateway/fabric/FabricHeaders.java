@@ -2,6 +2,7 @@ package dev.trellis.gateway.fabric;
 
 import dev.trellis.auth.Principal;
 import dev.trellis.gateway.proxy.HeaderNames;
+import dev.trellis.model.snapshot.TargetGroupEntry;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
@@ -13,19 +14,25 @@ import io.netty.util.AsciiString;
  * connection whose client certificate the fabric CA verified, then removes them all before the target sees the
  * request.
  *
+ * <p>Three headers, each a list of fields separated by single spaces, grouped by how often they change. A header
+ * costs the same per request on both sides (HPACK, validation, the header maps) whatever its length, and the two
+ * that repeat are HPACK-indexed after their first request: the routing decision once per route, the caller once per
+ * caller. A field holding a space or {@code %} has them percent-encoded ({@code %20}, {@code %25}); ARNs, ids and
+ * addresses never do.
+ *
  * <table>
  *   <caption>request headers</caption>
- *   <tr><td>{@code x-trellis-fabric-target-group}</td><td>target group id the rule picked</td></tr>
- *   <tr><td>{@code x-trellis-fabric-service-arn}, {@code -network-arn}</td><td>the service and its service
- *       network ({@code x-amzn-lattice-target})</td></tr>
- *   <tr><td>{@code x-trellis-fabric-source-vpc}, {@code -source-vpc-arn}</td><td>the caller's VPC (must be the VPC
- *       of the peer's certificate)</td></tr>
- *   <tr><td>{@code x-trellis-fabric-caller-arn}, {@code -caller-org-id}, {@code -caller-session}</td><td>the
- *       verified caller; absent for an anonymous one</td></tr>
- *   <tr><td>{@code x-trellis-fabric-request-id}</td><td>the first hop's {@code x-amzn-requestid}</td></tr>
- *   <tr><td>{@code x-trellis-fabric-client-ip}, {@code -listener-port}, {@code -proto}</td><td>what
- *       {@code x-forwarded-for/-port/-proto} are made of</td></tr>
- *   <tr><td>{@code x-trellis-fabric-timeout}</td><td>the service's idle timeout in seconds</td></tr>
+ *   <tr><td>{@code x-trellis-fabric-route}</td><td>{@code <target group id> <listener port> <proto> <timeout>
+ *       <service ARN> <service network ARN>}: the group the rule picked; what {@code x-forwarded-port/-proto} are
+ *       made of; the service's idle timeout in seconds; what {@code x-amzn-lattice-target} is made of</td></tr>
+ *   <tr><td>{@code x-trellis-fabric-caller}</td><td>{@code <source VPC> <source VPC ARN>}, then for a verified
+ *       caller {@code <caller ARN> <org id> <session>} ({@code -} for none): the caller's VPC (must be the VPC of
+ *       the peer's certificate) and the caller ({@code x-amzn-lattice-identity})</td></tr>
+ *   <tr><td>{@code x-trellis-fabric-request}</td><td>{@code <request id> <client IP>}: the first hop's
+ *       {@code x-amzn-requestid} and what {@code x-forwarded-for} is made of. New on every request, so never
+ *       HPACK-indexed</td></tr>
+ *   <tr><td>{@code x-trellis-fabric-tunnel}</td><td>{@code tcp}: a TCP tunnel (TLS passthrough) instead of a
+ *       proxied request</td></tr>
  * </table>
  *
  * A response the receiving gateway made itself (unknown target group, target unreachable, timeout) carries
@@ -36,25 +43,17 @@ public final class FabricHeaders {
     static final String PREFIX = "x-trellis-fabric-";
     // The names are AsciiStrings: they keep their hash codes, so setting and reading them hashes nothing per request.
     private static final AsciiString PREFIX_NAME = AsciiString.cached(PREFIX);
-    static final AsciiString TARGET_GROUP = AsciiString.cached("x-trellis-fabric-target-group");
-    static final AsciiString SERVICE_ARN = AsciiString.cached("x-trellis-fabric-service-arn");
-    static final AsciiString NETWORK_ARN = AsciiString.cached("x-trellis-fabric-network-arn");
-    static final AsciiString SOURCE_VPC = AsciiString.cached("x-trellis-fabric-source-vpc");
-    static final AsciiString SOURCE_VPC_ARN = AsciiString.cached("x-trellis-fabric-source-vpc-arn");
-    static final AsciiString CALLER_ARN = AsciiString.cached("x-trellis-fabric-caller-arn");
-    static final AsciiString CALLER_ORG_ID = AsciiString.cached("x-trellis-fabric-caller-org-id");
-    static final AsciiString CALLER_SESSION = AsciiString.cached("x-trellis-fabric-caller-session");
-    static final AsciiString REQUEST_ID = AsciiString.cached("x-trellis-fabric-request-id");
-    static final AsciiString CLIENT_IP = AsciiString.cached("x-trellis-fabric-client-ip");
-    static final AsciiString LISTENER_PORT = AsciiString.cached("x-trellis-fabric-listener-port");
-    static final AsciiString PROTO = AsciiString.cached("x-trellis-fabric-proto");
-    static final AsciiString TIMEOUT = AsciiString.cached("x-trellis-fabric-timeout");
+    static final AsciiString ROUTE = AsciiString.cached("x-trellis-fabric-route");
+    static final AsciiString CALLER = AsciiString.cached("x-trellis-fabric-caller");
+    static final AsciiString REQUEST = AsciiString.cached("x-trellis-fabric-request");
     /** On a request: {@code tcp} asks for a TCP tunnel (TLS passthrough) instead of a proxied HTTP request. */
     static final AsciiString TUNNEL = AsciiString.cached("x-trellis-fabric-tunnel");
     /** On a tunnel's 200 response: the target the peer connected to ({@code ip:port}), for the access log. */
     static final AsciiString TARGET = AsciiString.cached("x-trellis-fabric-target");
     /** On a response the receiving gateway made itself: the failure reason for the first hop's access log. */
     static final AsciiString ERROR = AsciiString.cached("x-trellis-fabric-error");
+    /** The field of an absent org id or session name (neither can be {@code -}: session names have 2+ characters). */
+    static final String NONE = "-";
 
     private FabricHeaders() {
     }
@@ -70,26 +69,136 @@ public final class FabricHeaders {
         return HeaderNames.startsWithIgnoreCase(name, PREFIX_NAME);
     }
 
-    /**
-     * Adds the routing decision and the verified caller of {@code forward} to a request head in HTTP/2 form, whose
-     * client-sent {@code x-trellis-fabric-*} headers were left out when it was converted.
-     */
-    static void addTo(Http2Headers headers, RemoteForward forward) {
-        headers.set(TARGET_GROUP, forward.targetGroup().id());
-        headers.set(SERVICE_ARN, forward.serviceArn());
-        headers.set(NETWORK_ARN, forward.serviceNetworkArn());
-        headers.set(SOURCE_VPC, forward.sourceVpcId());
-        headers.set(SOURCE_VPC_ARN, forward.sourceVpcArn());
-        Principal caller = forward.caller();
-        if (!caller.isAnonymous()) {
-            headers.set(CALLER_ARN, caller.arn());
-            caller.orgId().ifPresent(org -> headers.set(CALLER_ORG_ID, org));
-            caller.sessionName().ifPresent(session -> headers.set(CALLER_SESSION, session));
+    /** The {@code x-trellis-fabric-route} value. */
+    static AsciiString route(String targetGroupId, int listenerPort, String proto, long timeoutSeconds,
+                             String serviceArn, String serviceNetworkArn) {
+        return fields(targetGroupId, Integer.toString(listenerPort), proto, Long.toString(timeoutSeconds), serviceArn,
+                serviceNetworkArn);
+    }
+
+    /** The {@code x-trellis-fabric-caller} value; {@code caller} may be anonymous. */
+    static AsciiString caller(String sourceVpc, String sourceVpcArn, Principal caller) {
+        return caller.isAnonymous()
+                ? fields(sourceVpc, sourceVpcArn)
+                : fields(sourceVpc, sourceVpcArn, caller.arn(), caller.orgId().orElse(NONE),
+                        caller.sessionName().orElse(NONE));
+    }
+
+    /** The {@code x-trellis-fabric-request} value. */
+    static AsciiString request(String requestId, String clientIp) {
+        return fields(requestId, clientIp);
+    }
+
+    private static AsciiString fields(String... fields) {
+        StringBuilder out = new StringBuilder(256);
+        for (String field : fields) {
+            if (out.length() > 0) {
+                out.append(' ');
+            }
+            if (field.isEmpty()) {
+                throw new IllegalArgumentException("a fabric header field is empty");
+            }
+            if (field.indexOf(' ') < 0 && field.indexOf('%') < 0) {
+                out.append(field);
+            } else {
+                out.append(field.replace("%", "%25").replace(" ", "%20"));
+            }
         }
-        headers.set(REQUEST_ID, forward.requestId());
-        headers.set(CLIENT_IP, forward.clientIp());
-        headers.setInt(LISTENER_PORT, forward.listenerPort());
-        headers.set(PROTO, forward.forwardedProto());
-        headers.setLong(TIMEOUT, Math.max(1, forward.responseTimeout().toSeconds()));
+        return new AsciiString(out);
+    }
+
+    /**
+     * The fields of the header {@code name}: {@code min} to {@code max} non-empty fields, decoded.
+     *
+     * @throws IllegalArgumentException naming the header when it is missing or has another shape
+     */
+    static String[] parse(HttpHeaders headers, AsciiString name, int min, int max) {
+        String value = headers.get(name);
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("the fabric request has no " + name + " header");
+        }
+        String[] fields = value.split(" ", -1);
+        if (fields.length < min || fields.length > max) {
+            throw new IllegalArgumentException(name + " must have " + (min == max ? min : min + " to " + max)
+                    + " space-separated fields, not " + fields.length);
+        }
+        for (int i = 0; i < fields.length; i++) {
+            if (fields[i].isEmpty()) {
+                throw new IllegalArgumentException(name + " has an empty field");
+            }
+            if (fields[i].indexOf('%') >= 0) {
+                fields[i] = fields[i].replace("%20", " ").replace("%25", "%");
+            }
+        }
+        return fields;
+    }
+
+    /**
+     * Writes the fabric headers of one fabric connection's requests. It keeps the last route and caller values it
+     * made: for the same route and caller it sends the same objects, which HPACK finds in its table by identity and
+     * whose hash codes are kept. Not thread-safe: a fabric connection belongs to one event loop.
+     */
+    static final class Writer {
+        private TargetGroupEntry routeGroup;
+        private String routeService;
+        private String routeNetwork;
+        private int routePort;
+        private String routeProto;
+        private long routeTimeout;
+        private AsciiString routeValue;
+        private String callerVpcArn;
+        private Principal callerOf;
+        private AsciiString callerValue;
+
+        /**
+         * Adds the routing decision and the verified caller of {@code forward} to a request head in HTTP/2 form,
+         * whose client-sent {@code x-trellis-fabric-*} headers were left out when it was converted.
+         */
+        void addTo(Http2Headers headers, RemoteForward forward) {
+            long timeout = Math.max(1, forward.responseTimeout().toSeconds());
+            headers.set(ROUTE, route(forward.targetGroup(), forward.listenerPort(), forward.forwardedProto(), timeout,
+                    forward.serviceArn(), forward.serviceNetworkArn()));
+            headers.set(CALLER, caller(forward.sourceVpcId(), forward.sourceVpcArn(), forward.caller()));
+            headers.set(REQUEST, request(forward.requestId(), forward.clientIp()));
+        }
+
+        /**
+         * Adds a tunnel's fabric headers. Its caller is anonymous (TLS passthrough has no auth), its proto
+         * {@code https}; timeouts are the first hop's (it closes the client, which resets the stream), so the peer
+         * needs no value but gets the least one.
+         */
+        void addTo(HttpHeaders headers, TunnelRequest tunnel) {
+            headers.set(TUNNEL, "tcp");
+            headers.set(ROUTE, route(tunnel.targetGroup(), tunnel.listenerPort(), "https", 1, tunnel.serviceArn(),
+                    tunnel.serviceNetworkArn()));
+            headers.set(CALLER, caller(tunnel.sourceVpcId(), tunnel.sourceVpcArn(), Principal.anonymous()));
+            headers.set(REQUEST, request(tunnel.connectionId(), tunnel.clientIp()));
+        }
+
+        /** The route's value: the one made last when nothing changed. */
+        AsciiString route(TargetGroupEntry group, int port, String proto, long timeout, String service,
+                          String network) {
+            if (group != routeGroup || port != routePort || timeout != routeTimeout || !proto.equals(routeProto)
+                    || !service.equals(routeService) || !network.equals(routeNetwork)) {
+                routeValue = FabricHeaders.route(group.id(), port, proto, timeout, service, network);
+                routeGroup = group;
+                routePort = port;
+                routeProto = proto;
+                routeTimeout = timeout;
+                routeService = service;
+                routeNetwork = network;
+            }
+            return routeValue;
+        }
+
+        /** The caller's value: the one made last for the same caller and VPC. */
+        AsciiString caller(String sourceVpc, String sourceVpcArn, Principal caller) {
+            if (caller != callerOf || !sourceVpcArn.equals(callerVpcArn)) {
+                callerValue = FabricHeaders.caller(sourceVpc, sourceVpcArn, caller);
+                callerOf = caller;
+                callerVpcArn = sourceVpcArn;
+            }
+            return callerValue;
+        }
     }
 }

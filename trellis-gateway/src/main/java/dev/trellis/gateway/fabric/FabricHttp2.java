@@ -136,10 +136,9 @@ final class FabricHttp2 extends Http2ConnectionHandler implements Http2FrameList
                             .maxHeaderListSize(FabricServer.MAX_HEADER_LIST))
                     // Streams beyond the peer's SETTINGS_MAX_CONCURRENT_STREAMS wait instead of failing.
                     .encoderEnforceMaxConcurrentStreams(true)
-                    // The request id is new on every request: HPACK-indexing it would only push the values that
-                    // repeat (ARNs, VPC, target group) out of the 4 KiB dynamic table.
-                    .headerSensitivityDetector((name, value) ->
-                            FabricHeaders.REQUEST_ID.contentEqualsIgnoreCase(name))
+                    // x-trellis-fabric-request is new on every request: HPACK-indexing it would only push the
+                    // values that repeat (the route, the caller) out of the 4 KiB dynamic table.
+                    .headerSensitivityDetector((name, value) -> FabricHeaders.REQUEST.contentEqualsIgnoreCase(name))
                     .validateHeaders(true)
                     .build();
             handler.onGoAway = onGoAway;

@@ -169,8 +169,9 @@ public final class FabricServer implements AutoCloseable {
             ctx.channel().attr(PEER_VPC).set(peerVpc);
             ctx.pipeline().remove(this);
             ctx.pipeline().addLast("flush", new TurnFlushes());
+            FabricRequest.Reader reader = new FabricRequest.Reader(peerVpc);
             ctx.pipeline().addLast("h2", FabricHttp2.Builder.server(
-                    stream -> new FabricServerStream(FabricServer.this, peerVpc, stream)));
+                    stream -> new FabricServerStream(FabricServer.this, reader, stream)));
         }
 
         private String peerVpc(SslHandler ssl) {

@@ -60,7 +60,7 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
     private static final Logger log = LoggerFactory.getLogger(FabricServerStream.class);
 
     private final FabricServer server;
-    private final String peerVpc;
+    private final FabricRequest.Reader reader;
     private final FabricHttp2Stream stream;
 
     private FabricRequest fabric;
@@ -98,9 +98,9 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
     private ScheduledFuture<?> idleTimer;
     private long lastActivityNanos = System.nanoTime();
 
-    FabricServerStream(FabricServer server, String peerVpc, FabricHttp2Stream stream) {
+    FabricServerStream(FabricServer server, FabricRequest.Reader reader, FabricHttp2Stream stream) {
         this.server = server;
-        this.peerVpc = peerVpc;
+        this.reader = reader;
         this.stream = stream;
     }
 
@@ -131,7 +131,7 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
         }
         if (FabricTunnelServerStream.isTunnel(head) && !head.decoderResult().isFailure()) {
             // TLS passthrough across VPCs: the stream carries a TCP connection, not a request.
-            FabricTunnelServerStream tunnel = new FabricTunnelServerStream(server, peerVpc, stream);
+            FabricTunnelServerStream tunnel = new FabricTunnelServerStream(server, reader, stream);
             pending.clear();
             stream.handler(tunnel);
             tunnel.start(head, body);
@@ -143,7 +143,7 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
             return;
         }
         try {
-            fabric = FabricRequest.parse(head.headers(), peerVpc);
+            fabric = reader.read(head.headers());
         } catch (IllegalArgumentException e) {
             answer(HttpResponseStatus.BAD_REQUEST, "FabricBadRequest", "Bad Request: " + e.getMessage());
             return;
@@ -188,14 +188,12 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
         LatticeHeaders.appendForwardedFor(headers, fabric.clientIp());
         headers.set(LatticeHeaders.FORWARDED_PORT, fabric.listenerPort());
         headers.set(LatticeHeaders.FORWARDED_PROTO, fabric.proto());
-        if (fabric.callerArn() != null) {
-            headers.set(LatticeHeaders.IDENTITY, LatticeHeaders.identity(fabric.callerArn(), fabric.callerOrgId(),
-                    fabric.callerSession()));
+        if (fabric.caller().identity != null) {
+            headers.set(LatticeHeaders.IDENTITY, fabric.caller().identity);
         }
-        headers.set(LatticeHeaders.NETWORK, LatticeHeaders.network(fabric.sourceVpcArn()));
-        headers.set(LatticeHeaders.TARGET, LatticeHeaders.target(fabric.serviceArn(), fabric.networkArn(),
-                group.arn()));
-        headers.set(LatticeHeaders.SOURCE_VPC, fabric.sourceVpc());
+        headers.set(LatticeHeaders.NETWORK, fabric.caller().network);
+        headers.set(LatticeHeaders.TARGET, fabric.route().latticeTarget(group));
+        headers.set(LatticeHeaders.SOURCE_VPC, fabric.caller().sourceVpc);
         headers.set(LatticeHeaders.REQUEST_ID, fabric.requestId());
         if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             if (wholeBody == null) {

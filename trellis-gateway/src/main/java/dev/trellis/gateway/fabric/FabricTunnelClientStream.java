@@ -43,18 +43,7 @@ final class FabricTunnelClientStream implements FabricTunnel, FabricHttp2Stream.
         HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/");
         HttpHeaders headers = head.headers();
         headers.set(HttpHeaderNames.HOST, FabricTls.gatewayName(tunnel.targetGroup().vpcId()));
-        headers.set(FabricHeaders.TUNNEL, "tcp");
-        headers.set(FabricHeaders.TARGET_GROUP, tunnel.targetGroup().id());
-        headers.set(FabricHeaders.SERVICE_ARN, tunnel.serviceArn());
-        headers.set(FabricHeaders.NETWORK_ARN, tunnel.serviceNetworkArn());
-        headers.set(FabricHeaders.SOURCE_VPC, tunnel.sourceVpcId());
-        headers.set(FabricHeaders.SOURCE_VPC_ARN, tunnel.sourceVpcArn());
-        headers.set(FabricHeaders.REQUEST_ID, tunnel.connectionId());
-        headers.set(FabricHeaders.CLIENT_IP, tunnel.clientIp());
-        headers.set(FabricHeaders.LISTENER_PORT, tunnel.listenerPort());
-        headers.set(FabricHeaders.PROTO, "https");
-        // Timeouts are the first hop's: it closes the client, which resets the stream. The peer needs no value.
-        headers.set(FabricHeaders.TIMEOUT, 1);
+        connection.headerWriter().addTo(headers, tunnel);
         stream.write(head);
         stream.flush();
     }

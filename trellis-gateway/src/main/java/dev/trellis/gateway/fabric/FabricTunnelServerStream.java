@@ -50,7 +50,7 @@ final class FabricTunnelServerStream implements FabricHttp2Stream.Handler, Targe
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final FabricServer server;
-    private final String peerVpc;
+    private final FabricRequest.Reader reader;
     private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
     private final FabricHttp2Stream stream;
     private FabricRequest fabric;
@@ -58,9 +58,9 @@ final class FabricTunnelServerStream implements FabricHttp2Stream.Handler, Targe
     private boolean clientEnded;
     private boolean finished;
 
-    FabricTunnelServerStream(FabricServer server, String peerVpc, FabricHttp2Stream stream) {
+    FabricTunnelServerStream(FabricServer server, FabricRequest.Reader reader, FabricHttp2Stream stream) {
         this.server = server;
-        this.peerVpc = peerVpc;
+        this.reader = reader;
         this.stream = stream;
     }
 
@@ -75,7 +75,7 @@ final class FabricTunnelServerStream implements FabricHttp2Stream.Handler, Targe
             onContent(body);
         }
         try {
-            fabric = FabricRequest.parse(head.headers(), peerVpc);
+            fabric = reader.read(head.headers());
         } catch (IllegalArgumentException e) {
             refuse(HttpResponseStatus.BAD_REQUEST, "FabricBadRequest", "Bad Request: " + e.getMessage());
             return;
