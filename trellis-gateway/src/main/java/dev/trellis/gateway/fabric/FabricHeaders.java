@@ -117,10 +117,19 @@ public final class FabricHeaders {
         if (value == null || value.isEmpty()) {
             throw new IllegalArgumentException("the fabric request has no " + name + " header");
         }
-        String[] fields = value.split(" ", -1);
-        if (fields.length < min || fields.length > max) {
+        int count = 1;
+        for (int i = value.indexOf(' '); i >= 0; i = value.indexOf(' ', i + 1)) {
+            count++;
+        }
+        if (count < min || count > max) {
             throw new IllegalArgumentException(name + " must have " + (min == max ? min : min + " to " + max)
-                    + " space-separated fields, not " + fields.length);
+                    + " space-separated fields, not " + count);
+        }
+        String[] fields = new String[count];
+        for (int i = 0, start = 0; i < count; i++) {
+            int end = i == count - 1 ? value.length() : value.indexOf(' ', start);
+            fields[i] = value.substring(start, end);
+            start = end + 1;
         }
         for (int i = 0; i < fields.length; i++) {
             if (fields[i].isEmpty()) {
