@@ -5,14 +5,19 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalChannel;
 import io.netty.channel.local.LocalServerChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,26 +68,86 @@ class TurnFlushesTest {
     }
 
     @Test
-    void theFlushesOfOneTurnLeaveTogetherAfterIt() throws Exception {
+    void theWritesAndFlushesOfOneTurnLeaveTogetherAfterItAsOneWrite() throws Exception {
+        List<ChannelFuture> writes = new ArrayList<>();
         List<Long> heldDuringTheTurn = inOneTurn(() -> {
             List<Long> held = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                client.writeAndFlush(bytes("frame " + i));
+                writes.add(client.writeAndFlush(bytes("frame " + i)));
                 held.add(pendingBytes());
             }
             return held;
         });
-        // Each write stays in the outbound buffer, unflushed, until the turn is over.
-        assertThat(heldDuringTheTurn).isSorted().doesNotHaveDuplicates().allMatch(bytes -> bytes > 0);
-        assertThat(receivedText(21)).isEqualTo("frame 0frame 1frame 2");
+        // Nothing reaches the outbound buffer during the turn; after it the three arrive as one write, in order.
+        assertThat(heldDuringTheTurn).containsOnly(0L);
+        assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("frame 0frame 1frame 2");
         assertThat(pendingBytesAfterTheTurn()).isZero();
+        for (ChannelFuture write : writes) {
+            assertThat(write.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(write.isSuccess()).isTrue();
+        }
 
-        // The next turn holds its own again.
-        assertThat(inOneTurn(() -> {
+        // The next turn joins its own again.
+        inOneTurn(() -> {
             client.writeAndFlush(bytes("next"));
+            return List.of();
+        });
+        assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("next");
+    }
+
+    @Test
+    void aLargeWriteGoesAfterWhatWasJoinedBeforeItAndAheadOfWhatFollows() throws Exception {
+        String large = "b".repeat(TurnFlushes.JOINED_WRITE + 1);
+        inOneTurn(() -> {
+            client.write(bytes("a"));
+            client.write(bytes(large));
+            client.writeAndFlush(bytes("c"));
+            return List.of();
+        });
+        assertThat(receivedText(large.length() + 2)).isEqualTo("a" + large + "c");
+    }
+
+    @Test
+    void joinedBytesPastTheLimitGoOnWithoutWaitingForTheTurn() throws Exception {
+        String piece = "x".repeat(TurnFlushes.JOINED_WRITE);
+        List<Long> pending = inOneTurn(() -> {
+            for (int i = 0; i < TurnFlushes.JOINED_LIMIT / TurnFlushes.JOINED_WRITE; i++) {
+                client.write(bytes(piece));
+            }
             return List.of(pendingBytes());
-        })).allMatch(bytes -> bytes > 0);
-        assertThat(receivedText(4)).isEqualTo("next");
+        });
+        // Written on (counted by the outbound buffer for writability), though not flushed: nobody asked.
+        assertThat(pending.get(0)).isGreaterThanOrEqualTo(TurnFlushes.JOINED_LIMIT);
+        assertThat(received.poll(200, TimeUnit.MILLISECONDS)).isNull();
+        client.flush();
+        assertThat(receivedText(TurnFlushes.JOINED_LIMIT)).isEqualTo(piece.repeat(
+                TurnFlushes.JOINED_LIMIT / TurnFlushes.JOINED_WRITE));
+    }
+
+    @Test
+    void aJoinedWriteThatFailsFailsEveryPromiseAndReleasesItsBuffers() throws Exception {
+        IOException refused = new IOException("refused");
+        client.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                ReferenceCountUtil.release(msg);
+                promise.setFailure(refused);
+            }
+        });
+        ByteBuf first = bytes("one");
+        ByteBuf second = bytes("two");
+        List<ChannelFuture> writes = new ArrayList<>();
+        inOneTurn(() -> {
+            writes.add(client.write(first));
+            writes.add(client.writeAndFlush(second));
+            return List.of();
+        });
+        for (ChannelFuture write : writes) {
+            assertThat(write.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(write.cause()).isSameAs(refused);
+        }
+        assertThat(first.refCnt()).isZero();
+        assertThat(second.refCnt()).isZero();
     }
 
     @Test
@@ -110,18 +175,22 @@ class TurnFlushesTest {
 
     @Test
     void aConnectionThatStopsBeingWritableSendsWhatIsHeld() throws Exception {
-        // An entry counts its bytes and ~100 of overhead: the first write stays below the high mark, the second not.
-        client.config().setWriteBufferWaterMark(new WriteBufferWaterMark(150, 200));
+        // An entry counts its bytes and ~100 of overhead: a large write takes the buffer past the high mark.
+        client.config().setWriteBufferWaterMark(new WriteBufferWaterMark(TurnFlushes.JOINED_WRITE,
+                TurnFlushes.JOINED_WRITE + 200));
+        String large = "l".repeat(TurnFlushes.JOINED_WRITE + 1);
         List<Long> pending = inOneTurn(() -> {
             client.writeAndFlush(bytes("held"));
+            client.writeAndFlush(bytes("x".repeat(TurnFlushes.JOINED_WRITE)));
             long held = pendingBytes();
             // Over the high water mark: what was written goes out, so that the buffer can drain.
-            client.write(bytes("more than the high water mark"));
+            client.write(bytes(large));
             return List.of(held, pendingBytes());
         });
-        assertThat(pending.get(0)).isPositive();
+        assertThat(pending.get(0)).isZero();
         assertThat(pending.get(1)).isZero();
-        assertThat(receivedText(33)).isEqualTo("heldmore than the high water mark");
+        assertThat(receivedText(4 + TurnFlushes.JOINED_WRITE + large.length()))
+                .isEqualTo("held" + "x".repeat(TurnFlushes.JOINED_WRITE) + large);
     }
 
     /** Runs {@code work} as one task of the connection's loop; the loop's later tasks end the turn. */
