@@ -6,6 +6,7 @@ import dev.trellis.model.snapshot.TargetGroupEntry;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import java.util.Optional;
 
 /**
  * The headers a forwarded request carries over the fabric: the first hop's routing decision and the caller it
@@ -80,8 +81,11 @@ public final class FabricHeaders {
     static AsciiString caller(String sourceVpc, String sourceVpcArn, Principal caller) {
         return caller.isAnonymous()
                 ? fields(sourceVpc, sourceVpcArn)
-                : fields(sourceVpc, sourceVpcArn, caller.arn(), caller.orgId().orElse(NONE),
-                        caller.sessionName().orElse(NONE));
+                : fields(sourceVpc, sourceVpcArn, caller.arn(), orNone(caller.orgId()), orNone(caller.sessionName()));
+    }
+
+    private static String orNone(Optional<String> field) {
+        return field.filter(value -> !value.isEmpty()).orElse(NONE);
     }
 
     /** The {@code x-trellis-fabric-request} value. */
