@@ -127,6 +127,15 @@ final class FabricHttp2 extends Http2ConnectionHandler implements Http2FrameList
             connection(connection);
         }
 
+        /**
+         * Which end this is. The builder refuses {@code server()} together with {@code connection()}, and without it
+         * takes every handler for a server's, whose flood limits on RST_STREAM frames sent and received it adds.
+         */
+        @Override
+        protected boolean isServer() {
+            return server;
+        }
+
         /** The receiving gateway's end: {@code acceptor} makes the owner of each stream the peer opens. */
         static FabricHttp2 server(Function<FabricHttp2Stream, FabricHttp2Stream.Handler> acceptor) {
             return new Builder(true, acceptor)
