@@ -112,12 +112,12 @@ public final class FabricHeaders {
     }
 
     /**
-     * The fields of the header {@code name}: {@code min} to {@code max} non-empty fields, decoded.
+     * The fields of {@code value}, the header {@code name}'s value (null when absent): {@code min} to {@code max}
+     * non-empty fields, decoded.
      *
      * @throws IllegalArgumentException naming the header when it is missing or has another shape
      */
-    static String[] parse(HttpHeaders headers, AsciiString name, int min, int max) {
-        String value = headers.get(name);
+    static String[] parse(String value, AsciiString name, int min, int max) {
         if (value == null || value.isEmpty()) {
             throw new IllegalArgumentException("the fabric request has no " + name + " header");
         }

@@ -130,15 +130,15 @@ record FabricRequest(Route route, Caller caller, String requestId, String client
         FabricRequest read(HttpHeaders headers) {
             String routeNow = headers.get(FabricHeaders.ROUTE);
             if (routeNow == null || !routeNow.equals(routeValue)) {
-                route = new Route(FabricHeaders.parse(headers, FabricHeaders.ROUTE, 6, 6));
+                route = new Route(FabricHeaders.parse(routeNow, FabricHeaders.ROUTE, 6, 6));
                 routeValue = routeNow;
             }
             String callerNow = headers.get(FabricHeaders.CALLER);
             if (callerNow == null || !callerNow.equals(callerValue)) {
-                caller = new Caller(FabricHeaders.parse(headers, FabricHeaders.CALLER, 2, 5), peerVpc);
+                caller = new Caller(FabricHeaders.parse(callerNow, FabricHeaders.CALLER, 2, 5), peerVpc);
                 callerValue = callerNow;
             }
-            String[] request = FabricHeaders.parse(headers, FabricHeaders.REQUEST, 2, 2);
+            String[] request = FabricHeaders.parse(headers.get(FabricHeaders.REQUEST), FabricHeaders.REQUEST, 2, 2);
             return new FabricRequest(route, caller, request[0], request[1]);
         }
     }
