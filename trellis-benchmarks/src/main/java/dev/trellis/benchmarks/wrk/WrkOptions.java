@@ -9,7 +9,7 @@ import java.util.List;
  * The options of {@code ./bench wrk}. Every option has a default that docs/benchmarks.md's figures use.
  *
  * @param duration each measured wrk run
- * @param warmup the unmeasured wrk run before it (JIT, connection pools)
+ * @param warmup the unmeasured wrk runs before it (JIT, connection pools), in all
  * @param connections keep-alive connections wrk holds open (the same for every scenario)
  * @param pin pin the proxy to CPU 0 and the backend and wrk to CPU 1 with {@code taskset}
  * @param only scenario names to run (empty: all)
@@ -29,7 +29,8 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
     static final String USAGE = """
             ./bench wrk [options]   the gateway vs nginx and HAProxy, proxying to the same backend (wrk 4)
               --duration 20s        each measured run (s or m suffix)
-              --warmup 10s          the unmeasured run before it
+              --warmup 10s          the unmeasured runs before it, in all: two wrk runs of 3/4 and 1/4 of it
+                                    (one below 8 s), so that wrk reconnects once before the measured run
               --connections 64      keep-alive connections (every scenario)
               --base-port 18080     the proxy listens here, the backend on the next port, the fabric
                                     scenario's second gateway on the one after

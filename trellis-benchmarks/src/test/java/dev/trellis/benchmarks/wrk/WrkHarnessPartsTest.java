@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SNIHostName;
@@ -55,6 +56,15 @@ class WrkHarnessPartsTest {
             assertThat(signed).startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nok");
             assertThat(unsigned).startsWith("HTTP/1.1 403 ").contains("AccessDeniedException: User: anonymous");
         }
+    }
+
+    @Test
+    void theWarmUpIsTwoRunsSoThatWrkReconnectsOnceBeforeTheMeasuredRun() {
+        assertThat(WrkHarness.warmUpRuns(Duration.ofSeconds(60)))
+                .containsExactly(Duration.ofSeconds(45), Duration.ofSeconds(15));
+        assertThat(WrkHarness.warmUpRuns(Duration.ofSeconds(10)))
+                .containsExactly(Duration.ofSeconds(8), Duration.ofSeconds(2));
+        assertThat(WrkHarness.warmUpRuns(Duration.ofSeconds(5))).containsExactly(Duration.ofSeconds(5));
     }
 
     @Test
