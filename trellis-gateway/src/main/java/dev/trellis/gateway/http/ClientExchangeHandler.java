@@ -1,7 +1,11 @@
 package dev.trellis.gateway.http;
 
 import dev.trellis.auth.Principal;
+import dev.trellis.model.snapshot.TargetGroupEntry;
+import dev.trellis.gateway.GatewaySnapshot;
 import dev.trellis.gateway.proxy.ReadAgain;
+import dev.trellis.gateway.proxy.TargetRequestHeaders;
+import dev.trellis.gateway.routing.ServiceRoute;
 import dev.trellis.gateway.tls.TlsConnection;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -63,6 +67,12 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
      */
     private Principal identityOf;
     private AsciiString identityValue;
+    /** See {@link #targetLines}. */
+    private TargetRequestHeaders.Lines lines;
+    private GatewaySnapshot linesSnapshot;
+    private ServiceRoute linesRoute;
+    private TargetGroupEntry linesGroup;
+    private Principal linesCaller;
     private Exchange current;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private int pauses;
@@ -113,6 +123,24 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     long readStartNanos() {
         long started = guard.readStartNanos();
         return started != 0 ? started : System.nanoTime();
+    }
+
+    /**
+     * The lines of the gateway's own headers that {@code exchange}'s request takes to an HTTP/1.1 target
+     * ({@link TargetRequestHeaders}), made when the snapshot, route, target group or caller differ from the
+     * connection's last request's (a connection usually carries one client's requests to one service): compared by
+     * identity, as the snapshot's objects are.
+     */
+    TargetRequestHeaders.Lines targetLines(Exchange exchange, GatewaySnapshot snapshot, ServiceRoute route,
+                                           TargetGroupEntry group, Principal caller) {
+        if (snapshot != linesSnapshot || route != linesRoute || group != linesGroup || caller != linesCaller) {
+            lines = exchange.makeTargetLines();
+            linesSnapshot = snapshot;
+            linesRoute = route;
+            linesGroup = group;
+            linesCaller = caller;
+        }
+        return lines;
     }
 
     /** {@code x-amzn-lattice-identity} for an authenticated caller of this connection. */

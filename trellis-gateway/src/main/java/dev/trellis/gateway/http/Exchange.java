@@ -16,6 +16,7 @@ import dev.trellis.gateway.fabric.FabricStream;
 import dev.trellis.gateway.fabric.RemoteForward;
 import dev.trellis.gateway.proxy.UpstreamConnection;
 import dev.trellis.gateway.proxy.UpstreamHandshakeException;
+import dev.trellis.gateway.proxy.TargetRequestHeaders;
 import dev.trellis.gateway.proxy.UpstreamHeads;
 import dev.trellis.gateway.proxy.UpstreamListener;
 import dev.trellis.gateway.proxy.UpstreamTransport;
@@ -446,20 +447,27 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         boolean acceptsTrailers = UpstreamHeads.acceptsTrailers(fromClient);
         LatticeHeaders.removeHopByHop(fromClient);
         fromClient.remove(HttpHeaderNames.EXPECT);
-        LatticeHeaders.removeSpoofable(fromClient);
-        HttpHeaders headers = VALIDATED_ALREADY.newHeaders().add(fromClient);
+        LatticeHeaders.removeSetByGateway(fromClient);
+        HttpHeaders headers;
+        if (transport.http2()) {
+            // HEADERS are made from the map alone: the gateway's own headers go in as entries. removeSetByGateway
+            // took every client copy of them: add, which skips set's search for old values.
+            headers = VALIDATED_ALREADY.newHeaders().add(fromClient);
+            headers.add(FORWARDED_PORT, client.listenerPortValue());
+            headers.add(FORWARDED_PROTO, forwardedProtoValue());
+            if (!caller.isAnonymous()) {
+                headers.add(IDENTITY, client.identityValue(caller));
+            }
+            headers.add(NETWORK, snapshot.networkHeaderValue());
+            headers.add(TARGET, targetHeader());
+            headers.add(SOURCE_VPC, snapshot.vpcIdValue());
+        } else {
+            headers = new TargetRequestHeaders(client.targetLines(this, snapshot, route, targetGroup, caller))
+                    .add(fromClient);
+        }
         UpstreamHeads.setTrailersAccepted(headers, transport, acceptsTrailers,
                 "GRPC".equals(targetGroup.protocolVersion()));
         LatticeHeaders.appendForwardedFor(headers, client.clientIpValue());
-        headers.set(FORWARDED_PORT, client.listenerPortValue());
-        headers.set(FORWARDED_PROTO, tls == null ? PROTO_HTTP : PROTO_HTTPS);
-        // removeSpoofable took every client copy of these four: add, which skips set's search for old values.
-        if (!caller.isAnonymous()) {
-            headers.add(IDENTITY, client.identityValue(caller));
-        }
-        headers.add(NETWORK, snapshot.networkHeaderValue());
-        headers.add(TARGET, targetHeader());
-        headers.add(SOURCE_VPC, snapshot.vpcIdValue());
         headers.set(REQUEST_ID, requestId);
         if (declaredLength < 0) {
             if (requestHasBody) {
@@ -469,6 +477,26 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             }
         }
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), uri, headers);
+    }
+
+    /**
+     * The gateway's headers of this request that every request of the connection to the same target group shares
+     * (facts §2), as the lines an HTTP/1.1 target's head ends with; {@link ClientExchangeHandler#targetLines} keeps
+     * them while they stay the same.
+     */
+    TargetRequestHeaders.Lines makeTargetLines() {
+        AsciiString port = client.listenerPortValue();
+        if (caller.isAnonymous()) {
+            return TargetRequestHeaders.Lines.of(FORWARDED_PORT, port, FORWARDED_PROTO, forwardedProtoValue(),
+                    NETWORK, snapshot.networkHeaderValue(), TARGET, targetHeader(), SOURCE_VPC, snapshot.vpcIdValue());
+        }
+        return TargetRequestHeaders.Lines.of(FORWARDED_PORT, port, FORWARDED_PROTO, forwardedProtoValue(),
+                IDENTITY, client.identityValue(caller), NETWORK, snapshot.networkHeaderValue(), TARGET, targetHeader(),
+                SOURCE_VPC, snapshot.vpcIdValue());
+    }
+
+    private AsciiString forwardedProtoValue() {
+        return tls == null ? PROTO_HTTP : PROTO_HTTPS;
     }
 
     /** {@code x-amzn-lattice-target}, made once per (listener, target group) and kept by the route. */

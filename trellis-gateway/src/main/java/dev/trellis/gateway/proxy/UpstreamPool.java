@@ -8,7 +8,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
@@ -106,9 +105,9 @@ public final class UpstreamPool {
                         }
                         // No FlushConsolidationHandler: the exchange flushes once per client read
                         // (Exchange.flushUpstreamSoon), at once, instead of through a task after the loop turn.
-                        ch.pipeline().addLast(new HttpClientCodec(new HttpDecoderConfig()
+                        ch.pipeline().addLast(new Http1TargetCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(MAX_RESPONSE_LINE)
-                                .setMaxHeaderSize(MAX_RESPONSE_HEADERS), false, false), connection);
+                                .setMaxHeaderSize(MAX_RESPONSE_HEADERS)), connection);
                     }
                 })
                 .connect(target);

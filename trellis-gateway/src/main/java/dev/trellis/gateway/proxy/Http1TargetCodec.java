@@ -1,0 +1,95 @@
+package dev.trellis.gateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.HttpStatusClass;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * The HTTP/1.1 codec of a connection to a target: Netty's request encoder and response decoder, paired as Netty's
+ * {@code HttpClientCodec} pairs them (each response is matched with its request's method: the response to a HEAD
+ * has no body whatever its headers say, a 200 to a CONNECT ends HTTP on the connection), with one addition: a
+ * request head whose headers are {@link TargetRequestHeaders} gets their pre-encoded {@link
+ * TargetRequestHeaders#lines} written after its other headers.
+ *
+ * <p>Not carried over from {@code HttpClientCodec}: counting missing responses on close (the exchange sees the
+ * close itself) and the HTTP upgrade (the gateway does not upgrade its target connections).
+ */
+public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpResponseDecoder, HttpRequestEncoder> {
+
+    /** The methods of the requests sent whose responses have not begun yet, oldest first. */
+    private final ArrayDeque<HttpMethod> awaiting = new ArrayDeque<>(2);
+    /** True after a CONNECT was answered 2xx: what follows is the tunnel's bytes, passed on as they come. */
+    private boolean tunnel;
+
+    public Http1TargetCodec(HttpDecoderConfig config) {
+        init(new ResponseDecoder(config), new RequestEncoder());
+    }
+
+    private final class RequestEncoder extends HttpRequestEncoder {
+
+        @Override
+        protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
+            if (msg instanceof HttpRequest request) {
+                awaiting.add(request.method());
+            }
+            super.encode(ctx, msg, out);
+        }
+
+        @Override
+        protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
+            super.encodeHeaders(headers, buf);
+            if (headers instanceof TargetRequestHeaders target) {
+                buf.writeBytes(target.lines().encoded());
+            }
+        }
+    }
+
+    private final class ResponseDecoder extends HttpResponseDecoder {
+
+        ResponseDecoder(HttpDecoderConfig config) {
+            super(config);
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+            if (tunnel) {
+                int readable = actualReadableBytes();
+                if (readable > 0) {
+                    out.add(buffer.readRetainedSlice(readable));
+                }
+                return;
+            }
+            super.decode(ctx, buffer, out);
+        }
+
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+            HttpResponse response = (HttpResponse) msg;
+            if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                // 1xx: an interim response; the final one is still to come for the same request.
+                return super.isContentAlwaysEmpty(msg);
+            }
+            HttpMethod method = awaiting.poll();
+            if (HttpMethod.HEAD.equals(method)) {
+                return true;
+            }
+            if (HttpMethod.CONNECT.equals(method) && response.status().code() == 200) {
+                tunnel = true;
+                awaiting.clear();
+                return true;
+            }
+            return super.isContentAlwaysEmpty(msg);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.trellis.gateway.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Http1TargetCodec}: a request head's pre-encoded lines reach the wire after its other headers, and each
+ * response is read as the answer to its own request's method, as Netty's {@code HttpClientCodec} reads it.
+ */
+class Http1TargetCodecTest {
+
+    private final EmbeddedChannel channel = new EmbeddedChannel(new Http1TargetCodec(new HttpDecoderConfig()));
+    private final List<Object> read = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        read.forEach(io.netty.util.ReferenceCountUtil::release);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void theLinesAreWrittenAfterTheMapsHeadersAndBeforeTheHeadsEnd() {
+        TargetRequestHeaders.Lines lines = TargetRequestHeaders.Lines.of(
+                AsciiString.of("x-forwarded-port"), AsciiString.of("80"),
+                AsciiString.of("x-amzn-source-vpc"), AsciiString.of("vpc-0a"));
+        TargetRequestHeaders headers = new TargetRequestHeaders(lines);
+        headers.add("host", "svc.example");
+        headers.add("x-amzn-requestid", "r-1");
+
+        assertThat(sent(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a?b=1",
+                Unpooled.EMPTY_BUFFER, headers, new TargetRequestHeaders(TargetRequestHeaders.Lines.NONE))))
+                .isEqualTo("GET /a?b=1 HTTP/1.1\r\nhost: svc.example\r\nx-amzn-requestid: r-1\r\n"
+                        + "x-forwarded-port: 80\r\nx-amzn-source-vpc: vpc-0a\r\n\r\n");
+        assertThat(String.valueOf(lines.get("X-Amzn-Source-Vpc"))).isEqualTo("vpc-0a");
+        assertThat((Object) lines.get("x-forwarded-for")).isNull();
+    }
+
+    @Test
+    void otherHeadersAreEncodedAsNettyEncodesThem() {
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/");
+        request.headers().add("host", "svc.example").add("content-length", "0");
+
+        assertThat(sent(request)).isEqualTo("POST / HTTP/1.1\r\nhost: svc.example\r\ncontent-length: 0\r\n\r\n");
+    }
+
+    @Test
+    void theResponseToAHeadHasNoBodyWhateverItsContentLengthSaysAndTheNextResponseIsReadWhole() {
+        sent(get(HttpMethod.HEAD));
+        sent(get(HttpMethod.GET));
+
+        receive("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello");
+
+        assertThat(read).hasSize(4);
+        assertThat(((HttpResponse) read.get(0)).headers().get("content-length")).isEqualTo("5");
+        assertThat(read.get(1)).isInstanceOf(LastHttpContent.class);
+        assertThat(((HttpContent) read.get(1)).content().readableBytes()).isZero();
+        assertThat(read.get(2)).isInstanceOf(HttpResponse.class);
+        assertThat(((HttpContent) read.get(3)).content().toString(StandardCharsets.US_ASCII)).isEqualTo("hello");
+    }
+
+    @Test
+    void anInterimResponseDoesNotTakeTheMethodOfTheRequestItPrecedes() {
+        sent(get(HttpMethod.HEAD));
+
+        receive("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n");
+
+        List<Integer> statuses = new ArrayList<>();
+        for (Object message : read) {
+            if (message instanceof HttpResponse response) {
+                statuses.add(response.status().code());
+            }
+        }
+        assertThat(statuses).containsExactly(100, 200);
+        // The 200 answers the HEAD: no body is waited for, the message ends at its head.
+        assertThat(read.get(read.size() - 1)).isInstanceOf(LastHttpContent.class);
+        assertThat(((HttpContent) read.get(read.size() - 1)).content().readableBytes()).isZero();
+    }
+
+    @Test
+    void afterA200ToAConnectTheBytesPassAsTheyCome() {
+        sent(get(HttpMethod.CONNECT));
+
+        receive("HTTP/1.1 200 Connection Established\r\n\r\n");
+        receive("\u0016\u0003\u0001 raw");
+
+        assertThat(read.get(0)).isInstanceOf(HttpResponse.class);
+        Object last = read.get(read.size() - 1);
+        assertThat(last).isInstanceOf(ByteBuf.class).isNotInstanceOf(HttpContent.class);
+        assertThat(((ByteBuf) last).toString(StandardCharsets.ISO_8859_1)).isEqualTo("\u0016\u0003\u0001 raw");
+    }
+
+    private static HttpRequest get(HttpMethod method) {
+        HttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, "/");
+        request.headers().add("host", "svc.example");
+        return request;
+    }
+
+    private String sent(HttpRequest request) {
+        assertThat(channel.writeOutbound(request)).isTrue();
+        StringBuilder out = new StringBuilder();
+        ByteBuf buf;
+        while ((buf = channel.readOutbound()) != null) {
+            out.append(buf.toString(StandardCharsets.US_ASCII));
+            buf.release();
+        }
+        return out.toString();
+    }
+
+    private void receive(String bytes) {
+        channel.writeInbound(Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1));
+        Object message;
+        while ((message = channel.readInbound()) != null) {
+            read.add(message);
+        }
+    }
+}
