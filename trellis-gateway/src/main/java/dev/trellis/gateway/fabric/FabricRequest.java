@@ -1,6 +1,7 @@
 package dev.trellis.gateway.fabric;
 
 import dev.trellis.gateway.http.LatticeHeaders;
+import dev.trellis.gateway.proxy.TargetRequestHeaders;
 import dev.trellis.model.snapshot.TargetGroupEntry;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
@@ -12,6 +13,12 @@ import java.time.Duration;
  */
 record FabricRequest(Route route, Caller caller, String requestId, String clientIp) {
 
+    private static final AsciiString FORWARDED_PORT = AsciiString.cached(LatticeHeaders.FORWARDED_PORT);
+    private static final AsciiString FORWARDED_PROTO = AsciiString.cached(LatticeHeaders.FORWARDED_PROTO);
+    private static final AsciiString IDENTITY = AsciiString.cached(LatticeHeaders.IDENTITY);
+    private static final AsciiString NETWORK = AsciiString.cached(LatticeHeaders.NETWORK);
+    private static final AsciiString TARGET = AsciiString.cached(LatticeHeaders.TARGET);
+    private static final AsciiString SOURCE_VPC = AsciiString.cached(LatticeHeaders.SOURCE_VPC);
     /** The longest idle timeout a peer may ask for (Lattice's maximum idleTimeoutSeconds would be lower). */
     private static final long MAX_TIMEOUT_SECONDS = 3600;
 
@@ -45,6 +52,9 @@ record FabricRequest(Route route, Caller caller, String requestId, String client
         final String networkArn;
         private TargetGroupEntry targetOf;
         private AsciiString target;
+        private TargetGroupEntry linesGroup;
+        private Caller linesCaller;
+        private TargetRequestHeaders.Lines lines;
 
         private Route(String[] fields) {
             targetGroupId = fields[0];
@@ -65,6 +75,28 @@ record FabricRequest(Route route, Caller caller, String requestId, String client
                 targetOf = group;
             }
             return target;
+        }
+
+        /**
+         * The target-side headers that every request of this route, {@code group} and {@code caller} shares, as the
+         * lines an HTTP/1.1 target's head ends with ({@link TargetRequestHeaders}); kept for the last group and
+         * caller they were made for.
+         */
+        TargetRequestHeaders.Lines targetLines(TargetGroupEntry group, Caller caller) {
+            if (group != linesGroup || caller != linesCaller) {
+                AsciiString port = LatticeHeaders.headerValue(Integer.toString(listenerPort));
+                AsciiString scheme = LatticeHeaders.headerValue(proto);
+                AsciiString vpc = LatticeHeaders.headerValue(caller.sourceVpc);
+                lines = caller.identity == null
+                        ? TargetRequestHeaders.Lines.of(FORWARDED_PORT, port, FORWARDED_PROTO, scheme,
+                                NETWORK, caller.network, TARGET, latticeTarget(group), SOURCE_VPC, vpc)
+                        : TargetRequestHeaders.Lines.of(FORWARDED_PORT, port, FORWARDED_PROTO, scheme,
+                                IDENTITY, caller.identity, NETWORK, caller.network, TARGET, latticeTarget(group),
+                                SOURCE_VPC, vpc);
+                linesGroup = group;
+                linesCaller = caller;
+            }
+            return lines;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.trellis.gateway.fabric;
 
 import dev.trellis.gateway.GatewaySnapshot;
 import dev.trellis.gateway.http.LatticeHeaders;
+import dev.trellis.gateway.proxy.TargetRequestHeaders;
 import dev.trellis.gateway.proxy.UpstreamConnection;
 import dev.trellis.gateway.proxy.UpstreamHandshakeException;
 import dev.trellis.gateway.proxy.UpstreamHeads;
@@ -184,16 +185,21 @@ final class FabricServerStream implements FabricHttp2Stream.Handler, UpstreamLis
         LatticeHeaders.removeHopByHop(headers);
         UpstreamHeads.setTrailersAccepted(headers, transport, acceptsTrailers,
                 "GRPC".equals(group.protocolVersion()));
-        LatticeHeaders.removeSpoofable(headers);
-        LatticeHeaders.appendForwardedFor(headers, fabric.clientIp());
-        headers.set(LatticeHeaders.FORWARDED_PORT, fabric.listenerPort());
-        headers.set(LatticeHeaders.FORWARDED_PROTO, fabric.proto());
-        if (fabric.caller().identity != null) {
-            headers.set(LatticeHeaders.IDENTITY, fabric.caller().identity);
+        LatticeHeaders.removeSetByGateway(headers);
+        if (transport.http2()) {
+            headers.add(LatticeHeaders.FORWARDED_PORT, fabric.listenerPort());
+            headers.add(LatticeHeaders.FORWARDED_PROTO, fabric.proto());
+            if (fabric.caller().identity != null) {
+                headers.add(LatticeHeaders.IDENTITY, fabric.caller().identity);
+            }
+            headers.add(LatticeHeaders.NETWORK, fabric.caller().network);
+            headers.add(LatticeHeaders.TARGET, fabric.route().latticeTarget(group));
+            headers.add(LatticeHeaders.SOURCE_VPC, fabric.caller().sourceVpc);
+        } else {
+            // As at the first hop (Exchange.upstreamRequestHead): the shared ones as one block of lines.
+            headers = new TargetRequestHeaders(fabric.route().targetLines(group, fabric.caller())).add(headers);
         }
-        headers.set(LatticeHeaders.NETWORK, fabric.caller().network);
-        headers.set(LatticeHeaders.TARGET, fabric.route().latticeTarget(group));
-        headers.set(LatticeHeaders.SOURCE_VPC, fabric.caller().sourceVpc);
+        LatticeHeaders.appendForwardedFor(headers, fabric.clientIp());
         headers.set(LatticeHeaders.REQUEST_ID, fabric.requestId());
         if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             if (wholeBody == null) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.trellis.auth.Principal;
+import dev.trellis.gateway.proxy.TargetRequestHeaders;
 import dev.trellis.model.snapshot.TargetGroupEntry;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -172,6 +173,33 @@ class FabricHeadersTest {
             assertThatThrownBy(() -> reader.read(headers)).hasMessage(
                     "x-trellis-fabric-route: the proto must be http or https");
         }
+    }
+
+    @Test
+    void theTargetSideLinesAreMadeOncePerGroupAndCallerAndCarryWhatTheHeadersSaid() {
+        FabricRequest.Reader reader = new FabricRequest.Reader(PEER_VPC);
+        HttpHeaders headers = headers(FabricHeaders.route(GROUP.id(), 443, "https", 60, SERVICE, NETWORK),
+                FabricHeaders.caller(PEER_VPC, PEER_VPC_ARN, ROLE), FabricHeaders.request("req-1", "10.0.0.7"));
+        FabricRequest request = reader.read(headers);
+
+        TargetRequestHeaders.Lines lines = request.route().targetLines(GROUP, request.caller());
+
+        assertThat(lines.toString()).isEqualTo("x-forwarded-port: 443; x-forwarded-proto: https; "
+                + "x-amzn-lattice-identity: " + request.caller().identity + "; "
+                + "x-amzn-lattice-network: SourceVpcArn=" + PEER_VPC_ARN + "; "
+                + "x-amzn-lattice-target: " + request.route().latticeTarget(GROUP) + "; "
+                + "x-amzn-source-vpc: " + PEER_VPC + "; ");
+        headers.set(FabricHeaders.REQUEST, FabricHeaders.request("req-2", "10.0.0.8"));
+        FabricRequest next = reader.read(headers);
+        assertThat(next.route().targetLines(GROUP, next.caller())).isSameAs(lines);
+
+        headers.set(FabricHeaders.CALLER, FabricHeaders.caller(PEER_VPC, PEER_VPC_ARN, Principal.anonymous()));
+        FabricRequest anonymous = reader.read(headers);
+        TargetRequestHeaders.Lines anonymousLines = anonymous.route().targetLines(GROUP, anonymous.caller());
+        assertThat(anonymousLines.toString()).doesNotContain("identity").contains("x-amzn-source-vpc: " + PEER_VPC);
+        TargetGroupEntry canary = group("tg-0fedcba9876543210");
+        assertThat(anonymous.route().targetLines(canary, anonymous.caller()).toString())
+                .contains("TargetGroupArn=" + canary.arn());
     }
 
     private static FabricRequest read(HttpHeaders headers) {
