@@ -1,12 +1,12 @@
 package dev.trellis.gateway.http;
 
 import dev.trellis.auth.Principal;
-import dev.trellis.model.snapshot.TargetGroupEntry;
 import dev.trellis.gateway.GatewaySnapshot;
 import dev.trellis.gateway.proxy.ReadAgain;
 import dev.trellis.gateway.proxy.TargetRequestHeaders;
 import dev.trellis.gateway.routing.ServiceRoute;
 import dev.trellis.gateway.tls.TlsConnection;
+import dev.trellis.model.snapshot.TargetGroupEntry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;

@@ -17,7 +17,7 @@ import java.net.InetSocketAddress;
  * What an exchange talks to a target through: an HTTP/1.1 connection (cleartext or TLS), serving one exchange at a
  * time and pooled between them by its event loop's {@link UpstreamPool}, or one stream of an HTTP/2 connection
  * ({@link Http2Upstream}), used once. Either way it is the last handler of its channel's pipeline (after the
- * {@code HttpClientCodec}, or the stream's {@code Http2StreamFrameToHttpObjectCodec}), takes {@code HttpRequest}
+ * {@link Http1TargetCodec}, or the stream's {@code Http2StreamFrameToHttpObjectCodec}), takes {@code HttpRequest}
  * and {@code HttpContent} writes, and hands what it reads to the attached {@link UpstreamListener} as an
  * {@code HttpResponse} head and {@code HttpContent}s, the last one carrying the target's trailers if any.
  */
