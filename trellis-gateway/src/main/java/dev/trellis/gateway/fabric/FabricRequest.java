@@ -13,12 +13,6 @@ import java.time.Duration;
  */
 record FabricRequest(Route route, Caller caller, String requestId, String clientIp) {
 
-    private static final AsciiString FORWARDED_PORT = AsciiString.cached(LatticeHeaders.FORWARDED_PORT);
-    private static final AsciiString FORWARDED_PROTO = AsciiString.cached(LatticeHeaders.FORWARDED_PROTO);
-    private static final AsciiString IDENTITY = AsciiString.cached(LatticeHeaders.IDENTITY);
-    private static final AsciiString NETWORK = AsciiString.cached(LatticeHeaders.NETWORK);
-    private static final AsciiString TARGET = AsciiString.cached(LatticeHeaders.TARGET);
-    private static final AsciiString SOURCE_VPC = AsciiString.cached(LatticeHeaders.SOURCE_VPC);
     /** The longest idle timeout a peer may ask for (Lattice's maximum idleTimeoutSeconds would be lower). */
     private static final long MAX_TIMEOUT_SECONDS = 3600;
 
@@ -84,15 +78,9 @@ record FabricRequest(Route route, Caller caller, String requestId, String client
          */
         TargetRequestHeaders.Lines targetLines(TargetGroupEntry group, Caller caller) {
             if (group != linesGroup || caller != linesCaller) {
-                AsciiString port = LatticeHeaders.headerValue(Integer.toString(listenerPort));
-                AsciiString scheme = LatticeHeaders.headerValue(proto);
-                AsciiString vpc = LatticeHeaders.headerValue(caller.sourceVpc);
-                lines = caller.identity == null
-                        ? TargetRequestHeaders.Lines.of(FORWARDED_PORT, port, FORWARDED_PROTO, scheme,
-                                NETWORK, caller.network, TARGET, latticeTarget(group), SOURCE_VPC, vpc)
-                        : TargetRequestHeaders.Lines.of(FORWARDED_PORT, port, FORWARDED_PROTO, scheme,
-                                IDENTITY, caller.identity, NETWORK, caller.network, TARGET, latticeTarget(group),
-                                SOURCE_VPC, vpc);
+                lines = LatticeHeaders.targetLines(LatticeHeaders.headerValue(Integer.toString(listenerPort)),
+                        LatticeHeaders.headerValue(proto), caller.identity, caller.network, latticeTarget(group),
+                        LatticeHeaders.headerValue(caller.sourceVpc));
                 linesGroup = group;
                 linesCaller = caller;
             }

@@ -485,14 +485,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
      * them while they stay the same.
      */
     TargetRequestHeaders.Lines makeTargetLines() {
-        AsciiString port = client.listenerPortValue();
-        if (caller.isAnonymous()) {
-            return TargetRequestHeaders.Lines.of(FORWARDED_PORT, port, FORWARDED_PROTO, forwardedProtoValue(),
-                    NETWORK, snapshot.networkHeaderValue(), TARGET, targetHeader(), SOURCE_VPC, snapshot.vpcIdValue());
-        }
-        return TargetRequestHeaders.Lines.of(FORWARDED_PORT, port, FORWARDED_PROTO, forwardedProtoValue(),
-                IDENTITY, client.identityValue(caller), NETWORK, snapshot.networkHeaderValue(), TARGET, targetHeader(),
-                SOURCE_VPC, snapshot.vpcIdValue());
+        return LatticeHeaders.targetLines(client.listenerPortValue(), forwardedProtoValue(),
+                caller.isAnonymous() ? null : client.identityValue(caller), snapshot.networkHeaderValue(),
+                targetHeader(), snapshot.vpcIdValue());
     }
 
     private AsciiString forwardedProtoValue() {

@@ -2,6 +2,7 @@ package dev.trellis.gateway.http;
 
 import dev.trellis.auth.Principal;
 import dev.trellis.gateway.proxy.HeaderNames;
+import dev.trellis.gateway.proxy.TargetRequestHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -37,6 +38,9 @@ public final class LatticeHeaders {
     private static final AsciiString FORWARDED_FOR_NAME = AsciiString.cached(FORWARDED_FOR);
     private static final AsciiString FORWARDED_PORT_NAME = AsciiString.cached(FORWARDED_PORT);
     private static final AsciiString FORWARDED_PROTO_NAME = AsciiString.cached(FORWARDED_PROTO);
+    private static final AsciiString IDENTITY_NAME = AsciiString.cached(IDENTITY);
+    private static final AsciiString NETWORK_NAME = AsciiString.cached(NETWORK);
+    private static final AsciiString TARGET_NAME = AsciiString.cached(TARGET);
 
     private LatticeHeaders() {
     }
@@ -55,6 +59,22 @@ public final class LatticeHeaders {
                     + value.replaceAll("\\p{Cntrl}", "?"));
         }
         return new AsciiString(value);
+    }
+
+    /**
+     * The headers of facts §2 that every request of one client connection (or one fabric route and caller) to one
+     * target group shares, as the lines an HTTP/1.1 target's head ends with ({@link TargetRequestHeaders}). Values
+     * as made by {@link #headerValue}; {@code identity} null for an anonymous caller.
+     */
+    public static TargetRequestHeaders.Lines targetLines(AsciiString port, AsciiString proto, AsciiString identity,
+                                                         AsciiString network, AsciiString target,
+                                                         AsciiString sourceVpc) {
+        return identity == null
+                ? TargetRequestHeaders.Lines.of(FORWARDED_PORT_NAME, port, FORWARDED_PROTO_NAME, proto,
+                        NETWORK_NAME, network, TARGET_NAME, target, SOURCE_VPC_NAME, sourceVpc)
+                : TargetRequestHeaders.Lines.of(FORWARDED_PORT_NAME, port, FORWARDED_PROTO_NAME, proto,
+                        IDENTITY_NAME, identity, NETWORK_NAME, network, TARGET_NAME, target,
+                        SOURCE_VPC_NAME, sourceVpc);
     }
 
     /** Removes hop-by-hop headers, including those the {@code Connection} header names. */
