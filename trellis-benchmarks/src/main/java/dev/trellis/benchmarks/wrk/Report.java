@@ -26,8 +26,8 @@ final class Report {
                          String loadAfter, Duration took) {
         StringBuilder out = new StringBuilder();
         out.append("## ./bench wrk\n\n");
-        out.append(String.format(Locale.ROOT, "wrk -t1 -c%d, %d s measured after %d s of warm-up (two wrk runs) per scenario, "
-                        + "%d round(s); %s; load average %s before, %s after; %d s in all.%n%n",
+        out.append(String.format(Locale.ROOT, "wrk -t1 -c%d, %d s measured after %d s of warm-up (two wrk runs) "
+                        + "per scenario, %d round(s); %s; load average %s before, %s after; %d s in all.%n%n",
                 options.connections(), options.duration().toSeconds(), options.warmup().toSeconds(), options.rounds(),
                 options.pin() ? "proxy pinned to CPU " + BenchContext.PROXY_CPU + ", backend and wrk to CPU "
                         + BenchContext.LOAD_CPU : "no pinning", loadBefore, loadAfter, took.toSeconds()));

@@ -21,9 +21,9 @@ import java.util.Map;
  *
  * <p>Per scenario: start it, a warm-up in two wrk runs (not counted, {@link #warmUp}), a maximum-throughput run;
  * for nginx and the plain gateway also a run paced at 50 % of nginx's maximum rate, whose p99 is compared
- * ({@link LuaScripts} says how the pacing works). wrk uses one thread and the same number of keep-alive connections everywhere. The report goes
- * to standard output and {@code <work dir>/report.md}; wrk's own outputs, configurations and logs stay in the work
- * directory.
+ * ({@link LuaScripts} says how the pacing works). wrk uses one thread and the same number of keep-alive connections
+ * everywhere. The report goes to standard output and {@code <work dir>/report.md}; wrk's own outputs,
+ * configurations and logs stay in the work directory.
  */
 public final class WrkHarness {
 

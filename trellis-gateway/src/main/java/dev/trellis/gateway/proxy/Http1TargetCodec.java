@@ -29,7 +29,7 @@ public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpRes
 
     /** The methods of the requests sent whose responses have not begun yet, oldest first. */
     private final ArrayDeque<HttpMethod> awaiting = new ArrayDeque<>(2);
-    /** True after a CONNECT was answered 2xx: what follows is the tunnel's bytes, passed on as they come. */
+    /** True after a CONNECT was answered 200: what follows is the tunnel's bytes, passed on as they come. */
     private boolean tunnel;
 
     public Http1TargetCodec(HttpDecoderConfig config) {
