@@ -27,13 +27,19 @@ import software.amazon.awssdk.http.auth.spi.signer.SignRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * SigV4 verification of a realistic Lattice data-plane request: {@code vpc-lattice-svcs}, header-signed,
@@ -46,6 +52,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code receiveAndVerify}: as above, plus building the {@link SignedRequest} from the header fields, which
  *       an HTTP layer does per request.</li>
  *   <li>{@code sdkSignBaseline}: the AWS SDK v2 {@code AwsV4HttpSigner} signing the same request, for scale.</li>
+ *   <li>{@code verifyLongTermKeyRequest}: the request of the wrk harness's gateway-auth scenario instead — long-term
+ *       credentials (no session token), {@code GET /} with Host, X-Amz-Date, x-amz-content-sha256 and
+ *       Authorization — with a derived key: what the gateway verifies per request in that benchmark.</li>
  * </ul>
  * Target: verification at or under 5 µs/op.
  */
@@ -61,6 +70,7 @@ public class SigV4VerifyBenchmark {
     private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
     private static final String ACCESS_KEY = "ASIAQNZGKIQY56JQ7WML";
     private static final String SECRET = "vLa3yV1uRvUx4kMq6QHsGxHbZ7hVwV0ZpK3ExAmPlE";
+    private static final String LONG_TERM_ACCESS_KEY = "AKIAQNZGKIQYBENCHWRK";
     private static final String REGION = "us-west-2";
     private static final String SERVICE = "vpc-lattice-svcs";
 
@@ -73,6 +83,14 @@ public class SigV4VerifyBenchmark {
     private AwsV4HttpSigner sdkSigner;
     private SdkHttpFullRequest unsignedSdkRequest;
     private AwsSessionCredentialsIdentity identity;
+    private SignedRequest longTermKeyRequest;
+    private static final String HEX = "0123456789abcdef";
+    private MessageDigest sha256;
+    private Mac hmac;
+    private byte[] canonicalRequest;
+    private byte[] stringToSign;
+    private int stringToSignHexAt;
+    private SigV4Verifier longTermKeyVerifier;
 
     @Setup
     public void setUp() {
@@ -124,6 +142,46 @@ public class SigV4VerifyBenchmark {
             if (!(outcome instanceof SigV4Outcome.Authenticated)) {
                 throw new IllegalStateException("benchmark request does not verify: " + outcome);
             }
+        }
+        setUpLongTermKeyRequest(principal);
+    }
+
+    private void setUpLongTermKeyRequest(Principal principal) {
+        String host = "datastore-0891088e6cc27c501.7d67968.vpc-lattice-svcs.us-west-2.on.aws";
+        SdkHttpRequest signed = sdkSigner.sign((SignRequest.Builder<AwsCredentialsIdentity> r) -> r
+                .identity(AwsCredentialsIdentity.create(LONG_TERM_ACCESS_KEY, SECRET))
+                .request(SdkHttpFullRequest.builder().method(SdkHttpMethod.GET).protocol("http").host(host)
+                        .encodedPath("/").putHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD").build())
+                .putProperty(AwsV4FamilyHttpSigner.SERVICE_SIGNING_NAME, SERVICE)
+                .putProperty(AwsV4HttpSigner.REGION_NAME, REGION)
+                .putProperty(AwsV4FamilyHttpSigner.PAYLOAD_SIGNING_ENABLED, false)
+                .putProperty(HttpSigner.SIGNING_CLOCK, CLOCK)).request();
+        SignedRequest.Builder builder = SignedRequest.builder("GET", "/");
+        signed.forEachHeader((name, values) -> values.forEach(value -> builder.header(name, value)));
+        longTermKeyRequest = builder.emptyBody().build();
+        if (longTermKeyRequest.headerCount() != 4) {
+            throw new IllegalStateException("expected Host, X-Amz-Date, x-amz-content-sha256 and Authorization: "
+                    + longTermKeyRequest);
+        }
+        longTermKeyVerifier = verifier(SigningCredential.builder(LONG_TERM_ACCESS_KEY, principal)
+                .derivedKey(SigV4KeyDerivation.deriveSigningKey(SECRET, "20260302", REGION, SERVICE)).build());
+        SigV4Outcome outcome = longTermKeyVerifier.verify(longTermKeyRequest);
+        if (!(outcome instanceof SigV4Outcome.Authenticated)) {
+            throw new IllegalStateException("the long-term key request does not verify: " + outcome);
+        }
+        String date = signed.firstMatchingHeader("X-Amz-Date").orElseThrow();
+        canonicalRequest = ("GET\n/\n\nhost:" + host + "\nx-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:" + date
+                + "\n\nhost;x-amz-content-sha256;x-amz-date\nUNSIGNED-PAYLOAD").getBytes(StandardCharsets.US_ASCII);
+        String head = "AWS4-HMAC-SHA256\n" + date + "\n20260302/" + REGION + "/" + SERVICE + "/aws4_request\n";
+        stringToSignHexAt = head.length();
+        stringToSign = Arrays.copyOf(head.getBytes(StandardCharsets.US_ASCII), head.length() + 64);
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+            hmac = Mac.getInstance("HmacSHA256");
+            // A derived key's 32 bytes; which 32 does not change the time.
+            hmac.init(new SecretKeySpec(sha256.digest(SECRET.getBytes(StandardCharsets.US_ASCII)), "HmacSHA256"));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -177,6 +235,26 @@ public class SigV4VerifyBenchmark {
     @Benchmark
     public SigV4Outcome receiveAndVerify() {
         return derivedKeyVerifier.verify(buildReceived());
+    }
+
+    @Benchmark
+    public SigV4Outcome verifyLongTermKeyRequest() {
+        return longTermKeyVerifier.verify(longTermKeyRequest);
+    }
+
+    /**
+     * The cryptography {@link #verifyLongTermKeyRequest} cannot do without, for scale: SHA-256 of its canonical
+     * request, hex, then HMAC-SHA256 of the string to sign with a keyed {@code Mac}, over the same bytes.
+     */
+    @Benchmark
+    public byte[] baselineHashAndHmacOnly() throws Exception {
+        sha256.reset();
+        byte[] hash = sha256.digest(canonicalRequest);
+        for (int i = 0; i < hash.length; i++) {
+            stringToSign[stringToSignHexAt + 2 * i] = (byte) HEX.charAt((hash[i] >> 4) & 0xF);
+            stringToSign[stringToSignHexAt + 2 * i + 1] = (byte) HEX.charAt(hash[i] & 0xF);
+        }
+        return hmac.doFinal(stringToSign);
     }
 
     @Benchmark

@@ -206,9 +206,15 @@ public final class SigV4Verifier {
             return SigV4Failure.of(SigV4FailureReason.MALFORMED_AUTHORIZATION,
                     "The request carries " + fields + " Authorization headers; exactly one is allowed.");
         }
-        String credential = null;
-        String signedHeaders = null;
-        String signature = null;
+        // The components' values are located first and copied after: a client's Credential and SignedHeaders are
+        // the same from one request to the next, and the thread's memo of the last ones (Scratch) then stands in
+        // for the copy, and for splitting and checking them again (parseCredential, checkScopeAndHeaders).
+        int credentialFrom = -1;
+        int credentialTo = -1;
+        int signedHeadersFrom = -1;
+        int signedHeadersTo = -1;
+        int signatureFrom = -1;
+        int signatureTo = -1;
         if (space > 0) {
             int pos = space + 1;
             int n = authorization.length();
@@ -224,47 +230,40 @@ public final class SigV4Verifier {
                                 "A component of the Authorization header is not a valid key=value pair "
                                         + "(missing equal-sign).");
                     }
-                    String key = authorization.substring(from, trimEnd(authorization, from, eq));
-                    String value = authorization.substring(skipSpaces(authorization, eq + 1, to), to);
-                    switch (key) {
-                        case "Credential" -> credential = value;
-                        case "SignedHeaders" -> signedHeaders = value;
-                        case "Signature" -> signature = value;
-                        default -> {
-                            // Unknown components are ignored, as AWS does.
-                        }
+                    int keyTo = trimEnd(authorization, from, eq);
+                    int valueFrom = skipSpaces(authorization, eq + 1, to);
+                    // Unknown components are ignored, as AWS does; of a repeated one, the last counts.
+                    if (isKey(authorization, from, keyTo, "Credential")) {
+                        credentialFrom = valueFrom;
+                        credentialTo = to;
+                    } else if (isKey(authorization, from, keyTo, "SignedHeaders")) {
+                        signedHeadersFrom = valueFrom;
+                        signedHeadersTo = to;
+                    } else if (isKey(authorization, from, keyTo, "Signature")) {
+                        signatureFrom = valueFrom;
+                        signatureTo = to;
                     }
                 }
                 pos = end + 1;
             }
         }
-        StringBuilder missing = new StringBuilder();
-        if (credential == null || credential.isEmpty()) {
-            missing.append("Authorization header requires 'Credential' parameter. ");
+        Scratch memo = SCRATCH.get();
+        String credential = null;
+        if (credentialFrom >= 0) {
+            credential = reuseOrCopy(memo.lastCredential, authorization, credentialFrom, credentialTo);
         }
-        if (signature == null || signature.isEmpty()) {
-            missing.append("Authorization header requires 'Signature' parameter. ");
+        String signedHeaders = null;
+        if (signedHeadersFrom >= 0) {
+            signedHeaders = reuseOrCopy(memo.lastSignedHeaders, authorization, signedHeadersFrom, signedHeadersTo);
         }
-        if (signedHeaders == null || signedHeaders.isEmpty()) {
-            missing.append("Authorization header requires 'SignedHeaders' parameter. ");
-        }
+        String signature = signatureFrom < 0 ? null : authorization.substring(signatureFrom, signatureTo);
         String amzDate = request.firstHeader("x-amz-date");
-        if (amzDate == null) {
-            String date = request.firstHeader("date");
-            amzDate = date == null ? null : AmzDate.fromHttpDate(date);
-            if (date != null && amzDate == null) {
-                return SigV4Failure.of(SigV4FailureReason.MALFORMED_DATE,
-                        "The Date header must be an RFC 1123 date (or send X-Amz-Date).");
+        if (amzDate == null || isEmpty(credential) || isEmpty(signature) || isEmpty(signedHeaders)) {
+            SigV4Failure failure = missingComponentsOrDate(request, credential, signature, signedHeaders);
+            if (failure != null) {
+                return failure;
             }
-        }
-        if (amzDate == null) {
-            missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ");
-        }
-        if (missing.length() > 0) {
-            SigV4FailureReason reason = credential != null && signature != null && signedHeaders != null
-                    && !credential.isEmpty() && !signature.isEmpty() && !signedHeaders.isEmpty()
-                    ? SigV4FailureReason.MISSING_DATE : SigV4FailureReason.MALFORMED_AUTHORIZATION;
-            return SigV4Failure.of(reason, missing.toString().trim());
+            amzDate = AmzDate.fromHttpDate(request.firstHeader("date"));
         }
         p.amzDate = amzDate.trim();
         p.signatureHex = signature;
@@ -280,6 +279,55 @@ public final class SigV4Verifier {
         String contentSha256 = request.firstHeader(CONTENT_SHA256);
         p.contentSha256 = contentSha256 == null ? null : contentSha256.trim();
         return parseCredential(credential, p);
+    }
+
+    /**
+     * Why an Authorization header without one of its three components, or a request without a date, fails:
+     * every missing piece named, as AWS names them; {@code null} when all are there and the date is a {@code
+     * Date} header's.
+     */
+    private static SigV4Failure missingComponentsOrDate(SignedRequest request, String credential, String signature,
+                                                        String signedHeaders) {
+        boolean componentsComplete = !isEmpty(credential) && !isEmpty(signature) && !isEmpty(signedHeaders);
+        String date = request.firstHeader("date");
+        boolean dated = request.firstHeader("x-amz-date") != null;
+        if (!dated && date != null) {
+            if (AmzDate.fromHttpDate(date) == null) {
+                return SigV4Failure.of(SigV4FailureReason.MALFORMED_DATE,
+                        "The Date header must be an RFC 1123 date (or send X-Amz-Date).");
+            }
+            dated = true;
+        }
+        if (componentsComplete && dated) {
+            return null;
+        }
+        StringBuilder missing = new StringBuilder();
+        if (isEmpty(credential)) {
+            missing.append("Authorization header requires 'Credential' parameter. ");
+        }
+        if (isEmpty(signature)) {
+            missing.append("Authorization header requires 'Signature' parameter. ");
+        }
+        if (isEmpty(signedHeaders)) {
+            missing.append("Authorization header requires 'SignedHeaders' parameter. ");
+        }
+        if (!dated) {
+            missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ");
+        }
+        SigV4FailureReason reason = componentsComplete
+                ? SigV4FailureReason.MISSING_DATE : SigV4FailureReason.MALFORMED_AUTHORIZATION;
+        return SigV4Failure.of(reason, missing.toString().trim());
+    }
+
+    /** Whether {@code text[from, to)} is exactly {@code key}. */
+    private static boolean isKey(String text, int from, int to, String key) {
+        return to - from == key.length() && text.startsWith(key, from);
+    }
+
+    /** {@code text[from, to)}: {@code last} when equal to it (no copy), else a copy. */
+    private static String reuseOrCopy(String last, String text, int from, int to) {
+        return last != null && last.length() == to - from && text.startsWith(last, from)
+                ? last : text.substring(from, to);
     }
 
     private SigV4Failure parsePresignedQuery(SignedRequest request, String algorithmName, Parsed p) {
@@ -350,19 +398,29 @@ public final class SigV4Verifier {
     private SigV4Failure parseCredential(String credential, Parsed p) {
         boolean v4a = p.algorithm == SigV4Algorithm.AWS4_ECDSA_P256_SHA256;
         int expectedParts = v4a ? 4 : 5;
-        String[] parts = splitCredential(credential, expectedParts);
-        if (parts == null || parts[0].isEmpty()) {
-            return SigV4Failure.of(SigV4FailureReason.MALFORMED_CREDENTIAL,
-                    "The authorization header is malformed; the Credential is mal-formed; expecting \""
-                            + (v4a ? "<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request"
-                            : "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request") + "\".");
+        Scratch memo = SCRATCH.get();
+        String[] parts;
+        if (credential == memo.lastCredential && p.algorithm == memo.lastCredentialAlgorithm) {
+            parts = memo.lastCredentialParts;
+        } else {
+            parts = splitCredential(credential, expectedParts);
+            if (parts == null || parts[0].isEmpty()) {
+                return SigV4Failure.of(SigV4FailureReason.MALFORMED_CREDENTIAL,
+                        "The authorization header is malformed; the Credential is mal-formed; expecting \""
+                                + (v4a ? "<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request"
+                                : "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request") + "\".");
+            }
+            memo.lastCredential = credential;
+            memo.lastCredentialAlgorithm = p.algorithm;
+            memo.lastCredentialParts = parts;
+            memo.lastCredentialScope = credential.substring(parts[0].length() + 1);
         }
         p.accessKeyId = parts[0];
         p.scopeDate = parts[1];
         p.scopeRegion = v4a ? null : parts[2];
         p.scopeService = parts[v4a ? 2 : 3];
         String terminator = parts[expectedParts - 1];
-        p.credentialScope = credential.substring(parts[0].length() + 1);
+        p.credentialScope = memo.lastCredentialScope;
         long epochSeconds = AmzDate.parseEpochSeconds(p.amzDate);
         if (epochSeconds == Long.MIN_VALUE) {
             return SigV4Failure.of(SigV4FailureReason.MALFORMED_DATE,
@@ -392,19 +450,21 @@ public final class SigV4Verifier {
             return SigV4Failure.of(SigV4FailureReason.WRONG_REGION,
                     "Credential should be scoped to a valid region, not '" + printable(p.scopeRegion) + "'.");
         }
-        p.signedHeaders = splitSignedHeaders(p.signedHeadersRaw);
-        boolean hostSigned = false;
-        boolean contentSha256Signed = false;
-        boolean regionSetSigned = false;
-        for (String name : p.signedHeaders) {
-            if (name.isEmpty()) {
-                return SigV4Failure.of(SigV4FailureReason.MALFORMED_AUTHORIZATION,
-                        "SignedHeaders must be a ';'-separated list of header names.");
+        Scratch memo = SCRATCH.get();
+        if (p.signedHeadersRaw != memo.lastSignedHeaders) {
+            String[] names = splitSignedHeaders(p.signedHeadersRaw);
+            for (String name : names) {
+                if (name.isEmpty()) {
+                    return SigV4Failure.of(SigV4FailureReason.MALFORMED_AUTHORIZATION,
+                            "SignedHeaders must be a ';'-separated list of header names.");
+                }
             }
-            hostSigned |= name.equalsIgnoreCase("host");
-            contentSha256Signed |= name.equalsIgnoreCase(CONTENT_SHA256);
-            regionSetSigned |= name.equalsIgnoreCase(REGION_SET_HEADER);
+            memo.signedHeaders(p.signedHeadersRaw, names);
         }
+        p.signedHeaders = memo.lastSignedHeaderNames;
+        boolean hostSigned = memo.hostSigned;
+        boolean contentSha256Signed = memo.contentSha256Signed;
+        boolean regionSetSigned = memo.regionSetSigned;
         if (!hostSigned) {
             return SigV4Failure.of(SigV4FailureReason.HOST_NOT_SIGNED,
                     "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
@@ -481,7 +541,7 @@ public final class SigV4Verifier {
     // ---------------------------------------------------------------------------------------------------------
 
     private SigV4Failure authenticate(SignedRequest request, Parsed p) {
-        long now = clock.instant().getEpochSecond();
+        long now = Math.floorDiv(clock.millis(), 1000);
         SigV4Failure timeFailure = checkTime(p, now);
         if (timeFailure != null) {
             return timeFailure;
@@ -903,6 +963,37 @@ public final class SigV4Verifier {
          * two SHA-256 blocks and a copy of the key.
          */
         private byte[] hmacKey;
+
+        /*
+         * The last Credential and SignedHeaders parsed on this thread and what they parsed to: a client sends the
+         * same ones with each request (until its date changes), and finding them equal costs less than copying,
+         * splitting and checking them again. Only valid ones are kept.
+         */
+        String lastCredential;
+        SigV4Algorithm lastCredentialAlgorithm;
+        String[] lastCredentialParts;
+        String lastCredentialScope;
+        String lastSignedHeaders;
+        String[] lastSignedHeaderNames;
+        boolean hostSigned;
+        boolean contentSha256Signed;
+        boolean regionSetSigned;
+
+        void signedHeaders(String raw, String[] names) {
+            boolean host = false;
+            boolean contentSha256 = false;
+            boolean regionSet = false;
+            for (String name : names) {
+                host |= name.equalsIgnoreCase("host");
+                contentSha256 |= name.equalsIgnoreCase(CONTENT_SHA256);
+                regionSet |= name.equalsIgnoreCase(REGION_SET_HEADER);
+            }
+            lastSignedHeaders = raw;
+            lastSignedHeaderNames = names;
+            hostSigned = host;
+            contentSha256Signed = contentSha256;
+            regionSetSigned = regionSet;
+        }
 
         Scratch() {
             try {
