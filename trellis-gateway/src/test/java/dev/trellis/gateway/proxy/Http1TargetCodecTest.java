@@ -3,6 +3,7 @@ package dev.trellis.gateway.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -58,6 +59,23 @@ class Http1TargetCodecTest {
         request.headers().add("host", "svc.example").add("content-length", "0");
 
         assertThat(sent(request)).isEqualTo("POST / HTTP/1.1\r\nhost: svc.example\r\ncontent-length: 0\r\n\r\n");
+    }
+
+    @Test
+    void stringValuesGoOutAsTheirOctetsWhetherTheyFitTheScratchArrayOrNot() {
+        // The decoder makes U+00E9 of the byte 0xE9; a 700-character value is longer than the encoder's scratch.
+        String long700 = "v".repeat(700);
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        request.headers().add("x-latin1", "caf\u00e9").add("x-long", long700).add(AsciiString.of("x-ascii"), "1");
+
+        assertThat(channel.writeOutbound(request)).isTrue();
+        ByteBuf wire = Unpooled.buffer();
+        for (ByteBuf buf; (buf = channel.readOutbound()) != null; buf.release()) {
+            wire.writeBytes(buf);
+        }
+        assertThat(ByteBufUtil.getBytes(wire)).isEqualTo(("GET / HTTP/1.1\r\nx-latin1: caf\u00e9\r\nx-long: " + long700
+                + "\r\nx-ascii: 1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        wire.release();
     }
 
     @Test
