@@ -22,9 +22,9 @@ import java.util.Map;
 /**
  * The HTTP/1.1 codec of a connection to a target: Netty's request encoder and response decoder, paired as Netty's
  * {@code HttpClientCodec} pairs them (each response is matched with its request's method: the response to a HEAD
- * has no body whatever its headers say, a 200 to a CONNECT ends HTTP on the connection), with one addition: a
- * request head whose headers are {@link TargetRequestHeaders} gets their pre-encoded {@link
- * TargetRequestHeaders#lines} written after its other headers.
+ * has no body whatever its headers say, a 200 to a CONNECT ends HTTP on the connection), with two differences in
+ * how a request head's headers are written: each name and value as bytes in one or two array copies, and, for
+ * {@link TargetRequestHeaders}, their pre-encoded {@link TargetRequestHeaders#lines} after the others.
  *
  * <p>Not carried over from {@code HttpClientCodec}: counting missing responses on close (the exchange sees the
  * close itself) and the HTTP upgrade (the gateway does not upgrade its target connections).
@@ -46,6 +46,9 @@ public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpRes
 
     private final class RequestEncoder extends HttpRequestEncoder {
 
+        /** A value's bytes on their way to the buffer; longer values are copied into an array of their own. */
+        private final byte[] scratch = new byte[SCRATCH_BYTES];
+
         @Override
         protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
             if (msg instanceof HttpRequest request) {
@@ -53,9 +56,6 @@ public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpRes
             }
             super.encode(ctx, msg, out);
         }
-
-        /** A value's bytes on their way to the buffer; longer values are copied into an array of their own. */
-        private final byte[] scratch = new byte[SCRATCH_BYTES];
 
         /**
          * As Netty's encoder writes them ({@code name: value\r\n} in the map's order), but each name and value as
