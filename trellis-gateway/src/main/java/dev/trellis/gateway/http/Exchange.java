@@ -95,12 +95,6 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
 
     // Names of the headers the gateway sets on every request, as AsciiString: their hash codes are computed once,
     // not on every set (facts §2).
-    private static final AsciiString FORWARDED_PORT = AsciiString.cached(LatticeHeaders.FORWARDED_PORT);
-    private static final AsciiString FORWARDED_PROTO = AsciiString.cached(LatticeHeaders.FORWARDED_PROTO);
-    private static final AsciiString IDENTITY = AsciiString.cached(LatticeHeaders.IDENTITY);
-    private static final AsciiString NETWORK = AsciiString.cached(LatticeHeaders.NETWORK);
-    private static final AsciiString TARGET = AsciiString.cached(LatticeHeaders.TARGET);
-    private static final AsciiString SOURCE_VPC = AsciiString.cached(LatticeHeaders.SOURCE_VPC);
     private static final AsciiString REQUEST_ID = AsciiString.cached(LatticeHeaders.REQUEST_ID);
     private static final AsciiString PROTO_HTTP = AsciiString.cached("http");
     private static final AsciiString PROTO_HTTPS = AsciiString.cached("https");
@@ -453,14 +447,14 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             // HEADERS are made from the map alone: the gateway's own headers go in as entries. removeSetByGateway
             // took every client copy of them: add, which skips set's search for old values.
             headers = VALIDATED_ALREADY.newHeaders().add(fromClient);
-            headers.add(FORWARDED_PORT, client.listenerPortValue());
-            headers.add(FORWARDED_PROTO, forwardedProtoValue());
+            headers.add(LatticeHeaders.FORWARDED_PORT_NAME, client.listenerPortValue());
+            headers.add(LatticeHeaders.FORWARDED_PROTO_NAME, forwardedProtoValue());
             if (!caller.isAnonymous()) {
-                headers.add(IDENTITY, client.identityValue(caller));
+                headers.add(LatticeHeaders.IDENTITY_NAME, client.identityValue(caller));
             }
-            headers.add(NETWORK, snapshot.networkHeaderValue());
-            headers.add(TARGET, targetHeader());
-            headers.add(SOURCE_VPC, snapshot.vpcIdValue());
+            headers.add(LatticeHeaders.NETWORK_NAME, snapshot.networkHeaderValue());
+            headers.add(LatticeHeaders.TARGET_NAME, targetHeader());
+            headers.add(LatticeHeaders.SOURCE_VPC_NAME, snapshot.vpcIdValue());
         } else {
             headers = new TargetRequestHeaders(client.targetLines(this, snapshot, route, targetGroup, caller))
                     .add(fromClient);

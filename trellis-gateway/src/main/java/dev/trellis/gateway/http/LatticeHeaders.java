@@ -34,13 +34,14 @@ public final class LatticeHeaders {
 
     // Name prefixes of removeSpoofable, matched without allocating (AsciiString names keep their hash codes).
     private static final AsciiString LATTICE_PREFIX = AsciiString.cached("x-amzn-lattice-");
-    private static final AsciiString SOURCE_VPC_NAME = AsciiString.cached(SOURCE_VPC);
     private static final AsciiString FORWARDED_FOR_NAME = AsciiString.cached(FORWARDED_FOR);
-    private static final AsciiString FORWARDED_PORT_NAME = AsciiString.cached(FORWARDED_PORT);
-    private static final AsciiString FORWARDED_PROTO_NAME = AsciiString.cached(FORWARDED_PROTO);
-    private static final AsciiString IDENTITY_NAME = AsciiString.cached(IDENTITY);
-    private static final AsciiString NETWORK_NAME = AsciiString.cached(NETWORK);
-    private static final AsciiString TARGET_NAME = AsciiString.cached(TARGET);
+    // The names the gateway sets, as byte strings: for the walks here, the target lines, and Exchange's HTTP/2 heads.
+    static final AsciiString SOURCE_VPC_NAME = AsciiString.cached(SOURCE_VPC);
+    static final AsciiString FORWARDED_PORT_NAME = AsciiString.cached(FORWARDED_PORT);
+    static final AsciiString FORWARDED_PROTO_NAME = AsciiString.cached(FORWARDED_PROTO);
+    static final AsciiString IDENTITY_NAME = AsciiString.cached(IDENTITY);
+    static final AsciiString NETWORK_NAME = AsciiString.cached(NETWORK);
+    static final AsciiString TARGET_NAME = AsciiString.cached(TARGET);
 
     private LatticeHeaders() {
     }
