@@ -160,12 +160,10 @@ public final class SigV4Verifier {
     private SigV4Failure parse(SignedRequest request, Parsed p) {
         String authorization = null;
         int authorizationFields = 0;
-        for (int i = 0, n = request.headerCount(); i < n; i++) {
-            if (request.headerName(i).equalsIgnoreCase("authorization")) {
-                authorizationFields++;
-                if (authorization == null) {
-                    authorization = request.headerValue(i).trim();
-                }
+        for (int i = request.indexOf("authorization", 0); i >= 0; i = request.indexOf("authorization", i + 1)) {
+            authorizationFields++;
+            if (authorization == null) {
+                authorization = request.headerValue(i).trim();
             }
         }
         // A scheme that is not AWS4 (Bearer, Basic, ...) belongs to the application, not to SigV4.
@@ -740,14 +738,12 @@ public final class SigV4Verifier {
         out.append((byte) '\n');
         for (String name : p.signedHeaders) {
             out.append(name).append((byte) ':');
-            boolean firstValue = true;
-            for (int i = 0, n = request.headerCount(); i < n; i++) {
-                if (request.headerName(i).equalsIgnoreCase(name)) {
-                    if (!firstValue) {
-                        out.append((byte) ',');
-                    }
-                    CanonicalEncoding.writeTrimmedValue(request.headerValue(i), out);
-                    firstValue = false;
+            String lowercaseName = SignedRequest.lowercase(name);
+            for (int i = request.indexOf(lowercaseName, 0); i >= 0; ) {
+                CanonicalEncoding.writeTrimmedValue(request.headerValue(i), out);
+                i = request.indexOf(lowercaseName, i + 1);
+                if (i >= 0) {
+                    out.append((byte) ',');
                 }
             }
             out.append((byte) '\n');

@@ -13,7 +13,9 @@ import java.util.Objects;
  *
  * <p>Everything is kept as it came off the wire: the method, the path and the query string exactly as in the
  * request target (still percent-encoded, not normalised), and every header field in received order with its
- * original name case (repeated fields stay separate entries). Strings carry <em>octets</em>: a character
+ * original name case (repeated fields stay separate entries). Names are looked up case-insensitively in ASCII, as
+ * HTTP field names are tokens; a name may be any {@code CharSequence} (an HTTP stack's byte-backed name is taken
+ * as it is, not copied into a {@code String}). Strings carry <em>octets</em>: a character
  * {@code <= 0xFF} stands for one byte, which is what Netty and the JDK HTTP server produce when they decode a
  * request head as ISO-8859-1. (A character above {@code 0xFF} is taken as Unicode and UTF-8 encoded.) HTTP/2 layers
  * pass {@code :authority} as a {@code host} header.
@@ -47,7 +49,7 @@ public final class SignedRequest {
     private final String method;
     private final String rawPath;
     private final String rawQuery;
-    private final String[] names;
+    private final CharSequence[] names;
     private final String[] values;
     private final int headerCount;
     private final PayloadKind payloadKind;
@@ -121,7 +123,7 @@ public final class SignedRequest {
     /** The name of header field {@code i} (received order), with its original case. */
     public String headerName(int i) {
         Objects.checkIndex(i, headerCount);
-        return names[i];
+        return names[i].toString();
     }
 
     /** The value of header field {@code i} (received order), untrimmed. */
@@ -132,34 +134,75 @@ public final class SignedRequest {
 
     /** The value of the first header field with this name (case-insensitive), or {@code null}. */
     public String firstHeader(String name) {
-        for (int i = 0; i < headerCount; i++) {
-            if (names[i].equalsIgnoreCase(name)) {
-                return values[i];
-            }
-        }
-        return null;
+        int i = indexOf(lowercase(name), 0);
+        return i < 0 ? null : values[i];
     }
 
     /** How many header fields carry this name (case-insensitive). */
     public int headerFieldCount(String name) {
+        String lower = lowercase(name);
         int n = 0;
-        for (int i = 0; i < headerCount; i++) {
-            if (names[i].equalsIgnoreCase(name)) {
-                n++;
-            }
+        for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
+            n++;
         }
         return n;
     }
 
     /** All values of the header fields with this name (case-insensitive), in received order. */
     public List<String> headers(String name) {
+        String lower = lowercase(name);
         List<String> out = new ArrayList<>(2);
-        for (int i = 0; i < headerCount; i++) {
-            if (names[i].equalsIgnoreCase(name)) {
-                out.add(values[i]);
-            }
+        for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
+            out.add(values[i]);
         }
         return out;
+    }
+
+    /**
+     * The index of the first header field from {@code from} on whose name is {@code lowercaseName} in any case, or
+     * -1. The verifier's lookups, a dozen per request: compared as ASCII, without the JDK's Unicode case mapping.
+     */
+    int indexOf(String lowercaseName, int from) {
+        for (int i = from; i < headerCount; i++) {
+            if (equalsLowercase(names[i], lowercaseName)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether {@code name} is {@code lowercase} (ASCII lowercase) with any of its letters in upper case. */
+    static boolean equalsLowercase(CharSequence name, String lowercase) {
+        int n = lowercase.length();
+        if (name.length() != n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = name.charAt(i);
+            char l = lowercase.charAt(i);
+            if (c != l && ((c | 0x20) != l || l < 'a' || l > 'z')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code name} with its ASCII letters in lower case; {@code name} itself when it has no upper-case letter. */
+    static String lowercase(String name) {
+        for (int i = 0, n = name.length(); i < n; i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                char[] chars = name.toCharArray();
+                for (int j = i; j < n; j++) {
+                    char d = chars[j];
+                    if (d >= 'A' && d <= 'Z') {
+                        chars[j] = (char) (d + 0x20);
+                    }
+                }
+                return new String(chars);
+            }
+        }
+        return name;
     }
 
     public PayloadKind payloadKind() {
@@ -206,7 +249,7 @@ public final class SignedRequest {
         private final String method;
         private final String rawPath;
         private final String rawQuery;
-        private String[] names = new String[12];
+        private CharSequence[] names = new CharSequence[12];
         private String[] values = new String[12];
         private int count;
         private PayloadKind payloadKind = PayloadKind.NOT_READ;
@@ -219,8 +262,11 @@ public final class SignedRequest {
             this.rawQuery = rawQuery;
         }
 
-        /** Appends one header field as received; call it once per field, repeated names included. */
-        public Builder header(String name, String value) {
+        /**
+         * Appends one header field as received; call it once per field, repeated names included. The name is kept
+         * as given (not copied): it must not change afterwards.
+         */
+        public Builder header(CharSequence name, String value) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");
             if (count == names.length) {

@@ -48,6 +48,26 @@ class SignedRequestTest {
         assertThat(request.headerName(2)).isEqualTo("x-a");
     }
 
+
+    @Test
+    void takesNamesAsAnyCharSequenceAndComparesThemAsAsciiTokens() {
+        // An HTTP stack's own byte-string names (Netty's AsciiString) are kept as given, not copied into Strings.
+        SignedRequest request = SignedRequest.builder("GET", "/")
+                .header(new StringBuilder("X-Amz-Date"), "20150830T123600Z")
+                .header(new StringBuilder("ÄUTHORIZATION"), "not a match for authorization")
+                .header(new StringBuilder("x-amz-date"), "second")
+                .header("X-AMZ-[]", "brackets are not letters")
+                .build();
+
+        assertThat(request.firstHeader("x-amz-date")).isEqualTo("20150830T123600Z");
+        assertThat(request.headers("X-Amz-Date")).containsExactly("20150830T123600Z", "second");
+        assertThat(request.headerName(0)).isEqualTo("X-Amz-Date");
+        // Only ASCII letters match across case: a Latin-1 letter is not A, and '[' (0x5B) is not '{' (0x7B).
+        assertThat(request.firstHeader("äuthorization")).isNull();
+        assertThat(request.firstHeader("authorization")).isNull();
+        assertThat(request.firstHeader("x-amz-{}")).isNull();
+        assertThat(request.firstHeader("x-amz-[]")).isEqualTo("brackets are not letters");
+    }
     @Test
     void hashesTheBodyOnceAndAcceptsCallerComputedHashes() {
         SignedRequest withBody = SignedRequest.builder("POST", "/").body("Param1=value1".getBytes(

@@ -59,8 +59,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Map.Entry;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -313,8 +313,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             return true;
         }
         SignedRequest.Builder signed = SignedRequest.builder(method, uri);
-        for (HeaderFields it = new HeaderFields(request.headers()); it.next(); ) {
-            signed.header(it.name, it.value);
+        // Names as the decoder made them (byte strings), not copied into Strings: the verifier only compares them.
+        for (Iterator<Entry<CharSequence, CharSequence>> it = request.headers().iteratorCharSequence();
+                it.hasNext(); ) {
+            Entry<CharSequence, CharSequence> field = it.next();
+            signed.header(field.getKey(), field.getValue().toString());
         }
         if (requestHasBody) {
             signed.bodyNotRead();
@@ -518,7 +521,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         upstream = connection;
         connectionWasReused = connection.reused();
         connection.attach(this);
-        long now = System.nanoTime();
+        // A pooled connection comes at once, inside the client's read: its clock read serves (a fresh one after a
+        // connect).
+        long now = client.readStartNanos();
         requestSentNanos = now;
         lastActivityNanos = now;
         HttpContent content;
@@ -625,7 +630,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             return;
         }
         requestBodyBytes += content.content().readableBytes();
-        touch();
+        lastActivityNanos = client.readStartNanos();
         if (requestBodyBytes > config.maxRequestBodyBytes()) {
             // A streamed body longer than the limit is cut: the target must not take it for a whole request.
             content.release();
@@ -739,7 +744,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (finished || discardBody) {
             return;
         }
-        long now = System.nanoTime();
+        long now = upstream != null ? upstream.nanoTime() : System.nanoTime();
         lastActivityNanos = now;
         if (response.decoderResult().isFailure()) {
             failureReason = "TargetConnectionError";
@@ -849,8 +854,12 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         }
         UpstreamConnection connection = upstream;
         upstream = null;
+        long now;
         if (connection != null) {
+            now = connection.nanoTime();
             connection.release(upstreamKeepAlive && requestFullySent);
+        } else {
+            now = System.nanoTime();
         }
         FabricStream stream = fabricStream;
         fabricStream = null;
@@ -879,7 +888,9 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             // The usual case: nothing waits for this write, so no promise is made for it.
             client.writeAndFlushVoid(end);
         }
-        finishIfDone();
+        if (done()) {
+            finish(now);
+        }
     }
 
     /** The client can take more response bytes again: read the target again. */
@@ -1063,12 +1074,22 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     }
 
     private void finishIfDone() {
-        if (responseComplete && (requestComplete || closeAfterResponse)) {
-            finish();
+        if (done()) {
+            finish(System.nanoTime());
         }
     }
 
+    /** Whether the response went out whole and the request needs nothing more (read whole, or cut by a close). */
+    private boolean done() {
+        return responseComplete && (requestComplete || closeAfterResponse);
+    }
+
     private void finish() {
+        finish(System.nanoTime());
+    }
+
+    /** Ends the exchange, which finished at {@code now} ({@code System.nanoTime}): metrics, access log, connection. */
+    private void finish(long now) {
         if (finished) {
             return;
         }
@@ -1076,7 +1097,6 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         cancelIdleCheck();
         releasePending();
         dropUpstream();
-        long now = System.nanoTime();
         config.metrics().requestFinished(route == null ? null : route.service().id(),
                 targetGroup == null ? null : targetGroup.id(), status, now - startNanos);
         if (config.accessLog().wants(route == null ? null : route.service().arn())) {
@@ -1417,27 +1437,6 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         for (int i = offset + digits - 1; i >= offset; i--) {
             out[i] = HEX_DIGITS[(int) (value & 0xF)];
             value >>>= 4;
-        }
-    }
-
-    /** Iterates header fields in received order as strings, without a map. */
-    private static final class HeaderFields {
-        private final java.util.Iterator<Map.Entry<String, String>> entries;
-        String name;
-        String value;
-
-        HeaderFields(HttpHeaders headers) {
-            this.entries = headers.iteratorAsString();
-        }
-
-        boolean next() {
-            if (!entries.hasNext()) {
-                return false;
-            }
-            Map.Entry<String, String> entry = entries.next();
-            name = entry.getKey();
-            value = entry.getValue();
-            return true;
         }
     }
 

@@ -39,9 +39,19 @@ public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpRes
     private final ArrayDeque<HttpMethod> awaiting = new ArrayDeque<>(2);
     /** True after a CONNECT was answered 200: what follows is the tunnel's bytes, passed on as they come. */
     private boolean tunnel;
+    /** When the read being decoded arrived ({@code System.nanoTime}); 0 between reads. */
+    private long readNanos;
 
     public Http1TargetCodec(HttpDecoderConfig config) {
         init(new ResponseDecoder(config), new RequestEncoder());
+    }
+
+    /**
+     * When the read being decoded arrived ({@code System.nanoTime}), or 0 outside a read: one clock read that what
+     * the read delivers shares (the response's head, its end, the connection's return to the pool).
+     */
+    long readNanos() {
+        return readNanos;
     }
 
     private final class RequestEncoder extends HttpRequestEncoder {
@@ -103,6 +113,16 @@ public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpRes
 
         ResponseDecoder(HttpDecoderConfig config) {
             super(config);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            readNanos = System.nanoTime() | 1; // never 0, which means "no read in progress"
+            try {
+                super.channelRead(ctx, msg);
+            } finally {
+                readNanos = 0;
+            }
         }
 
         @Override

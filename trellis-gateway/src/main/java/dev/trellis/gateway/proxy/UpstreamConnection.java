@@ -28,6 +28,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** The HTTP/2 connection this stream belongs to; null for an HTTP/1.1 connection. */
     private final Http2Upstream http2;
     private Channel channel;
+    /** The HTTP/1.1 connection's codec, whose clock read of a read the exchange shares; null for an HTTP/2 stream. */
+    private Http1TargetCodec codec;
     private UpstreamListener listener;
     private boolean reused;
     /** When this connection was last given back to the pool ({@link UpstreamPool} closes it after the timeout). */
@@ -43,6 +45,16 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        codec = ctx.pipeline().get(Http1TargetCodec.class);
+    }
+
+    /**
+     * Now ({@code System.nanoTime}): during a read from the target, the time it arrived, read once for the head,
+     * the end and the release it delivers; otherwise a fresh clock read.
+     */
+    public long nanoTime() {
+        long read = codec == null ? 0 : codec.readNanos();
+        return read != 0 ? read : System.nanoTime();
     }
 
     public Channel channel() {

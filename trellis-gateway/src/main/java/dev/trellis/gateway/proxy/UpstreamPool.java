@@ -166,7 +166,7 @@ public final class UpstreamPool {
             connection.channel().close();
             return;
         }
-        connection.idleSince(System.nanoTime());
+        connection.idleSince(connection.nanoTime());
         connections.addLast(connection);
         if (idleSweep == null) {
             idleSweep = loop.schedule(idleSweepTask, config.upstreamIdleTimeout().toNanos(), TimeUnit.NANOSECONDS);
