@@ -432,11 +432,13 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     /**
      * The request head as the target sees it (facts §2): same method, target and Host; Lattice's headers.
      *
-     * <p>The client's headers were validated as they were decoded; what is left of them after the removals is
-     * copied once into headers that do not validate again, and the gateway's own additions (constant names,
-     * values it made, checked once when made: {@link LatticeHeaders#headerValue}) go in unchecked. Added to the
-     * decoder's headers, each of the eight additions had its name and value checked character by character, some
-     * 500 characters per request: 1–2 % of the gateway's CPU on a small request (docs/benchmarks.md, thirteenth
+     * <p>The client's headers were validated as they were decoded. Towards an HTTP/1.1 target, the gateway's six
+     * headers of the connection go as pre-encoded lines after them ({@link TargetRequestHeaders}), and an HTTP/1.1
+     * client's map itself goes on, with the few per-request additions (forwarded-for, request id) validated as they
+     * are set. Towards an HTTP/2 target, what is left of the client's headers is copied once into headers that do
+     * not validate again, and the gateway's additions (constant names, values checked once when made: {@link
+     * LatticeHeaders#headerValue}) go in unchecked: each of the eight had cost a check character by character, some
+     * 500 characters per request, 1–2 % of the gateway's CPU on a small request (docs/benchmarks.md, thirteenth
      * run).
      */
     private HttpRequest upstreamRequestHead() {
@@ -459,8 +461,10 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             headers.add(LatticeHeaders.TARGET_NAME, targetHeader());
             headers.add(LatticeHeaders.SOURCE_VPC_NAME, snapshot.vpcIdValue());
         } else {
-            headers = new TargetRequestHeaders(client.targetLines(this, snapshot, route, targetGroup, caller))
-                    .add(fromClient);
+            TargetRequestHeaders.Lines lines = client.targetLines(this, snapshot, route, targetGroup, caller);
+            // The HTTP/1.1 decoder's own map goes on as it is; an HTTP/2 client's head is copied.
+            headers = fromClient instanceof TargetRequestHeaders decoded
+                    ? decoded.endWith(lines) : new TargetRequestHeaders(lines).add(fromClient);
         }
         UpstreamHeads.setTrailersAccepted(headers, transport, acceptsTrailers,
                 "GRPC".equals(targetGroup.protocolVersion()));

@@ -2,10 +2,11 @@ package dev.trellis.gateway.http;
 
 import dev.trellis.gateway.GatewayConfig;
 import dev.trellis.gateway.GatewaySnapshot;
+import dev.trellis.gateway.passthrough.PassthroughSniHandler;
+import dev.trellis.gateway.proxy.TargetRequestHeaders;
 import dev.trellis.gateway.tls.SniCertificateHandler;
 import dev.trellis.gateway.tls.TlsConnection;
 import io.netty.buffer.ByteBuf;
-import dev.trellis.gateway.passthrough.PassthroughSniHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -183,7 +184,9 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         GatewayConfig config = context.config();
         // Netty 4.2's decoder is strict by default (RFC 9112 framing, bare LF, duplicate Content-Length); the
         // limits are Trellis's.
+        // Requests' headers are made as TargetRequestHeaders, which an HTTP/1.1 target's head takes on as they are.
         return new HttpServerCodec(new HttpDecoderConfig()
+                .setHeadersFactory(TargetRequestHeaders.DECODED)
                 .setMaxInitialLineLength(config.maxInitialLineLength())
                 .setMaxHeaderSize(config.maxHeaderSize())
                 .setAllowDuplicateContentLengths(false));

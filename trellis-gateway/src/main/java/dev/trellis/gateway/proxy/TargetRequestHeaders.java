@@ -2,6 +2,8 @@ package dev.trellis.gateway.proxy;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 
@@ -16,26 +18,55 @@ import java.nio.charset.StandardCharsets;
  * left the six out altogether made the gateway 5 % faster (docs/benchmarks.md, seventeenth run). As one block they
  * cost one copy.
  *
- * <p>The map does not validate (its contents were validated by the decoder or made by the gateway), nor do the
- * lines: {@link Lines#of} takes values checked when they were made ({@code LatticeHeaders.headerValue}). Only an
- * HTTP/1.1 target's head may carry lines: an HTTP/2 head is converted to HEADERS from the map alone.
+ * <p>Two kinds. The HTTP/1.1 client decoder makes its requests' headers as these ({@link #DECODED}: validating, as
+ * any decoded headers), and the exchange, once it has taken out what a target must not get, gives them their lines
+ * and sends the same map on: no second map and no copy of each header per request (docs/benchmarks.md, nineteenth
+ * run). Heads that arrive otherwise (HTTP/2 clients, the fabric) are copied into a {@link #TargetRequestHeaders(Lines)
+ * map that does not validate} (its contents were validated where they were decoded or made by the gateway). The lines
+ * are not checked either: {@link Lines#of} takes values checked when they were made ({@code
+ * LatticeHeaders.headerValue}). Only an HTTP/1.1 target's head may carry lines: an HTTP/2 head is converted to
+ * HEADERS from the map alone.
  */
 public final class TargetRequestHeaders extends DefaultHttpHeaders {
 
     private static final DefaultHttpHeadersFactory VALIDATED_ALREADY =
             DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+    private static final DefaultHttpHeadersFactory VALIDATING = DefaultHttpHeadersFactory.headersFactory();
 
-    private final Lines lines;
+    /** For a request decoder: headers that validate names and values as Netty's defaults do, without lines yet. */
+    public static final HttpHeadersFactory DECODED = new HttpHeadersFactory() {
+        @Override
+        public HttpHeaders newHeaders() {
+            return new TargetRequestHeaders(VALIDATING, Lines.NONE);
+        }
+
+        @Override
+        public HttpHeaders newEmptyHeaders() {
+            return newHeaders();
+        }
+    };
+
+    private Lines lines;
 
     /** Headers that validate nothing, whose encoding ends with {@code lines} (none: {@link Lines#NONE}). */
     public TargetRequestHeaders(Lines lines) {
-        super(VALIDATED_ALREADY.getNameValidator(), VALIDATED_ALREADY.getValueValidator());
+        this(VALIDATED_ALREADY, lines);
+    }
+
+    private TargetRequestHeaders(DefaultHttpHeadersFactory validation, Lines lines) {
+        super(validation.getNameValidator(), validation.getValueValidator());
         this.lines = lines;
     }
 
     /** The header lines written after the map's entries. */
     public Lines lines() {
         return lines;
+    }
+
+    /** Makes the encoding of these headers end with {@code lines}; returns these headers. */
+    public TargetRequestHeaders endWith(Lines lines) {
+        this.lines = lines;
+        return this;
     }
 
     /** Header lines encoded once: {@code name: value\r\n} per header, in the order given. Immutable. */

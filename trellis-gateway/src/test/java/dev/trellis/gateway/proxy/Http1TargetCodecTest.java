@@ -1,6 +1,7 @@
 package dev.trellis.gateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -10,6 +11,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -51,6 +53,20 @@ class Http1TargetCodecTest {
                 .isEqualTo("GET /a?b=1 HTTP/1.1\r\nhost: svc.example\r\nx-amzn-requestid: r-1\r\n"
                         + "x-forwarded-port: 80\r\nx-amzn-source-vpc: vpc-0a\r\n\r\n");
         assertThat(lines).hasToString("x-forwarded-port: 80; x-amzn-source-vpc: vpc-0a; ");
+    }
+
+    @Test
+    void aDecodedRequestsOwnHeadersValidateAndTakeTheirLinesWhenTheyGoOn() {
+        HttpHeaders decoded = TargetRequestHeaders.DECODED.newHeaders();
+        decoded.add("host", "svc.example");
+        // Made for a decoder: values are still checked as Netty checks them.
+        assertThatThrownBy(() -> decoded.add("x-bad", "a\u0000b")).isInstanceOf(IllegalArgumentException.class);
+        TargetRequestHeaders headers = ((TargetRequestHeaders) decoded).endWith(TargetRequestHeaders.Lines.of(
+                AsciiString.of("x-forwarded-port"), AsciiString.of("80")));
+
+        assertThat(headers).isSameAs(decoded);
+        assertThat(sent(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", headers)))
+                .isEqualTo("GET / HTTP/1.1\r\nhost: svc.example\r\nx-forwarded-port: 80\r\n\r\n");
     }
 
     @Test
