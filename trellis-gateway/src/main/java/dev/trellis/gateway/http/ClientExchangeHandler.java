@@ -2,6 +2,7 @@ package dev.trellis.gateway.http;
 
 import dev.trellis.auth.Principal;
 import dev.trellis.gateway.GatewaySnapshot;
+import dev.trellis.gateway.proxy.HttpTypes;
 import dev.trellis.gateway.proxy.ReadAgain;
 import dev.trellis.gateway.proxy.TargetRequestHeaders;
 import dev.trellis.gateway.routing.ServiceRoute;
@@ -160,7 +161,7 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         reading = true;
-        if (!pipelined.isEmpty() || draining || (current != null && msg instanceof HttpRequest)) {
+        if (!pipelined.isEmpty() || draining || (current != null && HttpTypes.isRequest(msg))) {
             // A request is still being answered: keep later requests (and their bodies) in order.
             pipelined.add(msg);
             pause(PAUSE_PIPELINING);
@@ -170,7 +171,8 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void dispatch(Object msg) {
-        if (msg instanceof HttpRequest request) {
+        if (HttpTypes.isRequest(msg)) {
+            HttpRequest request = (HttpRequest) msg;
             if (remote == null) {
                 Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
                 remote = (InetSocketAddress) connection.remoteAddress();
@@ -188,14 +190,18 @@ final class ClientExchangeHandler extends ChannelInboundHandlerAdapter {
             }
             // A whole request (HTTP/2 with END_STREAM, or a head the decoder refused): its body travels on as a
             // last content, which the exchange owns (and releases) from here.
-            HttpContent body = msg instanceof FullHttpRequest full
-                    ? new DefaultLastHttpContent(full.content(), full.trailingHeaders()) : null;
+            HttpContent body = null;
+            if (HttpTypes.isFullRequest(msg)) {
+                FullHttpRequest full = (FullHttpRequest) msg;
+                body = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
+            }
             guard.exchangeStarted();
             current = new Exchange(this, context, request, body, http2, listenerPort, remote);
             current.start();
             return;
         }
-        if (msg instanceof HttpContent content) {
+        if (HttpTypes.isContent(msg)) {
+            HttpContent content = (HttpContent) msg;
             if (current == null) {
                 content.release();
             } else {

@@ -14,6 +14,7 @@ import dev.trellis.gateway.accesslog.AccessLog;
 import dev.trellis.gateway.accesslog.AccessLogRecord;
 import dev.trellis.gateway.fabric.FabricStream;
 import dev.trellis.gateway.fabric.RemoteForward;
+import dev.trellis.gateway.proxy.HttpTypes;
 import dev.trellis.gateway.proxy.TargetRequestHeaders;
 import dev.trellis.gateway.proxy.UpstreamConnection;
 import dev.trellis.gateway.proxy.UpstreamHandshakeException;
@@ -547,7 +548,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             connection.channel().write(upstreamHead, connection.channel().voidPromise());
         }
         while ((content = nextPendingBody()) != null) {
-            lastWritten = content instanceof LastHttpContent;
+            lastWritten = HttpTypes.isLast(content);
             connection.channel().write(content, connection.channel().voidPromise());
         }
         if (requestComplete && !lastWritten) {
@@ -584,7 +585,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         }
         for (HttpContent content : pendingBody) {
             if (content.content().isReadable()
-                    || (content instanceof LastHttpContent last && !last.trailingHeaders().isEmpty())) {
+                    || (HttpTypes.isLast(content) && !((LastHttpContent) content).trailingHeaders().isEmpty())) {
                 return false;
             }
         }
@@ -616,7 +617,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     // --- the request body ----------------------------------------------------------------------------------------
 
     void onRequestContent(HttpContent content) {
-        boolean last = content instanceof LastHttpContent;
+        boolean last = HttpTypes.isLast(content);
         if (content.decoderResult().isFailure()) {
             content.release();
             requestComplete = true;
@@ -767,7 +768,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
         boolean lengthKnown = HttpUtil.isContentLengthSet(response);
-        boolean endsResponse = response instanceof LastHttpContent;
+        boolean endsResponse = HttpTypes.isLast(response);
         LatticeHeaders.removeHopByHop(headers);
         UpstreamHeads.removeConversionHeaders(headers);
         headers.set(REQUEST_ID, requestId);
@@ -820,7 +821,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
     public void onResponseContent(HttpContent content) {
         if (skippingInformational) {
             content.release();
-            if (content instanceof LastHttpContent) {
+            if (HttpTypes.isLast(content)) {
                 skippingInformational = false;
             }
             return;
@@ -835,7 +836,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             return;
         }
         responseBodyBytes += content.content().readableBytes();
-        if (!(content instanceof LastHttpContent)) {
+        if (!HttpTypes.isLast(content)) {
             // The idle timeout needs the activity only while the response goes on: its end stops the check.
             touch();
             writeUnwrittenHead();

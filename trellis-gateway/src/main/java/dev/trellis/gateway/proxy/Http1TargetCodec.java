@@ -61,8 +61,8 @@ public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpRes
 
         @Override
         protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
-            if (msg instanceof HttpRequest request) {
-                awaiting.add(request.method());
+            if (HttpTypes.isRequest(msg)) {
+                awaiting.add(((HttpRequest) msg).method());
             }
             super.encode(ctx, msg, out);
         }

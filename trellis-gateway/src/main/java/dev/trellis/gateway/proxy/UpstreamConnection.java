@@ -134,7 +134,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        if (msg instanceof FullHttpResponse full) {
+        if (HttpTypes.isFullResponse(msg)) {
+            FullHttpResponse full = (FullHttpResponse) msg;
             // An HTTP/2 response that ended with its HEADERS frame (e.g. a gRPC "trailers-only" answer). The
             // listener gets a bodiless FullHttpResponse as the head, which tells it the head ends the response,
             // then the content as usual.
@@ -147,11 +148,11 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (msg instanceof HttpResponse response) {
-            current.onResponseHead(response);
+        if (HttpTypes.isResponse(msg)) {
+            current.onResponseHead((HttpResponse) msg);
         }
-        if (msg instanceof HttpContent content) {
-            current.onResponseContent(content);
+        if (HttpTypes.isContent(msg)) {
+            current.onResponseContent((HttpContent) msg);
         } else {
             ReferenceCountUtil.release(msg);
         }
