@@ -61,37 +61,37 @@ public final class HttpTypes {
 
     /** {@code msg instanceof HttpRequest}. */
     public static boolean isRequest(Object msg) {
-        int kind = kind(msg);
-        return kind == UNLISTED ? msg instanceof HttpRequest : (kind & REQUEST) != 0;
+        return is(msg, REQUEST, HttpRequest.class);
     }
 
     /** {@code msg instanceof HttpResponse}. */
     public static boolean isResponse(Object msg) {
-        int kind = kind(msg);
-        return kind == UNLISTED ? msg instanceof HttpResponse : (kind & RESPONSE) != 0;
+        return is(msg, RESPONSE, HttpResponse.class);
     }
 
     /** {@code msg instanceof HttpContent}. */
     public static boolean isContent(Object msg) {
-        int kind = kind(msg);
-        return kind == UNLISTED ? msg instanceof HttpContent : (kind & CONTENT) != 0;
+        return is(msg, CONTENT, HttpContent.class);
     }
 
     /** {@code msg instanceof LastHttpContent}. */
     public static boolean isLast(Object msg) {
-        int kind = kind(msg);
-        return kind == UNLISTED ? msg instanceof LastHttpContent : (kind & LAST) != 0;
+        return is(msg, LAST, LastHttpContent.class);
     }
 
     /** {@code msg instanceof FullHttpRequest}. */
     public static boolean isFullRequest(Object msg) {
-        int kind = kind(msg);
-        return kind == UNLISTED ? msg instanceof FullHttpRequest : (kind & (REQUEST | LAST)) == (REQUEST | LAST);
+        return is(msg, REQUEST | LAST, FullHttpRequest.class);
     }
 
     /** {@code msg instanceof FullHttpResponse}. */
     public static boolean isFullResponse(Object msg) {
+        return is(msg, RESPONSE | LAST, FullHttpResponse.class);
+    }
+
+    /** Whether a listed class has all of {@code kinds}; for another class, whether it is a {@code type}. */
+    private static boolean is(Object msg, int kinds, Class<?> type) {
         int kind = kind(msg);
-        return kind == UNLISTED ? msg instanceof FullHttpResponse : (kind & (RESPONSE | LAST)) == (RESPONSE | LAST);
+        return kind == UNLISTED ? type.isInstance(msg) : (kind & kinds) == kinds;
     }
 }
