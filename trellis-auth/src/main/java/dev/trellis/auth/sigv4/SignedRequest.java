@@ -171,7 +171,7 @@ public final class SignedRequest {
         return -1;
     }
 
-    /** Whether {@code name} is {@code lowercase} (ASCII lowercase) with any of its letters in upper case. */
+    /** Whether {@code name} equals {@code lowercase} (an ASCII lower-case name) with ASCII letters of any case. */
     static boolean equalsLowercase(CharSequence name, String lowercase) {
         int n = lowercase.length();
         if (name.length() != n) {

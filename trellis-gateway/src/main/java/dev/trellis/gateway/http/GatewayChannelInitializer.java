@@ -183,8 +183,8 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private HttpServerCodec httpCodec() {
         GatewayConfig config = context.config();
         // Netty 4.2's decoder is strict by default (RFC 9112 framing, bare LF, duplicate Content-Length); the
-        // limits are Trellis's.
-        // Requests' headers are made as TargetRequestHeaders, which an HTTP/1.1 target's head takes on as they are.
+        // limits are Trellis's. Requests' headers are made as TargetRequestHeaders (validating), which an HTTP/1.1
+        // target's head takes on as they are.
         return new HttpServerCodec(new HttpDecoderConfig()
                 .setHeadersFactory(TargetRequestHeaders.DECODED)
                 .setMaxInitialLineLength(config.maxInitialLineLength())

@@ -20,8 +20,9 @@ import io.netty.handler.codec.http.LastHttpContent;
  * <p>Why not {@code instanceof} alone: on JDK 17 a test against an interface that is not found in the class's
  * one-entry cache scans the class's list of interfaces, and a successful scan overwrites the cache. The codecs'
  * messages are tested against {@code HttpRequest}, {@code HttpContent}, {@code LastHttpContent} and Netty's own
- * interfaces in turn, so most tests miss: six such tests of two message classes in turn took 130 ns in all here
- * (JDK 23 replaced the cache with a table). The messages on the request path are of the few classes below.
+ * interfaces in turn, so most tests miss: a small response's head and end, tested as the gateway tested them, took
+ * 105 ns per message, and 18 ns this way ({@code MessageTypeBenchmark}; JDK 23 replaced the cache with a table).
+ * The messages on the request path are of the few classes below.
  */
 public final class HttpTypes {
 
