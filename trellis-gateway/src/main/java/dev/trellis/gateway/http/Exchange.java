@@ -749,7 +749,7 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (finished || discardBody) {
             return;
         }
-        long now = upstream != null ? upstream.nanoTime() : System.nanoTime();
+        long now = targetReadNanos();
         lastActivityNanos = now;
         if (response.decoderResult().isFailure()) {
             failureReason = "TargetConnectionError";
@@ -857,14 +857,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
             // The target answered before the whole request arrived: the rest cannot go anywhere.
             closeAfterResponse = true;
         }
+        long now = targetReadNanos();
         UpstreamConnection connection = upstream;
         upstream = null;
-        long now;
         if (connection != null) {
-            now = connection.nanoTime();
             connection.release(upstreamKeepAlive && requestFullySent);
-        } else {
-            now = System.nanoTime();
         }
         FabricStream stream = fabricStream;
         fabricStream = null;
@@ -896,6 +893,11 @@ final class Exchange implements UpstreamListener, RemoteForward, RequestHead {
         if (done()) {
             finish(now);
         }
+    }
+
+    /** Now: the target connection's clock read of the read in progress, if any (see UpstreamConnection#nanoTime). */
+    private long targetReadNanos() {
+        return upstream != null ? upstream.nanoTime() : System.nanoTime();
     }
 
     /** The client can take more response bytes again: read the target again. */
