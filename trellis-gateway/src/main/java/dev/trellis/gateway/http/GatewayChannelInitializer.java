@@ -16,10 +16,8 @@ import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -41,11 +39,11 @@ import org.slf4j.LoggerFactory;
  * The pipeline of a client connection accepted on one listener port:
  *
  * <pre>
- * ConnectionGuard → CleartextHttp2ServerUpgradeHandler ─┬→ HttpServerCodec → h2c upgrade → ClientExchangeHandler
- *                                                       └→ (prior knowledge, or after an upgrade)
- *                                                          Http2FrameCodec → Http2MultiplexHandler
- *                                                            → per stream: Http2StreamFrameToHttpObjectCodec
- *                                                                          → ClientExchangeHandler
+ * ConnectionGuard → PriorKnowledgeDetector ─┬→ ClientHttp1Codec → h2c upgrade → ClientExchangeHandler
+ *                                            └→ (prior knowledge, or after an upgrade)
+ *                                               Http2FrameCodec → Http2MultiplexHandler
+ *                                                 → per stream: Http2StreamFrameToHttpObjectCodec
+ *                                                               → ClientExchangeHandler
  * </pre>
  *
  * HTTP/1.1 requests, HTTP/2 requests with prior knowledge and HTTP/2 after an {@code Upgrade: h2c} all end in the
@@ -54,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * SniCertificateHandler (→ SslHandler of the SNI's certificate) → ConnectionGuard → ALPN ─┬→ h2: Http2FrameCodec → …
  *                                                                                         └→ http/1.1 (or no ALPN):
- *                                                                                            HttpServerCodec → ClientExchangeHandler
+ *                                                                                            ClientHttp1Codec → ClientExchangeHandler
  * </pre>
  */
 public final class GatewayChannelInitializer extends ChannelInitializer<Channel> {
@@ -143,7 +141,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
 
     /** HTTP/1.1 with keep-alive, HTTP/2 with prior knowledge or after an h2c upgrade (the HTTP listener's). */
     private void addCleartext(ChannelPipeline pipeline) {
-        HttpServerCodec codec = httpCodec();
+        ClientHttp1Codec codec = httpCodec();
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                         ? new Http2ServerUpgradeCodec(http2Codec(), new Http2MultiplexHandler(streamInitializer()))
@@ -165,7 +163,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 connection.pipeline().addLast(http2Codec(), new Http2MultiplexHandler(streamInitializer()));
             }
         };
-        pipeline.addLast("h2c", new CleartextHttp2ServerUpgradeHandler(codec, upgrade, priorKnowledge))
+        pipeline.addLast("h2c", new PriorKnowledgeDetector(codec, upgrade, priorKnowledge))
                 .addLast("http1", new ClientExchangeHandler(context, false));
     }
 
@@ -180,12 +178,13 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         pipeline.addLast("alpn", new AlpnHandler());
     }
 
-    private HttpServerCodec httpCodec() {
+    private ClientHttp1Codec httpCodec() {
         GatewayConfig config = context.config();
         // Netty 4.2's decoder is strict by default (RFC 9112 framing, bare LF, duplicate Content-Length); the
-        // limits are Trellis's. Requests' headers are made as TargetRequestHeaders (validating), which an HTTP/1.1
-        // target's head takes on as they are.
-        return new HttpServerCodec(new HttpDecoderConfig()
+        // limits are Trellis's. Requests' headers are made as TargetRequestHeaders (validating where Netty's
+        // decoder makes them; the common heads' parser validates as it parses), which an HTTP/1.1 target's head
+        // takes on as they are.
+        return new ClientHttp1Codec(new HttpDecoderConfig()
                 .setHeadersFactory(TargetRequestHeaders.DECODED)
                 .setMaxInitialLineLength(config.maxInitialLineLength())
                 .setMaxHeaderSize(config.maxHeaderSize())

@@ -3,6 +3,9 @@ package dev.trellis.gateway.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
@@ -11,10 +14,14 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +39,12 @@ import java.util.Map;
 public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpResponseDecoder, HttpRequestEncoder> {
 
     private static final int SCRATCH_BYTES = 512;
+    /** The shortest response there is: {@code HTTP/1.1 200 X} CRLF CRLF. */
+    private static final int SHORTEST_RESPONSE = 18;
+    private static final byte[] HTTP_1_ = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
+    /** For the heads of common responses: their fields were checked as they were read (Http1Heads). */
+    private static final DefaultHttpHeadersFactory UNVALIDATED =
+            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
     private static final int COLON_SPACE = (':' << 8) | ' ';
     private static final int CRLF = ('\r' << 8) | '\n';
 
@@ -111,8 +124,17 @@ public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpRes
 
     private final class ResponseDecoder extends HttpResponseDecoder {
 
+        private final int maxInitialLineLength;
+        private final int maxHeaderSize;
+        private final int maxChunkSize;
+        /** True when Netty's decoder is between messages (holds no part of one), so the next may be taken here. */
+        private boolean betweenMessages = true;
+
         ResponseDecoder(HttpDecoderConfig config) {
             super(config);
+            this.maxInitialLineLength = config.getMaxInitialLineLength();
+            this.maxHeaderSize = config.getMaxHeaderSize();
+            this.maxChunkSize = config.getMaxChunkSize();
         }
 
         @Override
@@ -134,7 +156,68 @@ public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpRes
                 }
                 return;
             }
+            if (betweenMessages && decodeCommon(buffer, out)) {
+                return;
+            }
+            int first = out.size();
             super.decode(ctx, buffer, out);
+            // Netty's decoder is between messages again once it has ended one it decoded without error.
+            betweenMessages = out.size() > first && HttpTypes.isLast(out.get(out.size() - 1))
+                    && ((LastHttpContent) out.get(out.size() - 1)).decoderResult().isSuccess();
+        }
+
+        /**
+         * The common response, whole in the buffer, decoded in one pass ({@link Http1Heads}): {@code HTTP/1.x},
+         * a final status other than 204 and 304, a reason phrase, common header lines, one Content-Length of at
+         * most a chunk and all of its body there, answering neither HEAD nor CONNECT. False, nothing consumed,
+         * for anything else, which Netty's decoder then decodes ({@code Http1TargetCodecTest} compares the two).
+         */
+        private boolean decodeCommon(ByteBuf in, List<Object> out) {
+            HttpMethod method = awaiting.peek();
+            if (in.readableBytes() < SHORTEST_RESPONSE || HttpMethod.HEAD.equals(method)
+                    || HttpMethod.CONNECT.equals(method)) {
+                return false;
+            }
+            Http1Heads.Scratch scratch = Http1Heads.copy(in);
+            byte[] b = scratch.bytes;
+            int n = scratch.length;
+            // The status line: HTTP/1.x SP 3DIGIT SP reason CRLF, the reason starting with a visible byte.
+            if (!Arrays.equals(b, 0, HTTP_1_.length, HTTP_1_, 0, HTTP_1_.length) || b[8] != ' ' || b[12] != ' '
+                    || !isDigit(b[9]) || !isDigit(b[10]) || !isDigit(b[11]) || b[13] <= ' ' || b[13] == 0x7F) {
+                return false;
+            }
+            HttpVersion version = b[7] == '1' ? HttpVersion.HTTP_1_1 : b[7] == '0' ? HttpVersion.HTTP_1_0 : null;
+            int code = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
+            if (version == null || code < 200 || code == 204 || code == 304) {
+                return false;
+            }
+            int i = 13;
+            while (i < n && Http1Heads.FIELD[b[i] & 0xFF]) {
+                i++;
+            }
+            // The line's length without its CRLF is i; Netty's decoder refuses it above its limit.
+            if (i + 1 >= n || b[i] != '\r' || b[i + 1] != '\n' || i > maxInitialLineLength) {
+                return false;
+            }
+            int reasonEnd = i;
+            while (b[reasonEnd - 1] == ' ' || b[reasonEnd - 1] == '\t') {
+                reasonEnd--;
+            }
+            int headersStart = i + 2;
+            int end = Http1Heads.readFields(scratch, headersStart, maxHeaderSize);
+            long length = scratch.contentLength;
+            if (end < 0 || length == Http1Heads.NO_LENGTH || length > maxChunkSize
+                    || end + length > in.readableBytes()) {
+                return false;
+            }
+            HttpHeaders headers = UNVALIDATED.newHeaders();
+            Http1Heads.addFields(scratch, headersStart, end, headers);
+            awaiting.poll();
+            in.skipBytes(end);
+            out.add(new DefaultHttpResponse(version, status(code, b, 13, reasonEnd), headers));
+            out.add(length == 0 ? LastHttpContent.EMPTY_LAST_CONTENT
+                    : new DefaultLastHttpContent(in.readRetainedSlice((int) length)));
+            return true;
         }
 
         @Override
@@ -155,5 +238,25 @@ public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpRes
             }
             return super.isContentAlwaysEmpty(msg);
         }
+    }
+
+    private static boolean isDigit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+
+    /** The status of {@code code} with the reason phrase in {@code b[from, to)}: the constant when it is its own. */
+    private static HttpResponseStatus status(int code, byte[] b, int from, int to) {
+        HttpResponseStatus status = HttpResponseStatus.valueOf(code);
+        String reason = status.reasonPhrase();
+        if (reason.length() == to - from) {
+            int k = 0;
+            while (k < reason.length() && reason.charAt(k) == (b[from + k] & 0xFF)) {
+                k++;
+            }
+            if (k == reason.length()) {
+                return status;
+            }
+        }
+        return HttpResponseStatus.valueOf(code, new String(b, from, to - from, StandardCharsets.ISO_8859_1));
     }
 }

@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -18,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,6 +143,154 @@ class Http1TargetCodecTest {
         Object last = read.get(read.size() - 1);
         assertThat(last).isInstanceOf(ByteBuf.class).isNotInstanceOf(HttpContent.class);
         assertThat(((ByteBuf) last).toString(StandardCharsets.ISO_8859_1)).isEqualTo("\u0016\u0003\u0001 raw");
+    }
+
+    /** Responses the codec decodes in one pass (Http1Heads). */
+    private static final List<String> COMMON_RESPONSES = List.of(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.0 404 Not Found\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nnah",
+            "HTTP/1.1 200 Fine Thanks\r\nContent-Length: 1\r\nX-Empty:\r\nX-Trim: \t a b \t\r\n\r\nx",
+            "HTTP/1.1 503 Service Unavailable \t\r\nContent-Length: 1\r\nX-Eight-Bit: caf\u00e9\r\n\r\nx",
+            "HTTP/1.1 299 Whatever\r\nContent-Length: 16\r\n\r\n0123456789abcdef",
+            "HTTP/1.1 200 OK\r\nContent-Length: 007\r\n\r\n1234567");
+
+    /** Responses left to Netty's decoder. */
+    private static final List<String> UNCOMMON_RESPONSES = List.of(
+            "HTTP/1.1 200 OK\r\n\r\nto the close",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T: 1\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+            "HTTP/1.1 204 No Content\r\nContent-Length: 2\r\n\r\nxx",
+            "HTTP/1.1 304 Not Modified\r\nContent-Length: 2\r\n\r\nxx",
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx",
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx",
+            "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: +1\r\n\r\nx",
+            "HTTP/1.1 200 OK\r\nContent-Length: 1 1\r\n\r\nx",
+            "HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n0123456789abcdefg",
+            "HTTP/1.1 200\r\nContent-Length: 1\r\n\r\nx",
+            "HTTP/1.1 200 \r\nContent-Length: 1\r\n\r\nx",
+            "HTTP/1.1 200 \tOK\r\nContent-Length: 1\r\n\r\nx",
+            "HTTP/1.1 200  OK\r\nContent-Length: 1\r\n\r\nx",
+            "HTTP/1.1  200 OK\r\nContent-Length: 1\r\n\r\nx",
+            "HTTP/1.2 200 OK\r\nContent-Length: 1\r\n\r\nx",
+            "HTTP/2 200 OK\r\nContent-Length: 1\r\n\r\nx",
+            "HTTP/1.1 2x0 OK\r\nContent-Length: 1\r\n\r\nx",
+            "HTTP/1.1 200 OK\r\nContent-Length : 1\r\n\r\nx",
+            "HTTP/1.1 200 OK\nContent-Length: 1\n\nx",
+            "HTTP/1.1 200 OK\r\nX-Fold: a\r\n b\r\nContent-Length: 1\r\n\r\nx",
+            "HTTP/1.1 200 OK\r\nX-Bad: a\u0001b\r\nContent-Length: 1\r\n\r\nx");
+
+    @Test
+    void eachResponseDecodesAsNettysClientCodecDecodesIt() {
+        List<String> all = new ArrayList<>(COMMON_RESPONSES);
+        all.addAll(UNCOMMON_RESPONSES);
+        for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.HEAD)) {
+            for (String response : all) {
+                assertSameAsNetty(List.of(method), response);
+            }
+        }
+        // Pipelined: both kinds, and a HEAD's among them.
+        assertSameAsNetty(List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.GET, HttpMethod.GET, HttpMethod.GET),
+                COMMON_RESPONSES.get(0) + COMMON_RESPONSES.get(1) + UNCOMMON_RESPONSES.get(1)
+                        + COMMON_RESPONSES.get(2) + COMMON_RESPONSES.get(5));
+    }
+
+    @Test
+    void everyByteInAFieldIsTakenOrRefusedAsNettysClientCodecDoes() {
+        for (int b = 0; b < 256; b++) {
+            String c = String.valueOf((char) b);
+            String end = "\r\nContent-Length: 1\r\n\r\nx";
+            assertSameAsNetty(List.of(HttpMethod.GET), "HTTP/1.1 200 OK\r\nX-A" + c + "b: v" + end);
+            assertSameAsNetty(List.of(HttpMethod.GET), "HTTP/1.1 200 OK\r\nX-A: v" + c + "w" + end);
+            assertSameAsNetty(List.of(HttpMethod.GET), "HTTP/1.1 200 O" + c + "K" + end);
+        }
+    }
+
+    @Test
+    void aCommonResponseIsReadInOnePassIntoAMapThatDoesNotValidateAgain() {
+        sent(get(HttpMethod.GET));
+        receive(COMMON_RESPONSES.get(0));
+        sent(get(HttpMethod.GET));
+        receive(UNCOMMON_RESPONSES.get(1));
+
+        // Its fields were checked as they were read; the map Netty's decoder makes checks each one it takes.
+        HttpResponse common = (HttpResponse) read.get(0);
+        common.headers().add("x-unchecked", "a\u0000b");
+        HttpResponse uncommon = (HttpResponse) read.get(2);
+        assertThatThrownBy(() -> uncommon.headers().add("x-checked", "a\u0000b"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static void assertSameAsNetty(List<HttpMethod> methods, String responses) {
+        List<List<Integer>> deliveries = new ArrayList<>();
+        deliveries.add(List.of());
+        List<Integer> everyByte = new ArrayList<>();
+        for (int cut = 1; cut < responses.length(); cut++) {
+            deliveries.add(List.of(cut));
+            everyByte.add(cut);
+        }
+        deliveries.add(everyByte);
+        for (List<Integer> cuts : deliveries) {
+            assertThat(decodeResponses(new Http1TargetCodec(CONFIG), methods, responses, cuts))
+                    .as("%s after %s, cut at %s", responses, methods, cuts.size() > 1 ? "every byte" : cuts)
+                    .isEqualTo(decodeResponses(new HttpClientCodec(CONFIG, false, false), methods, responses, cuts));
+        }
+    }
+
+    /** Small limits, so that the limits are met: a line of 60 bytes, headers of 200, chunks of 16. */
+    private static final HttpDecoderConfig CONFIG = new HttpDecoderConfig().setMaxInitialLineLength(60)
+            .setMaxHeaderSize(200).setMaxChunkSize(16);
+
+    private static String decodeResponses(ChannelHandler codec, List<HttpMethod> methods, String responses,
+            List<Integer> cuts) {
+        EmbeddedChannel channel = new EmbeddedChannel(codec);
+        for (HttpMethod method : methods) {
+            channel.writeOutbound(get(method));
+        }
+        channel.outboundMessages().forEach(ReferenceCountUtil::release);
+        channel.outboundMessages().clear();
+        StringBuilder seen = new StringBuilder();
+        List<Integer> ends = new ArrayList<>(cuts);
+        ends.add(responses.length());
+        int from = 0;
+        for (int end : ends) {
+            channel.writeInbound(Unpooled.copiedBuffer(responses.substring(from, end), StandardCharsets.ISO_8859_1));
+            for (Object msg; (msg = channel.readInbound()) != null; ReferenceCountUtil.release(msg)) {
+                seen.append(describe(msg)).append('\n');
+            }
+            from = end;
+        }
+        channel.finish();
+        for (Object msg; (msg = channel.readInbound()) != null; ReferenceCountUtil.release(msg)) {
+            seen.append(describe(msg)).append('\n');
+        }
+        return seen.toString();
+    }
+
+    private static String describe(Object msg) {
+        StringBuilder d = new StringBuilder();
+        if (msg instanceof HttpResponse response) {
+            d.append("response ").append(response.protocolVersion()).append(' ').append(response.status().code())
+                    .append(" '").append(response.status().reasonPhrase()).append('\'');
+            response.headers().forEach(f -> d.append(" [").append(f.getKey()).append('=').append(f.getValue())
+                    .append(']'));
+        }
+        if (msg instanceof HttpContent content) {
+            d.append(msg instanceof LastHttpContent ? " last-content " : " content ")
+                    .append(content.content().toString(StandardCharsets.ISO_8859_1));
+            if (msg instanceof LastHttpContent last) {
+                last.trailingHeaders().forEach(t -> d.append(" {").append(t.getKey()).append('=')
+                        .append(t.getValue()).append('}'));
+            }
+        } else if (msg instanceof ByteBuf bytes) {
+            d.append("bytes ").append(bytes.toString(StandardCharsets.ISO_8859_1));
+        }
+        if (msg instanceof DecoderResultProvider provider) {
+            d.append(provider.decoderResult().isSuccess() ? " ok" : " failed " + provider.decoderResult().cause());
+        }
+        return d.toString();
     }
 
     private static HttpRequest get(HttpMethod method) {
