@@ -5,24 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.trellis.gateway.proxy.Http1Heads;
 import dev.trellis.gateway.proxy.TargetRequestHeaders;
+import dev.trellis.gateway.support.DecodedMessages;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -226,17 +224,8 @@ class ClientHttp1CodecTest {
     // --- the comparison -----------------------------------------------------------------------------------------
 
     private static void assertSameAsNetty(String message, int maxLine, int maxHeaders) {
-        // Whole, split in two at every byte, and a byte at a time: each delivery as Netty's codec takes it (a
-        // body's pieces follow the reads).
-        List<List<Integer>> deliveries = new ArrayList<>();
-        deliveries.add(List.of());
-        List<Integer> everyByte = new ArrayList<>();
-        for (int cut = 1; cut < message.length(); cut++) {
-            deliveries.add(List.of(cut));
-            everyByte.add(cut);
-        }
-        deliveries.add(everyByte);
-        for (List<Integer> cuts : deliveries) {
+        // Each delivery as Netty's codec takes it (a body's pieces follow the reads).
+        for (List<Integer> cuts : DecodedMessages.deliveries(message.length())) {
             assertThat(decode(codec(maxLine, maxHeaders), message, cuts))
                     .as("%s cut at %s", message, cuts.size() > 1 ? "every byte" : cuts)
                     .isEqualTo(decode(netty(maxLine, maxHeaders), message, cuts));
@@ -259,63 +248,7 @@ class ClientHttp1CodecTest {
 
     /** What the codec makes of {@code message} delivered in pieces cut at {@code cuts}, one line per message. */
     private static String decode(ChannelHandler codec, String message, List<Integer> cuts) {
-        EmbeddedChannel channel = new EmbeddedChannel(codec);
-        StringBuilder seen = new StringBuilder();
-        int from = 0;
-        List<Integer> ends = new ArrayList<>(cuts);
-        ends.add(message.length());
-        for (int end : ends) {
-            if (end <= from) {
-                continue;
-            }
-            try {
-                channel.writeInbound(bytes(message.substring(from, end)));
-            } catch (RuntimeException e) {
-                drain(channel, seen);
-                seen.append("error ").append(e.getClass().getSimpleName()).append(": ").append(e.getMessage())
-                        .append('\n');
-                channel.finishAndReleaseAll();
-                return seen.toString();
-            }
-            drain(channel, seen);
-            from = end;
-        }
-        channel.finish();
-        drain(channel, seen);
-        return seen.toString();
-    }
-
-    private static void drain(EmbeddedChannel channel, StringBuilder seen) {
-        for (Object msg; (msg = channel.readInbound()) != null; ) {
-            try {
-                seen.append(describe(msg)).append('\n');
-            } finally {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-    }
-
-    private static String describe(Object msg) {
-        StringBuilder d = new StringBuilder();
-        if (msg instanceof HttpRequest request) {
-            d.append("request ").append(request.method()).append(' ').append(request.uri()).append(' ')
-                    .append(request.protocolVersion());
-            for (Map.Entry<String, String> field : request.headers()) {
-                d.append(" [").append(field.getKey()).append('=').append(field.getValue()).append(']');
-            }
-        }
-        if (msg instanceof HttpContent content) {
-            d.append(msg instanceof LastHttpContent ? " last-content " : " content ")
-                    .append(content.content().toString(StandardCharsets.ISO_8859_1));
-            if (msg instanceof LastHttpContent last) {
-                last.trailingHeaders().forEach(t -> d.append(" {").append(t.getKey()).append('=')
-                        .append(t.getValue()).append('}'));
-            }
-        }
-        if (msg instanceof io.netty.handler.codec.DecoderResultProvider provider) {
-            d.append(provider.decoderResult().isSuccess() ? " ok" : " failed " + provider.decoderResult().cause());
-        }
-        return d.toString();
+        return DecodedMessages.read(new EmbeddedChannel(codec), message, cuts);
     }
 
     /** The bytes the codec writes for {@code responses} after reading {@code requests}. */

@@ -3,12 +3,12 @@ package dev.trellis.gateway.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.trellis.gateway.support.DecodedMessages;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -224,15 +224,7 @@ class Http1TargetCodecTest {
     }
 
     private static void assertSameAsNetty(List<HttpMethod> methods, String responses) {
-        List<List<Integer>> deliveries = new ArrayList<>();
-        deliveries.add(List.of());
-        List<Integer> everyByte = new ArrayList<>();
-        for (int cut = 1; cut < responses.length(); cut++) {
-            deliveries.add(List.of(cut));
-            everyByte.add(cut);
-        }
-        deliveries.add(everyByte);
-        for (List<Integer> cuts : deliveries) {
+        for (List<Integer> cuts : DecodedMessages.deliveries(responses.length())) {
             assertThat(decodeResponses(new Http1TargetCodec(CONFIG), methods, responses, cuts))
                     .as("%s after %s, cut at %s", responses, methods, cuts.size() > 1 ? "every byte" : cuts)
                     .isEqualTo(decodeResponses(new HttpClientCodec(CONFIG, false, false), methods, responses, cuts));
@@ -251,46 +243,7 @@ class Http1TargetCodecTest {
         }
         channel.outboundMessages().forEach(ReferenceCountUtil::release);
         channel.outboundMessages().clear();
-        StringBuilder seen = new StringBuilder();
-        List<Integer> ends = new ArrayList<>(cuts);
-        ends.add(responses.length());
-        int from = 0;
-        for (int end : ends) {
-            channel.writeInbound(Unpooled.copiedBuffer(responses.substring(from, end), StandardCharsets.ISO_8859_1));
-            for (Object msg; (msg = channel.readInbound()) != null; ReferenceCountUtil.release(msg)) {
-                seen.append(describe(msg)).append('\n');
-            }
-            from = end;
-        }
-        channel.finish();
-        for (Object msg; (msg = channel.readInbound()) != null; ReferenceCountUtil.release(msg)) {
-            seen.append(describe(msg)).append('\n');
-        }
-        return seen.toString();
-    }
-
-    private static String describe(Object msg) {
-        StringBuilder d = new StringBuilder();
-        if (msg instanceof HttpResponse response) {
-            d.append("response ").append(response.protocolVersion()).append(' ').append(response.status().code())
-                    .append(" '").append(response.status().reasonPhrase()).append('\'');
-            response.headers().forEach(f -> d.append(" [").append(f.getKey()).append('=').append(f.getValue())
-                    .append(']'));
-        }
-        if (msg instanceof HttpContent content) {
-            d.append(msg instanceof LastHttpContent ? " last-content " : " content ")
-                    .append(content.content().toString(StandardCharsets.ISO_8859_1));
-            if (msg instanceof LastHttpContent last) {
-                last.trailingHeaders().forEach(t -> d.append(" {").append(t.getKey()).append('=')
-                        .append(t.getValue()).append('}'));
-            }
-        } else if (msg instanceof ByteBuf bytes) {
-            d.append("bytes ").append(bytes.toString(StandardCharsets.ISO_8859_1));
-        }
-        if (msg instanceof DecoderResultProvider provider) {
-            d.append(provider.decoderResult().isSuccess() ? " ok" : " failed " + provider.decoderResult().cause());
-        }
-        return d.toString();
+        return DecodedMessages.read(channel, responses, cuts);
     }
 
     private static HttpRequest get(HttpMethod method) {
