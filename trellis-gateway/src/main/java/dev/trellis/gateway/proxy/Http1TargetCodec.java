@@ -31,7 +31,8 @@ import java.util.Map;
  * {@code HttpClientCodec} pairs them (each response is matched with its request's method: the response to a HEAD
  * has no body whatever its headers say, a 200 to a CONNECT ends HTTP on the connection), with two differences in
  * how a request head's headers are written: each name and value as bytes in one or two array copies, and, for
- * {@link TargetRequestHeaders}, their pre-encoded {@link TargetRequestHeaders#lines} after the others.
+ * {@link TargetRequestHeaders}, their pre-encoded {@link TargetRequestHeaders#lines} after the others; and the common
+ * responses, whole in the buffer, are decoded in one pass ({@link Http1Heads}), every other one by Netty's decoder.
  *
  * <p>Not carried over from {@code HttpClientCodec}: counting missing responses on close (the exchange sees the
  * close itself) and the HTTP upgrade (the gateway does not upgrade its target connections).
