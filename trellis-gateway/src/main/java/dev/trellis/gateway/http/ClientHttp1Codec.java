@@ -1,5 +1,6 @@
 package dev.trellis.gateway.http;
 
+import dev.trellis.gateway.proxy.Http1Heads;
 import dev.trellis.gateway.proxy.HttpTypes;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
@@ -79,8 +80,7 @@ final class ClientHttp1Codec extends CombinedChannelDuplexHandler<ClientHttp1Cod
                 out.add(LastHttpContent.EMPTY_LAST_CONTENT);
             } else {
                 super.decode(ctx, buffer, out);
-                // Netty's decoder is between messages again once it has ended one it decoded without error.
-                betweenMessages = out.size() > first && endsAMessage(out.get(out.size() - 1));
+                betweenMessages = Http1Heads.endedAMessage(out, first);
             }
             for (int i = first; i < out.size(); i++) {
                 Object msg = out.get(i);
@@ -95,10 +95,6 @@ final class ClientHttp1Codec extends CombinedChannelDuplexHandler<ClientHttp1Cod
                     throw new IllegalStateException("maxPipelineDepth exceeded: " + MAX_PIPELINE_DEPTH);
                 }
             }
-        }
-
-        private boolean endsAMessage(Object msg) {
-            return HttpTypes.isLast(msg) && ((LastHttpContent) msg).decoderResult().isSuccess();
         }
     }
 

@@ -2,9 +2,11 @@ package dev.trellis.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The common HTTP/1.1 head, read in one pass over one copy of its bytes: what the gateway's request parser
@@ -178,6 +180,18 @@ public final class Http1Heads {
                     valueLength == 0 ? AsciiString.EMPTY_STRING
                             : new AsciiString(lines, fields[f + 2] - start, valueLength, false));
         }
+    }
+
+    /**
+     * Whether a decoder's outputs from {@code first} on end with the end of a message it decoded without error: then
+     * Netty's decoder holds no part of a message, and the next one may be read here.
+     */
+    public static boolean endedAMessage(List<Object> out, int first) {
+        if (out.size() <= first) {
+            return false;
+        }
+        Object last = out.get(out.size() - 1);
+        return HttpTypes.isLast(last) && ((LastHttpContent) last).decoderResult().isSuccess();
     }
 
     /** The number of 1–18 ASCII digits, or -1. */

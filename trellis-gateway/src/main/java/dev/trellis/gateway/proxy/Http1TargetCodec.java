@@ -162,9 +162,7 @@ public final class Http1TargetCodec extends CombinedChannelDuplexHandler<HttpRes
             }
             int first = out.size();
             super.decode(ctx, buffer, out);
-            // Netty's decoder is between messages again once it has ended one it decoded without error.
-            betweenMessages = out.size() > first && HttpTypes.isLast(out.get(out.size() - 1))
-                    && ((LastHttpContent) out.get(out.size() - 1)).decoderResult().isSuccess();
+            betweenMessages = Http1Heads.endedAMessage(out, first);
         }
 
         /**
