@@ -11,9 +11,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
@@ -196,6 +200,48 @@ class ClientHttp1CodecTest {
         assertThat(exchange(codec(MAX_LINE, MAX_HEADERS), requests, responses.get()))
                 .isEqualTo(exchange(netty(MAX_LINE, MAX_HEADERS), requests, responses.get()))
                 .contains("HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\nHTTP/1.1 100 Continue");
+    }
+
+    @Test
+    void responsesOfEveryKindAreEncodedAsNettysCodecEncodesThem() {
+        String get = "GET /g HTTP/1.1\r\nHost: a\r\n\r\n";
+        String requests = get.repeat(14) + "HEAD /h HTTP/1.1\r\nHost: a\r\n\r\n" + get;
+        Supplier<List<Object>> responses = () -> List.of(
+                response(HttpResponseStatus.OK, "ok"),
+                response(HttpResponseStatus.OK, ""),
+                response(new HttpResponseStatus(200, "Fine Thanks"), "x"),
+                response(HttpResponseStatus.valueOf(299), "x"),
+                response(HttpResponseStatus.NOT_FOUND, "b".repeat(1024)),
+                response(HttpResponseStatus.OK, "b".repeat(1025)),
+                withHeaders(response(HttpResponseStatus.OK, "s"), "x-string", "plain value", "x-empty", ""),
+                response(HttpResponseStatus.NO_CONTENT, ""),
+                response(HttpResponseStatus.RESET_CONTENT, ""),
+                response(HttpResponseStatus.NOT_MODIFIED, ""),
+                chunkedResponse(HttpResponseStatus.OK),
+                http10(response(HttpResponseStatus.OK, "old")),
+                // A head, a piece and an end, then whole ones again.
+                new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK),
+                new DefaultHttpContent(Unpooled.copiedBuffer("piece", StandardCharsets.ISO_8859_1)),
+                new DefaultLastHttpContent(),
+                response(HttpResponseStatus.OK, "after"),
+                response(HttpResponseStatus.OK, "head-body"),
+                response(HttpResponseStatus.OK, "last"));
+        assertThat(exchange(codec(MAX_LINE, MAX_HEADERS), requests, responses.get()))
+                .isEqualTo(exchange(netty(MAX_LINE, MAX_HEADERS), requests, responses.get()))
+                .contains("HTTP/1.1 200 Fine Thanks\r\ncontent-length: 1\r\n\r\nx")
+                .contains("HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nlast");
+    }
+
+    private static Object withHeaders(Object response, String... namesAndValues) {
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            ((HttpResponse) response).headers().add(namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return response;
+    }
+
+    private static Object http10(Object response) {
+        ((HttpResponse) response).setProtocolVersion(HttpVersion.HTTP_1_0);
+        return response;
     }
 
     @Test
