@@ -211,7 +211,7 @@ public final class Http1Heads {
     }
 
     /** Whether the bytes equal {@code lowercase} but for the case of ASCII letters. */
-    public static boolean equalsIgnoreCase(byte[] b, int start, int end, AsciiString lowercase) {
+    private static boolean equalsIgnoreCase(byte[] b, int start, int end, AsciiString lowercase) {
         if (end - start != lowercase.length()) {
             return false;
         }
