@@ -92,10 +92,10 @@ final class WildcardPattern {
     private boolean regionEquals(CharSequence s, int from, String lit, int litFrom, int length) {
         for (int i = 0; i < length; i++) {
             char c = s.charAt(from + i);
-            if (ignoreCase) {
-                c = Character.toLowerCase(c);
-            }
-            if (c != lit.charAt(litFrom + i)) {
+            char l = lit.charAt(litFrom + i);
+            // The literal is lower-cased when ignoreCase, and lower-casing leaves a lower-cased character as it is,
+            // so an equal character matches without the case mapping (most characters of an ARN or action).
+            if (c != l && (!ignoreCase || Character.toLowerCase(c) != l)) {
                 return false;
             }
         }

@@ -73,6 +73,24 @@ final class OctetBuffer {
         return this;
     }
 
+    /** Appends bytes as they are (octets already encoded, e.g. by {@link #toByteArray()}). */
+    OctetBuffer append(byte[] octets) {
+        ensure(octets.length);
+        System.arraycopy(octets, 0, bytes, length, octets.length);
+        length += octets.length;
+        return this;
+    }
+
+    /** The content, copied. */
+    byte[] toByteArray() {
+        return Arrays.copyOf(bytes, length);
+    }
+
+    /** The octets {@link #append(String)} writes for {@code s}. */
+    static byte[] octetsOf(String s) {
+        return new OctetBuffer(s.length() + 8).append(s).toByteArray();
+    }
+
     /**
      * Appends {@code s[from, to)}, which must hold octets only (every char {@code <= 0xFF}), as a bulk copy.
      * {@code String.getBytes(int, int, byte[], int)} is deprecated because it drops the high byte of each char,

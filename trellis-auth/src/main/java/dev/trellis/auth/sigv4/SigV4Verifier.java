@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import javax.crypto.Mac;
+import javax.crypto.ShortBufferException;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -96,7 +97,7 @@ public final class SigV4Verifier {
     /** Verifies a request. Never throws for malformed input: every problem is a {@link SigV4Outcome.Rejected}. */
     public SigV4Outcome verify(SignedRequest request) {
         Objects.requireNonNull(request, "request");
-        Parsed parsed = new Parsed();
+        Parsed parsed = new Parsed(SCRATCH.get());
         SigV4Failure failure = parse(request, parsed);
         if (parsed.unsigned) {
             return SigV4Outcome.unsigned();
@@ -121,18 +122,24 @@ public final class SigV4Verifier {
     // Parsing: Authorization header or presigned query parameters, then the checks that need no credential.
     // ---------------------------------------------------------------------------------------------------------
 
-    /** Parsed signature parameters of one request. */
+    /** Parsed signature parameters of one request, and the thread's scratch state that verifies it. */
     static final class Parsed {
+        final Scratch scratch;
         boolean unsigned;
         SigV4Outcome.SignatureLocation location;
         SigV4Algorithm algorithm;
         String accessKeyId;
-        String credentialScope;
         String scopeDate;
         String scopeRegion;
         String scopeService;
         String signedHeadersRaw;
         String[] signedHeaders;
+        /** Per signed header: its name in lower case, its canonical line's start ({@code name:}) as octets. */
+        String[] signedHeaderLookupNames;
+        byte[][] signedHeaderLineStarts;
+        /** Per signed header: the index of its first field in the request. */
+        int[] signedHeaderFirstFields;
+        byte[] signedHeadersOctets;
         String signatureHex;
         String amzDate;
         long epochSeconds;
@@ -144,6 +151,11 @@ public final class SigV4Verifier {
         QueryParameter[] query = QueryParameter.NONE;
         SigningCredential credential;
         boolean keyUnavailable;
+        byte[] credentialScopeOctets;
+
+        Parsed(Scratch scratch) {
+            this.scratch = scratch;
+        }
     }
 
     /** One query parameter: its canonical (re-encoded) key and value, and the raw value. */
@@ -245,7 +257,7 @@ public final class SigV4Verifier {
                 pos = end + 1;
             }
         }
-        Scratch memo = SCRATCH.get();
+        Scratch memo = p.scratch;
         String credential = null;
         if (credentialFrom >= 0) {
             credential = reuseOrCopy(memo.lastCredential, authorization, credentialFrom, credentialTo);
@@ -255,7 +267,7 @@ public final class SigV4Verifier {
             signedHeaders = reuseOrCopy(memo.lastSignedHeaders, authorization, signedHeadersFrom, signedHeadersTo);
         }
         String signature = signatureFrom < 0 ? null : authorization.substring(signatureFrom, signatureTo);
-        String amzDate = request.firstHeader("x-amz-date");
+        String amzDate = request.firstHeaderLowercase("x-amz-date");
         if (amzDate == null || isEmpty(credential) || isEmpty(signature) || isEmpty(signedHeaders)) {
             SigV4Failure failure = missingComponentsOrDate(request, credential, signature, signedHeaders);
             if (failure != null) {
@@ -266,15 +278,15 @@ public final class SigV4Verifier {
         p.amzDate = amzDate.trim();
         p.signatureHex = signature;
         p.signedHeadersRaw = signedHeaders;
-        p.securityToken = request.firstHeader(SECURITY_TOKEN_HEADER);
+        p.securityToken = request.firstHeaderLowercase(SECURITY_TOKEN_HEADER);
         if (p.securityToken != null) {
             p.securityToken = p.securityToken.trim();
         }
         if (p.algorithm == SigV4Algorithm.AWS4_ECDSA_P256_SHA256) {
-            String regionSet = request.firstHeader(REGION_SET_HEADER);
+            String regionSet = request.firstHeaderLowercase(REGION_SET_HEADER);
             p.regionSet = regionSet == null ? null : regionSet.trim();
         }
-        String contentSha256 = request.firstHeader(CONTENT_SHA256);
+        String contentSha256 = request.firstHeaderLowercase(CONTENT_SHA256);
         p.contentSha256 = contentSha256 == null ? null : contentSha256.trim();
         return parseCredential(credential, p);
     }
@@ -364,7 +376,7 @@ public final class SigV4Verifier {
         p.securityToken = queryValue(p.query, Q_SECURITY_TOKEN);
         p.securityTokenInQuery = p.securityToken != null;
         if (p.securityToken == null) {
-            String header = request.firstHeader(SECURITY_TOKEN_HEADER);
+            String header = request.firstHeaderLowercase(SECURITY_TOKEN_HEADER);
             p.securityToken = header == null ? null : header.trim();
         }
         if (p.algorithm == SigV4Algorithm.AWS4_ECDSA_P256_SHA256) {
@@ -372,7 +384,7 @@ public final class SigV4Verifier {
         }
         String contentSha256 = queryValue(p.query, Q_CONTENT_SHA256);
         if (contentSha256 == null) {
-            contentSha256 = request.firstHeader(CONTENT_SHA256);
+            contentSha256 = request.firstHeaderLowercase(CONTENT_SHA256);
         }
         p.contentSha256 = contentSha256 == null ? null : contentSha256.trim();
         return parseCredential(credential, p);
@@ -396,7 +408,7 @@ public final class SigV4Verifier {
     private SigV4Failure parseCredential(String credential, Parsed p) {
         boolean v4a = p.algorithm == SigV4Algorithm.AWS4_ECDSA_P256_SHA256;
         int expectedParts = v4a ? 4 : 5;
-        Scratch memo = SCRATCH.get();
+        Scratch memo = p.scratch;
         String[] parts;
         if (credential == memo.lastCredential && p.algorithm == memo.lastCredentialAlgorithm) {
             parts = memo.lastCredentialParts;
@@ -412,13 +424,14 @@ public final class SigV4Verifier {
             memo.lastCredentialAlgorithm = p.algorithm;
             memo.lastCredentialParts = parts;
             memo.lastCredentialScope = credential.substring(parts[0].length() + 1);
+            memo.lastCredentialScopeOctets = OctetBuffer.octetsOf(memo.lastCredentialScope);
         }
         p.accessKeyId = parts[0];
         p.scopeDate = parts[1];
         p.scopeRegion = v4a ? null : parts[2];
         p.scopeService = parts[v4a ? 2 : 3];
         String terminator = parts[expectedParts - 1];
-        p.credentialScope = memo.lastCredentialScope;
+        p.credentialScopeOctets = memo.lastCredentialScopeOctets;
         long epochSeconds = AmzDate.parseEpochSeconds(p.amzDate);
         if (epochSeconds == Long.MIN_VALUE) {
             return SigV4Failure.of(SigV4FailureReason.MALFORMED_DATE,
@@ -448,7 +461,7 @@ public final class SigV4Verifier {
             return SigV4Failure.of(SigV4FailureReason.WRONG_REGION,
                     "Credential should be scoped to a valid region, not '" + printable(p.scopeRegion) + "'.");
         }
-        Scratch memo = SCRATCH.get();
+        Scratch memo = p.scratch;
         if (p.signedHeadersRaw != memo.lastSignedHeaders) {
             String[] names = splitSignedHeaders(p.signedHeadersRaw);
             for (String name : names) {
@@ -460,6 +473,10 @@ public final class SigV4Verifier {
             memo.signedHeaders(p.signedHeadersRaw, names);
         }
         p.signedHeaders = memo.lastSignedHeaderNames;
+        p.signedHeaderLookupNames = memo.lastSignedHeaderLookupNames;
+        p.signedHeaderLineStarts = memo.lastSignedHeaderLineStarts;
+        p.signedHeadersOctets = memo.lastSignedHeadersOctets;
+        p.signedHeaderFirstFields = memo.firstFields(p.signedHeaders.length);
         boolean hostSigned = memo.hostSigned;
         boolean contentSha256Signed = memo.contentSha256Signed;
         boolean regionSetSigned = memo.regionSetSigned;
@@ -467,11 +484,13 @@ public final class SigV4Verifier {
             return SigV4Failure.of(SigV4FailureReason.HOST_NOT_SIGNED,
                     "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
         }
-        for (String name : p.signedHeaders) {
-            if (request.firstHeader(name) == null) {
-                return SigV4Failure.of(SigV4FailureReason.SIGNED_HEADER_MISSING, "'" + printable(name)
+        for (int k = 0; k < p.signedHeaders.length; k++) {
+            int first = request.indexOf(p.signedHeaderLookupNames[k], 0);
+            if (first < 0) {
+                return SigV4Failure.of(SigV4FailureReason.SIGNED_HEADER_MISSING, "'" + printable(p.signedHeaders[k])
                         + "' is named as a SignedHeader, but it does not exist in the HTTP request.");
             }
+            p.signedHeaderFirstFields[k] = first;
         }
         boolean headerForm = p.location == SigV4Outcome.SignatureLocation.AUTHORIZATION_HEADER;
         if (requireSignedContentSha256 && headerForm && !contentSha256Signed) {
@@ -637,7 +656,6 @@ public final class SigV4Verifier {
     }
 
     private boolean verifyHmac(SignedRequest request, Parsed p, SigningCredential credential, List<String> payloads) {
-        byte[] provided = decodeHex(p.signatureHex);
         DerivedSigningKey derived = credential.derivedKey(p.scopeDate, p.scopeRegion, p.scopeService);
         byte[] key;
         if (derived != null) {
@@ -648,10 +666,10 @@ public final class SigV4Verifier {
             p.keyUnavailable = true;
             return false;
         }
-        if (provided == null || provided.length != 32) {
+        Scratch s = p.scratch;
+        if (!decodeHex(p.signatureHex, s.provided)) {
             return false;
         }
-        Scratch s = SCRATCH.get();
         s.hmacKey(key);
         for (int variant = 0; variant < queryVariants(p); variant++) {
             int payloadStart = writeCanonicalRequestWithoutPayload(request, p, variant == 1, s.canonical);
@@ -660,7 +678,12 @@ public final class SigV4Verifier {
                 s.canonical.append(payload);
                 writeStringToSign(p, s);
                 s.hmac.update(s.stringToSign.array(), 0, s.stringToSign.length());
-                if (MessageDigest.isEqual(s.hmac.doFinal(), provided)) {
+                try {
+                    s.hmac.doFinal(s.computed, 0);
+                } catch (ShortBufferException e) {
+                    throw new IllegalStateException(e); // 32 bytes always fit
+                }
+                if (MessageDigest.isEqual(s.computed, s.provided)) {
                     return true;
                 }
             }
@@ -682,7 +705,7 @@ public final class SigV4Verifier {
         if (der == null || der.length < 8) {
             return false;
         }
-        Scratch s = SCRATCH.get();
+        Scratch s = p.scratch;
         for (int variant = 0; variant < queryVariants(p); variant++) {
             int payloadStart = writeCanonicalRequestWithoutPayload(request, p, variant == 1, s.canonical);
             for (String payload : payloads) {
@@ -736,10 +759,10 @@ public final class SigV4Verifier {
             first = false;
         }
         out.append((byte) '\n');
-        for (String name : p.signedHeaders) {
-            out.append(name).append((byte) ':');
-            String lowercaseName = SignedRequest.lowercase(name);
-            for (int i = request.indexOf(lowercaseName, 0); i >= 0; ) {
+        for (int k = 0; k < p.signedHeaders.length; k++) {
+            out.append(p.signedHeaderLineStarts[k]);
+            String lowercaseName = p.signedHeaderLookupNames[k];
+            for (int i = p.signedHeaderFirstFields[k]; i >= 0; ) {
                 CanonicalEncoding.writeTrimmedValue(request.headerValue(i), out);
                 i = request.indexOf(lowercaseName, i + 1);
                 if (i >= 0) {
@@ -749,7 +772,7 @@ public final class SigV4Verifier {
             out.append((byte) '\n');
         }
         out.append((byte) '\n');
-        out.append(p.signedHeadersRaw).append((byte) '\n');
+        out.append(p.signedHeadersOctets).append((byte) '\n');
         return out.length();
     }
 
@@ -759,9 +782,9 @@ public final class SigV4Verifier {
         byte[] hash = s.sha256.digest();
         OctetBuffer sts = s.stringToSign;
         sts.reset();
-        sts.append(p.algorithm.wireName()).append((byte) '\n')
+        sts.append(p.algorithm.wireNameOctets()).append((byte) '\n')
                 .append(p.amzDate).append((byte) '\n')
-                .append(p.credentialScope).append((byte) '\n')
+                .append(p.credentialScopeOctets).append((byte) '\n')
                 .appendHex(hash);
     }
 
@@ -780,7 +803,7 @@ public final class SigV4Verifier {
 
     /** As {@link #canonicalForms(SignedRequest)}; optionally with a presigned token left out of the query. */
     Optional<CanonicalForms> canonicalForms(SignedRequest request, boolean tokenAppendedAfterSigning) {
-        Parsed p = new Parsed();
+        Parsed p = new Parsed(SCRATCH.get());
         if (parse(request, p) != null || p.unsigned) {
             return Optional.empty();
         }
@@ -788,7 +811,7 @@ public final class SigV4Verifier {
         if (payloadCandidates(request, p, payloads) != null) {
             return Optional.empty();
         }
-        Scratch s = SCRATCH.get();
+        Scratch s = p.scratch;
         writeCanonicalRequestWithoutPayload(request, p, tokenAppendedAfterSigning, s.canonical);
         s.canonical.append(payloads.get(0));
         writeStringToSign(p, s);
@@ -898,20 +921,43 @@ public final class SigV4Verifier {
             return null;
         }
         byte[] out = new byte[hex.length() / 2];
+        return decodeHex(hex, out) ? out : null;
+    }
+
+    /** Decodes {@code hex} into {@code out}; false when it is not exactly {@code out.length} bytes of hex. */
+    private static boolean decodeHex(String hex, byte[] out) {
+        if (hex == null || hex.length() != 2 * out.length) {
+            return false;
+        }
         for (int i = 0; i < out.length; i++) {
-            int hi = Character.digit(hex.charAt(2 * i), 16);
-            int lo = Character.digit(hex.charAt(2 * i + 1), 16);
-            if (hi < 0 || lo < 0) {
-                return null;
+            int hi = hexValue(hex.charAt(2 * i));
+            int lo = hexValue(hex.charAt(2 * i + 1));
+            if ((hi | lo) < 0) {
+                return false;
             }
             out[i] = (byte) ((hi << 4) | lo);
         }
-        return out;
+        return true;
+    }
+
+    /** The value of a hex digit of either case, or -1. */
+    private static int hexValue(char c) {
+        return c < HEX_VALUES.length ? HEX_VALUES[c] : -1;
+    }
+
+    private static final byte[] HEX_VALUES = new byte['f' + 1];
+
+    static {
+        Arrays.fill(HEX_VALUES, (byte) -1);
+        for (int d = 0; d < 16; d++) {
+            HEX_VALUES["0123456789abcdef".charAt(d)] = (byte) d;
+            HEX_VALUES["0123456789ABCDEF".charAt(d)] = (byte) d;
+        }
     }
 
     private static boolean isHex(String s) {
         for (int i = 0; i < s.length(); i++) {
-            if (Character.digit(s.charAt(i), 16) < 0) {
+            if (hexValue(s.charAt(i)) < 0) {
                 return false;
             }
         }
@@ -953,6 +999,9 @@ public final class SigV4Verifier {
         final MessageDigest sha256;
         final Mac hmac;
         final Signature ecdsa;
+        /** A SigV4 signature: as the request gives it, and as computed. */
+        final byte[] provided = new byte[32];
+        final byte[] computed = new byte[32];
         /**
          * The key {@link #hmac} holds. A {@code Mac} keeps its key after {@code doFinal}, so the next request of
          * the same caller (the same derived key: the same array, held by its credential) skips the key set-up,
@@ -969,8 +1018,13 @@ public final class SigV4Verifier {
         SigV4Algorithm lastCredentialAlgorithm;
         String[] lastCredentialParts;
         String lastCredentialScope;
+        byte[] lastCredentialScopeOctets;
         String lastSignedHeaders;
         String[] lastSignedHeaderNames;
+        String[] lastSignedHeaderLookupNames;
+        byte[][] lastSignedHeaderLineStarts;
+        byte[] lastSignedHeadersOctets;
+        private int[] firstFieldIndexes = new int[8];
         boolean hostSigned;
         boolean contentSha256Signed;
         boolean regionSetSigned;
@@ -984,8 +1038,17 @@ public final class SigV4Verifier {
                 contentSha256 |= name.equalsIgnoreCase(CONTENT_SHA256);
                 regionSet |= name.equalsIgnoreCase(REGION_SET_HEADER);
             }
+            String[] lookupNames = new String[names.length];
+            byte[][] lineStarts = new byte[names.length][];
+            for (int i = 0; i < names.length; i++) {
+                lookupNames[i] = SignedRequest.lowercase(names[i]);
+                lineStarts[i] = OctetBuffer.octetsOf(names[i] + ":");
+            }
             lastSignedHeaders = raw;
             lastSignedHeaderNames = names;
+            lastSignedHeaderLookupNames = lookupNames;
+            lastSignedHeaderLineStarts = lineStarts;
+            lastSignedHeadersOctets = OctetBuffer.octetsOf(raw);
             hostSigned = host;
             contentSha256Signed = contentSha256;
             regionSetSigned = regionSet;
@@ -999,6 +1062,14 @@ public final class SigV4Verifier {
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException("SHA-256, HmacSHA256 and SHA256withECDSA are required", e);
             }
+        }
+
+        /** An array for the first field of each of {@code count} signed headers (reused). */
+        int[] firstFields(int count) {
+            if (firstFieldIndexes.length < count) {
+                firstFieldIndexes = new int[count];
+            }
+            return firstFieldIndexes;
         }
 
         void hmacKey(byte[] key) {

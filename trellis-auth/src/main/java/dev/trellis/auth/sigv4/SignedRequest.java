@@ -138,6 +138,12 @@ public final class SignedRequest {
         return i < 0 ? null : values[i];
     }
 
+    /** As {@link #firstHeader}, for a name already in ASCII lower case (the verifier's constants). */
+    String firstHeaderLowercase(String lowercaseName) {
+        int i = indexOf(lowercaseName, 0);
+        return i < 0 ? null : values[i];
+    }
+
     /** How many header fields carry this name (case-insensitive). */
     public int headerFieldCount(String name) {
         String lower = lowercase(name);

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Collections;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -553,6 +554,33 @@ class SigV4VerifierRejectionTest {
 
             assertThat(failureOf(latticeVerifier(CLOCK, sessionCredential()).verify(tampered)).reason())
                     .isEqualTo(SigV4FailureReason.SIGNATURE_MISMATCH);
+        }
+
+        /**
+         * A thread keeps what the last request's Credential and SignedHeaders parsed to, and reuses it for the next
+         * request that carries the same ones. Where each signed header's fields are is the request's own, though:
+         * requests of different signed-header sets, reordered fields and a repeated field, one after another on
+         * one thread, are each judged on their own.
+         */
+        @Test
+        void judgesEachRequestOnItsOwnWhenOneThreadVerifiesSeveralInTurn() {
+            SigV4Verifier lattice = latticeVerifier(CLOCK, sessionCredential());
+            SigV4Verifier iam = iamVerifier(CLOCK, longTermCredential());
+            RequestEdit reordered = RequestEdit.of(latticeSigned(), null);
+            Collections.rotate(reordered.headers, 2);
+            assertThat(reordered.headers.get(0).getKey()).isNotEqualTo(latticeSigned().headerName(0));
+            SignedRequest repeated = RequestEdit.of(latticeSigned(), null).addHeader("X-Request-Id", "r-124").build();
+
+            for (int round = 0; round < 2; round++) {
+                assertThat(lattice.verify(latticeSigned())).isInstanceOf(SigV4Outcome.Authenticated.class);
+                assertThat(lattice.verify(reordered.build())).isInstanceOf(SigV4Outcome.Authenticated.class);
+                assertThat(failureOf(lattice.verify(repeated)).reason())
+                        .isEqualTo(SigV4FailureReason.SIGNATURE_MISMATCH);
+                assertThat(iam.verify(iamSigned())).isInstanceOf(SigV4Outcome.Authenticated.class);
+                assertThat(lattice.verify(latticePresigned())).isInstanceOf(SigV4Outcome.Authenticated.class);
+                assertThat(failureOf(lattice.verify(repeated)).reason())
+                        .isEqualTo(SigV4FailureReason.SIGNATURE_MISMATCH);
+            }
         }
 
         @ParameterizedTest(name = "presigned URL with {0} after signing")
