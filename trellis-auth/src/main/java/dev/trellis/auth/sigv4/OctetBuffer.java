@@ -73,7 +73,7 @@ final class OctetBuffer {
         return this;
     }
 
-    /** Appends bytes as they are (octets already encoded, e.g. by {@link #toByteArray()}). */
+    /** Appends bytes as they are (octets already encoded, e.g. by {@link #octetsOf}). */
     OctetBuffer append(byte[] octets) {
         ensure(octets.length);
         System.arraycopy(octets, 0, bytes, length, octets.length);
@@ -81,14 +81,10 @@ final class OctetBuffer {
         return this;
     }
 
-    /** The content, copied. */
-    byte[] toByteArray() {
-        return Arrays.copyOf(bytes, length);
-    }
-
     /** The octets {@link #append(String)} writes for {@code s}. */
     static byte[] octetsOf(String s) {
-        return new OctetBuffer(s.length() + 8).append(s).toByteArray();
+        OctetBuffer buffer = new OctetBuffer(s.length() + 8).append(s);
+        return Arrays.copyOf(buffer.bytes, buffer.length);
     }
 
     /**

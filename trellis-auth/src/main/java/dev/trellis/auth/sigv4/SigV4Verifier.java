@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -940,24 +941,14 @@ public final class SigV4Verifier {
         return true;
     }
 
-    /** The value of a hex digit of either case, or -1. */
+    /** The value of an ASCII hex digit of either case, or -1. */
     private static int hexValue(char c) {
-        return c < HEX_VALUES.length ? HEX_VALUES[c] : -1;
-    }
-
-    private static final byte[] HEX_VALUES = new byte['f' + 1];
-
-    static {
-        Arrays.fill(HEX_VALUES, (byte) -1);
-        for (int d = 0; d < 16; d++) {
-            HEX_VALUES["0123456789abcdef".charAt(d)] = (byte) d;
-            HEX_VALUES["0123456789ABCDEF".charAt(d)] = (byte) d;
-        }
+        return HexFormat.isHexDigit(c) ? HexFormat.fromHexDigit(c) : -1;
     }
 
     private static boolean isHex(String s) {
         for (int i = 0; i < s.length(); i++) {
-            if (hexValue(s.charAt(i)) < 0) {
+            if (!HexFormat.isHexDigit(s.charAt(i))) {
                 return false;
             }
         }

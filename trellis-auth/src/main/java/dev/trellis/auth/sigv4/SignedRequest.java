@@ -134,8 +134,7 @@ public final class SignedRequest {
 
     /** The value of the first header field with this name (case-insensitive), or {@code null}. */
     public String firstHeader(String name) {
-        int i = indexOf(lowercase(name), 0);
-        return i < 0 ? null : values[i];
+        return firstHeaderLowercase(lowercase(name));
     }
 
     /** As {@link #firstHeader}, for a name already in ASCII lower case (the verifier's constants). */
