@@ -3,6 +3,7 @@ package dev.trellis.auth.sigv4;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -121,7 +122,7 @@ final class CanonicalEncoding {
         for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             if (c == '%' && isEscape(s, i, to)) {
-                int b = (Character.digit(s.charAt(i + 1), 16) << 4) | Character.digit(s.charAt(i + 2), 16);
+                int b = escapedOctet(s, i);
                 if (isUnreserved(b)) {
                     out.append((byte) b);
                 } else {
@@ -136,8 +137,13 @@ final class CanonicalEncoding {
         }
     }
 
+    /** A {@code %} followed by two hex digits, ASCII only as RFC 3986's HEXDIG ({@code %٠٠} is not {@code %00}). */
     private static boolean isEscape(String s, int i, int to) {
-        return i + 2 < to && Character.digit(s.charAt(i + 1), 16) >= 0 && Character.digit(s.charAt(i + 2), 16) >= 0;
+        return i + 2 < to && HexFormat.isHexDigit(s.charAt(i + 1)) && HexFormat.isHexDigit(s.charAt(i + 2));
+    }
+
+    private static int escapedOctet(String s, int i) {
+        return (HexFormat.fromHexDigit(s.charAt(i + 1)) << 4) | HexFormat.fromHexDigit(s.charAt(i + 2));
     }
 
     /** Re-encodes a query component into a string (the sort key of the canonical query). */
@@ -167,7 +173,7 @@ final class CanonicalEncoding {
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             if (c == '%' && isEscape(s, i, n)) {
-                bytes.write((Character.digit(s.charAt(i + 1), 16) << 4) | Character.digit(s.charAt(i + 2), 16));
+                bytes.write(escapedOctet(s, i));
                 i += 2;
             } else if (c <= 0xFF) {
                 bytes.write(c);

@@ -329,7 +329,7 @@ public final class SignedRequest {
 
         private static boolean isHex(String s) {
             for (int i = 0; i < s.length(); i++) {
-                if (Character.digit(s.charAt(i), 16) < 0) {
+                if (!HexFormat.isHexDigit(s.charAt(i))) {
                     return false;
                 }
             }

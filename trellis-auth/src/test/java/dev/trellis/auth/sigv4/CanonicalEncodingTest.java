@@ -43,6 +43,8 @@ class CanonicalEncodingTest {
             "/%e1%88%b4     | /%E1%88%B4",
             "/a b           | /a%20b",
             "/100%          | /100%25",
+            "/%\u0660\u0660x  | /%25%D9%A0%D9%A0x",
+            "/%\uFF10A       | /%25%EF%BC%90A",
     })
     void keepsS3StylePathsAsSentAndEncodesThemOnce(String raw, String canonical) {
         assertThat(path(raw, false)).isEqualTo(canonical);
@@ -57,6 +59,7 @@ class CanonicalEncodingTest {
             "k=a+b&k2=%20               | k=a%2Bb&k2=%20",
             "%7e=%7E&%41=x              | A=x&~=~",
             "a=%zz                      | a=%25zz",
+            "a=%\uFF12\uFF10              | a=%25%EF%BC%92%EF%BC%90",
             "Z=1&a=1&_=1                | Z=1&_=1&a=1",
     })
     void sortsAndReencodesQueryParameters(String raw, String canonical) {

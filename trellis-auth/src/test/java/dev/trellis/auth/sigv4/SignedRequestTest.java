@@ -81,6 +81,11 @@ class SignedRequestTest {
         assertThat(SignedRequest.builder("GET", "/").build().payloadSha256()).isNull();
         assertThatThrownBy(() -> SignedRequest.builder("GET", "/").payloadSha256("abc"))
                 .isInstanceOf(IllegalArgumentException.class);
+        // 64 characters that Character.digit takes for hex, but not ASCII: fullwidth digits are not hex in SigV4
+        assertThatThrownBy(() -> SignedRequest.builder("GET", "/").payloadSha256("\uFF10".repeat(64)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(SignedRequest.builder("GET", "/").payloadSha256("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855")
+                .build().payloadSha256()).isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -463,13 +464,12 @@ public final class QueryBinding {
             if (c == '+') {
                 bytes.write(' ');
             } else if (c == '%') {
-                int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
-                int lo = hi >= 0 ? Character.digit(s.charAt(i + 2), 16) : -1;
-                if (lo < 0) {
+                if (i + 2 >= s.length() || !HexFormat.isHexDigit(s.charAt(i + 1))
+                        || !HexFormat.isHexDigit(s.charAt(i + 2))) {
                     throw new ApiException("MalformedQueryString", 400, "The request's parameters are not"
                             + " form-encoded: '%' must be followed by two hexadecimal digits.");
                 }
-                bytes.write(hi * 16 + lo);
+                bytes.write(HexFormat.fromHexDigit(s.charAt(i + 1)) * 16 + HexFormat.fromHexDigit(s.charAt(i + 2)));
                 i += 2;
             } else if (c > 0xFF) {
                 byte[] utf8 = String.valueOf(c).getBytes(StandardCharsets.UTF_8);

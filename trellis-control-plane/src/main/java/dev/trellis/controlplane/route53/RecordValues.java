@@ -2,6 +2,7 @@ package dev.trellis.controlplane.route53;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
@@ -137,7 +138,7 @@ final class RecordValues {
                 return false;
             }
             for (int j = 0; j < group.length(); j++) {
-                if (Character.digit(group.charAt(j), 16) < 0) {
+                if (!HexFormat.isHexDigit(group.charAt(j))) {
                     return false;
                 }
             }

@@ -20,7 +20,7 @@ class RecordValuesTest {
         assertThat(List.of("::", "::1", "fd00:ec2:80::a9fe:ab41", "2001:db8:0:0:0:0:0:1", "::ffff:10.0.0.1",
                 "FD00::1")).allMatch(RecordValues::isIpv6);
         assertThat(List.of("fd00::1::2", "12345::", "2001:db8:0:0:0:0:0:0:1", "g::1", ":1", "1:", "10.0.0.1",
-                "fe80::1%eth0", "[::1]", "1:2:3:4:5:6:7")).noneMatch(RecordValues::isIpv6);
+                "fe80::1%eth0", "[::1]", "1:2:3:4:5:6:7", "\uFF12001:db8::1")).noneMatch(RecordValues::isIpv6);
     }
 
     @Test
