@@ -10,21 +10,40 @@ import java.util.List;
 
 /**
  * What scenarios share: the ports, the work directory, the benchmarks jar, and the CPU pinning that every proxy
- * gets alike ({@link #proxyCommand}).
+ * gets alike ({@link #proxyCommand}). With {@code --interleave} the scenarios run side by side, each in its own
+ * slot of ports ({@link #inSlot}).
  */
 final class BenchContext {
+
+    /** Ports apart from one slot to the next: a proxy, (the backend's, in slot 0), a fabric peer. */
+    static final int PORTS_PER_SLOT = 3;
 
     /** The CPU the proxy under test runs on; the backend and wrk share the other one. */
     static final String PROXY_CPU = "0";
     static final String LOAD_CPU = "1";
 
     private final WrkOptions options;
-    private BenchPki pki;
-    private BenchPki.Issued.PemFiles httpsCertificate;
-    private Path fabricDir;
+    private final int slot;
+    /** The run's certificates, made once and shared by every slot's context. */
+    private final Material material;
 
     BenchContext(WrkOptions options) {
+        this(options, 0, new Material());
+    }
+
+    private BenchContext(WrkOptions options, int slot, Material material) {
         this.options = options;
+        this.slot = slot;
+        this.material = material;
+    }
+
+    /**
+     * This context with the ports of slot {@code slot}: the proxy on the base port + {@value #PORTS_PER_SLOT} ×
+     * slot, the fabric peer two after it; the backend is the same for all. Slot 0 is the ports without
+     * {@code --interleave}.
+     */
+    BenchContext inSlot(int slot) {
+        return new BenchContext(options, slot, material);
     }
 
     WrkOptions options() {
@@ -32,7 +51,7 @@ final class BenchContext {
     }
 
     int proxyPort() {
-        return options.proxyPort();
+        return options.proxyPort() + PORTS_PER_SLOT * slot;
     }
 
     int backendPort() {
@@ -43,9 +62,9 @@ final class BenchContext {
         return options.workDir();
     }
 
-    /** Where VPC-B's gateway listens for the fabric scenario's first hop (the port after the backend's). */
+    /** Where VPC-B's gateway listens for the fabric scenario's first hop (two after the proxy's port). */
     int fabricPort() {
-        return options.basePort() + 2;
+        return proxyPort() + 2;
     }
 
     /**
@@ -53,32 +72,44 @@ final class BenchContext {
      * CA), written once per run to {@code tls/server.crt} and {@code tls/server.key}; nginx and the gateway are
      * given the same files.
      */
-    synchronized BenchPki.Issued.PemFiles httpsCertificate() throws IOException {
-        if (httpsCertificate == null) {
-            httpsCertificate = pki().server(BenchSnapshots.HOST).write(workDir().resolve("tls"), "server");
+    BenchPki.Issued.PemFiles httpsCertificate() throws IOException {
+        synchronized (material) {
+            if (material.httpsCertificate == null) {
+                material.httpsCertificate = material.pki().server(BenchSnapshots.HOST).write(workDir().resolve("tls"),
+                        "server");
+            }
+            return material.httpsCertificate;
         }
-        return httpsCertificate;
     }
 
     /**
      * The fabric scenario's material, made once per run: {@code gateway-a.*} (VPC-A, the first hop) and
      * {@code gateway-b.*} (VPC-B) in the returned directory, from one CA, as {@code BenchGateway --fabric} reads it.
      */
-    synchronized Path fabricMaterial() throws IOException {
-        if (fabricDir == null) {
-            Path dir = workDir().resolve("fabric");
-            pki().gateway(BenchSnapshots.VPC).write(dir, "gateway-a");
-            pki().gateway(BenchSnapshots.VPC_B).write(dir, "gateway-b");
-            fabricDir = dir;
+    Path fabricMaterial() throws IOException {
+        synchronized (material) {
+            if (material.fabricDir == null) {
+                Path dir = workDir().resolve("fabric");
+                material.pki().gateway(BenchSnapshots.VPC).write(dir, "gateway-a");
+                material.pki().gateway(BenchSnapshots.VPC_B).write(dir, "gateway-b");
+                material.fabricDir = dir;
+            }
+            return material.fabricDir;
         }
-        return fabricDir;
     }
 
-    private BenchPki pki() {
-        if (pki == null) {
-            pki = BenchPki.create();
+    /** The run's CA and what it issued, made when a scenario first needs them. */
+    private static final class Material {
+        private BenchPki pki;
+        private BenchPki.Issued.PemFiles httpsCertificate;
+        private Path fabricDir;
+
+        BenchPki pki() {
+            if (pki == null) {
+                pki = BenchPki.create();
+            }
+            return pki;
         }
-        return pki;
     }
 
     /** Writes {@code text} to {@code name} in the work directory. */

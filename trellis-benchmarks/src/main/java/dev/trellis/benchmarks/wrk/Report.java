@@ -27,8 +27,10 @@ final class Report {
         StringBuilder out = new StringBuilder();
         out.append("## ./bench wrk\n\n");
         out.append(String.format(Locale.ROOT, "wrk -t1 -c%d, %d s measured after %d s of warm-up (two wrk runs) "
-                        + "per scenario, %d round(s); %s; load average %s before, %s after; %d s in all.%n%n",
+                        + "per scenario, %d round(s)%s; %s; load average %s before, %s after; %d s in all.%n%n",
                 options.connections(), options.duration().toSeconds(), options.warmup().toSeconds(), options.rounds(),
+                options.interleave() ? " interleaved (every scenario started once, each on its own port; a round"
+                        + " runs their maximum-throughput runs back to back, then the paced runs)" : "",
                 options.pin() ? "proxy pinned to CPU " + BenchContext.PROXY_CPU + ", backend and wrk to CPU "
                         + BenchContext.LOAD_CPU : "no pinning", loadBefore, loadAfter, took.toSeconds()));
         for (String version : WrkHarness.versions()) {

@@ -86,25 +86,15 @@ public final class WrkHarness {
                 List.of("-Xms256m", "-Xmx256m"), BenchBackend.class.getName(),
                 List.of(String.valueOf(context.backendPort())))), options.workDir().resolve("backend.out"),
                 context.backendPort())) {
-            for (int round = 1; round <= options.rounds(); round++) {
-                if (options.rounds() > 1) {
-                    log("round " + round + " of " + options.rounds() + " (load average " + loadAverage() + ")");
-                }
-                for (Scenario scenario : Scenarios.all(options)) {
-                    if (!options.selected(scenario.name())) {
-                        continue;
+            List<Scenario> scenarios = runnable();
+            if (options.interleave()) {
+                runInterleaved(scenarios);
+            } else {
+                for (int round = 1; round <= options.rounds(); round++) {
+                    logRound(round);
+                    for (Scenario scenario : scenarios) {
+                        runScenario(scenario, round);
                     }
-                    descriptions.put(scenario.name(), scenario.description());
-                    baselines.put(scenario.name(), scenario.baseline());
-                    String unavailable = scenario.unavailableReason();
-                    if (unavailable != null) {
-                        if (round == 1) {
-                            log(scenario.name() + ": " + unavailable);
-                        }
-                        notRun.put(scenario.name(), unavailable);
-                        continue;
-                    }
-                    runScenario(scenario, round);
                 }
             }
         }
@@ -114,36 +104,118 @@ public final class WrkHarness {
         return report;
     }
 
-    private void runScenario(Scenario scenario, int round) throws Exception {
-        String name = scenario.name();
-        String label = options.rounds() > 1 ? name + "-r" + round : name;
-        log(name + ": starting (" + scenario.description() + ")");
-        try (Scenario.Running running = scenario.start(context)) {
-            warmUp(label, running, scenario);
-            log(name + ": maximum throughput, " + options.duration().toSeconds() + " s");
-            double cpuBefore = running.cpuSeconds();
-            double jitBefore = running.compilerSeconds();
-            WrkResult result = wrk(label + "-max", running.port(), scenario, 0, options.duration())
-                    .withProxyCpuSeconds(running.cpuSeconds() - cpuBefore);
-            double jitMicros = (running.compilerSeconds() - jitBefore) * 1e6 / Math.max(1, result.requests());
-            max.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
-            // The JIT's share tells whether the warm-up was long enough for the CPU figure to be the steady state.
-            log(name + ": " + Report.rate(result.requestsPerSecond()) + " req/s, p99 " + Report.ms(result.p99Micros())
-                    + (Double.isNaN(result.proxyCpuMicrosPerRequest()) ? "" : String.format(Locale.ROOT,
-                    ", proxy CPU %.1f µs/request", result.proxyCpuMicrosPerRequest()))
-                    + (Double.isNaN(jitMicros) || jitMicros <= 0 ? "" : String.format(Locale.ROOT,
-                    " (JIT compiler threads %.1f of it)", jitMicros)));
-            // This round's nginx sets the pace: nginx and the gateway of one round saw the same machine.
-            List<WrkResult> nginx = max.getOrDefault(Scenarios.NGINX, List.of());
-            // --pace-rate fixes the rate instead (A/B runs of two builds, the gateway without nginx).
-            boolean pacedScenario = name.equals(Scenarios.NGINX) || name.equals(Scenarios.GATEWAY);
-            if (pacedScenario && options.paceRate() > 0) {
-                paced.computeIfAbsent(name, k -> new ArrayList<>()).add(pacedRun(label, running.port(), scenario,
-                        options.paceRate()));
-            } else if (pacedScenario && nginx.size() == round) {
-                paced.computeIfAbsent(name, k -> new ArrayList<>()).add(pacedRun(label, running.port(), scenario,
-                        nginx.get(round - 1).requestsPerSecond() / 2));
+    /** The selected scenarios that can run here, in order; the others are reported as not run. */
+    private List<Scenario> runnable() {
+        List<Scenario> runnable = new ArrayList<>();
+        for (Scenario scenario : Scenarios.all(options)) {
+            if (!options.selected(scenario.name())) {
+                continue;
             }
+            descriptions.put(scenario.name(), scenario.description());
+            baselines.put(scenario.name(), scenario.baseline());
+            String unavailable = scenario.unavailableReason();
+            if (unavailable != null) {
+                log(scenario.name() + ": " + unavailable);
+                notRun.put(scenario.name(), unavailable);
+            } else {
+                runnable.add(scenario);
+            }
+        }
+        return runnable;
+    }
+
+    private void logRound(int round) {
+        if (options.rounds() > 1) {
+            log("round " + round + " of " + options.rounds() + " (load average " + loadAverage() + ")");
+        }
+    }
+
+    private void runScenario(Scenario scenario, int round) throws Exception {
+        log(scenario.name() + ": starting (" + scenario.description() + ")");
+        try (Scenario.Running running = scenario.start(context)) {
+            warmUp(label(scenario, round), running, scenario);
+            measureMax(scenario, running, round);
+            measurePaced(scenario, running, round);
+        }
+    }
+
+    /**
+     * {@code --interleave}: every scenario started once, side by side, each in its own slot of ports (its place
+     * in {@link Scenarios#all}) and warmed up; then per round the maximum-throughput runs of all of them back to
+     * back, then the paced runs. A scenario waits idle while another is measured (all proxies share the proxy
+     * CPU; an idle one takes none of it), so a ratio compares runs seconds apart: on a machine whose speed drifts
+     * over minutes, the drift moves both sides of it alike.
+     */
+    private void runInterleaved(List<Scenario> scenarios) throws Exception {
+        List<Scenario> all = Scenarios.all(options);
+        List<Scenario.Running> running = new ArrayList<>();
+        try {
+            for (Scenario scenario : scenarios) {
+                BenchContext slot = context.inSlot(indexOf(all, scenario));
+                log(scenario.name() + ": starting on port " + slot.proxyPort() + " (" + scenario.description() + ")");
+                running.add(scenario.start(slot));
+                warmUp(scenario.name(), running.get(running.size() - 1), scenario);
+            }
+            for (int round = 1; round <= options.rounds(); round++) {
+                logRound(round);
+                for (int i = 0; i < scenarios.size(); i++) {
+                    measureMax(scenarios.get(i), running.get(i), round);
+                }
+                for (int i = 0; i < scenarios.size(); i++) {
+                    measurePaced(scenarios.get(i), running.get(i), round);
+                }
+            }
+        } finally {
+            for (int i = running.size() - 1; i >= 0; i--) {
+                running.get(i).close();
+            }
+        }
+    }
+
+    private static int indexOf(List<Scenario> all, Scenario scenario) {
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).name().equals(scenario.name())) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException(scenario.name());
+    }
+
+    private String label(Scenario scenario, int round) {
+        return options.rounds() > 1 ? scenario.name() + "-r" + round : scenario.name();
+    }
+
+    private void measureMax(Scenario scenario, Scenario.Running running, int round) throws Exception {
+        String name = scenario.name();
+        log(name + ": maximum throughput, " + options.duration().toSeconds() + " s");
+        double cpuBefore = running.cpuSeconds();
+        double jitBefore = running.compilerSeconds();
+        WrkResult result = wrk(label(scenario, round) + "-max", running.port(), scenario, 0, options.duration())
+                .withProxyCpuSeconds(running.cpuSeconds() - cpuBefore);
+        double jitMicros = (running.compilerSeconds() - jitBefore) * 1e6 / Math.max(1, result.requests());
+        max.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
+        // The JIT's share tells whether the warm-up was long enough for the CPU figure to be the steady state.
+        log(name + ": " + Report.rate(result.requestsPerSecond()) + " req/s, p99 " + Report.ms(result.p99Micros())
+                + (Double.isNaN(result.proxyCpuMicrosPerRequest()) ? "" : String.format(Locale.ROOT,
+                ", proxy CPU %.1f µs/request", result.proxyCpuMicrosPerRequest()))
+                + (Double.isNaN(jitMicros) || jitMicros <= 0 ? "" : String.format(Locale.ROOT,
+                " (JIT compiler threads %.1f of it)", jitMicros)));
+    }
+
+    /** nginx's and the plain gateway's run paced at 50 % of this round's nginx maximum (or at --pace-rate). */
+    private void measurePaced(Scenario scenario, Scenario.Running running, int round) throws Exception {
+        String name = scenario.name();
+        String label = label(scenario, round);
+        // This round's nginx sets the pace: nginx and the gateway of one round saw the same machine.
+        List<WrkResult> nginx = max.getOrDefault(Scenarios.NGINX, List.of());
+        // --pace-rate fixes the rate instead (A/B runs of two builds, the gateway without nginx).
+        boolean pacedScenario = name.equals(Scenarios.NGINX) || name.equals(Scenarios.GATEWAY);
+        if (pacedScenario && options.paceRate() > 0) {
+            paced.computeIfAbsent(name, k -> new ArrayList<>()).add(pacedRun(label, running.port(), scenario,
+                    options.paceRate()));
+        } else if (pacedScenario && nginx.size() == round) {
+            paced.computeIfAbsent(name, k -> new ArrayList<>()).add(pacedRun(label, running.port(), scenario,
+                    nginx.get(round - 1).requestsPerSecond() / 2));
         }
     }
 

@@ -21,10 +21,12 @@ import java.util.List;
  *     the gateway's {@code maxIdleConnectionsPerTarget}); by default as many as wrk's connections, so that no
  *     proxy closes and reopens backend connections in steady state
  * @param rounds how many times the whole sequence of scenarios runs; the report takes medians
+ * @param interleave start every scenario once, each on its own ports, and run the rounds' measured runs of all
+ *     scenarios back to back (seconds apart) instead of one scenario after another (minutes apart)
  */
 record WrkOptions(Duration duration, Duration warmup, int connections, int basePort, boolean pin, List<String> only,
                   Path jar, Path reference, Path workDir, boolean jfr, String gatewayJavaOpts,
-                  int upstreamIdle, int rounds, double paceRate) {
+                  int upstreamIdle, int rounds, double paceRate, boolean interleave) {
 
     static final String USAGE = """
             ./bench wrk [options]   the gateway vs nginx and HAProxy, proxying to the same backend (wrk 4)
@@ -38,6 +40,10 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
               --only a,b            only these scenarios (direct, nginx, haproxy, gateway, gateway-auth, fabric,
                                     nginx-https, gateway-https, nginx-handshakes, gateway-handshakes)
               --rounds 1            run every scenario this many times, in turn; the report shows medians
+              --interleave          start every scenario once (each on its own port: the base port + 3 per
+                                    scenario after the first), warm each up, then in each round run their
+                                    maximum-throughput runs back to back, then the paced runs; a ratio then
+                                    compares runs seconds apart, not minutes (a machine whose speed drifts)
               --upstream-idle N     idle backend connections nginx and the gateway keep (default: --connections)
               --pace-rate N         pace nginx's and the gateway's p99 runs at N req/s instead of 50 % of this
                                     round's nginx maximum (then the gateway is paced without nginx too: A/B runs
@@ -68,6 +74,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         int rounds = 1;
         double paceRate = 0;
         String transport = null;
+        boolean interleave = false;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             switch (option) {
@@ -82,6 +89,7 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
                 case "--work-dir" -> workDir = Path.of(value(args, ++i, option));
                 case "--jfr" -> jfr = true;
                 case "--rounds" -> rounds = positive(value(args, ++i, option), option);
+                case "--interleave" -> interleave = true;
                 case "--upstream-idle" -> upstreamIdle = positive(value(args, ++i, option), option);
                 case "--gateway-java-opts" -> javaOpts = value(args, ++i, option);
                 case "--gateway-transport" -> transport = transport(value(args, ++i, option), option);
@@ -100,9 +108,15 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
         if (transport != null) {
             javaOpts = javaOpts + " -Dtrellis.transport=" + transport;
         }
-        return new WrkOptions(duration, warmup, connections, basePort, pin, List.copyOf(only), jar.toAbsolutePath(),
-                reference.toAbsolutePath(), workDir.toAbsolutePath(), jfr, javaOpts,
-                upstreamIdle > 0 ? upstreamIdle : connections, rounds, paceRate);
+        WrkOptions options = new WrkOptions(duration, warmup, connections, basePort, pin, List.copyOf(only),
+                jar.toAbsolutePath(), reference.toAbsolutePath(), workDir.toAbsolutePath(), jfr, javaOpts,
+                upstreamIdle > 0 ? upstreamIdle : connections, rounds, paceRate, interleave);
+        int lastSlot = Scenarios.all(options).size() - 1;
+        if (interleave && basePort + BenchContext.PORTS_PER_SLOT * lastSlot + 2 > 65535) {
+            throw new UsageException("--base-port leaves no room for every scenario's ports with --interleave (the"
+                    + " last one's proxy listens on the base port + " + BenchContext.PORTS_PER_SLOT * lastSlot + ")");
+        }
+        return options;
     }
 
     boolean selected(String scenario) {

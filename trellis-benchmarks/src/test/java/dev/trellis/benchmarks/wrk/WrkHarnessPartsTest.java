@@ -24,8 +24,10 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -175,6 +177,28 @@ class WrkHarnessPartsTest {
                 .isEqualTo("-Xms512m -Xmx512m -XX:MaxTenuringThreshold=1 -XX:-ClassUnloadingWithConcurrentMark");
         assertThatThrownBy(() -> WrkOptions.parse(new String[] {"--jar", "bench.jar", "--gateway-transport", "uring"}))
                 .hasMessage("--gateway-transport must be epoll, io_uring, nio or auto, not 'uring'");
+    }
+
+    @Test
+    void interleavedScenariosListenOnPortsOfTheirOwnAndShareTheBackend() {
+        WrkOptions options = WrkOptions.parse(new String[] {"--jar", "bench.jar", "--interleave"});
+        assertThat(options.interleave()).isTrue();
+        assertThat(WrkOptions.parse(new String[] {"--jar", "bench.jar"}).interleave()).isFalse();
+        BenchContext context = new BenchContext(options);
+        Set<Integer> ports = new HashSet<>(List.of(context.backendPort()));
+        for (int slot = 0; slot < Scenarios.all(options).size(); slot++) {
+            BenchContext inSlot = context.inSlot(slot);
+            assertThat(inSlot.backendPort()).isEqualTo(18081);
+            assertThat(ports.add(inSlot.proxyPort())).as("proxy port of slot %d", slot).isTrue();
+            assertThat(ports.add(inSlot.fabricPort())).as("fabric port of slot %d", slot).isTrue();
+        }
+        // slot 0 is the layout without --interleave: proxy, backend, fabric peer on three ports in a row
+        assertThat(context.proxyPort()).isEqualTo(18080);
+        assertThat(context.fabricPort()).isEqualTo(18082);
+        assertThatThrownBy(() -> WrkOptions.parse(new String[] {"--jar", "bench.jar", "--interleave",
+                "--base-port", "65510"})).hasMessageStartingWith("--base-port leaves no room");
+        assertThat(WrkOptions.parse(new String[] {"--jar", "bench.jar", "--interleave", "--base-port", "65506"})
+                .proxyPort()).isEqualTo(65506);
     }
 
     @Test
