@@ -290,7 +290,7 @@ public final class QueryBinding {
         switch (shape.type()) {
             case INTEGER, LONG -> {
                 try {
-                    return f.numberNode(Long.parseLong(text.trim()));
+                    return f.numberNode(Shape.parseWhole(text.trim()));
                 } catch (NumberFormatException e) {
                     errors.add(new ApiException.FieldError(key, "must be a whole number, not '" + printable(text)
                             + "'"));

@@ -103,7 +103,7 @@ public final class RestJsonBinding {
             }
             case INTEGER, LONG -> {
                 try {
-                    input.put(name, Long.parseLong(values.get(0)));
+                    input.put(name, Shape.parseWhole(values.get(0)));
                 } catch (NumberFormatException e) {
                     throw ApiException.invalidField(name, "must be a whole number, not '" + values.get(0) + "'");
                 }

@@ -296,7 +296,7 @@ public final class RestXmlBinding {
         switch (shape.type()) {
             case INTEGER, LONG -> {
                 try {
-                    return JSON.numberNode(Long.parseLong(text.strip()));
+                    return JSON.numberNode(Shape.parseWhole(text.strip()));
                 } catch (NumberFormatException e) {
                     throw invalid("Invalid XML ; " + path + " must be a whole number, not '" + text + "'");
                 }

@@ -48,4 +48,21 @@ public record Shape(
     public String toString() {
         return name + " (" + type + ")";
     }
+
+    /**
+     * A whole number as an INTEGER or LONG member is spelled in text (a query parameter, a header, a URI label, an
+     * XML element): {@link Long#parseLong} on ASCII only. {@code parseLong} alone also takes the digits of other
+     * scripts, so {@code １０} (fullwidth) would be 10.
+     *
+     * @throws NumberFormatException when {@code text} is not a whole number in range
+     */
+    static long parseWhole(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < '0' || c > '9') && !(i == 0 && (c == '-' || c == '+'))) {
+                throw new NumberFormatException("not a whole number: " + text);
+            }
+        }
+        return Long.parseLong(text);
+    }
 }

@@ -74,6 +74,9 @@ class QueryBindingTest {
                 "Action=ListUsers&Version=2010-05-08&MaxItems=lots")));
         assertThat(notNumber.getMessage()).isEqualTo("1 validation error detected: MaxItems: must be a whole number,"
                 + " not 'lots'");
+        ApiException fullwidth = catchThrowableOfType(ApiException.class, () -> IAM.read(post(
+                "Action=ListUsers&Version=2010-05-08&MaxItems=%EF%BC%91%EF%BC%90")));
+        assertThat(fullwidth.getMessage()).startsWith("1 validation error detected: MaxItems: must be a whole number");
 
         ApiException badIndex = catchThrowableOfType(ApiException.class, () -> IAM.read(post(
                 "Action=UntagRole&Version=2010-05-08&RoleName=app&TagKeys.member.0=a")));

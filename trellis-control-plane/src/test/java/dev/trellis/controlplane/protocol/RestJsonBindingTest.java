@@ -102,6 +102,11 @@ class RestJsonBindingTest {
 
         assertThat(error.getMessage()).isEqualTo("1 validation error detected: maxResults: must be a whole number,"
                 + " not 'ten'");
+        // digits of another script are not a number on the wire, though Long.parseLong reads them
+        ApiException fullwidth = catchThrowableOfType(ApiException.class,
+                () -> bind("GET", "/services", Map.of("maxResults", List.of("\uFF11\uFF10")), ""));
+        assertThat(fullwidth.getMessage()).isEqualTo("1 validation error detected: maxResults: must be a whole"
+                + " number, not '\uFF11\uFF10'");
     }
 
     @Test

@@ -241,6 +241,10 @@ class Route53WireTest {
                 changeBody("t.typed.example").replace("<TTL>300", "<TTL>soon"));
         assertThat(badTtl.status()).isEqualTo(400);
         assertThat(badTtl.body()).contains("must be a whole number, not 'soon'");
+        Answer fullwidthTtl = send("POST", "/2013-04-01/hostedzone/" + zone + "/rrset/",
+                changeBody("t.typed.example").replace("<TTL>300", "<TTL>\uFF13\uFF10\uFF10"));
+        assertThat(fullwidthTtl.status()).isEqualTo(400);
+        assertThat(fullwidthTtl.body()).contains("must be a whole number");
         Answer badAction = send("POST", "/2013-04-01/hostedzone/" + zone + "/rrset/",
                 changeBody("t.typed.example").replace("UPSERT", "RENAME"));
         assertThat(badAction.body()).contains("ChangeBatch.Changes[0].Action: must be one of CREATE, DELETE, UPSERT");
