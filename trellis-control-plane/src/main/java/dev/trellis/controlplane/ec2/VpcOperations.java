@@ -1,5 +1,6 @@
 package dev.trellis.controlplane.ec2;
 
+import dev.trellis.controlplane.protocol.Shape;
 import dev.trellis.controlplane.store.StoredResource;
 import dev.trellis.model.ResourceIds;
 import java.nio.charset.StandardCharsets;
@@ -216,9 +217,9 @@ final class VpcOperations {
     }
 
     private static int maxResults(String text) {
-        int value;
+        long value;
         try {
-            value = Integer.parseInt(text.trim());
+            value = Shape.parseWhole(text.trim());
         } catch (NumberFormatException e) {
             throw Ec2Errors.invalidParameterValue("Value ( " + Ec2Errors.echo(text) + " ) for parameter maxResults"
                     + " is invalid. Expecting an integer from " + MIN_RESULTS + " to " + MAX_RESULTS + ".");
@@ -227,7 +228,7 @@ final class VpcOperations {
             throw Ec2Errors.invalidParameterValue("Value ( " + value + " ) for parameter maxResults is invalid."
                     + " Expecting a value from " + MIN_RESULTS + " to " + MAX_RESULTS + ".");
         }
-        return value;
+        return (int) value;
     }
 
     /** Tokens are base64url of {@code DescribeVpcs:<sequence of the last VPC returned>}. */

@@ -56,7 +56,7 @@ public record Shape(
      *
      * @throws NumberFormatException when {@code text} is not a whole number in range
      */
-    static long parseWhole(String text) {
+    public static long parseWhole(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if ((c < '0' || c > '9') && !(i == 0 && (c == '-' || c == '+'))) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.trellis.controlplane.protocol.ApiException;
+import dev.trellis.controlplane.protocol.Shape;
 import dev.trellis.controlplane.store.StoreTransaction;
 import dev.trellis.controlplane.store.StoredResource;
 import java.nio.charset.StandardCharsets;
@@ -256,11 +257,11 @@ final class HostedZoneOperations {
         }
         String text = input.get("MaxItems").asText();
         try {
-            int n = Integer.parseInt(text.strip());
+            long n = Shape.parseWhole(text.strip());
             if (n < 1) {
                 throw Route53Errors.invalidInput("MaxItems must be at least 1, not " + text);
             }
-            return Math.min(n, cap);
+            return (int) Math.min(n, cap);
         } catch (NumberFormatException e) {
             if (text.strip().matches("[0-9]+")) {
                 return cap;

@@ -10,6 +10,7 @@ import dev.trellis.controlplane.gateways.GatewayApi;
 import dev.trellis.controlplane.protocol.ApiException;
 import dev.trellis.controlplane.protocol.ApiRequest;
 import dev.trellis.controlplane.protocol.ApiResponse;
+import dev.trellis.controlplane.protocol.Shape;
 import dev.trellis.model.snapshot.SnapshotCodec;
 import dev.trellis.model.snapshot.VpcSnapshot;
 import java.nio.charset.StandardCharsets;
@@ -122,7 +123,7 @@ public final class SnapshotApi implements AwsService {
             return fallback;
         }
         try {
-            long value = Long.parseLong(values.get(0));
+            long value = Shape.parseWhole(values.get(0));
             if (value < min || value > max) {
                 throw ApiException.invalidField(name, "must be " + min + "-" + max + ", not " + value);
             }

@@ -213,6 +213,10 @@ class Ec2ProtocolTest {
         Answer twice = post("Action=DescribeVpcs&Version=2016-11-15&MaxResults=5&MaxResults=6");
         assertThat(twice.code()).isEqualTo("InvalidParameterValue");
         assertThat(twice.message()).isEqualTo("The parameter MaxResults is given more than once");
+        // fullwidth digits, which Integer.parseInt reads as 10
+        Answer fullwidth = post("Action=DescribeVpcs&Version=2016-11-15&MaxResults=%EF%BC%91%EF%BC%90");
+        assertThat(fullwidth.code()).isEqualTo("InvalidParameterValue");
+        assertThat(fullwidth.message()).contains("for parameter maxResults is invalid");
     }
 
     @Test

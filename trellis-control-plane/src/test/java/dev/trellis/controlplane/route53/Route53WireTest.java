@@ -264,6 +264,9 @@ class Route53WireTest {
                 + "<Type>TXT</Type><TTL>300</TTL><ResourceRecords><ResourceRecord><Value>\"a &amp; b\"</Value>"
                 + "</ResourceRecord></ResourceRecords></ResourceRecordSet></ResourceRecordSets>"
                 + "<IsTruncated>false</IsTruncated><MaxItems>1</MaxItems>");
+        Answer fullwidth = send("GET", "/2013-04-01/hostedzone/" + zone + "/rrset?maxitems=%EF%BC%91", (String) null);
+        assertThat(fullwidth.status()).isEqualTo(400);
+        assertThat(fullwidth.body()).contains("MaxItems must be a whole number");
     }
 
     @Test
