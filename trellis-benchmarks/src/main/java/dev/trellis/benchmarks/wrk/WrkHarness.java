@@ -166,8 +166,13 @@ public final class WrkHarness {
                 }
             }
         } finally {
+            // Every started scenario is stopped, even when stopping another one fails.
             for (int i = running.size() - 1; i >= 0; i--) {
-                running.get(i).close();
+                try {
+                    running.get(i).close();
+                } catch (Exception e) {
+                    log(scenarios.get(i).name() + ": stopping it failed: " + e);
+                }
             }
         }
     }
