@@ -1,5 +1,6 @@
 package dev.trellis.controlplane.route53;
 
+import dev.trellis.controlplane.protocol.Shape;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -213,7 +214,7 @@ final class RecordValues {
         }
         for (int i = 2; i < 7; i++) {
             try {
-                long n = Long.parseLong(fields[i]);
+                long n = Shape.parseWhole(fields[i]);
                 if (n < 0 || n > 4294967295L) {
                     return "SOARDATAIllegalNumber (" + fields[i] + " is not an unsigned 32-bit number)";
                 }

@@ -39,6 +39,7 @@ class RecordValuesTest {
         assertThat(RecordValues.soaProblem(HostedZoneOperations.SOA_VALUE)).isNull();
         assertThat(RecordValues.soaProblem("a. b. 1 2 3 4")).contains("7 fields");
         assertThat(RecordValues.soaProblem("a. b. 1 2 3 4 -5")).contains("unsigned 32-bit");
+        assertThat(RecordValues.soaProblem("a. b. \uFF11 2 3 4 5")).contains("unsigned 32-bit");
         assertThat(RecordValues.soaProblem("a..x b. 1 2 3 4 5")).contains("InvalidDomainName");
     }
 }
