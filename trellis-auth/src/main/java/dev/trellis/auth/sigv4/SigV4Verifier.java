@@ -630,7 +630,7 @@ public final class SigV4Verifier {
                 out.add(declared);
                 return null;
             }
-            if (declared.length() == 64 && isHex(declared)) {
+            if (SignedRequest.isHexSha256(declared)) {
                 String actual = request.payloadSha256();
                 if (actual == null) {
                     return SigV4Failure.of(SigV4FailureReason.PAYLOAD_SIGNING_UNSUPPORTED, "Payload signing is not "
@@ -944,15 +944,6 @@ public final class SigV4Verifier {
     /** The value of an ASCII hex digit of either case, or -1. */
     private static int hexValue(char c) {
         return HexFormat.isHexDigit(c) ? HexFormat.fromHexDigit(c) : -1;
-    }
-
-    private static boolean isHex(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (!HexFormat.isHexDigit(s.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isEmpty(String s) {

@@ -301,7 +301,7 @@ public final class SignedRequest {
             if (UNSIGNED_PAYLOAD.equals(hex)) {
                 return bodyNotRead();
             }
-            if (hex.length() != 64 || !isHex(hex)) {
+            if (!isHexSha256(hex)) {
                 throw new IllegalArgumentException("payload SHA-256 must be 64 hex digits");
             }
             this.payloadSha256 = hex.toLowerCase(java.util.Locale.ROOT);
@@ -326,14 +326,18 @@ public final class SignedRequest {
         public SignedRequest build() {
             return new SignedRequest(this);
         }
+    }
 
-        private static boolean isHex(String s) {
-            for (int i = 0; i < s.length(); i++) {
-                if (!HexFormat.isHexDigit(s.charAt(i))) {
-                    return false;
-                }
-            }
-            return true;
+    /** Whether {@code s} is a SHA-256 in hex: 64 ASCII hex digits of either case. */
+    static boolean isHexSha256(String s) {
+        if (s.length() != 64) {
+            return false;
         }
+        for (int i = 0; i < s.length(); i++) {
+            if (!HexFormat.isHexDigit(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 }
