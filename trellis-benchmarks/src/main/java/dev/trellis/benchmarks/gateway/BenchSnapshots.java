@@ -2,6 +2,7 @@ package dev.trellis.benchmarks.gateway;
 
 import dev.trellis.auth.sigv4.DerivedSigningKey;
 import dev.trellis.auth.sigv4.SigV4KeyDerivation;
+import dev.trellis.gateway.http.LatticeHeaders;
 import dev.trellis.model.snapshot.AuthLevel;
 import dev.trellis.model.snapshot.CallerCredential;
 import dev.trellis.model.snapshot.CertificateEntry;
@@ -23,6 +24,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -333,6 +335,23 @@ public final class BenchSnapshots {
 
     private static String ruleId(int service, int rule) {
         return String.format("rule-0%012x%04x", service, rule);
+    }
+
+    /**
+     * The headers the gateway adds to a datastore request towards its target, with the values it gives them, but
+     * for those that differ per request or connection ({@code x-forwarded-for}, {@code x-amzn-requestid}): what
+     * nginx adds in the harness's like-for-like scenario.
+     */
+    public static Map<String, String> datastoreTargetHeaders() {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(LatticeHeaders.FORWARDED_PORT, Integer.toString(LISTENER_PORT));
+        headers.put(LatticeHeaders.FORWARDED_PROTO, "http");
+        headers.put(LatticeHeaders.NETWORK, LatticeHeaders.network("arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":vpc/"
+                + VPC));
+        headers.put(LatticeHeaders.TARGET, LatticeHeaders.target(serviceArn(SERVICE_ID), NETWORK_ARN,
+                targetGroupArn(TARGET_GROUP_ID)));
+        headers.put(LatticeHeaders.SOURCE_VPC, VPC);
+        return headers;
     }
 
     private static String serviceArn(String id) {

@@ -3,6 +3,7 @@ package dev.trellis.benchmarks.wrk;
 import dev.trellis.benchmarks.gateway.BenchGateway;
 import dev.trellis.benchmarks.gateway.BenchPki;
 import dev.trellis.benchmarks.gateway.BenchSnapshots;
+import dev.trellis.gateway.http.LatticeHeaders;
 import dev.trellis.gateway.tls.TlsPolicy;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ final class Scenarios {
 
     static final String DIRECT = "direct";
     static final String NGINX = "nginx";
+    static final String NGINX_HEADERS = "nginx-headers";
     static final String HAPROXY = "haproxy";
     static final String GATEWAY = "gateway";
     static final String GATEWAY_AUTH = "gateway-auth";
@@ -33,7 +35,8 @@ final class Scenarios {
     }
 
     static List<Scenario> all(WrkOptions options) {
-        return List.of(new Direct(), new Nginx(options.upstreamIdle()), new Haproxy(),
+        return List.of(new Direct(), new Nginx(false, options.upstreamIdle()), new Nginx(true, options.upstreamIdle()),
+                new Haproxy(),
                 new Gateway(false, options.upstreamIdle()), new Gateway(true, options.upstreamIdle()),
                 new Fabric(options.upstreamIdle()),
                 new NginxTls(false, options.upstreamIdle()), new GatewayTls(false, options.upstreamIdle()),
@@ -98,30 +101,56 @@ final class Scenarios {
 
     /**
      * nginx with one worker, an upstream keep-alive pool of {@link WrkOptions#upstreamIdle()} idle connections (the
-     * same number the gateway gets), HTTP/1.1 upstream, no access log.
+     * same number the gateway gets), HTTP/1.1 upstream, no access log. With {@code gatewayHeaders}
+     * ({@value #NGINX_HEADERS}) it also does the header work the gateway does on this route: it passes the
+     * client's Host, appends {@code x-forwarded-for}, and adds a request id (to the response as well) and the
+     * Lattice headers with the values the gateway gives them ({@link BenchSnapshots#datastoreTargetHeaders}), so
+     * that the backend gets the same request from both. An informational comparison: the issue's targets are
+     * judged against plain {@code nginx}.
      */
     static final class Nginx implements Scenario {
+        private final boolean gatewayHeaders;
+        private final int upstreamIdle;
+
+        Nginx(boolean gatewayHeaders, int upstreamIdle) {
+            this.gatewayHeaders = gatewayHeaders;
+            this.upstreamIdle = upstreamIdle;
+        }
+
         @Override
         public String name() {
-            return NGINX;
+            return gatewayHeaders ? NGINX_HEADERS : NGINX;
         }
 
         @Override
         public String description() {
             return "nginx, worker_processes 1, upstream keepalive " + upstreamIdle
-                    + ", proxy_http_version 1.1, access_log off";
-        }
-
-        private final int upstreamIdle;
-
-        Nginx(int upstreamIdle) {
-            this.upstreamIdle = upstreamIdle;
+                    + ", proxy_http_version 1.1, access_log off" + (gatewayHeaders ? "; plus the gateway's header "
+                    + "work (Host passed, x-forwarded-for appended, a request id both ways, x-forwarded-port/-proto, "
+                    + "x-amzn-lattice-network/-target, x-amzn-source-vpc): the backend gets the gateway's request"
+                    : "");
         }
 
         @Override
         public Running start(BenchContext context) throws Exception {
-            Path dir = context.workDir().resolve("nginx").toAbsolutePath();
-            Path conf = nginxConf(context, dir, """
+            Path dir = context.workDir().resolve(name()).toAbsolutePath();
+            Path conf = nginxConf(context, dir, serverBlock(context));
+            ManagedProcess nginx = startNginx(context, dir, conf);
+            return new Running(context.proxyPort(), nginx.pid(), nginx);
+        }
+
+        String serverBlock(BenchContext context) {
+            StringBuilder headers = new StringBuilder();
+            if (gatewayHeaders) {
+                headers.append("proxy_set_header Host $http_host;\n");
+                headers.append("proxy_set_header ").append(LatticeHeaders.FORWARDED_FOR)
+                        .append(" $proxy_add_x_forwarded_for;\n");
+                headers.append("proxy_set_header ").append(LatticeHeaders.REQUEST_ID).append(" $request_id;\n");
+                BenchSnapshots.datastoreTargetHeaders().forEach((name, value) -> headers.append("proxy_set_header ")
+                        .append(name).append(" \"").append(value).append("\";\n"));
+                headers.append("add_header ").append(LatticeHeaders.REQUEST_ID).append(" $request_id;\n");
+            }
+            return """
                     upstream backend {
                       server 127.0.0.1:%d;
                       keepalive %d;
@@ -132,11 +161,10 @@ final class Scenarios {
                         proxy_pass http://backend;
                         proxy_http_version 1.1;
                         proxy_set_header Connection "";
-                      }
+                    %s  }
                     }
-                    """.formatted(context.backendPort(), upstreamIdle, context.proxyPort()));
-            ManagedProcess nginx = startNginx(context, dir, conf);
-            return new Running(context.proxyPort(), nginx.pid(), nginx);
+                    """.formatted(context.backendPort(), upstreamIdle, context.proxyPort(),
+                    headers.toString().indent(4));
         }
     }
 

@@ -28,6 +28,8 @@ import java.util.Map;
 public final class WrkHarness {
 
     private static final Duration CALIBRATION = Duration.ofSeconds(4);
+    /** The unmeasured run before each interleaved measured one ({@link #settle}). */
+    private static final Duration SETTLE = Duration.ofSeconds(3);
     private static final int CALIBRATION_STEPS = 7;
     private static final int PACE_TOLERANCE_PERCENT = 3;
     /** Measured paced runs at most, when one misses the rate by more than {@link Paced#ON_PACE}. */
@@ -142,7 +144,7 @@ public final class WrkHarness {
     /**
      * {@code --interleave}: every scenario started once, side by side, each in its own slot of ports (its place
      * in {@link Scenarios#all}) and warmed up; then per round the maximum-throughput runs of all of them back to
-     * back, then the paced runs. A scenario waits idle while another is measured (all proxies share the proxy
+     * back, then the paced runs, in the order of {@link #interleavedOrder}. A scenario waits idle while another is measured (all proxies share the proxy
      * CPU; an idle one takes none of it), so a ratio compares runs seconds apart: on a machine whose speed drifts
      * over minutes, the drift moves both sides of it alike.
      */
@@ -158,10 +160,11 @@ public final class WrkHarness {
             }
             for (int round = 1; round <= options.rounds(); round++) {
                 logRound(round);
-                for (int i = 0; i < scenarios.size(); i++) {
+                for (int i : interleavedOrder(scenarios.size(), round)) {
+                    settle(scenarios.get(i), running.get(i), round);
                     measureMax(scenarios.get(i), running.get(i), round);
                 }
-                for (int i = 0; i < scenarios.size(); i++) {
+                for (int i : interleavedOrder(scenarios.size(), round)) {
                     measurePaced(scenarios.get(i), running.get(i), round);
                 }
             }
@@ -174,6 +177,33 @@ public final class WrkHarness {
                     log(scenarios.get(i).name() + ": stopping it failed: " + e);
                 }
             }
+        }
+    }
+
+    /**
+     * The scenarios' order in an interleaved round: as listed in odd rounds, reversed in even ones. A machine that
+     * speeds up or slows down steadily over a round then favours the scenarios listed first in one round and those
+     * listed last in the next, instead of the same ones every round.
+     */
+    static List<Integer> interleavedOrder(int scenarios, int round) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < scenarios; i++) {
+            order.add(round % 2 == 1 ? i : scenarios - 1 - i);
+        }
+        return order;
+    }
+
+    /**
+     * An unmeasured {@link #SETTLE} run right before an interleaved scenario's measured one. The scenario sat idle
+     * while the others ran, and wrk's first connections after that found the JVM proxies recompiling what their
+     * reconnect runs through (0.5 µs of JIT CPU per request in the gateway's first measured run of the
+     * twenty-second run, docs/benchmarks.md); this run takes that, and the reconnect itself, out of the measured one.
+     */
+    private void settle(Scenario scenario, Scenario.Running running, int round) throws Exception {
+        String run = label(scenario, round) + "-settle";
+        WrkResult settled = wrk(run, running.port(), scenario, 0, SETTLE);
+        if (!settled.clean()) {
+            log(scenario.name() + ": settling run had " + settled.problems() + " (see " + run + ".txt)");
         }
     }
 

@@ -37,12 +37,15 @@ record WrkOptions(Duration duration, Duration warmup, int connections, int baseP
               --base-port 18080     the proxy listens here, the backend on the next port, the fabric
                                     scenario's second gateway on the one after
               --no-pin              do not pin with taskset (default: proxy on CPU 0, backend and wrk on CPU 1)
-              --only a,b            only these scenarios (direct, nginx, haproxy, gateway, gateway-auth, fabric,
-                                    nginx-https, gateway-https, nginx-handshakes, gateway-handshakes)
+              --only a,b            only these scenarios (direct, nginx, nginx-headers, haproxy, gateway,
+                                    gateway-auth, fabric, nginx-https, gateway-https, nginx-handshakes,
+                                    gateway-handshakes); nginx-headers is nginx doing the gateway's header
+                                    work, for a like-for-like ratio (the targets are judged against nginx)
               --rounds 1            run every scenario this many times, in turn; the report shows medians
               --interleave          start every scenario once (each on its own port: the base port + 3 per
                                     scenario after the first), warm each up, then in each round run their
-                                    maximum-throughput runs back to back, then the paced runs; a ratio then
+                                    maximum-throughput runs back to back (each after an unmeasured 3 s run),
+                                    then the paced runs, in reverse order every other round; a ratio then
                                     compares runs seconds apart, not minutes (a machine whose speed drifts)
               --upstream-idle N     idle backend connections nginx and the gateway keep (default: --connections)
               --pace-rate N         pace nginx's and the gateway's p99 runs at N req/s instead of 50 % of this
