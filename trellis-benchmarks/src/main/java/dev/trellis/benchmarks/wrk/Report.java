@@ -30,8 +30,8 @@ final class Report {
                         + "per scenario, %d round(s)%s; %s; load average %s before, %s after; %d s in all.%n%n",
                 options.connections(), options.duration().toSeconds(), options.warmup().toSeconds(), options.rounds(),
                 options.interleave() ? " interleaved (every scenario started once, each on its own port; a round"
-                        + " runs their maximum-throughput runs back to back, each after an unmeasured 3 s run, then the paced"
-                        + " runs; even rounds in reverse order)" : "",
+                        + " runs their maximum-throughput runs back to back, each after an unmeasured 3 s run, then"
+                        + " the paced runs; even rounds in reverse order)" : "",
                 options.pin() ? "proxy pinned to CPU " + BenchContext.PROXY_CPU + ", backend and wrk to CPU "
                         + BenchContext.LOAD_CPU : "no pinning", loadBefore, loadAfter, took.toSeconds()));
         for (String version : WrkHarness.versions()) {

@@ -144,9 +144,10 @@ public final class WrkHarness {
     /**
      * {@code --interleave}: every scenario started once, side by side, each in its own slot of ports (its place
      * in {@link Scenarios#all}) and warmed up; then per round the maximum-throughput runs of all of them back to
-     * back, then the paced runs, in the order of {@link #interleavedOrder}. A scenario waits idle while another is measured (all proxies share the proxy
-     * CPU; an idle one takes none of it), so a ratio compares runs seconds apart: on a machine whose speed drifts
-     * over minutes, the drift moves both sides of it alike.
+     * back, each after a {@link #settle} run, then the paced runs, in the order of {@link #interleavedOrder}. A
+     * scenario waits idle while another is measured (all proxies share the proxy CPU; an idle one takes none of
+     * it), so a ratio compares runs seconds apart: on a machine whose speed drifts over minutes, the drift moves
+     * both sides of it alike.
      */
     private void runInterleaved(List<Scenario> scenarios) throws Exception {
         List<Scenario> all = Scenarios.all(options);

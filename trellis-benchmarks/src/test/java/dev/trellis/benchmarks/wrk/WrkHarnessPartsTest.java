@@ -94,18 +94,20 @@ class WrkHarnessPartsTest {
         assertThat(added).containsAllEntriesOf(BenchSnapshots.datastoreTargetHeaders());
 
         WrkOptions options = WrkOptions.parse(new String[] {"--jar", "bench.jar"});
-        Scenarios.Nginx nginxHeaders = (Scenarios.Nginx) Scenarios.all(options).stream()
-                .filter(s -> s.name().equals(Scenarios.NGINX_HEADERS)).findFirst().orElseThrow();
-        String server = nginxHeaders.serverBlock(new BenchContext(options));
+        String server = nginx(options, Scenarios.NGINX_HEADERS).serverBlock(new BenchContext(options));
         for (String name : added.keySet()) {
             assertThat(server).contains("proxy_set_header " + name + " ");
         }
         BenchSnapshots.datastoreTargetHeaders().forEach((name, value) ->
                 assertThat(server).contains("proxy_set_header " + name + " \"" + value + "\";"));
         assertThat(server).contains("proxy_set_header Host $http_host;");
-        Scenarios.Nginx plain = (Scenarios.Nginx) Scenarios.all(options).stream()
-                .filter(s -> s.name().equals(Scenarios.NGINX)).findFirst().orElseThrow();
-        assertThat(plain.serverBlock(new BenchContext(options))).doesNotContain("x-amzn").doesNotContain("Host");
+        assertThat(nginx(options, Scenarios.NGINX).serverBlock(new BenchContext(options)))
+                .doesNotContain("x-amzn").doesNotContain("Host");
+    }
+
+    private static Scenarios.Nginx nginx(WrkOptions options, String name) {
+        return (Scenarios.Nginx) Scenarios.all(options).stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow();
     }
 
     /** The head of one request read from {@code in}, lower-cased names, without Host, User-Agent and Accept. */
