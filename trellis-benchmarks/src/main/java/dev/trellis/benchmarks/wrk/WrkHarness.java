@@ -201,11 +201,7 @@ public final class WrkHarness {
      * twenty-second run, docs/benchmarks.md); this run takes that, and the reconnect itself, out of the measured one.
      */
     private void settle(Scenario scenario, Scenario.Running running, int round) throws Exception {
-        String run = label(scenario, round) + "-settle";
-        WrkResult settled = wrk(run, running.port(), scenario, 0, SETTLE);
-        if (!settled.clean()) {
-            log(scenario.name() + ": settling run had " + settled.problems() + " (see " + run + ".txt)");
-        }
+        unmeasured("settling run", label(scenario, round) + "-settle", running, scenario, SETTLE);
     }
 
     private static int indexOf(List<Scenario> all, Scenario scenario) {
@@ -269,10 +265,16 @@ public final class WrkHarness {
         for (int i = 0; i < runs.size(); i++) {
             String run = label + "-warmup" + (i == 0 ? "" : "-" + (i + 1));
             log(scenario.name() + ": warm-up " + (i + 1) + "/" + runs.size() + ", " + runs.get(i).toSeconds() + " s");
-            WrkResult warm = wrk(run, running.port(), scenario, 0, runs.get(i));
-            if (!warm.clean()) {
-                log(scenario.name() + ": warm-up had " + warm.problems() + " (see " + run + ".txt)");
-            }
+            unmeasured("warm-up", run, running, scenario, runs.get(i));
+        }
+    }
+
+    /** A wrk run whose figures count for nothing; errors in it are logged as "{@code what} had …". */
+    private void unmeasured(String what, String run, Scenario.Running running, Scenario scenario, Duration duration)
+            throws Exception {
+        WrkResult result = wrk(run, running.port(), scenario, 0, duration);
+        if (!result.clean()) {
+            log(scenario.name() + ": " + what + " had " + result.problems() + " (see " + run + ".txt)");
         }
     }
 
