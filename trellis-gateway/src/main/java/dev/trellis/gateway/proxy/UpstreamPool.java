@@ -94,6 +94,17 @@ public final class UpstreamPool {
                 return;
             }
         }
+        open(key, done);
+    }
+
+    /**
+     * Opens a new HTTP/1.1 connection for {@link #acquire}. Rare once the pool is warm, so kept out of
+     * {@code acquire}, which is inlined into the request path: what the JIT compiles there is the pooled case and a
+     * call here (this method is too large to be inlined at a rarely taken call site), not the connection set-up.
+     */
+    private void open(Key key, BiConsumer<UpstreamConnection, Throwable> done) {
+        InetSocketAddress target = key.address();
+        UpstreamTransport transport = key.transport();
         UpstreamConnection connection = new UpstreamConnection(this, key, null, false);
         ChannelFuture connect = bootstrap.clone()
                 .handler(new ChannelInitializer<Channel>() {
