@@ -77,7 +77,8 @@ public final class BenchBackend implements AutoCloseable {
      * {@code Content-Length}, {@code Transfer-Encoding} and {@code Connection}; the other fields are skipped, not
      * parsed. So a request costs the backend about the same whatever headers a proxy adds to it. (Netty's
      * {@code HttpRequestDecoder}, used before, made objects of every field: the seven headers the gateway must add
-     * cost the backend about 0.5 µs per request, measured on the load side's CPU, which the proxies share.)
+     * cost the backend 0.2–0.5 µs of user time per request more than plain nginx's request, on the CPU that the
+     * backend and wrk share; docs/benchmarks.md, twenty-third and twenty-fourth runs.)
      *
      * <p>A bench backend, not a server: request bodies are skipped by {@code Content-Length}; a chunked body, a head
      * larger than {@value #MAX_HEAD} bytes or an unreadable length closes the connection.
