@@ -103,15 +103,11 @@ public final class BenchBackend implements AutoCloseable {
                     int skipped = (int) Math.min(bodyLeft, in.readableBytes());
                     in.skipBytes(skipped);
                     bodyLeft -= skipped;
-                    if (bodyLeft == 0) {
-                        respond(ctx);
-                    }
-                } else if (readHead(ctx, in)) {
-                    if (bodyLeft == 0) {
-                        respond(ctx);
-                    }
-                } else {
+                } else if (!readHead(ctx, in)) {
                     return;
+                }
+                if (bodyLeft == 0) {
+                    respond(ctx);
                 }
             }
             if (closed) {
